@@ -1,0 +1,473 @@
+package dev.sandbox4j.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectExecResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Ulimit;
+import dev.sandbox4j.BackendException;
+import dev.sandbox4j.ImageUnavailableException;
+import dev.sandbox4j.ResourceLimits;
+import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.spi.Box;
+import dev.sandbox4j.spi.BoxInfo;
+import dev.sandbox4j.spi.BoxSpec;
+import dev.sandbox4j.spi.ExecHandle;
+import dev.sandbox4j.spi.ExecRequest;
+import dev.sandbox4j.spi.OutputSink;
+import dev.sandbox4j.spi.SandboxBackend;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Boxes as Docker containers: {@code docker-init} (tini) as PID 1 over {@code sleep infinity} running as the
+ * supervisor uid; every program runs through {@code exec} as the untrusted uid.
+ */
+final class DockerBackend implements SandboxBackend {
+    private static final Logger log = LoggerFactory.getLogger(DockerBackend.class);
+
+    /**
+     * Kills every process of the calling uid except this shell, until none is left. Stopping before killing keeps
+     * forkers from replacing what is killed; the loop uses only shell builtins, so it keeps working while a fork bomb
+     * holds the pids limit.
+     */
+    static final String KILL_ALL = """
+            i=0
+            while [ "$i" -lt 400 ]; do
+              kill -STOP -1 2>/dev/null
+              kill -9 -1 2>/dev/null
+              left=
+              for p in /proc/[0-9]*; do
+                [ "${p#/proc/}" = "$$" ] && continue
+                [ -O "$p" ] && { left=$p; break; }
+              done
+              [ -z "$left" ] && exit 0
+              i=$((i+1))
+              [ "$i" -gt 20 ] && sleep 0.01 2>/dev/null
+            done
+            echo "still running: $left" >&2
+            exit 1
+            """;
+
+    private static final String OOM_COUNT =
+            "cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control";
+
+    private final DockerClient docker;
+    private final String description;
+    private final ScheduledExecutorService poller;
+
+    DockerBackend(DockerClient docker, String description) {
+        this.docker = docker;
+        this.description = description;
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sandbox4j-docker-poller");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    DockerClient client() {
+        return docker;
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public boolean imageExists(String image) {
+        try {
+            docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        } catch (RuntimeException e) {
+            throw fail("inspect image " + image, e);
+        }
+    }
+
+    @Override
+    public Box create(BoxSpec spec) {
+        ResourceLimits l = spec.limits();
+        RuntimeConfig rt = spec.runtime();
+        String[] uid = rt.user().split(":");
+        Map<String, String> tmpfs = new LinkedHashMap<>();
+        tmpfs.put(rt.workdir(), "rw,nosuid,nodev," + (rt.workdirExecutable() ? "exec" : "noexec") + ",size="
+                + l.workdirSize().bytes() + ",mode=0700,uid=" + uid[0] + ",gid=" + uid[1]);
+        tmpfs.put("/tmp", "rw,nosuid,nodev,noexec,size=" + l.tmpSize().bytes() + ",mode=1777");
+        HostConfig hc = HostConfig.newHostConfig()
+                .withInit(true)
+                .withNetworkMode(rt.networkEnabled() ? "bridge" : "none")
+                .withReadonlyRootfs(rt.readOnlyRootFilesystem())
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withPidsLimit((long) l.pids())
+                .withMemory(l.memory().bytes())
+                .withMemorySwap(l.memory().bytes())
+                .withNanoCPUs(Math.round(l.cpus() * 1e9))
+                .withTmpFs(tmpfs)
+                .withIpcMode("private")
+                .withShmSize(Math.min(64L << 20, l.memory().bytes() / 4))
+                .withUlimits(List.of(
+                        new Ulimit("nofile", (long) l.openFiles(), (long) l.openFiles()),
+                        new Ulimit("fsize", l.fileSize().bytes(), l.fileSize().bytes()),
+                        new Ulimit("core", 0L, 0L)));
+        if (rt.ociRuntime() != null) {
+            hc.withRuntime(rt.ociRuntime());
+        }
+        List<String> env = new ArrayList<>();
+        env.add("HOME=" + rt.workdir());
+        env.add("LANG=C.UTF-8");
+        rt.env().forEach((k, v) -> env.add(k + "=" + v));
+        CreateContainerCmd cmd = docker.createContainerCmd(spec.image())
+                .withName(spec.name())
+                .withHostName("sandbox")
+                .withUser(spec.supervisorUser())
+                .withEntrypoint("sleep")
+                .withCmd("infinity")
+                .withWorkingDir(rt.workdir())
+                .withEnv(env)
+                .withLabels(spec.labels())
+                .withNetworkDisabled(!rt.networkEnabled())
+                .withStopSignal("SIGKILL")
+                .withHostConfig(hc);
+        String id;
+        try {
+            id = cmd.exec().getId();
+        } catch (NotFoundException e) {
+            throw new ImageUnavailableException(spec.image(), "Image '" + spec.image() + "' is not on the Docker "
+                    + "engine; build it with `sandbox4j images build` (or point the language at an image you have)",
+                    e);
+        } catch (RuntimeException e) {
+            throw fail("create container " + spec.name(), e);
+        }
+        try {
+            docker.startContainerCmd(id).exec();
+        } catch (RuntimeException e) {
+            removeQuietly(id);
+            throw fail("start container " + spec.name(), e);
+        }
+        return new Box(id, spec.name(), spec);
+    }
+
+    @Override
+    public ExecHandle exec(Box box, ExecRequest request, OutputSink sink) {
+        List<String> env = new ArrayList<>();
+        request.env().forEach((k, v) -> env.add(k + "=" + v));
+        boolean withStdin = request.stdin().length > 0;
+        String execId;
+        try {
+            execId = docker.execCreateCmd(box.id())
+                    .withCmd(request.argv().toArray(String[]::new))
+                    .withUser(request.user())
+                    .withWorkingDir(request.workdir())
+                    .withEnv(env)
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .withAttachStdin(withStdin)
+                    .exec()
+                    .getId();
+        } catch (RuntimeException e) {
+            throw fail("exec in " + box.name(), e);
+        }
+        DockerExec exec = new DockerExec(execId, sink);
+        try {
+            docker.execStartCmd(execId)
+                    .withStdIn(withStdin ? new ByteArrayInputStream(request.stdin()) : null)
+                    .exec(exec);
+        } catch (RuntimeException e) {
+            throw fail("start exec in " + box.name(), e);
+        }
+        exec.schedulePoll(50);
+        return exec;
+    }
+
+    /** One exec: its stream callback plus a poller for streams that stay open after the process exits. */
+    private final class DockerExec extends ResultCallback.Adapter<Frame> implements ExecHandle {
+        private final String execId;
+        private final OutputSink sink;
+        private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile long exitedSeenAt;
+
+        DockerExec(String execId, OutputSink sink) {
+            this.execId = execId;
+            this.sink = sink;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            if (closed.get()) {
+                return;
+            }
+            byte[] payload = frame.getPayload();
+            if (payload == null || payload.length == 0) {
+                return;
+            }
+            switch (frame.getStreamType()) {
+                case STDERR -> sink.stderr(payload);
+                case STDOUT, RAW -> sink.stdout(payload);
+                default -> { }
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            if (closed.get() || exit.isDone()) {
+                return;
+            }
+            // the stream broke; the process may still have finished normally
+            finishFromInspect(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            finishFromInspect(null);
+        }
+
+        private void finishFromInspect(@Nullable Throwable streamError) {
+            if (exit.isDone()) {
+                return;
+            }
+            try {
+                for (int i = 0; i < 50; i++) {
+                    InspectExecResponse r = docker.inspectExecCmd(execId).exec();
+                    if (!Boolean.TRUE.equals(r.isRunning()) && r.getExitCodeLong() != null) {
+                        exit.complete(r.getExitCodeLong().intValue());
+                        return;
+                    }
+                    if (streamError == null && !Boolean.TRUE.equals(r.isRunning())) {
+                        exit.complete(-1);
+                        return;
+                    }
+                    if (streamError != null) {
+                        // the process runs on while our stream is gone: keep polling
+                        schedulePoll(100);
+                        return;
+                    }
+                    Thread.sleep(10);
+                }
+                exit.complete(-1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exit.completeExceptionally(fail("inspect exec", e));
+            } catch (RuntimeException e) {
+                exit.completeExceptionally(
+                        fail("inspect exec", streamError != null ? streamError : e));
+            }
+        }
+
+        void schedulePoll(long delayMillis) {
+            if (exit.isDone() || closed.get()) {
+                return;
+            }
+            try {
+                poller.schedule(this::poll, delayMillis, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                // backend closing
+            }
+        }
+
+        /**
+         * The stream ends only when every process holding the exec's stdout/stderr is gone; a daemonised child can
+         * hold it forever. Once the exec's own process has exited, give the stream a short grace, then finish.
+         */
+        private void poll() {
+            if (exit.isDone() || closed.get()) {
+                return;
+            }
+            try {
+                InspectExecResponse r = docker.inspectExecCmd(execId).exec();
+                if (Boolean.TRUE.equals(r.isRunning())) {
+                    schedulePoll(250);
+                    return;
+                }
+                long now = System.nanoTime();
+                if (exitedSeenAt == 0) {
+                    exitedSeenAt = now;
+                    schedulePoll(300);
+                    return;
+                }
+                Long code = r.getExitCodeLong();
+                log.debug("exec {} exited but its output stream is still open (a background process holds it)",
+                        execId);
+                exit.complete(code == null ? -1 : code.intValue());
+                closeStream();
+            } catch (RuntimeException e) {
+                if (!exit.isDone()) {
+                    schedulePoll(500);
+                }
+            }
+        }
+
+        @Override
+        public CompletableFuture<Integer> exitCode() {
+            return exit;
+        }
+
+        private void closeStream() {
+            try {
+                super.close();
+            } catch (IOException | RuntimeException ignored) {
+                // already closed
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                closeStream();
+            }
+        }
+    }
+
+    @Override
+    public boolean killAll(Box box, String user) {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                Result r = run(box, user, List.of("/bin/sh", "-c", KILL_ALL), 10);
+                if (r.exitCode == 0) {
+                    return true;
+                }
+                log.debug("kill in {} (attempt {}) exited {}: {}", box.name(), attempt, r.exitCode, r.output);
+            } catch (RuntimeException e) {
+                // e.g. "cannot fork" while a fork bomb holds every pid: retry
+                log.debug("kill in {} (attempt {}) failed: {}", box.name(), attempt, e.toString());
+            }
+            try {
+                Thread.sleep(100L * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public long oomKillCount(Box box) {
+        try {
+            Result r = run(box, box.spec().supervisorUser(), List.of("/bin/sh", "-c", OOM_COUNT), 10);
+            for (String line : r.output.split("\n")) {
+                if (line.startsWith("oom_kill ")) {
+                    return Long.parseLong(line.substring("oom_kill ".length()).trim());
+                }
+            }
+        } catch (RuntimeException e) {
+            log.debug("cannot read OOM counter of {}: {}", box.name(), e.toString());
+        }
+        return -1;
+    }
+
+    private record Result(int exitCode, String output) {}
+
+    /** A short helper exec of our own, collected in memory. */
+    private Result run(Box box, String user, List<String> argv, int timeoutSeconds) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ExecRequest req = new ExecRequest(argv, Map.of(), user, "/", new byte[0]);
+        try (ExecHandle h = exec(box, req, new OutputSink() {
+            @Override
+            public void stdout(byte[] chunk) {
+                synchronized (out) {
+                    out.writeBytes(chunk);
+                }
+            }
+
+            @Override
+            public void stderr(byte[] chunk) {
+                stdout(chunk);
+            }
+        })) {
+            int code = h.exitCode().get(timeoutSeconds, TimeUnit.SECONDS);
+            synchronized (out) {
+                return new Result(code, out.toString(StandardCharsets.UTF_8));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw fail("exec in " + box.name(), e);
+        } catch (Exception e) {
+            throw fail("exec in " + box.name(), e);
+        }
+    }
+
+    @Override
+    public void remove(String boxId) {
+        try {
+            docker.removeContainerCmd(boxId).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException e) {
+            // already gone
+        } catch (ConflictException e) {
+            if (!String.valueOf(e.getMessage()).contains("already in progress")) {
+                throw fail("remove container " + boxId, e);
+            }
+        } catch (RuntimeException e) {
+            throw fail("remove container " + boxId, e);
+        }
+    }
+
+    private void removeQuietly(String id) {
+        try {
+            remove(id);
+        } catch (RuntimeException e) {
+            log.warn("could not remove container {}: {}", id, e.toString());
+        }
+    }
+
+    @Override
+    public List<BoxInfo> list(Map<String, String> labels) {
+        try {
+            List<BoxInfo> out = new ArrayList<>();
+            for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(labels).exec()) {
+                String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0];
+                out.add(new BoxInfo(c.getId(), name.startsWith("/") ? name.substring(1) : name,
+                        c.getLabels() == null ? Map.of() : c.getLabels(),
+                        Instant.ofEpochSecond(c.getCreated() == null ? 0 : c.getCreated()),
+                        c.getState() == null ? "unknown" : c.getState()));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            throw fail("list containers", e);
+        }
+    }
+
+    private static BackendException fail(String what, Throwable e) {
+        return new BackendException("docker", what + " failed: " + DockerBackendFactory.rootMessage(e), e);
+    }
+
+    @Override
+    public void close() {
+        poller.shutdownNow();
+        try {
+            docker.close();
+        } catch (IOException e) {
+            log.debug("closing docker client: {}", e.toString());
+        }
+    }
+}

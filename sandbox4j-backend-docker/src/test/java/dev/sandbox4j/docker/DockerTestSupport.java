@@ -1,0 +1,71 @@
+package dev.sandbox4j.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.spi.Availability;
+import dev.sandbox4j.spi.BackendConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Shared set-up for integration tests against the real engine: skips when Docker is missing (fails instead with
+ * {@code -Dsandbox.it.strict=true}), labels every box with this run's id, and checks that none is left behind.
+ */
+final class DockerTestSupport {
+    static final String RUN_ID = UUID.randomUUID().toString();
+    static final String RUN_LABEL = "dev.sandbox4j.run-id";
+
+    private DockerTestSupport() {}
+
+    static void requireEngine() {
+        Availability a = new DockerBackendFactory().probe(BackendConfig.empty());
+        if (!a.available()) {
+            if (Boolean.getBoolean("sandbox.it.strict")) {
+                Assertions.fail("Docker engine required (sandbox.it.strict=true): " + a.detail());
+            }
+            Assumptions.abort("Docker engine not available: " + a.detail());
+        }
+    }
+
+    static SandboxClient client() {
+        requireEngine();
+        SandboxClient.Builder b = SandboxClient.builder().backend("docker").reapOrphans(false);
+        for (String lang : List.of("python", "javascript")) {
+            String image = System.getProperty("sandbox.image." + lang);
+            if (image != null && !image.isBlank()) {
+                b.image(lang, image);
+            }
+        }
+        return b.build();
+    }
+
+    /** Session options with the run-id label (and any changes the test makes). */
+    static SessionOptions.Builder options() {
+        return SessionOptions.builder()
+                .runtime(RuntimeConfig.builder().label(RUN_LABEL, RUN_ID).build());
+    }
+
+    static DockerClient docker() {
+        return DockerClients.create(DockerClients.config(BackendConfig.empty()));
+    }
+
+    static List<Container> leftovers() {
+        try (DockerClient dc = docker()) {
+            return dc.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RUN_LABEL, RUN_ID)).exec();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static void assertNoLeftovers() {
+        assertThat(leftovers()).as("containers left behind by run %s", RUN_ID).isEmpty();
+    }
+}

@@ -1,0 +1,186 @@
+package dev.sandbox4j;
+
+import dev.sandbox4j.core.DefaultSandboxClient;
+import dev.sandbox4j.spi.BackendConfig;
+import dev.sandbox4j.spi.LanguageHandler;
+import dev.sandbox4j.spi.SandboxBackendFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Entry point: connects to a container engine and opens {@link SandboxSession}s on it.
+ *
+ * <p>Thread-safe; create one and share it. Closing the client closes every session it opened (removing their
+ * boxes) and disconnects from the engine. A JVM shutdown hook does the same if the client is never closed; boxes of a
+ * process that was killed outright are removed by the next client that starts (see {@link Builder#reapOrphans}) or by
+ * {@link #removeOrphans()}.
+ *
+ * <pre>{@code
+ * try (SandboxClient client = SandboxClient.builder().build();
+ *      SandboxSession session = client.openSession(Language.PYTHON)) {
+ *     ExecutionResult r = session.run("print(1 + 1)", RunOptions.timeout(Duration.ofSeconds(5)));
+ *     System.out.println(r.stdout()); // 2
+ * }
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public interface SandboxClient extends AutoCloseable {
+
+    /** Default per-run timeout when neither the run nor the session sets one: 30 seconds. */
+    Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Opens a session with default options.
+     *
+     * @throws IllegalArgumentException if the language is unknown
+     * @throws ImageUnavailableException if its image is missing
+     */
+    default SandboxSession openSession(String language) {
+        return openSession(language, SessionOptions.defaults());
+    }
+
+    /**
+     * Creates and starts a box for {@code language} (an id such as {@code "python"} or an alias such as {@code "py"}).
+     *
+     * @throws IllegalArgumentException if the language is unknown
+     * @throws ImageUnavailableException if its image is missing
+     * @throws BackendException if the engine fails
+     * @throws SessionClosedException if the client is closed
+     */
+    SandboxSession openSession(String language, SessionOptions options);
+
+    /** One-shot run: opens a session, runs {@code code} once and closes the session. */
+    default ExecutionResult run(String language, String code) {
+        return run(language, code, SessionOptions.defaults(), RunOptions.defaults());
+    }
+
+    /** One-shot run: opens a session, runs {@code code} once and closes the session. */
+    default ExecutionResult run(String language, String code, SessionOptions session, RunOptions run) {
+        try (SandboxSession s = openSession(language, session)) {
+            return s.run(code, run);
+        }
+    }
+
+    /** Canonical ids of the languages this client can run, e.g. {@code [javascript, python]}. */
+    Set<String> languages();
+
+    /** The image used for a language (its handler's default unless overridden on the builder). */
+    String imageFor(String language);
+
+    /** Whether the language's image is present on the engine. */
+    boolean imageAvailable(String language);
+
+    /** Name of the backend in use, e.g. {@code "docker"}. */
+    String backendName();
+
+    /** One line about the engine: version and endpoint. */
+    String backendDescription();
+
+    /** Sessions of this client that are open now. */
+    int openSessions();
+
+    /**
+     * Removes boxes left behind by sandbox4j processes that no longer run (on this host), and boxes whose lifetime is
+     * over. Boxes of live clients are left alone.
+     *
+     * @return ids of the removed boxes
+     */
+    List<String> removeOrphans();
+
+    /** Removes every box sandbox4j created on this engine, including those of running clients. */
+    List<String> removeAll();
+
+    /** Closes every open session and disconnects. Idempotent. */
+    @Override
+    void close();
+
+    /**
+     * Configures a {@link SandboxClient}. Each method validates its argument at once.
+     */
+    final class Builder {
+        private @Nullable String backendName;
+        private @Nullable SandboxBackendFactory backendFactory;
+        private final Map<String, String> backendProperties = new LinkedHashMap<>();
+        private final List<LanguageHandler> handlers = new ArrayList<>();
+        private final Map<String, String> images = new LinkedHashMap<>();
+        private boolean reapOrphans = true;
+        private Duration defaultTimeout = DEFAULT_TIMEOUT;
+
+        private Builder() {}
+
+        /** Uses the backend with this name (e.g. {@code "docker"}) instead of auto-detection. */
+        public Builder backend(String name) {
+            requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("backend name must not be blank");
+            }
+            this.backendName = name;
+            return this;
+        }
+
+        /** Uses this backend factory, bypassing {@link java.util.ServiceLoader} discovery. */
+        public Builder backendFactory(SandboxBackendFactory factory) {
+            this.backendFactory = requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** Sets a backend property, e.g. {@code docker.host}. */
+        public Builder backendProperty(String key, String value) {
+            backendProperties.put(requireNonNull(key, "key"), requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Adds (or replaces, by id) a language handler in addition to the discovered ones. */
+        public Builder language(LanguageHandler handler) {
+            handlers.add(requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /** Runs {@code language} in {@code image} instead of the handler's default image. */
+        public Builder image(String language, String image) {
+            requireNonNull(language, "language");
+            requireNonNull(image, "image");
+            if (image.isBlank()) {
+                throw new IllegalArgumentException("image for '" + language + "' must not be blank");
+            }
+            images.put(language, image);
+            return this;
+        }
+
+        /** Whether to remove boxes orphaned by crashed processes when the client starts. Default true. */
+        public Builder reapOrphans(boolean reapOrphans) {
+            this.reapOrphans = reapOrphans;
+            return this;
+        }
+
+        /** Per-run timeout when neither the run nor the session sets one. Default 30 seconds. */
+        public Builder defaultTimeout(Duration timeout) {
+            Timeouts.checkPositive("defaultTimeout", timeout);
+            this.defaultTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Connects to the engine.
+         *
+         * @throws BackendUnavailableException if no backend can be used; the message lists each one tried and why
+         */
+        public SandboxClient build() {
+            return DefaultSandboxClient.create(
+                    backendName, backendFactory, new BackendConfig(backendProperties), handlers, images,
+                    reapOrphans, defaultTimeout);
+        }
+    }
+}

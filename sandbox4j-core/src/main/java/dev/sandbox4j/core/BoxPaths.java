@@ -1,0 +1,56 @@
+package dev.sandbox4j.core;
+
+import dev.sandbox4j.internal.Texts;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/** Resolves caller-supplied file paths against the box's writable directories and refuses escapes. */
+final class BoxPaths {
+    private BoxPaths() {}
+
+    /**
+     * Resolves {@code path} against {@code workdir}.
+     *
+     * @throws IllegalArgumentException if the path is empty, has {@code ..} segments, control characters, or lies
+     *     outside {@code workdir} and {@code /tmp}
+     */
+    static String resolve(String workdir, String path) {
+        if (path.isEmpty() || path.isBlank()) {
+            throw new IllegalArgumentException("file path must not be empty");
+        }
+        for (int i = 0; i < path.length(); i++) {
+            if (Character.isISOControl(path.charAt(i))) {
+                throw new IllegalArgumentException("file path '" + Texts.sanitize(path, 80)
+                        + "' must not contain control characters");
+            }
+        }
+        if (path.length() > 1024) {
+            throw new IllegalArgumentException("file path is longer than 1024 characters");
+        }
+        String full = path.startsWith("/") ? path : workdir + "/" + path;
+        Deque<String> parts = new ArrayDeque<>();
+        for (String seg : full.split("/")) {
+            if (seg.isEmpty() || seg.equals(".")) {
+                continue;
+            }
+            if (seg.equals("..")) {
+                throw new IllegalArgumentException("file path '" + Texts.sanitize(path, 80)
+                        + "' must not contain '..' (path traversal)");
+            }
+            parts.addLast(seg);
+        }
+        String normalized = "/" + String.join("/", parts);
+        if (!isUnder(normalized, workdir) && !isUnder(normalized, "/tmp")) {
+            throw new IllegalArgumentException("file path '" + Texts.sanitize(path, 80) + "' is outside the box's "
+                    + "writable directories (" + workdir + ", /tmp)");
+        }
+        if (normalized.equals(workdir) || normalized.equals("/tmp")) {
+            throw new IllegalArgumentException("file path '" + Texts.sanitize(path, 80) + "' names a directory");
+        }
+        return normalized;
+    }
+
+    private static boolean isUnder(String path, String dir) {
+        return path.equals(dir) || path.startsWith(dir + "/");
+    }
+}

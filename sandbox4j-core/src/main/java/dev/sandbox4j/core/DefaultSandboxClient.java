@@ -1,0 +1,248 @@
+package dev.sandbox4j.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sandbox4j.BackendException;
+import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SandboxSession;
+import dev.sandbox4j.SessionClosedException;
+import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.spi.BackendConfig;
+import dev.sandbox4j.spi.BoxInfo;
+import dev.sandbox4j.spi.LanguageHandler;
+import dev.sandbox4j.spi.SandboxBackend;
+import dev.sandbox4j.spi.SandboxBackendFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link SandboxClient} implementation. */
+public final class DefaultSandboxClient implements SandboxClient {
+    private static final Logger log = LoggerFactory.getLogger(DefaultSandboxClient.class);
+
+    static final String LABEL_MANAGED = "dev.sandbox4j.managed";
+    static final String LABEL_SESSION = "dev.sandbox4j.session";
+    static final String LABEL_OWNER = "dev.sandbox4j.owner";
+    static final String LABEL_CREATED = "dev.sandbox4j.created";
+    static final String LABEL_EXPIRES = "dev.sandbox4j.expires";
+    static final String LABEL_LANGUAGE = "dev.sandbox4j.language";
+
+    private final SandboxBackend backend;
+    private final LanguageRegistry languages;
+    private final Map<String, String> images;
+    private final Duration defaultTimeout;
+    private final Map<String, DefaultSandboxSession> sessions = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ScheduledExecutorService scheduler;
+    private final Thread shutdownHook;
+
+    private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
+            Duration defaultTimeout) {
+        this.backend = backend;
+        this.languages = languages;
+        this.images = Map.copyOf(images);
+        this.defaultTimeout = defaultTimeout;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sandbox4j-lifetime");
+            t.setDaemon(true);
+            return t;
+        });
+        this.shutdownHook = new Thread(this::closeFromHook, "sandbox4j-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    public static SandboxClient create(@Nullable String backendName, @Nullable SandboxBackendFactory factory,
+            BackendConfig config, List<LanguageHandler> handlers, Map<String, String> images, boolean reapOrphans,
+            Duration defaultTimeout) {
+        LanguageRegistry registry = LanguageRegistry.discover(handlers);
+        for (String lang : images.keySet()) {
+            registry.get(lang); // unknown language: clear error now, not at first use
+        }
+        SandboxBackend backend = BackendSelector.select(backendName, factory, config);
+        log.info("Using backend {} ({})", backend.name(), backend.describe());
+        DefaultSandboxClient client = new DefaultSandboxClient(backend, registry, canonical(registry, images),
+                defaultTimeout);
+        if (reapOrphans) {
+            Thread.ofVirtual().name("sandbox4j-reaper").start(() -> {
+                try {
+                    client.removeOrphans();
+                } catch (RuntimeException e) {
+                    log.warn("Could not remove orphaned boxes: {}", e.toString());
+                }
+            });
+        }
+        return client;
+    }
+
+    private static Map<String, String> canonical(LanguageRegistry registry, Map<String, String> images) {
+        Map<String, String> out = new ConcurrentHashMap<>();
+        images.forEach((lang, image) -> out.put(registry.get(lang).id(), image));
+        return out;
+    }
+
+    @Override
+    public SandboxSession openSession(String language, SessionOptions options) {
+        requireNonNull(language, "language");
+        requireNonNull(options, "options");
+        LanguageHandler handler = languages.get(language);
+        ensureOpen();
+        String image = options.runtime().image() != null ? options.runtime().image() : imageFor(handler.id());
+        DefaultSandboxSession session = new DefaultSandboxSession(this, backend, handler, image, options,
+                options.defaultTimeout() != null ? options.defaultTimeout() : defaultTimeout);
+        sessions.put(session.id(), session);
+        try {
+            session.start();
+        } catch (RuntimeException e) {
+            sessions.remove(session.id());
+            throw e;
+        }
+        if (closed.get()) { // closed while we were starting: do not leak the new box
+            session.close();
+            throw new SessionClosedException("SandboxClient is closed");
+        }
+        Duration lifetime = options.sessionTimeout();
+        if (lifetime != null) {
+            ScheduledFuture<?> f = scheduler.schedule(session::expire, lifetime.toMillis(), TimeUnit.MILLISECONDS);
+            session.onClose(() -> f.cancel(false));
+        }
+        return session;
+    }
+
+    void forget(DefaultSandboxSession session) {
+        sessions.remove(session.id());
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new SessionClosedException("SandboxClient is closed");
+        }
+    }
+
+    @Override
+    public Set<String> languages() {
+        return languages.ids();
+    }
+
+    @Override
+    public String imageFor(String language) {
+        LanguageHandler h = languages.get(language);
+        return images.getOrDefault(h.id(), h.defaultImage());
+    }
+
+    @Override
+    public boolean imageAvailable(String language) {
+        return backend.imageExists(imageFor(language));
+    }
+
+    @Override
+    public String backendName() {
+        return backend.name();
+    }
+
+    @Override
+    public String backendDescription() {
+        return backend.describe();
+    }
+
+    @Override
+    public int openSessions() {
+        return sessions.size();
+    }
+
+    @Override
+    public List<String> removeOrphans() {
+        List<String> removed = new ArrayList<>();
+        Instant now = Instant.now();
+        for (BoxInfo box : backend.list(Map.of(LABEL_MANAGED, "true"))) {
+            String owner = box.labels().getOrDefault(LABEL_OWNER, "");
+            String expires = box.labels().get(LABEL_EXPIRES);
+            boolean mine = owner.equals(Owner.SELF);
+            boolean expired = expires != null && isPast(expires, now);
+            boolean dead = !mine && Owner.isDead(owner);
+            boolean stopped = !mine && !box.state().equals("running");
+            if (dead || expired && !mine || stopped) {
+                log.info("Removing orphaned box {} (owner {}{})", box.name(), owner,
+                        dead ? " is gone" : expired ? ", lifetime over" : ", not running");
+                removeQuietly(box.id());
+                removed.add(box.id());
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public List<String> removeAll() {
+        List<String> removed = new ArrayList<>();
+        for (DefaultSandboxSession s : List.copyOf(sessions.values())) {
+            s.close();
+        }
+        for (BoxInfo box : backend.list(Map.of(LABEL_MANAGED, "true"))) {
+            removeQuietly(box.id());
+            removed.add(box.id());
+        }
+        return removed;
+    }
+
+    private void removeQuietly(String id) {
+        try {
+            backend.remove(id);
+        } catch (BackendException e) {
+            log.warn("Could not remove box {}: {}", id, e.getMessage());
+        }
+    }
+
+    private static boolean isPast(String epochSeconds, Instant now) {
+        try {
+            return Instant.ofEpochSecond(Long.parseLong(epochSeconds)).isBefore(now);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private void closeFromHook() {
+        if (!closed.get()) {
+            log.info("JVM shutting down: removing {} sandbox box(es)", sessions.size());
+            closeInternal();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down: the hook does the work
+        }
+        closeInternal();
+    }
+
+    private void closeInternal() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<DefaultSandboxSession> open = List.copyOf(sessions.values());
+        // remove boxes in parallel: closing a client with many sessions should not take n * 100 ms
+        try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (DefaultSandboxSession s : open) {
+                exec.submit(s::close);
+            }
+        }
+        scheduler.shutdownNow();
+        backend.close();
+    }
+}

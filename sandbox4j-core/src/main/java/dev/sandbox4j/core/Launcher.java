@@ -1,0 +1,69 @@
+package dev.sandbox4j.core;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the single exec that runs a program: a POSIX {@code sh} script reads the program's files from standard input
+ * (each exactly {@code size} bytes with {@code head -c}, because the stream may never reach end-of-file), then replaces
+ * itself with the program, whose standard input is the caller's stdin file or {@code /dev/null}.
+ */
+final class Launcher {
+    /** Every run writes under here; the previous run's files are removed first. */
+    static final String RUNS_DIR = "/tmp/.sandbox4j";
+
+    private static final String SCRIPT = """
+            d=$1; n=$2; shift 2
+            rm -rf /tmp/.sandbox4j 2>/dev/null
+            mkdir -p "$d" || { echo "sandbox4j: cannot create $d in the box" >&2; exit 126; }
+            while [ "$n" -gt 0 ]; do
+              case "$1" in */*) mkdir -p "$d/${1%/*}" ;; esac
+              head -c "$2" > "$d/$1" || { echo "sandbox4j: cannot write $1 into the box (is /tmp full?)" >&2; exit 126; }
+              shift 2; n=$((n-1))
+            done
+            s=$1; shift
+            if [ "$s" = - ]; then exec "$@" </dev/null; else exec "$@" <"$d/$s"; fi
+            """;
+
+    private Launcher() {}
+
+    /** The exec's argv and the bytes to feed its standard input. */
+    record Invocation(List<String> argv, byte[] stdin) {}
+
+    static Invocation build(String runDir, Map<String, byte[]> files, byte @org.jspecify.annotations.Nullable [] stdin,
+            List<String> command) {
+        List<String> argv = new ArrayList<>();
+        argv.add("/bin/sh");
+        argv.add("-c");
+        argv.add(SCRIPT);
+        argv.add("sandbox4j");
+        argv.add(runDir);
+        int n = files.size() + (stdin != null ? 1 : 0);
+        argv.add(Integer.toString(n));
+        ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            argv.add(f.getKey());
+            argv.add(Integer.toString(f.getValue().length));
+            payload.writeBytes(f.getValue());
+        }
+        if (stdin != null) {
+            argv.add(".stdin");
+            argv.add(Integer.toString(stdin.length));
+            payload.writeBytes(stdin);
+            argv.add(".stdin");
+        } else {
+            argv.add("-");
+        }
+        argv.addAll(command);
+        return new Invocation(argv, payload.toByteArray());
+    }
+
+    static String describe(List<String> command) {
+        return String.join(" ", command).getBytes(StandardCharsets.UTF_8).length > 200
+                ? String.join(" ", command).substring(0, 200) + "…"
+                : String.join(" ", command);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.sandbox4j.spi;
+
+import java.util.Set;
+
+/**
+ * Turns source code of one language into the files and command line that run it. Stateless, no I/O; registered in
+ * {@code META-INF/services/dev.sandbox4j.spi.LanguageHandler}.
+ *
+ * @since 0.1
+ */
+public interface LanguageHandler {
+    /** Canonical id, lower case, e.g. {@code "python"}. */
+    String id();
+
+    /** Other names accepted for this language, e.g. {@code "py"}. */
+    default Set<String> aliases() {
+        return Set.of();
+    }
+
+    /** Image used when the session does not name one, e.g. {@code "sandbox4j/python:bookworm"}. */
+    String defaultImage();
+
+    /**
+     * Plans one run.
+     *
+     * @param code    the program, never blank
+     * @param context where the files go and the program's arguments
+     */
+    ExecutionPlan plan(String code, PlanContext context);
+}
