@@ -1,0 +1,119 @@
+package dev.sandbox4j.cli;
+
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SandboxSession;
+import dev.sandbox4j.SessionOptions;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code sandbox4j bench}: latency figures (median, p95) for the main operations. */
+@Command(name = "bench", description = {"Measure cold session open, a run in an open session, and a one-shot run.",
+    "Prints median and p95 in milliseconds; a benchmark, not a test."})
+final class BenchCommand implements Callable<Integer> {
+    @ParentCommand
+    SandboxCommand parent;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-l", "--lang"}, defaultValue = "python", description = "Language (default: ${DEFAULT-VALUE}).")
+    String language;
+
+    @Option(names = {"-n", "--iterations"}, defaultValue = "30", description = "Measured iterations (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured warm-up iterations (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Override
+    public Integer call() {
+        if (iterations < 1 || warmup < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "iterations must be >= 1 and warmup >= 0");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        String code = language.startsWith("py") ? "print(1)" : "console.log(1)";
+        RunOptions opts = RunOptions.timeout(Duration.ofSeconds(30));
+        try (SandboxClient client = parent.clients.create(Map.of(), false)) {
+            out.printf("sandbox4j bench: %s, %d iterations (+%d warm-up), %d cores, Java %s, %s%n", language,
+                    iterations, warmup, Runtime.getRuntime().availableProcessors(), Runtime.version().feature(),
+                    client.backendDescription());
+            out.flush();
+            List<Long> open = new ArrayList<>();
+            List<Long> close = new ArrayList<>();
+            for (int i = 0; i < warmup + iterations; i++) {
+                long t0 = System.nanoTime();
+                SandboxSession s = client.openSession(language, SessionOptions.defaults());
+                long t1 = System.nanoTime();
+                s.close();
+                long t2 = System.nanoTime();
+                if (i >= warmup) {
+                    open.add(t1 - t0);
+                    close.add(t2 - t1);
+                }
+            }
+            report(out, "cold session open", open);
+            report(out, "session close", close);
+            List<Long> runs = new ArrayList<>();
+            try (SandboxSession s = client.openSession(language, SessionOptions.defaults())) {
+                for (int i = 0; i < warmup + iterations; i++) {
+                    long t0 = System.nanoTime();
+                    ExecutionResult r = s.run(code, opts);
+                    long t1 = System.nanoTime();
+                    check(r);
+                    if (i >= warmup) {
+                        runs.add(t1 - t0);
+                    }
+                }
+            }
+            report(out, "run " + code + " in session", runs);
+            List<Long> oneShot = new ArrayList<>();
+            for (int i = 0; i < warmup + iterations; i++) {
+                long t0 = System.nanoTime();
+                ExecutionResult r = client.run(language, code, SessionOptions.defaults(), opts);
+                long t1 = System.nanoTime();
+                check(r);
+                if (i >= warmup) {
+                    oneShot.add(t1 - t0);
+                }
+            }
+            report(out, "one-shot run", oneShot);
+        }
+        return 0;
+    }
+
+    private static void check(ExecutionResult r) {
+        if (!r.isOk() || !r.stdout().equals("1\n")) {
+            throw new IllegalStateException("benchmark run failed: " + r.status().wireName() + " " + r.stderr());
+        }
+    }
+
+    static void report(PrintWriter out, String what, List<Long> nanos) {
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        out.printf("  %-28s median %7.1f ms   p95 %7.1f ms   min %7.1f ms   max %7.1f ms%n", what,
+                ms(percentile(sorted, 50)), ms(percentile(sorted, 95)), ms(sorted.get(0)),
+                ms(sorted.get(sorted.size() - 1)));
+        out.flush();
+    }
+
+    static long percentile(List<Long> sorted, int p) {
+        int idx = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.sandbox4j.cli;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Info;
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.core.BackendSelector;
+import dev.sandbox4j.docker.DockerImageBuilder;
+import dev.sandbox4j.spi.Availability;
+import dev.sandbox4j.spi.BackendConfig;
+import dev.sandbox4j.spi.SandboxBackendFactory;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code sandbox4j doctor}: what engine, images and runtimes are there, and does a run work. */
+@Command(name = "doctor", description = "Check the container engine, images and runtimes, and run a smoke test.")
+final class DoctorCommand implements Callable<Integer> {
+    @ParentCommand
+    SandboxCommand parent;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--no-smoke", description = "Skip the smoke run in each language.")
+    boolean noSmoke;
+
+    private int problems;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        line(out, true, "java", Runtime.version() + " (" + System.getProperty("java.home") + ")");
+        boolean engine = false;
+        for (SandboxBackendFactory f : BackendSelector.discover()) {
+            Availability a = f.probe(BackendConfig.empty());
+            line(out, a.available(), "backend " + f.name(), a.detail());
+            engine |= a.available() && f.name().equals("docker");
+        }
+        if (!engine) {
+            out.println("  -> install and start Docker: sudo scripts/setup-engine.sh");
+            return 1;
+        }
+        try (DockerClient dc = ImagesCommand.docker()) {
+            Info info = dc.infoCmd().exec();
+            line(out, true, "runtimes", new TreeSet<>(info.getRuntimes() == null ? java.util.Set.of()
+                    : info.getRuntimes().keySet())
+                    + "; cgroup v" + (info.getCGroupVersion() == null ? "1" : info.getCGroupVersion())
+                    + ", kernel " + info.getKernelVersion());
+            DockerImageBuilder images = new DockerImageBuilder(dc, l -> { });
+            for (String lang : DockerImageBuilder.buildableLanguages()) {
+                DockerImageBuilder.Status s = images.status(lang);
+                line(out, s.present(), "image " + lang, s.image() + (!s.present() ? " missing -> sandbox4j images build"
+                        : s.upToDate() ? " (up to date)" : " (outdated -> sandbox4j images build)"));
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            line(out, false, "engine", e.toString());
+        }
+        line(out, Files.isExecutable(Path.of("/usr/sbin/debootstrap")), "debootstrap",
+                Files.isExecutable(Path.of("/usr/sbin/debootstrap")) ? "/usr/sbin/debootstrap (needed to build the base image)"
+                        : "missing (apt-get install debootstrap; needed only to build images)");
+        if (!noSmoke) {
+            try (SandboxClient client = parent.clients.create(Map.of(), true)) {
+                for (String lang : client.languages()) {
+                    if (!client.imageAvailable(lang)) {
+                        continue;
+                    }
+                    String code = lang.equals("python") ? "print('ok')" : "console.log('ok')";
+                    long t0 = System.nanoTime();
+                    ExecutionResult r = client.run(lang, code, SessionOptions.defaults(),
+                            RunOptions.timeout(Duration.ofSeconds(30)));
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    line(out, r.isOk() && r.stdout().equals("ok\n"), "smoke " + lang,
+                            r.isOk() ? "one-shot run ok in " + ms + " ms" : r.status().wireName() + ": " + r.stderr());
+                }
+            }
+        }
+        out.println(problems == 0 ? "everything looks fine" : problems + " problem(s) found");
+        return problems == 0 ? 0 : 1;
+    }
+
+    private void line(PrintWriter out, boolean ok, String what, String detail) {
+        if (!ok) {
+            problems++;
+        }
+        out.printf("[%s] %-16s %s%n", ok ? " ok " : "FAIL", what, detail);
+        out.flush();
+    }
+}

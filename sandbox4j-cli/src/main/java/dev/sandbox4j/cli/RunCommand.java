@@ -1,0 +1,216 @@
+package dev.sandbox4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sandbox4j.DataSize;
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.OutputListener;
+import dev.sandbox4j.ResourceLimits;
+import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SandboxSession;
+import dev.sandbox4j.SessionOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code sandbox4j run}: runs one program in a fresh box and passes its output and exit code through. */
+@Command(
+        name = "run",
+        description = {"Run a program in a fresh sandbox and pass its output and exit code through.",
+            "The program comes from -c CODE, a FILE, or - (standard input)."},
+        sortOptions = false,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the program succeeded",
+            "N:the program exited with N (137: killed, e.g. out of memory or output flood)",
+            "2:invalid usage",
+            "124:the program timed out (all its processes were killed)",
+            "125:the sandbox itself failed (no engine, image missing, ...)",
+            "126:the command cannot be invoked",
+            "127:the command was not found"
+        },
+        footer = {"", "Examples:",
+            "  sandbox4j run --lang python -c 'print(1+1)'",
+            "  sandbox4j run --lang javascript script.js arg1 arg2",
+            "  echo 'print(42)' | sandbox4j run --lang python --json -"})
+final class RunCommand implements Callable<Integer> {
+    @ParentCommand
+    SandboxCommand parent;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-l", "--lang", "--language"}, required = true, paramLabel = "LANG",
+            description = "Language: python, javascript (aliases: py, js, node).")
+    String language;
+
+    @Option(names = {"-c", "--code"}, paramLabel = "CODE", description = "Program text.")
+    @Nullable String code;
+
+    @Parameters(paramLabel = "FILE|- [ARG...]", description = "Program file (- reads it from standard input), then arguments for the program.")
+    List<String> positional = new ArrayList<>();
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
+            converter = Converters.DurationConverter.class,
+            description = "Wall-clock limit, e.g. 500ms, 10s, 2m (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--memory", paramLabel = "SIZE", converter = Converters.DataSizeConverter.class,
+            description = "Memory limit, e.g. 256m, 1g (default: 512m; swap is not allowed).")
+    @Nullable DataSize memory;
+
+    @Option(names = "--cpus", paramLabel = "N", description = "CPU limit in cores (default: 1).")
+    @Nullable Double cpus;
+
+    @Option(names = "--pids", paramLabel = "N", description = "Process/thread limit (default: 128).")
+    @Nullable Integer pids;
+
+    @Option(names = "--output-limit", paramLabel = "SIZE", converter = Converters.DataSizeConverter.class,
+            description = "Cap per output stream; beyond it the program is killed (default: 1m).")
+    @Nullable DataSize outputLimit;
+
+    @Option(names = "--image", paramLabel = "IMAGE", description = "Run in this image instead of the language's default.")
+    @Nullable String image;
+
+    @Option(names = "--stdin", paramLabel = "FILE", description = "Give the program this file as standard input (- for ours).")
+    @Nullable String stdin;
+
+    @Option(names = "--json", description = "Print the whole result as one JSON object instead of streaming the output.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        String program;
+        List<String> args;
+        if (code != null) {
+            program = code;
+            args = positional;
+        } else if (!positional.isEmpty()) {
+            program = readProgram(positional.get(0));
+            args = positional.subList(1, positional.size());
+        } else {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing program: give -c CODE, a FILE, or - to read it from standard input");
+        }
+        if (program.isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "The program is empty");
+        }
+        ResourceLimits.Builder limits = ResourceLimits.builder();
+        try {
+            if (memory != null) {
+                limits.memory(memory);
+            }
+            if (cpus != null) {
+                limits.cpus(cpus);
+            }
+            if (pids != null) {
+                limits.pids(pids);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        SessionOptions options = SessionOptions.builder()
+                .limits(limits.build())
+                .runtime(RuntimeConfig.builder().image(image).build())
+                .build();
+        RunOptions.Builder run = RunOptions.builder().timeout(timeout).args(args).outputLimit(outputLimit);
+        if (stdin != null) {
+            run.stdin(stdin.equals("-") ? System.in.readAllBytes() : readFile(stdin));
+        }
+        Utf8Writer out = new Utf8Writer(spec.commandLine().getOut());
+        Utf8Writer err = new Utf8Writer(spec.commandLine().getErr());
+        if (!json) {
+            run.listener(new OutputListener() {
+                @Override
+                public void onStdout(byte[] chunk) {
+                    out.write(chunk);
+                }
+
+                @Override
+                public void onStderr(byte[] chunk) {
+                    err.write(chunk);
+                }
+            });
+        }
+        ExecutionResult r;
+        try (SandboxClient client = parent.clients.create(Map.of(), false);
+                SandboxSession session = client.openSession(language, options)) {
+            r = session.run(program, run.build());
+            if (json) {
+                spec.commandLine().getOut().println(toJson(r, session.language(), session.image()));
+                spec.commandLine().getOut().flush();
+            }
+        }
+        out.finish();
+        err.finish();
+        if (!json && r.killReason() != null) {
+            spec.commandLine().getErr().println("sandbox4j: " + r.status().wireName() + ": " + r.killReason());
+            spec.commandLine().getErr().flush();
+        }
+        return exitCode(r);
+    }
+
+    static int exitCode(ExecutionResult r) {
+        return switch (r.status()) {
+            case OK -> 0;
+            case TIMED_OUT -> SandboxCommand.TIMED_OUT;
+            case NONZERO_EXIT -> r.exitCode() > 0 && r.exitCode() < 256 ? r.exitCode() : 1;
+            case OOM_KILLED, OUTPUT_LIMIT, KILLED -> 137;
+        };
+    }
+
+    private String readProgram(String source) throws IOException {
+        if (source.equals("-")) {
+            return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        return new String(readFile(source), StandardCharsets.UTF_8);
+    }
+
+    private byte[] readFile(String name) throws IOException {
+        try {
+            return Files.readAllBytes(Path.of(name));
+        } catch (NoSuchFileException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "File not found: '" + name + "'");
+        } catch (IOException | UncheckedIOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Cannot read '" + name + "': " + e.getMessage());
+        }
+    }
+
+    static String toJson(ExecutionResult r, String language, String image) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("language", language);
+        m.put("image", image);
+        m.put("status", r.status().wireName());
+        m.put("exit_code", r.exitCode());
+        m.put("stdout", r.stdout());
+        m.put("stderr", r.stderr());
+        m.put("duration_ms", r.duration().toMillis());
+        m.put("kill_reason", r.killReason());
+        m.put("stdout_truncated", r.stdoutTruncated());
+        m.put("stderr_truncated", r.stderrTruncated());
+        try {
+            return new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+}
