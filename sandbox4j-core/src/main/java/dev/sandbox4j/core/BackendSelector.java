@@ -39,7 +39,10 @@ public final class BackendSelector {
         if (explicit != null) {
             return explicit.create(config);
         }
-        List<SandboxBackendFactory> factories = discover();
+        return select(name, config, discover());
+    }
+
+    static SandboxBackend select(@Nullable String name, BackendConfig config, List<SandboxBackendFactory> factories) {
         if (factories.isEmpty()) {
             throw new BackendUnavailableException(
                     "No sandbox backend on the classpath; add sandbox4j-backend-docker", List.of(), null);

@@ -42,7 +42,8 @@ public final class JavaScriptHandler implements LanguageHandler {
         return new ExecutionPlan(Map.of(file, code.getBytes(StandardCharsets.UTF_8)), argv, Map.of());
     }
 
-    static boolean isModule(String code) {
+    /** Whether the code has top-level import/export statements (an ES module). */
+    public static boolean isModule(String code) {
         return ESM.matcher(code).find();
     }
 }

@@ -1,0 +1,65 @@
+package dev.sandbox4j.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sandbox4j.core.lang.JavaScriptHandler;
+import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.LanguageHandler;
+import dev.sandbox4j.spi.PlanContext;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LanguageRegistryTest {
+    @Test
+    void discoversBuiltInHandlersWithAliases() {
+        LanguageRegistry r = LanguageRegistry.discover(List.of());
+        assertThat(r.ids()).containsExactly("javascript", "python");
+        assertThat(r.get("PY").id()).isEqualTo("python");
+        assertThat(r.get("node").id()).isEqualTo("javascript");
+        assertThat(r.get("js").id()).isEqualTo("javascript");
+    }
+
+    @Test
+    void explicitHandlerAddsALanguage() {
+        LanguageHandler ruby = new LanguageHandler() {
+            @Override
+            public String id() {
+                return "ruby";
+            }
+
+            @Override
+            public String defaultImage() {
+                return "ruby:3";
+            }
+
+            @Override
+            public ExecutionPlan plan(String code, PlanContext context) {
+                return new ExecutionPlan(java.util.Map.of("main.rb", code.getBytes()),
+                        List.of("ruby", context.path("main.rb")), java.util.Map.of());
+            }
+        };
+        LanguageRegistry r = LanguageRegistry.discover(List.of(ruby));
+        assertThat(r.ids()).containsExactly("javascript", "python", "ruby");
+        assertThatThrownBy(() -> r.get("cobol")).hasMessage(
+                "Expected language one of [javascript, python, ruby] but was 'cobol'");
+    }
+
+    @Test
+    void pythonPlanWritesMainPyAndPassesArgs() {
+        ExecutionPlan p = LanguageRegistry.discover(List.of()).get("python")
+                .plan("print(1)", new PlanContext("/tmp/.sandbox4j/r1", List.of("a", "b")));
+        assertThat(p.files()).containsOnlyKeys("main.py");
+        assertThat(p.argv()).containsExactly("python3", "-u", "/tmp/.sandbox4j/r1/main.py", "a", "b");
+    }
+
+    @Test
+    void javascriptRunsModulesAsMjsAndScriptsAsJs() {
+        assertThat(JavaScriptHandler.isModule("import fs from 'fs';\nconsole.log(1)")).isTrue();
+        assertThat(JavaScriptHandler.isModule("import { a } from './x.js'")).isTrue();
+        assertThat(JavaScriptHandler.isModule("export default 1")).isTrue();
+        assertThat(JavaScriptHandler.isModule("const fs = require('fs')")).isFalse();
+        assertThat(JavaScriptHandler.isModule("// import x from 'y' in a comment is not at line start? \nlet a")).isFalse();
+        assertThat(JavaScriptHandler.isModule("const m = await import('fs')")).isFalse();
+    }
+}
