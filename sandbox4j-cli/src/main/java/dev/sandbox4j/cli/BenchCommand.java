@@ -19,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code sandbox4j bench}: latency figures (median, p95) for the main operations. */
-@Command(name = "bench", description = {"Measure cold session open, a run in an open session, and a one-shot run.",
+@Command(mixinStandardHelpOptions = true, name = "bench", description = {"Measure cold session open, a run in an open session, and a one-shot run.",
     "Prints median and p95 in milliseconds; a benchmark, not a test."})
 final class BenchCommand implements Callable<Integer> {
     @ParentCommand

@@ -25,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code sandbox4j doctor}: what engine, images and runtimes are there, and does a run work. */
-@Command(name = "doctor", description = "Check the container engine, images and runtimes, and run a smoke test.")
+@Command(mixinStandardHelpOptions = true, name = "doctor", description = "Check the container engine, images and runtimes, and run a smoke test.")
 final class DoctorCommand implements Callable<Integer> {
     @ParentCommand
     SandboxCommand parent;

@@ -11,7 +11,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code sandbox4j gc}: removes boxes left behind by crashed processes. */
-@Command(name = "gc", description = {"Remove sandbox containers left behind by sandbox4j processes that are gone.",
+@Command(mixinStandardHelpOptions = true, name = "gc", description = {"Remove sandbox containers left behind by sandbox4j processes that are gone.",
     "Containers of running sandbox4j processes are kept unless --all is given."})
 final class GcCommand implements Callable<Integer> {
     @ParentCommand

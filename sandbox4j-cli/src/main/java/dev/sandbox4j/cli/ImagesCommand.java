@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code sandbox4j images}: builds and lists the runtime images. */
-@Command(name = "images", description = "Build or list the runtime images (built locally: no registry needed).",
+@Command(mixinStandardHelpOptions = true, name = "images", description = "Build or list the runtime images (built locally: no registry needed).",
         subcommands = {ImagesCommand.Build.class, ImagesCommand.ListImages.class})
 final class ImagesCommand implements Runnable {
     @Spec
@@ -31,7 +31,7 @@ final class ImagesCommand implements Runnable {
         return DockerClients.create(DockerClients.config(BackendConfig.empty()));
     }
 
-    @Command(name = "build", description = {
+    @Command(mixinStandardHelpOptions = true, name = "build", description = {
         "Build the Debian base image (debootstrap) and the language images FROM it.",
         "Images whose recipe has not changed are kept (idempotent). Needs root and debootstrap for the base."})
     static final class Build implements Callable<Integer> {
@@ -66,7 +66,7 @@ final class ImagesCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", description = "Show the runtime images and whether they are present and up to date.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "Show the runtime images and whether they are present and up to date.")
     static final class ListImages implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;

@@ -32,7 +32,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code sandbox4j run}: runs one program in a fresh box and passes its output and exit code through. */
-@Command(
+@Command(mixinStandardHelpOptions = true, 
         name = "run",
         description = {"Run a program in a fresh sandbox and pass its output and exit code through.",
             "The program comes from -c CODE, a FILE, or - (standard input)."},
@@ -58,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-l", "--lang", "--language"}, required = true, paramLabel = "LANG",
+    @Option(names = {"-l", "--lang"}, required = true, paramLabel = "LANG",
             description = "Language: python, javascript (aliases: py, js, node).")
     String language;
 
