@@ -3,11 +3,11 @@ package dev.sandbox4j.docker;
 import static java.util.Objects.requireNonNull;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.BuildResponseItem;
-import com.github.dockerjava.api.model.Image;
 import dev.sandbox4j.BackendException;
 import dev.sandbox4j.ImageUnavailableException;
 import java.io.BufferedReader;
@@ -43,7 +43,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -118,13 +117,13 @@ public final class DockerImageBuilder {
             : > etc/hostname
             printf '%s' "$2" > etc/apt/sources.list
             """;
-    /** Dockerfile that puts the label and environment on the imported root filesystem ({@code %s}: its tag). */
+    /** Dockerfile of the base image; its context holds {@code rootfs.tar}, the stripped debootstrap tree. */
     private static final String BASE_DOCKERFILE = """
-            FROM %s
+            FROM scratch
+            ADD rootfs.tar /
             ENV LANG=C.UTF-8
             CMD ["bash"]
             """;
-    private static final String ROOTFS_REPOSITORY = "sandbox4j/base-rootfs";
 
     private static final Duration HEARTBEAT_AFTER = Duration.ofSeconds(15);
     private static final Duration DEBOOTSTRAP_TIMEOUT = Duration.ofMinutes(30);
@@ -266,7 +265,6 @@ public final class DockerImageBuilder {
                             + " or point DOCKER_HOST at it, then build again.",
                     e);
         }
-        removeLeftoverRootfsImages();
 
         List<String> todo = new ArrayList<>();
         for (String key : keys) {
@@ -306,12 +304,11 @@ public final class DockerImageBuilder {
     private void buildBase() {
         long start = System.nanoTime();
         Path debootstrap = preflightBase();
-        String baseHash = baseRecipeHash();
-        Path rootfs = null;
-        String rootfsTag = ROOTFS_REPOSITORY + ":tmp-" + UUID.randomUUID().toString().substring(0, 8);
-        boolean imported = false;
+        Path work = null;
         try {
-            rootfs = Files.createTempDirectory(workDir(), "sandbox4j-rootfs-");
+            work = Files.createTempDirectory(workDir(), "sandbox4j-base-");
+            Path rootfs = Files.createDirectory(work.resolve("rootfs"));
+            Path context = Files.createDirectory(work.resolve("context"));
             emit("base: debootstrap " + SUITE + " from " + MIRROR + " into " + rootfs);
             List<String> command = new ArrayList<>();
             command.add(debootstrap.toString());
@@ -346,27 +343,33 @@ public final class DockerImageBuilder {
                         + " (exit code " + stripExit + ")." + lastOutput(stripTail.text()), null);
             }
 
-            emit("base: importing the root filesystem into Docker as " + rootfsTag);
-            Heartbeat importing = new Heartbeat("base", "importing");
-            try {
-                importRootfs(rootfs, rootfsTag);
-            } finally {
-                importing.close();
+            emit("base: packing the root filesystem");
+            Tail tarTail = new Tail();
+            int tarExit = run(List.of("tar", "--numeric-owner", "-C", rootfs.toString(),
+                    "-cf", context.resolve("rootfs.tar").toString(), "."), tarTail, line -> false,
+                    Duration.ofMinutes(10));
+            if (tarExit != 0) {
+                throw new ImageUnavailableException(BASE_IMAGE, "tar of the root filesystem failed (exit code "
+                        + tarExit + ")." + lastOutput(tarTail.text()), null);
             }
-            imported = true;
             deleteTree(rootfs);
-            rootfs = null;
+            Files.writeString(context.resolve("Dockerfile"), BASE_DOCKERFILE, StandardCharsets.UTF_8);
 
-            Map<String, String> files = Map.of("Dockerfile", BASE_DOCKERFILE.formatted(rootfsTag));
-            dockerBuild(BASE, BASE_IMAGE, files, Map.of(), Map.of(RECIPE_LABEL, baseHash), true);
+            // The context holds a tar of the root filesystem: stream it as is (docker-java would gzip a copy first).
+            Process contextTar = new ProcessBuilder("tar", "-C", context.toString(), "-c", "Dockerfile", "rootfs.tar")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            try (InputStream in = contextTar.getInputStream()) {
+                dockerBuild(BASE, BASE_IMAGE, docker.buildImageCmd(in), Map.of(), Map.of(RECIPE_LABEL, baseRecipeHash()),
+                        true);
+            } finally {
+                destroyTree(contextTar);
+            }
         } catch (IOException e) {
             throw new ImageUnavailableException(BASE_IMAGE, "Building " + BASE_IMAGE + " failed: " + e, e);
         } finally {
-            if (rootfs != null) {
-                deleteTree(rootfs);
-            }
-            if (imported) {
-                removeQuietly(rootfsTag);
+            if (work != null) {
+                deleteTree(work);
             }
         }
         summary(BASE_IMAGE, start);
@@ -394,41 +397,6 @@ public final class DockerImageBuilder {
         return debootstrap;
     }
 
-    private void importRootfs(Path rootfs, String rootfsTag) {
-        ProcessBuilder pb = new ProcessBuilder("tar", "--numeric-owner", "-C", rootfs.toString(), "-c", ".");
-        Tail tarErrors = new Tail();
-        Process tar;
-        try {
-            tar = pb.start();
-        } catch (IOException e) {
-            throw new ImageUnavailableException(BASE_IMAGE, "Cannot start tar to import the root filesystem: " + e, e);
-        }
-        Thread stderr = Thread.ofPlatform().daemon().name("sandbox4j-tar-stderr")
-                .start(() -> pump(tar.getErrorStream(), tarErrors, line -> false));
-        try (InputStream in = tar.getInputStream()) {
-            docker.createImageCmd(rootfsTag, in).exec();
-            int exit = tar.waitFor();
-            stderr.join(TimeUnit.SECONDS.toMillis(10));
-            if (exit != 0) {
-                throw new ImageUnavailableException(BASE_IMAGE, "tar of the root filesystem failed (exit code " + exit
-                        + ")." + lastOutput(tarErrors.text()), null);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ImageUnavailableException(BASE_IMAGE, "Interrupted while importing the root filesystem", e);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof ImageUnavailableException iue) {
-                throw iue;
-            }
-            throw new ImageUnavailableException(BASE_IMAGE, "Importing the root filesystem into Docker failed: "
-                    + e.getMessage() + lastOutput(tarErrors.text()), e);
-        } finally {
-            if (tar.isAlive()) {
-                tar.destroyForcibly();
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- language images
 
     private void buildLanguage(String language, boolean force) {
@@ -441,66 +409,65 @@ public final class DockerImageBuilder {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(RECIPE_LABEL, languageRecipeHash(recipe, baseRecipeHash()));
         labels.put(BASE_IMAGE_LABEL, baseId);
-        dockerBuild(language, image, recipe, Map.of("BASE", BASE_IMAGE), labels, force);
-        summary(image, start);
-    }
-
-    /** Writes the build context to a temporary directory and runs a classic docker build of it. */
-    private void dockerBuild(String name, String image, Map<String, ?> files, Map<String, String> buildArgs,
-            Map<String, String> labels, boolean noCache) {
         Path context = null;
-        Tail tail = new Tail();
         try {
-            context = Files.createTempDirectory("sandbox4j-build-" + name + "-");
-            for (Map.Entry<String, ?> file : files.entrySet()) {
+            context = Files.createTempDirectory("sandbox4j-build-" + language + "-");
+            for (Map.Entry<String, byte[]> file : recipe.entrySet()) {
                 Path target = context.resolve(file.getKey()).normalize();
                 if (!target.startsWith(context)) {
-                    throw new IllegalStateException("recipe file outside the build context: " + file.getKey());
+                    throw new ImageUnavailableException(image, "The recipe for " + image + " has a file outside its"
+                            + " directory: " + file.getKey(), null);
                 }
                 Files.createDirectories(target.getParent());
-                Object content = file.getValue();
-                Files.write(target, content instanceof byte[] bytes ? bytes
-                        : content.toString().getBytes(StandardCharsets.UTF_8));
+                Files.write(target, file.getValue());
             }
-            emit(name + ": docker build -t " + image);
-            var cmd = docker.buildImageCmd()
+            BuildImageCmd cmd = docker.buildImageCmd()
                     .withBaseDirectory(context.toFile())
-                    .withDockerfile(context.resolve("Dockerfile").toFile())
-                    .withTags(Set.of(image))
-                    .withLabels(labels)
-                    .withRemove(true)
-                    .withForcerm(true)
-                    .withPull(false)
-                    .withNoCache(noCache);
-            buildArgs.forEach(cmd::withBuildArg);
-            Heartbeat building = new Heartbeat(name, "building");
-            try (StreamCallback cb = cmd.exec(new StreamCallback(name, tail))) {
-                if (!cb.awaitCompletion(BUILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    throw new ImageUnavailableException(image, "Building " + image + " did not finish within "
-                            + BUILD_TIMEOUT.toMinutes() + " minutes." + lastOutput(tail.text()), null);
-                }
-                cb.awaitImageId();
-            } finally {
-                building.close();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ImageUnavailableException(image, "Interrupted while building " + image, e);
+                    .withDockerfile(context.resolve("Dockerfile").toFile());
+            dockerBuild(language, image, cmd, Map.of("BASE", BASE_IMAGE), labels, force);
         } catch (IOException e) {
             throw new ImageUnavailableException(image, "Preparing the build context for " + image + " failed: " + e, e);
-        } catch (RuntimeException e) {
-            if (e instanceof ImageUnavailableException iue) {
-                throw iue;
-            }
-            throw new ImageUnavailableException(image, "Building " + image + " failed: " + e.getMessage() + "."
-                    + lastOutput(tail.text())
-                    + "\nThe build runs apt-get inside a container: check that " + MIRROR + " is reachable from"
-                    + " containers (`docker run --rm " + BASE_IMAGE + " apt-get update`), then build again"
-                    + " (add --force to rebuild the base as well).", e);
         } finally {
             if (context != null) {
                 deleteTree(context);
             }
+        }
+        summary(image, start);
+    }
+
+    /** Runs a classic docker build (intermediate containers always removed, no pull), forwarding its output. */
+    private void dockerBuild(String name, String image, BuildImageCmd cmd, Map<String, String> buildArgs,
+            Map<String, String> labels, boolean noCache) {
+        Tail tail = new Tail();
+        emit(name + ": docker build -t " + image);
+        cmd.withTags(Set.of(image))
+                .withLabels(labels)
+                .withRemove(true)
+                .withForcerm(true)
+                .withPull(false)
+                .withNoCache(noCache);
+        buildArgs.forEach(cmd::withBuildArg);
+        Heartbeat building = new Heartbeat(name, "building");
+        try (StreamCallback callback = cmd.exec(new StreamCallback(name, tail))) {
+            if (!callback.awaitCompletion(BUILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                throw new ImageUnavailableException(image, "Building " + image + " did not finish within "
+                        + BUILD_TIMEOUT.toMinutes() + " minutes." + lastOutput(tail.text()), null);
+            }
+            callback.awaitImageId();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageUnavailableException(image, "Interrupted while building " + image, e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ImageUnavailableException iue) {
+                throw iue;
+            }
+            throw new ImageUnavailableException(image, "Building " + image + " failed: " + e.getMessage()
+                    + lastOutput(tail.text())
+                    + (name.equals(BASE) ? "" : "\nThe build runs apt-get inside a container: check that " + MIRROR
+                            + " is reachable from containers (`docker run --rm " + BASE_IMAGE + " apt-get update`),"
+                            + " then build again (--force also rebuilds the base)."), e);
+        } finally {
+            building.close();
         }
     }
 
@@ -669,25 +636,6 @@ public final class DockerImageBuilder {
         emit("built " + image + " in " + seconds + " s" + size);
     }
 
-    /** Removes the temporary rootfs tags a crashed build may have left (we hold the lock, so none is in use). */
-    private void removeLeftoverRootfsImages() {
-        try {
-            for (Image image : docker.listImagesCmd().withReferenceFilter(ROOTFS_REPOSITORY).exec()) {
-                String[] tags = image.getRepoTags();
-                if (tags == null) {
-                    continue;
-                }
-                for (String tag : tags) {
-                    if (tag.startsWith(ROOTFS_REPOSITORY + ":")) {
-                        removeQuietly(tag);
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.debug("Could not list leftover {} images", ROOTFS_REPOSITORY, e);
-        }
-    }
-
     /** Removes earlier versions of rebuilt images once nothing tags them; skips any still used by a container. */
     private void removeReplacedImages(List<String> ids) {
         for (String id : ids) {
@@ -700,14 +648,6 @@ public final class DockerImageBuilder {
             } catch (RuntimeException e) {
                 LOG.debug("Kept replaced image {}: {}", id, e.getMessage());
             }
-        }
-    }
-
-    private void removeQuietly(String image) {
-        try {
-            docker.removeImageCmd(image).withForce(false).exec();
-        } catch (RuntimeException e) {
-            LOG.warn("Could not remove temporary image {}: {}", image, e.getMessage());
         }
     }
 

@@ -148,6 +148,17 @@ class DockerSandboxIT {
     }
 
     @Test
+    void backgroundProcessHoldingTheOutputDoesNotBlockTheRun() {
+        try (SandboxSession s = python()) {
+            ExecutionResult r = s.run("import subprocess\nsubprocess.Popen(['sleep', '30'])\nprint('done')",
+                    RunOptions.timeout(Duration.ofSeconds(20)));
+            assertThat(r.status()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.stdout()).isEqualTo("done\n");
+            assertThat(r.duration()).isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
     void containsForkBomb() {
         try (SandboxSession s = python(ResourceLimits.builder().pids(64).build())) {
             String bomb = """
