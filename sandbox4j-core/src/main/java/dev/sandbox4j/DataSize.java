@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 public record DataSize(long bytes) implements Comparable<DataSize> {
     private static final Pattern SYNTAX =
-            Pattern.compile("\\s*(\\d+)\\s*([kmgt]?)(i?b)?\\s*", Pattern.CASE_INSENSITIVE);
+            Pattern.compile("\\s*(\\d+)\\s*(?:([kmgt])(?:i?b)?|b)?\\s*", Pattern.CASE_INSENSITIVE);
 
     /**
      * @throws IllegalArgumentException if {@code bytes} is negative
@@ -31,16 +31,40 @@ public record DataSize(long bytes) implements Comparable<DataSize> {
         return new DataSize(bytes);
     }
 
+    /**
+     * A size of {@code kib} kibibytes (1024 bytes each).
+     *
+     * @throws IllegalArgumentException if {@code kib} is negative or the size in bytes overflows a {@code long}
+     */
     public static DataSize ofKilobytes(long kib) {
-        return new DataSize(Math.multiplyExact(kib, 1024L));
+        return ofMultiple(kib, 1024L, "KiB");
     }
 
+    /**
+     * A size of {@code mib} mebibytes (1024 KiB each).
+     *
+     * @throws IllegalArgumentException if {@code mib} is negative or the size in bytes overflows a {@code long}
+     */
     public static DataSize ofMegabytes(long mib) {
-        return new DataSize(Math.multiplyExact(mib, 1024L * 1024));
+        return ofMultiple(mib, 1024L * 1024, "MiB");
     }
 
+    /**
+     * A size of {@code gib} gibibytes (1024 MiB each).
+     *
+     * @throws IllegalArgumentException if {@code gib} is negative or the size in bytes overflows a {@code long}
+     */
     public static DataSize ofGigabytes(long gib) {
-        return new DataSize(Math.multiplyExact(gib, 1024L * 1024 * 1024));
+        return ofMultiple(gib, 1024L * 1024 * 1024, "GiB");
+    }
+
+    private static DataSize ofMultiple(long n, long unitBytes, String unit) {
+        try {
+            return new DataSize(Math.multiplyExact(n, unitBytes));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("size (" + n + " " + unit + ") is too large for a long number of bytes",
+                    e);
+        }
     }
 
     /**
@@ -61,10 +85,11 @@ public record DataSize(long bytes) implements Comparable<DataSize> {
             throw new IllegalArgumentException("size '" + Texts.sanitize(text, 40) + "' is too large", e);
         }
         try {
-            return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                case "k" -> ofKilobytes(n);
-                case "m" -> ofMegabytes(n);
-                case "g" -> ofGigabytes(n);
+            String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);
+            return switch (unit) {
+                case "k" -> new DataSize(Math.multiplyExact(n, 1024L));
+                case "m" -> new DataSize(Math.multiplyExact(n, 1024L * 1024));
+                case "g" -> new DataSize(Math.multiplyExact(n, 1024L * 1024 * 1024));
                 case "t" -> new DataSize(Math.multiplyExact(n, 1024L * 1024 * 1024 * 1024));
                 default -> ofBytes(n);
             };

@@ -35,6 +35,12 @@ public record ResourceLimits(
     /** The smallest memory limit a container engine accepts (6 MiB for Docker). */
     public static final DataSize MIN_MEMORY = DataSize.ofMegabytes(6);
 
+    /** The largest CPU quota accepted, in cores. */
+    private static final int MAX_CPUS = 1024;
+
+    /** The largest output limit: the largest array a JVM reliably allocates, just under 2 GiB. */
+    static final long MAX_OUTPUT_LIMIT_BYTES = Integer.MAX_VALUE - 8;
+
     private static final ResourceLimits DEFAULTS = new ResourceLimits(
             DataSize.ofMegabytes(512),
             1.0,
@@ -57,8 +63,13 @@ public record ResourceLimits(
         if (memory.compareTo(MIN_MEMORY) < 0) {
             throw new IllegalArgumentException("memory (" + memory + ") must be at least " + MIN_MEMORY);
         }
-        if (!(cpus > 0) || cpus > 1024 || Double.isNaN(cpus)) {
-            throw new IllegalArgumentException("cpus (" + cpus + ") must be positive, e.g. 0.5 or 2");
+        if (!(cpus > 0)) { // also NaN
+            throw new IllegalArgumentException(
+                    "cpus (" + cpus + ") must be positive and at most " + MAX_CPUS + ", e.g. 0.5 or 2");
+        }
+        if (cpus > MAX_CPUS) { // also +Infinity
+            throw new IllegalArgumentException(
+                    "cpus (" + cpus + ") must be more than 0 and at most " + MAX_CPUS + ", e.g. 0.5 or 2");
         }
         if (pids < 8) {
             throw new IllegalArgumentException("pids (" + pids + ") must be at least 8");
@@ -75,9 +86,14 @@ public record ResourceLimits(
         if (fileSize.bytes() < 1024) {
             throw new IllegalArgumentException("fileSize (" + fileSize + ") must be at least 1 KiB");
         }
-        if (outputLimit.bytes() < 1 || outputLimit.bytes() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(
-                    "outputLimit (" + outputLimit + ") must be between 1 B and 2 GiB");
+        checkOutputLimit(outputLimit);
+    }
+
+    /** Checks a per-stream output limit; shared with {@link RunOptions}. */
+    static void checkOutputLimit(DataSize outputLimit) {
+        if (outputLimit.bytes() < 1 || outputLimit.bytes() > MAX_OUTPUT_LIMIT_BYTES) {
+            throw new IllegalArgumentException("outputLimit (" + outputLimit + ") must be between 1 B and "
+                    + MAX_OUTPUT_LIMIT_BYTES + " B (just under 2 GiB)");
         }
     }
 

@@ -6,9 +6,11 @@ import dev.sandbox4j.internal.Texts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,8 +51,8 @@ public record RunOptions(
                         + Texts.sanitize(name, 40) + "' is not valid");
             }
         }
-        if (outputLimit != null && (outputLimit.bytes() < 1 || outputLimit.bytes() > Integer.MAX_VALUE - 8)) {
-            throw new IllegalArgumentException("outputLimit (" + outputLimit + ") must be between 1 B and 2 GiB");
+        if (outputLimit != null) {
+            ResourceLimits.checkOutputLimit(outputLimit);
         }
         requireNonNull(listener, "listener");
         stdin = stdin == null ? null : stdin.clone();
@@ -77,6 +79,35 @@ public record RunOptions(
     @Override
     public byte @Nullable [] stdin() {
         return stdin == null ? null : stdin.clone();
+    }
+
+    /** Compares all components; {@code stdin} by content. */
+    @Override
+    public boolean equals(@Nullable Object o) {
+        return o instanceof RunOptions other
+                && Objects.equals(timeout, other.timeout)
+                && Arrays.equals(stdin, other.stdin)
+                && args.equals(other.args)
+                && env.equals(other.env)
+                && Objects.equals(outputLimit, other.outputLimit)
+                && listener.equals(other.listener);
+    }
+
+    /** Consistent with {@link #equals(Object)}; hashes {@code stdin} by content. */
+    @Override
+    public int hashCode() {
+        return Objects.hash(timeout, Arrays.hashCode(stdin), args, env, outputLimit, listener);
+    }
+
+    /** Shows {@code stdin} as its length only, never its contents. */
+    @Override
+    public String toString() {
+        return "RunOptions[timeout=" + timeout
+                + ", stdin=" + (stdin == null ? "null" : stdin.length + " bytes")
+                + ", args=" + args
+                + ", env=" + env
+                + ", outputLimit=" + outputLimit
+                + ", listener=" + listener + "]";
     }
 
     /** Builds {@link RunOptions}. */
@@ -106,8 +137,9 @@ public record RunOptions(
             return this;
         }
 
+        /** Standard input as bytes; the array is copied, so later changes to it do not affect the options. */
         public Builder stdin(byte @Nullable [] stdin) {
-            this.stdin = stdin;
+            this.stdin = stdin == null ? null : stdin.clone();
             return this;
         }
 

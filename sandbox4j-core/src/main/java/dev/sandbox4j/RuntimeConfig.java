@@ -62,13 +62,12 @@ public record RuntimeConfig(
         if (Long.parseLong(m.group(1)) == 0 || Long.parseLong(m.group(2)) == 0) {
             throw new IllegalArgumentException("user (" + user + ") must not be root (uid or gid 0)");
         }
-        if (!WORKDIR.matcher(workdir).matches() || workdir.contains("/../") || workdir.endsWith("/..")
-                || workdir.contains("/./")) {
+        if (!WORKDIR.matcher(workdir).matches() || hasDotSegment(workdir)) {
             throw new IllegalArgumentException("workdir ('" + Texts.sanitize(workdir, 60)
                     + "') must be an absolute, normalized path such as /workspace");
         }
-        if (workdir.equals("/tmp") || workdir.startsWith("/proc") || workdir.startsWith("/sys")
-                || workdir.startsWith("/dev")) {
+        if (workdir.equals("/tmp") || isAtOrUnder(workdir, "/proc") || isAtOrUnder(workdir, "/sys")
+                || isAtOrUnder(workdir, "/dev")) {
             throw new IllegalArgumentException("workdir (" + workdir + ") must not be /tmp, /proc, /sys or /dev");
         }
         if (ociRuntime != null && !ociRuntime.matches("[A-Za-z0-9._-]+")) {
@@ -89,6 +88,21 @@ public record RuntimeConfig(
                         + "' is in the reserved dev.sandbox4j.* namespace");
             }
         }
+    }
+
+    /** Whether an absolute path has a {@code .} or {@code ..} segment (such a path is not normalized). */
+    private static boolean hasDotSegment(String path) {
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code path} is {@code dir} or lies under it, by whole segments ({@code /system} is not under /sys). */
+    private static boolean isAtOrUnder(String path, String dir) {
+        return path.equals(dir) || path.startsWith(dir + "/");
     }
 
     /** The hardened defaults described in the class documentation. */

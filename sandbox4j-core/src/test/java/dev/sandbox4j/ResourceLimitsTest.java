@@ -3,7 +3,6 @@ package dev.sandbox4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -121,8 +120,6 @@ class ResourceLimitsTest {
     }
 
     @Test
-    @Disabled("bug: ResourceLimits.java:161-162 rejects cpus > 1024 with 'cpus (2000.0) must be positive, e.g. 0.5 or 2',"
-            + " which is wrong for a positive value; say 'must be between 0 (exclusive) and 1024' or split the check")
     void tooManyCpusMessageNamesTheUpperBound() {
         assertThatThrownBy(() -> ResourceLimits.builder().cpus(2000).build())
                 .isInstanceOf(IllegalArgumentException.class)
@@ -183,9 +180,6 @@ class ResourceLimitsTest {
     }
 
     @Test
-    @Disabled("bug: ResourceLimits.java:179-181 (and RunOptions.java:236-237) reject outputLimit 2 GiB with "
-            + "'outputLimit (2 GiB) must be between 1 B and 2 GiB'; the real bound is Integer.MAX_VALUE - 8 bytes,"
-            + " so name it, e.g. 'must be between 1 B and 2147483639 B (just under 2 GiB)'")
     void outputLimitMessageDoesNotContradictItself() {
         assertThatThrownBy(() -> ResourceLimits.builder()
                         .outputLimit(DataSize.ofGigabytes(2))
@@ -204,5 +198,27 @@ class ResourceLimitsTest {
                         DataSize.ofMegabytes(128), null))
                 .isInstanceOf(NullPointerException.class)
                 .hasMessage("outputLimit");
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {1024.5, Double.POSITIVE_INFINITY})
+    void tooManyCpusMessageNamesTheRange(double cpus) {
+        assertThatThrownBy(() -> ResourceLimits.builder().cpus(cpus).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cpus (" + cpus + ") must be more than 0 and at most 1024, e.g. 0.5 or 2");
+    }
+
+    @Test
+    void acceptsTheLargestCpuQuotaAndOutputLimit() {
+        ResourceLimits limits = ResourceLimits.builder()
+                .cpus(1024)
+                .outputLimit(DataSize.ofBytes(Integer.MAX_VALUE - 8))
+                .build();
+
+        assertThat(limits.cpus()).isEqualTo(1024);
+        assertThat(limits.outputLimit().bytes()).isEqualTo(Integer.MAX_VALUE - 8);
+        assertThatThrownBy(() -> ResourceLimits.builder().outputLimit(DataSize.ofBytes(Integer.MAX_VALUE - 7)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("outputLimit (2147483640 B) must be between 1 B and 2147483639 B (just under 2 GiB)");
     }
 }

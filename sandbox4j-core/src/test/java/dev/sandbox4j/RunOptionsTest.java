@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -87,10 +86,6 @@ class RunOptionsTest {
     }
 
     @Test
-    @Disabled("bug: RunOptions is a record with a byte[] component but does not override equals/hashCode/toString"
-            + " (RunOptions.java:213-219), so equality compares array identity (a toBuilder() copy is never equal)"
-            + " and toString prints '[B@1b2c3d'; override them with Arrays.equals/Arrays.hashCode and print"
-            + " the stdin length")
     void equalsComparesStdinByContent() {
         RunOptions original = RunOptions.builder().stdin("data").build();
         RunOptions copy = original.toBuilder().build();
@@ -128,8 +123,6 @@ class RunOptionsTest {
     }
 
     @Test
-    @Disabled("bug: RunOptions.Builder.stdin(byte[]) (RunOptions.java:293-295) keeps the caller's array, so changes"
-            + " made after stdin(...) but before build() reach the options; clone it in the setter")
     void builderCopiesTheStdinArrayItIsGiven() {
         byte[] input = {1, 2, 3};
         RunOptions.Builder builder = RunOptions.builder().stdin(input);
@@ -241,5 +234,25 @@ class RunOptionsTest {
         assertThatThrownBy(() -> new RunOptions(null, null, List.of(), Map.of(), null, null))
                 .isInstanceOf(NullPointerException.class)
                 .hasMessage("listener");
+    }
+
+    @Test
+    void equalsDistinguishesStdinAndToStringNeverShowsItsContents() {
+        RunOptions secret = RunOptions.builder().stdin("secret").build();
+
+        assertThat(secret).isNotEqualTo(RunOptions.builder().stdin("other!").build());
+        assertThat(secret).isNotEqualTo(RunOptions.defaults());
+        assertThat(RunOptions.defaults()).isEqualTo(RunOptions.builder().build());
+        assertThat(secret.toString()).contains("stdin=6 bytes").doesNotContain("secret");
+        assertThat(RunOptions.defaults().toString()).contains("stdin=null");
+    }
+
+    @Test
+    void outputLimitMessageNamesTheTrueBound() {
+        assertThatThrownBy(() -> RunOptions.builder().outputLimit(DataSize.ofGigabytes(2)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("outputLimit (2 GiB) must be between 1 B and 2147483639 B (just under 2 GiB)");
+        assertThat(RunOptions.builder().outputLimit(DataSize.ofBytes(Integer.MAX_VALUE - 8)).build().outputLimit())
+                .isEqualTo(DataSize.ofBytes(Integer.MAX_VALUE - 8));
     }
 }

@@ -2,6 +2,7 @@ package dev.sandbox4j.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sandbox4j.internal.Texts;
 import java.util.List;
 
 /**
@@ -12,8 +13,12 @@ import java.util.List;
  * @since 0.1
  */
 public record PlanContext(String runDir, List<String> args) {
+    /** @throws IllegalArgumentException if {@code runDir} is not an absolute path */
     public PlanContext {
         requireNonNull(runDir, "runDir");
+        if (!runDir.startsWith("/")) {
+            throw new IllegalArgumentException("runDir ('" + Texts.sanitize(runDir, 60) + "') must be an absolute path");
+        }
         args = List.copyOf(args);
     }
 

@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -57,8 +56,6 @@ class ExecutionPlanTest {
     }
 
     @Test
-    @Disabled("bug: ExecutionPlan.java:17 puts the rejected file name into the message raw; STYLE asks to strip"
-            + " control/ANSI characters and truncate (use Texts.sanitize(name, 60) as RuntimeConfig does)")
     void fileNameMessageStripsControlCharacters() {
         assertThatThrownBy(() -> new ExecutionPlan(Map.of("\u001b[31mx", CODE), List.of("run"), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -67,8 +64,6 @@ class ExecutionPlanTest {
 
     @ParameterizedTest
     @ValueSource(strings = {".", "a/.", "./main.py", "a/./b"})
-    @Disabled("bug: ExecutionPlan.java:16 lets '.' segments through ('.' is the run directory itself, 'a/.' is 'a');"
-            + " reject any segment equal to '.' or '..' rather than only names containing '..'")
     void rejectsDotSegments(String name) {
         assertThatThrownBy(() -> new ExecutionPlan(Map.of(name, CODE), List.of("run"), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -119,9 +114,6 @@ class ExecutionPlanTest {
     }
 
     @Test
-    @Disabled("bug: ExecutionPlan.java:14 copies the files map but not its byte[] values, so the caller (or anyone"
-            + " holding plan.files()) can change file contents after validation; clone each value on the way in"
-            + " (e.g. collect into a LinkedHashMap with v.clone()) and document files() as read-only or clone on read")
     void mutatingAFileArrayPassedInDoesNotChangeThePlan() {
         byte[] content = {1, 2, 3};
         ExecutionPlan plan = new ExecutionPlan(Map.of("main.py", content), List.of("run"), Map.of());
@@ -137,5 +129,41 @@ class ExecutionPlanTest {
         argv.add(null);
 
         assertThatThrownBy(() -> new ExecutionPlan(Map.of(), argv, Map.of())).isInstanceOf(NullPointerException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a..b.txt", "..hidden", "a/...", "x/y..z/w.py"})
+    void acceptsNamesThatMerelyContainDots(String name) {
+        ExecutionPlan plan = new ExecutionPlan(Map.of(name, CODE), List.of("run"), Map.of());
+
+        assertThat(plan.files()).containsOnlyKeys(name);
+    }
+
+    @Test
+    void fileNameMessageTruncatesLongNames() {
+        String name = "/" + "x".repeat(100);
+        assertThatThrownBy(() -> new ExecutionPlan(Map.of(name, CODE), List.of("run"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageNotContaining("x".repeat(60));
+    }
+
+    @Test
+    void rejectsNullFileContentsNamingTheFile() {
+        Map<String, byte[]> files = new HashMap<>();
+        files.put("main.py", null);
+
+        assertThatThrownBy(() -> new ExecutionPlan(files, List.of("run"), Map.of()))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("files value for 'main.py'");
+    }
+
+    @Test
+    void mutatingAFileArrayObtainedDoesNotChangeThePlan() {
+        ExecutionPlan plan = new ExecutionPlan(Map.of("main.py", new byte[] {1, 2, 3}), List.of("run"), Map.of());
+
+        plan.files().get("main.py")[0] = 9;
+
+        assertThat(plan.files().get("main.py")).containsExactly(1, 2, 3);
+        assertThatThrownBy(() -> plan.files().put("x.py", CODE)).isInstanceOf(UnsupportedOperationException.class);
     }
 }

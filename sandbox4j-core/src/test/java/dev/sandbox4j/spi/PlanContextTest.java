@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PlanContextTest {
 
@@ -38,5 +40,20 @@ class PlanContextTest {
     @Test
     void rejectsNullArgs() {
         assertThatThrownBy(() -> new PlanContext("/run", null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "run", "./run", "workspace/.run/1", "~/run"})
+    void rejectsRelativeRunDir(String runDir) {
+        assertThatThrownBy(() -> new PlanContext(runDir, List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("runDir ('" + runDir + "') must be an absolute path");
+    }
+
+    @Test
+    void relativeRunDirMessageStripsControlCharacters() {
+        assertThatThrownBy(() -> new PlanContext("\u001b[31mrun", List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageNotContaining("\u001b");
     }
 }
