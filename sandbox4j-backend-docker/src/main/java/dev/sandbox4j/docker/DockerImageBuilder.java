@@ -6,6 +6,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.command.InspectImageResponse;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import dev.sandbox4j.BackendException;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -60,9 +62,10 @@ import org.slf4j.LoggerFactory;
  * Builds the sandbox4j runtime images on the local Docker engine, without any registry.
  *
  * <p>The base image {@value #BASE_IMAGE} is a Debian bookworm minbase made with {@code debootstrap} on the host (this
- * needs root and the {@code debootstrap} package), stripped of documentation and apt lists and imported into the
- * engine. Each language image ({@code sandbox4j/<language>:bookworm}) is built {@code FROM} that base with the
- * Dockerfile that ships in this jar under {@code dev/sandbox4j/docker/images/<language>/}.
+ * needs root and the {@code debootstrap} package), stripped of documentation and apt lists, and added to a
+ * {@code FROM scratch} image as a tar. Each language image ({@code sandbox4j/<language>:bookworm}) is built
+ * {@code FROM} that base with the Dockerfile that ships in this jar under
+ * {@code dev/sandbox4j/docker/images/<language>/}.
  *
  * <p>Builds are idempotent: every image carries the label {@value #RECIPE_LABEL} with a SHA-256 over its recipe
  * (for a language image, also over the base's recipe hash), and a language image also records the id of the base
@@ -102,7 +105,7 @@ public final class DockerImageBuilder {
     private static final String SOURCES_LIST = "deb " + MIRROR + " " + SUITE + " main\n"
             + "deb " + MIRROR + " " + SUITE + "-updates main\n"
             + "deb http://deb.debian.org/debian-security " + SUITE + "-security main\n";
-    /** Run with {@code sh -c SCRIPT sh ROOTFS}: strips what a sandbox never needs. */
+    /** Run as {@code sh -c SCRIPT sh ROOTFS SOURCES_LIST}: strips what a sandbox never needs, sets the apt sources. */
     private static final String STRIP_SCRIPT = """
             set -e
             cd "$1"
@@ -245,11 +248,14 @@ public final class DockerImageBuilder {
             } finally {
                 hostLock.close();
             }
-        } catch (UncheckedIOException e) {
-            throw new ImageUnavailableException(firstImage, e.getMessage() + ": " + e.getCause(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ImageUnavailableException(firstImage, "Interrupted while waiting for the image build lock", e);
+        } catch (ImageUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the engine failing between steps (BackendException from status(), docker-java exceptions), lock I/O
+            throw new ImageUnavailableException(firstImage, "Building images failed: " + e.getMessage(), e);
         } finally {
             JVM_LOCK.unlock();
         }
@@ -279,11 +285,12 @@ public final class DockerImageBuilder {
         }
 
         List<String> built = new ArrayList<>();
-        List<String> replaced = new ArrayList<>();
+        Map<String, String> replaced = new LinkedHashMap<>(); // previous image id -> its tag; base last
+        Map<String, String> replacedBase = new LinkedHashMap<>();
         if (keys.contains(BASE) || !todo.isEmpty()) {
             Status base = status(BASE);
             if (force || !base.upToDate()) {
-                inspect(BASE_IMAGE).map(InspectImageResponse::getId).ifPresent(replaced::add);
+                inspect(BASE_IMAGE).map(InspectImageResponse::getId).ifPresent(id -> replacedBase.put(id, BASE_IMAGE));
                 buildBase();
                 built.add(BASE_IMAGE);
             } else {
@@ -291,10 +298,11 @@ public final class DockerImageBuilder {
             }
         }
         for (String key : todo) {
-            inspect(imageFor(key)).map(InspectImageResponse::getId).ifPresent(id -> replaced.add(0, id));
+            inspect(imageFor(key)).map(InspectImageResponse::getId).ifPresent(id -> replaced.put(id, imageFor(key)));
             buildLanguage(key, force);
             built.add(imageFor(key));
         }
+        replaced.putAll(replacedBase);
         removeReplacedImages(replaced);
         return List.copyOf(built);
     }
@@ -360,8 +368,8 @@ public final class DockerImageBuilder {
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             try (InputStream in = contextTar.getInputStream()) {
-                dockerBuild(BASE, BASE_IMAGE, docker.buildImageCmd(in), Map.of(), Map.of(RECIPE_LABEL, baseRecipeHash()),
-                        true);
+                Map<String, String> labels = Map.of(RECIPE_LABEL, baseRecipeHash());
+                dockerBuild(BASE, BASE_IMAGE, docker.buildImageCmd(in), Map.of(), labels, true);
             } finally {
                 destroyTree(contextTar);
             }
@@ -636,17 +644,27 @@ public final class DockerImageBuilder {
         emit("built " + image + " in " + seconds + " s" + size);
     }
 
-    /** Removes earlier versions of rebuilt images once nothing tags them; skips any still used by a container. */
-    private void removeReplacedImages(List<String> ids) {
-        for (String id : ids) {
+    /**
+     * Removes earlier versions of rebuilt images once nothing tags them. One that a container still uses (or that a
+     * still-tagged image was built from) is kept, with a progress line saying how to remove it later.
+     */
+    private void removeReplacedImages(Map<String, String> previous) {
+        for (Map.Entry<String, String> entry : previous.entrySet()) {
+            String id = entry.getKey();
+            String shortId = id.startsWith("sha256:") ? id.substring(7, Math.min(id.length(), 19)) : id;
             try {
                 InspectImageResponse old = docker.inspectImageCmd(id).exec();
                 if (old.getRepoTags() == null || old.getRepoTags().isEmpty()) {
                     docker.removeImageCmd(id).withForce(false).exec();
-                    LOG.debug("Removed replaced image {}", id);
+                    LOG.debug("Removed the previous {} ({})", entry.getValue(), id);
                 }
+            } catch (NotFoundException e) {
+                LOG.debug("The previous {} ({}) is already gone", entry.getValue(), id);
+            } catch (ConflictException e) {
+                emit("kept the previous " + entry.getValue() + " (" + shortId + "): it is still in use; remove it"
+                        + " later with `docker image rm " + shortId + "`");
             } catch (RuntimeException e) {
-                LOG.debug("Kept replaced image {}: {}", id, e.getMessage());
+                LOG.warn("Could not remove the previous {} ({}): {}", entry.getValue(), id, e.getMessage());
             }
         }
     }
@@ -713,8 +731,8 @@ public final class DockerImageBuilder {
     }
 
     /**
-     * Deletes a directory tree with {@code rm -rf --one-file-system} (a root filesystem holds device nodes and may still
-     * have a killed debootstrap's mounts under it: those are unmounted first and never descended into).
+     * Deletes a directory tree with {@code rm -rf --one-file-system} (a root filesystem holds device nodes and may
+     * still have a killed debootstrap's mounts under it: those are unmounted first and never descended into).
      */
     private static void deleteTree(Path dir) {
         unmountBelow(dir);
@@ -761,7 +779,7 @@ public final class DockerImageBuilder {
         }
     }
 
-    /** Where the root filesystem is assembled: /var/tmp (disk, dev and exec allowed) when usable, else the JVM tmpdir. */
+    /** Where the root filesystem is assembled: /var/tmp (on disk; dev, exec allowed) if usable, else java.io.tmpdir. */
     private static Path workDir() {
         Path varTmp = Path.of("/var/tmp");
         if (Files.isDirectory(varTmp) && Files.isWritable(varTmp)) {
@@ -882,9 +900,15 @@ public final class DockerImageBuilder {
             FileChannel channel;
             try {
                 channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            } catch (IOException e) {
+            } catch (IOException | SecurityException e) {
                 LOG.warn("Cannot open the image build lock {}; building without it: {}", file, e.toString());
                 return new HostLock(null);
+            }
+            try {
+                // other users build too (as root for the base, as themselves for the rest): let them lock it
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                LOG.debug("Cannot open up the permissions of {}", file, e);
             }
             try {
                 if (channel.tryLock() == null) {
