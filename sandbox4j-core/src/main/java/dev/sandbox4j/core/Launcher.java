@@ -17,8 +17,10 @@ final class Launcher {
 
     private static final String SCRIPT = """
             d=$1; n=$2; shift 2
-            rm -rf /tmp/.sandbox4j 2>/dev/null
-            mkdir -p "$d" || { echo "sandbox4j: cannot create $d in the box" >&2; exit 126; }
+            if [ "$n" -gt 0 ]; then
+              rm -rf /tmp/.sandbox4j 2>/dev/null
+              mkdir -p "$d" || { echo "sandbox4j: cannot create $d in the box" >&2; exit 126; }
+            fi
             while [ "$n" -gt 0 ]; do
               case "$1" in */*) mkdir -p "$d/${1%/*}" ;; esac
               head -c "$2" > "$d/$1" || { echo "sandbox4j: cannot write $1 into the box (is /tmp full?)" >&2; exit 126; }
