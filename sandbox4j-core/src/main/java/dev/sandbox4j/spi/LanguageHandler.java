@@ -21,6 +21,14 @@ public interface LanguageHandler {
     String defaultImage();
 
     /**
+     * The lexer security policies use for this language, or {@code null} to use the built-in scanner for {@link #id()}
+     * (python, javascript, java, cpp, go, r) or, failing that, a generic one (C-style and {@code #} comments, quotes).
+     */
+    default @org.jspecify.annotations.Nullable SourceScanner scanner() {
+        return null;
+    }
+
+    /**
      * Plans one run.
      *
      * @param code    the program, never blank

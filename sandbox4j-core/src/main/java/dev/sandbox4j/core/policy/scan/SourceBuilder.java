@@ -1,0 +1,67 @@
+package dev.sandbox4j.core.policy.scan;
+
+import dev.sandbox4j.spi.ImportRef;
+import dev.sandbox4j.spi.ScannedSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Collects what a scanner found (comment ranges, string-literal ranges, imports) and builds the {@link ScannedSource}
+ * views. Blanking replaces every character except line breaks with a space, so offsets, lines and columns stay valid.
+ */
+public final class SourceBuilder {
+    private final String code;
+    private final char[] withoutComments;
+    private final char[] codeOnly;
+    private final List<ImportRef> imports = new ArrayList<>();
+
+    public SourceBuilder(String code) {
+        this.code = code;
+        this.withoutComments = code.toCharArray();
+        this.codeOnly = code.toCharArray();
+    }
+
+    public String code() {
+        return code;
+    }
+
+    /** Marks {@code [start, end)} as a comment: blanked in both views. */
+    public SourceBuilder comment(int start, int end) {
+        blank(withoutComments, start, end);
+        blank(codeOnly, start, end);
+        return this;
+    }
+
+    /**
+     * Marks {@code [start, end)} as a whole string literal including its delimiters; the contents between
+     * {@code contentStart} and {@code contentEnd} are blanked in the code-only view.
+     */
+    public SourceBuilder string(int contentStart, int contentEnd) {
+        blank(codeOnly, contentStart, contentEnd);
+        return this;
+    }
+
+    /** Adds an import. */
+    public SourceBuilder importRef(String module, List<String> names, int offset, int length, String form,
+            boolean dynamic) {
+        imports.add(new ImportRef(module, names, offset, length, form, dynamic));
+        return this;
+    }
+
+    public ScannedSource build() {
+        List<ImportRef> sorted = new ArrayList<>(imports);
+        sorted.sort(Comparator.comparingInt(ImportRef::offset));
+        return new ScannedSource(code, new String(withoutComments), new String(codeOnly), sorted);
+    }
+
+    private static void blank(char[] a, int start, int end) {
+        int s = Math.max(0, start);
+        int e = Math.min(a.length, end);
+        for (int i = s; i < e; i++) {
+            if (a[i] != '\n' && a[i] != '\r') {
+                a[i] = ' ';
+            }
+        }
+    }
+}
