@@ -2,7 +2,10 @@ package dev.sandbox4j;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sandbox4j.policy.Redaction;
+import dev.sandbox4j.policy.Violation;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * @param killReason why sandbox4j or the kernel stopped the program, {@code null} when it ended by itself
  * @param stdoutTruncated whether stdout was cut at the output limit
  * @param stderrTruncated whether stderr was cut at the output limit
+ * @param violations what the session's security policy found in the code (the reasons when the status is
+ *     {@link ExecutionStatus#BLOCKED_BY_POLICY}; findings below the threshold otherwise); empty without a policy
+ * @param redactions what the session's output sanitiser removed from stdout/stderr; empty without one
  * @since 0.1
  */
 public record ExecutionResult(
@@ -30,13 +36,30 @@ public record ExecutionResult(
         ExecutionStatus status,
         @Nullable String killReason,
         boolean stdoutTruncated,
-        boolean stderrTruncated) {
+        boolean stderrTruncated,
+        List<Violation> violations,
+        List<Redaction> redactions) {
 
     public ExecutionResult {
         requireNonNull(stdout, "stdout");
         requireNonNull(stderr, "stderr");
         requireNonNull(duration, "duration");
         requireNonNull(status, "status");
+        violations = List.copyOf(violations);
+        redactions = List.copyOf(redactions);
+    }
+
+    /** A result without policy findings or redactions. */
+    public ExecutionResult(String stdout, String stderr, int exitCode, Duration duration, ExecutionStatus status,
+            @Nullable String killReason, boolean stdoutTruncated, boolean stderrTruncated) {
+        this(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated, stderrTruncated, List.of(),
+                List.of());
+    }
+
+    /** The same result with policy findings and redactions attached. */
+    public ExecutionResult with(List<Violation> violations, List<Redaction> redactions) {
+        return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
+                stderrTruncated, violations, redactions);
     }
 
     /** Whether the program exited by itself with code 0. */

@@ -19,7 +19,9 @@ public enum ExecutionStatus {
     /** stdout or stderr went past the output limit; the program was stopped and the output truncated. */
     OUTPUT_LIMIT,
     /** The program was killed by a signal for another reason (exit code 128 + signal). */
-    KILLED;
+    KILLED,
+    /** The session's security policy refused the code; no process was started (see the violations). */
+    BLOCKED_BY_POLICY;
 
     /** The snake_case name used on the wire (JSON, CLI): {@code ok}, {@code nonzero_exit}, {@code timed_out}, … */
     public String wireName() {

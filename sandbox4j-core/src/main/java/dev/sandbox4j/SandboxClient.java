@@ -1,6 +1,10 @@
 package dev.sandbox4j;
 
+import dev.sandbox4j.audit.JsonLinesAuditListener;
+import dev.sandbox4j.audit.SandboxEventListener;
 import dev.sandbox4j.core.DefaultSandboxClient;
+import dev.sandbox4j.policy.PolicyVerdict;
+import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.spi.BackendConfig;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.SandboxBackendFactory;
@@ -73,6 +77,17 @@ public interface SandboxClient extends AutoCloseable {
         }
     }
 
+    /**
+     * Checks code against the client's policy ({@link Builder#policy}), or the {@code production} preset when the
+     * client has none, with the language's scanner. Nothing runs; the decision is an audit event.
+     *
+     * @throws IllegalArgumentException if the language is unknown
+     */
+    PolicyVerdict check(String language, String code);
+
+    /** Checks code against a given policy with the language's scanner. */
+    PolicyVerdict check(String language, String code, SecurityPolicy policy);
+
     /** Canonical ids of the languages this client can run, e.g. {@code [javascript, python]}. */
     Set<String> languages();
 
@@ -117,6 +132,9 @@ public interface SandboxClient extends AutoCloseable {
         private final Map<String, String> images = new LinkedHashMap<>();
         private boolean reapOrphans = true;
         private Duration defaultTimeout = DEFAULT_TIMEOUT;
+        private @Nullable SecurityPolicy policy;
+        private SandboxEventListener eventListener = JsonLinesAuditListener.toLogger();
+        private String principal = System.getProperty("user.name", "unknown");
 
         private Builder() {}
 
@@ -172,6 +190,31 @@ public interface SandboxClient extends AutoCloseable {
             return this;
         }
 
+        /** Security policy for sessions that set none. Default: none (the container is the boundary). */
+        public Builder policy(@Nullable SecurityPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        /**
+         * Where audit events go. Default: JSON lines to the SLF4J logger {@code dev.sandbox4j.audit} at INFO.
+         * Use {@link SandboxEventListener#NONE} to turn auditing off.
+         */
+        public Builder eventListener(SandboxEventListener listener) {
+            this.eventListener = requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Who uses this client, for audit events of sessions that name none. Default: the OS user name. */
+        public Builder principal(String principal) {
+            requireNonNull(principal, "principal");
+            if (principal.isBlank()) {
+                throw new IllegalArgumentException("principal must not be blank");
+            }
+            this.principal = principal;
+            return this;
+        }
+
         /**
          * Connects to the engine.
          *
@@ -180,7 +223,7 @@ public interface SandboxClient extends AutoCloseable {
         public SandboxClient build() {
             return DefaultSandboxClient.create(
                     backendName, backendFactory, new BackendConfig(backendProperties), handlers, images,
-                    reapOrphans, defaultTimeout);
+                    reapOrphans, defaultTimeout, policy, eventListener, principal);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sandbox4j;
 
+import dev.sandbox4j.policy.PolicyVerdict;
 import java.util.List;
 
 /**
@@ -34,6 +35,11 @@ public interface SandboxSession extends AutoCloseable {
 
     /** Whether the session can still run programs. */
     boolean isOpen();
+
+    /**
+     * Checks code against the session's security policy without running it. Without a policy everything is allowed.
+     */
+    PolicyVerdict isSafe(String code);
 
     /**
      * Runs a program with the session's default timeout.

@@ -2,6 +2,8 @@ package dev.sandbox4j;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sandbox4j.policy.OutputSanitizer;
+import dev.sandbox4j.policy.SecurityPolicy;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
@@ -16,16 +18,28 @@ import org.jspecify.annotations.Nullable;
  * @param runtime image, user, network and filesystem set-up of the box
  * @param defaultTimeout timeout of runs that name none, or {@code null} for the client's default
  * @param sessionTimeout the longest the session may live, or {@code null} for the client's default
+ * @param policy security policy screening each run's code, or {@code null} for the client's (by default none)
+ * @param sanitizer redacts secrets, host paths and addresses from each run's output, or {@code null} for none
+ * @param principal who runs this session, for audit events (e.g. an API key id); {@code null} for the client's
  * @since 0.1
  */
 public record SessionOptions(
         ResourceLimits limits,
         RuntimeConfig runtime,
         @Nullable Duration defaultTimeout,
-        @Nullable Duration sessionTimeout) {
+        @Nullable Duration sessionTimeout,
+        @Nullable SecurityPolicy policy,
+        @Nullable OutputSanitizer sanitizer,
+        @Nullable String principal) {
 
     private static final SessionOptions DEFAULTS =
             new SessionOptions(ResourceLimits.defaults(), RuntimeConfig.defaults(), null, null);
+
+    /** Options without policy, sanitiser or principal. */
+    public SessionOptions(ResourceLimits limits, RuntimeConfig runtime, @Nullable Duration defaultTimeout,
+            @Nullable Duration sessionTimeout) {
+        this(limits, runtime, defaultTimeout, sessionTimeout, null, null, null);
+    }
 
     /** @throws IllegalArgumentException if a timeout is zero or negative */
     public SessionOptions {
@@ -36,6 +50,9 @@ public record SessionOptions(
         }
         if (sessionTimeout != null) {
             Timeouts.checkPositive("sessionTimeout", sessionTimeout);
+        }
+        if (principal != null && principal.isBlank()) {
+            throw new IllegalArgumentException("principal must not be blank (use null for the client's)");
         }
     }
 
@@ -57,12 +74,18 @@ public record SessionOptions(
         private RuntimeConfig runtime;
         private @Nullable Duration defaultTimeout;
         private @Nullable Duration sessionTimeout;
+        private @Nullable SecurityPolicy policy;
+        private @Nullable OutputSanitizer sanitizer;
+        private @Nullable String principal;
 
         private Builder(SessionOptions from) {
             limits = from.limits;
             runtime = from.runtime;
             defaultTimeout = from.defaultTimeout;
             sessionTimeout = from.sessionTimeout;
+            policy = from.policy;
+            sanitizer = from.sanitizer;
+            principal = from.principal;
         }
 
         public Builder limits(ResourceLimits limits) {
@@ -93,8 +116,26 @@ public record SessionOptions(
             return this;
         }
 
+        /** Screens each run's code with this policy (a blocked run starts no process). */
+        public Builder policy(@Nullable SecurityPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        /** Redacts each run's stdout/stderr with this sanitiser. */
+        public Builder sanitizer(@Nullable OutputSanitizer sanitizer) {
+            this.sanitizer = sanitizer;
+            return this;
+        }
+
+        /** Who runs this session, for audit events. */
+        public Builder principal(@Nullable String principal) {
+            this.principal = principal;
+            return this;
+        }
+
         public SessionOptions build() {
-            return new SessionOptions(limits, runtime, defaultTimeout, sessionTimeout);
+            return new SessionOptions(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal);
         }
     }
 }

@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
             "N:the program exited with N (137: killed, e.g. out of memory or output flood)",
             "2:invalid usage",
             "124:the program timed out (all its processes were killed)",
-            "125:the sandbox itself failed (no engine, image missing, ...)",
+            "125:the sandbox itself failed (no engine, image missing, ...) or the policy blocked the code",
             "126:the command cannot be invoked",
             "127:the command was not found"
         },
@@ -96,6 +96,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the whole result as one JSON object instead of streaming the output.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    PolicyOptions policyOptions = new PolicyOptions();
+
+    @Option(names = "--sanitize", description = "Redact secrets, host home paths and IP addresses from the output "
+            + "(output is then printed at the end, not streamed).")
+    boolean sanitize;
+
     @Override
     public Integer call() throws IOException {
         String program;
@@ -130,6 +137,8 @@ final class RunCommand implements Callable<Integer> {
         SessionOptions options = SessionOptions.builder()
                 .limits(limits.build())
                 .runtime(RuntimeConfig.builder().image(image).build())
+                .policy(policyOptions.resolve(null))
+                .sanitizer(sanitize ? dev.sandbox4j.policy.OutputSanitizer.defaults() : null)
                 .build();
         RunOptions.Builder run = RunOptions.builder().timeout(timeout).args(args).outputLimit(outputLimit);
         if (stdin != null) {
@@ -137,7 +146,8 @@ final class RunCommand implements Callable<Integer> {
         }
         Utf8Writer out = new Utf8Writer(spec.commandLine().getOut());
         Utf8Writer err = new Utf8Writer(spec.commandLine().getErr());
-        if (!json) {
+        boolean stream = !json && !sanitize;
+        if (stream) {
             run.listener(new OutputListener() {
                 @Override
                 public void onStdout(byte[] chunk) {
@@ -159,8 +169,17 @@ final class RunCommand implements Callable<Integer> {
                 spec.commandLine().getOut().flush();
             }
         }
+        if (!json && !stream) {
+            out.write(r.stdout().getBytes(StandardCharsets.UTF_8));
+            err.write(r.stderr().getBytes(StandardCharsets.UTF_8));
+        }
         out.finish();
         err.finish();
+        if (!json && !r.violations().isEmpty()) {
+            for (dev.sandbox4j.policy.Violation v : r.violations()) {
+                spec.commandLine().getErr().println("sandbox4j: policy: " + v);
+            }
+        }
         if (!json && r.killReason() != null) {
             spec.commandLine().getErr().println("sandbox4j: " + r.status().wireName() + ": " + r.killReason());
             spec.commandLine().getErr().flush();
@@ -174,6 +193,7 @@ final class RunCommand implements Callable<Integer> {
             case TIMED_OUT -> SandboxCommand.TIMED_OUT;
             case NONZERO_EXIT -> r.exitCode() > 0 && r.exitCode() < 256 ? r.exitCode() : 1;
             case OOM_KILLED, OUTPUT_LIMIT, KILLED -> 137;
+            case BLOCKED_BY_POLICY -> SandboxCommand.SANDBOX_FAILURE;
         };
     }
 
@@ -206,6 +226,8 @@ final class RunCommand implements Callable<Integer> {
         m.put("kill_reason", r.killReason());
         m.put("stdout_truncated", r.stdoutTruncated());
         m.put("stderr_truncated", r.stderrTruncated());
+        m.put("violations", dev.sandbox4j.audit.JsonLinesAuditListener.violations(r.violations()));
+        m.put("redactions", r.redactions().stream().map(x -> Map.of("kind", x.kind(), "count", x.count())).toList());
         try {
             return new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
         } catch (IOException e) {

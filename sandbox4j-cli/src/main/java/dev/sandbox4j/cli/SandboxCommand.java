@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = SandboxCommand.Version.class,
         description = "Run untrusted code in hardened, resource-limited containers.",
-        subcommands = {RunCommand.class, DoctorCommand.class, GcCommand.class, ImagesCommand.class,
+        subcommands = {RunCommand.class, CheckCommand.class, PolicyCommand.class, DoctorCommand.class, GcCommand.class, ImagesCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -42,7 +42,7 @@ public final class SandboxCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "Missing command: run, doctor, gc, images or bench");
+        throw new CommandLine.ParameterException(new CommandLine(this), "Missing command: run, check, policy, doctor, gc, images or bench");
     }
 
     static CommandLine commandLine(ClientFactory clients) {

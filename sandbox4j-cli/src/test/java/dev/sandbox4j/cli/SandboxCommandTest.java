@@ -124,6 +124,38 @@ class SandboxCommandTest {
         assertThat(out.toString()).contains("124", "125", "127", "--json", "--timeout");
     }
 
+    @Test
+    void checkPrintsViolationsAndExitsNonZeroWhenBlocked() {
+        assertThat(run("check", "--lang", "python", "-c", "import subprocess\nprint(1)")).isEqualTo(1);
+        assertThat(out.toString()).contains("1:1 high module:python:subprocess - runs system commands")
+                .contains("BLOCKED by policy 'production'");
+        out.getBuffer().setLength(0);
+        assertThat(run("check", "--lang", "python", "-c", "# import subprocess\nprint(1)")).isZero();
+        assertThat(out.toString()).startsWith("allowed by policy 'production'");
+    }
+
+    @Test
+    void checkJsonAndPresets() {
+        assertThat(run("check", "--lang", "js", "--preset", "strict", "--json", "-c", "const fs = require('fs')"))
+                .isEqualTo(1);
+        assertThat(out.toString()).contains("\"allowed\":false", "\"policy\":\"strict\"", "\"rule\":\"module:javascript:fs\"");
+        assertThat(run("check", "--lang", "js", "--preset", "nope", "-c", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("but was 'nope'");
+    }
+
+    @Test
+    void runWithPolicyBlocksWithoutStartingAProcess() {
+        assertThat(run("run", "--lang", "python", "--preset", "production", "-c", "import socket")).isEqualTo(125);
+        assertThat(err.toString()).contains("blocked_by_policy").contains("module:python:socket");
+        assertThat(backend.execs).isEmpty();
+    }
+
+    @Test
+    void policyCommandPrintsAPresetAsYaml() {
+        assertThat(run("policy", "--preset", "strict")).isZero();
+        assertThat(out.toString()).startsWith("name: strict\nthreshold: low\n").contains("restricted_modules:");
+    }
+
     private static String hostname() {
         try {
             return Files.readString(Path.of("/etc/hostname")).trim();

@@ -7,7 +7,13 @@ import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.audit.PolicyDecisionEvent;
+import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.core.policy.scan.Scanners;
+import dev.sandbox4j.policy.PolicyVerdict;
+import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.spi.BackendConfig;
+import dev.sandbox4j.spi.SourceScanner;
 import dev.sandbox4j.spi.BoxInfo;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.SandboxBackend;
@@ -43,13 +49,19 @@ public final class DefaultSandboxClient implements SandboxClient {
     private final LanguageRegistry languages;
     private final Map<String, String> images;
     private final Duration defaultTimeout;
+    private final @Nullable SecurityPolicy policy;
+    private final SandboxEventListener events;
+    private final String principal;
     private final Map<String, DefaultSandboxSession> sessions = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService scheduler;
     private final Thread shutdownHook;
 
     private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
-            Duration defaultTimeout) {
+            Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal) {
+        this.policy = policy;
+        this.events = new SafeEventListener(events);
+        this.principal = principal;
         this.backend = backend;
         this.languages = languages;
         this.images = Map.copyOf(images);
@@ -65,7 +77,7 @@ public final class DefaultSandboxClient implements SandboxClient {
 
     public static SandboxClient create(@Nullable String backendName, @Nullable SandboxBackendFactory factory,
             BackendConfig config, List<LanguageHandler> handlers, Map<String, String> images, boolean reapOrphans,
-            Duration defaultTimeout) {
+            Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal) {
         LanguageRegistry registry = LanguageRegistry.discover(handlers);
         for (String lang : images.keySet()) {
             registry.get(lang); // unknown language: clear error now, not at first use
@@ -73,7 +85,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         SandboxBackend backend = BackendSelector.select(backendName, factory, config);
         log.info("Using backend {} ({})", backend.name(), backend.describe());
         DefaultSandboxClient client = new DefaultSandboxClient(backend, registry, canonical(registry, images),
-                defaultTimeout);
+                defaultTimeout, policy, events, principal);
         if (reapOrphans) {
             Thread.ofVirtual().name("sandbox4j-reaper").start(() -> {
                 try {
@@ -118,6 +130,39 @@ public final class DefaultSandboxClient implements SandboxClient {
             session.onClose(() -> f.cancel(false));
         }
         return session;
+    }
+
+    @Nullable SecurityPolicy policy() {
+        return policy;
+    }
+
+    SandboxEventListener events() {
+        return events;
+    }
+
+    String principal() {
+        return principal;
+    }
+
+    static SourceScanner scanner(LanguageHandler handler) {
+        SourceScanner s = handler.scanner();
+        return s != null ? s : Scanners.forLanguage(handler.id());
+    }
+
+    @Override
+    public PolicyVerdict check(String language, String code) {
+        return check(language, code, policy != null ? policy : SecurityPolicy.production());
+    }
+
+    @Override
+    public PolicyVerdict check(String language, String code, SecurityPolicy with) {
+        requireNonNull(code, "code");
+        requireNonNull(with, "policy");
+        LanguageHandler handler = languages.get(requireNonNull(language, "language"));
+        PolicyVerdict v = with.check(handler.id(), code, scanner(handler));
+        events.policyDecision(new PolicyDecisionEvent(Instant.now(), null, principal, handler.id(),
+                Hashes.sha256(code), code.length(), v));
+        return v;
     }
 
     void forget(DefaultSandboxSession session) {

@@ -11,6 +11,16 @@ import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.audit.PolicyDecisionEvent;
+import dev.sandbox4j.audit.RunEvent;
+import dev.sandbox4j.audit.SessionEvent;
+import dev.sandbox4j.policy.OutputSanitizer;
+import dev.sandbox4j.policy.PolicyVerdict;
+import dev.sandbox4j.policy.Redaction;
+import dev.sandbox4j.policy.Sanitized;
+import dev.sandbox4j.policy.SecurityPolicy;
+import dev.sandbox4j.policy.Severity;
+import dev.sandbox4j.policy.Violation;
 import dev.sandbox4j.spi.Box;
 import dev.sandbox4j.spi.BoxSpec;
 import dev.sandbox4j.spi.ExecHandle;
@@ -62,12 +72,17 @@ final class DefaultSandboxSession implements SandboxSession {
     private final String id;
     private final String supervisorUser;
     private final @Nullable Instant expiresAt;
+    private final @Nullable SecurityPolicy policy;
+    private final @Nullable OutputSanitizer sanitizer;
+    private final String principal;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
     private final AtomicLong runs = new AtomicLong();
     private volatile @Nullable Box box;
     private volatile @Nullable String closeReason;
+    /** Set when the session's lifetime ran out (as opposed to an explicit close). */
+    private volatile boolean expired;
     private long oomKills;
 
     DefaultSandboxSession(DefaultSandboxClient client, SandboxBackend backend, LanguageHandler handler, String image,
@@ -83,6 +98,9 @@ final class DefaultSandboxSession implements SandboxSession {
         this.id = HexFormat.of().formatHex(b);
         this.supervisorUser = options.runtime().user().equals("65533:65533") ? "65532:65532" : "65533:65533";
         this.expiresAt = options.sessionTimeout() == null ? null : Instant.now().plus(options.sessionTimeout());
+        this.policy = options.policy() != null ? options.policy() : client.policy();
+        this.sanitizer = options.sanitizer();
+        this.principal = options.principal() != null ? options.principal() : client.principal();
     }
 
     void start() {
@@ -101,6 +119,7 @@ final class DefaultSandboxSession implements SandboxSession {
         box = backend.create(spec);
         log.info("Session {} opened: {} box {} ({} ms)", id, handler.id(), spec.name(),
                 (System.nanoTime() - t0) / 1_000_000);
+        client.events().sessionOpened(new SessionEvent(Instant.now(), id, principal, handler.id(), image, null));
     }
 
     void onClose(Runnable r) {
@@ -134,9 +153,74 @@ final class DefaultSandboxSession implements SandboxSession {
         if (code.isBlank()) {
             throw new IllegalArgumentException("code must not be empty");
         }
+        if (closed.get()) {
+            ensureOpen();
+        }
+        List<Violation> findings = List.of();
+        if (policy != null) {
+            PolicyVerdict verdict = decide(code, policy);
+            if (!verdict.allowed()) {
+                List<Violation> reasons = verdict.blocking();
+                ExecutionResult blocked = new ExecutionResult("", "", -1, Duration.ZERO,
+                        ExecutionStatus.BLOCKED_BY_POLICY, "blocked by policy '" + policy.name() + "': "
+                                + reasons.size() + " violation(s) at or above " + policy.threshold().wireName()
+                                + ", first: " + reasons.get(0), false, false, verdict.violations(), List.of());
+                audit("run", code, runOptions, blocked);
+                return blocked;
+            }
+            findings = verdict.violations();
+        }
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
         ExecutionPlan plan = handler.plan(code, new PlanContext(runDir, runOptions.args()));
-        return execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions);
+        ExecutionResult r = finish(execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions), findings);
+        audit("run", code, runOptions, r);
+        return r;
+    }
+
+    @Override
+    public PolicyVerdict isSafe(String code) {
+        requireNonNull(code, "code");
+        if (policy == null) {
+            return new PolicyVerdict(true, Severity.HIGH, List.of(), "none");
+        }
+        return decide(code, policy);
+    }
+
+    private PolicyVerdict decide(String code, SecurityPolicy p) {
+        PolicyVerdict v = p.check(handler.id(), code, DefaultSandboxClient.scanner(handler));
+        client.events().policyDecision(new PolicyDecisionEvent(Instant.now(), id, principal, handler.id(),
+                Hashes.sha256(code), code.length(), v));
+        if (!v.allowed()) {
+            log.info("Session {}: code blocked by policy {} ({} violations)", id, p.name(), v.blocking().size());
+        }
+        return v;
+    }
+
+    /** Applies the sanitiser and attaches policy findings. */
+    private ExecutionResult finish(ExecutionResult r, List<Violation> findings) {
+        if (sanitizer == null) {
+            return findings.isEmpty() ? r : r.with(findings, List.of());
+        }
+        Sanitized out = sanitizer.sanitize(r.stdout());
+        Sanitized err = sanitizer.sanitize(r.stderr());
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Redaction x : out.redactions()) {
+            counts.merge(x.kind(), x.count(), Integer::sum);
+        }
+        for (Redaction x : err.redactions()) {
+            counts.merge(x.kind(), x.count(), Integer::sum);
+        }
+        List<Redaction> redactions = counts.entrySet().stream().map(e -> new Redaction(e.getKey(), e.getValue()))
+                .toList();
+        return new ExecutionResult(out.text(), err.text(), r.exitCode(), r.duration(), r.status(), r.killReason(),
+                r.stdoutTruncated(), r.stderrTruncated(), findings, redactions);
+    }
+
+    private void audit(String kind, String code, RunOptions runOptions, ExecutionResult r) {
+        client.events().runFinished(new RunEvent(Instant.now(), id, principal, handler.id(), kind,
+                Hashes.sha256(code), options.limits(),
+                runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout, r.status(), r.exitCode(),
+                r.duration(), r.killReason(), r.redactions().stream().map(Redaction::kind).toList()));
     }
 
     @Override
@@ -149,7 +233,9 @@ final class DefaultSandboxSession implements SandboxSession {
         List<String> argv = new ArrayList<>(command);
         argv.addAll(runOptions.args());
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
-        return execute(runDir, Map.of(), argv, Map.of(), runOptions);
+        ExecutionResult r = finish(execute(runDir, Map.of(), argv, Map.of(), runOptions), List.of());
+        audit("exec", String.join("\u0000", argv), runOptions, r);
+        return r;
     }
 
     @Override
@@ -326,20 +412,20 @@ final class DefaultSandboxSession implements SandboxSession {
                 }
             } catch (TimeoutException e) {
                 if (closed.get()) {
-                    status = ExecutionStatus.KILLED;
-                    killReason = "session closed";
+                    status = expired ? ExecutionStatus.TIMED_OUT : ExecutionStatus.KILLED;
+                    killReason = closeReason != null ? closeReason : "session closed";
                     code = -1;
                 } else {
                     status = ExecutionStatus.TIMED_OUT;
                     killReason = lifetimeBound
-                            ? "session lifetime of " + options.sessionTimeout() + " exceeded"
+                            ? "session lifetime of " + human(options.sessionTimeout()) + " exceeded"
                             : "timed out after " + human(timeout);
                     code = killAndReap(b, exit);
                 }
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             if (closed.get() && status != ExecutionStatus.OK) {
-                status = ExecutionStatus.KILLED;
+                status = expired ? ExecutionStatus.TIMED_OUT : ExecutionStatus.KILLED;
                 killReason = closeReason != null ? closeReason : "session closed";
             } else if (status == ExecutionStatus.NONZERO_EXIT) {
                 long oom = backend.oomKillCount(b);
@@ -359,7 +445,7 @@ final class DefaultSandboxSession implements SandboxSession {
         } catch (ExecutionException e) {
             if (closed.get()) {
                 return new ExecutionResult(out.text(), err.text(), -1, Duration.ofNanos(System.nanoTime() - start),
-                        ExecutionStatus.KILLED, closeReason != null ? closeReason : "session closed", out.overflowed(),
+                        expired ? ExecutionStatus.TIMED_OUT : ExecutionStatus.KILLED, closeReason != null ? closeReason : "session closed", out.overflowed(),
                         err.overflowed());
             }
             throw unwrap(e);
@@ -420,7 +506,8 @@ final class DefaultSandboxSession implements SandboxSession {
     /** Called when the session's lifetime is over. */
     void expire() {
         if (!closed.get()) {
-            closeReason = "session lifetime of " + options.sessionTimeout() + " exceeded";
+            closeReason = "session lifetime of " + human(options.sessionTimeout()) + " exceeded";
+            expired = true;
             log.info("Session {}: {}", id, closeReason);
             close();
         }
@@ -437,6 +524,8 @@ final class DefaultSandboxSession implements SandboxSession {
                 backend.remove(b.id());
             }
             log.info("Session {} closed", id);
+            client.events().sessionClosed(new SessionEvent(Instant.now(), id, principal, handler.id(), image,
+                    closeReason));
         } catch (RuntimeException e) {
             log.warn("Session {}: could not remove box {}: {} (`sandbox4j gc` removes it later)", id,
                     b.name(), e.getMessage());

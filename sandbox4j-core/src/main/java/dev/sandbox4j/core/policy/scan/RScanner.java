@@ -1,0 +1,651 @@
+package dev.sandbox4j.core.policy.scan;
+
+import dev.sandbox4j.spi.ImportRef;
+import dev.sandbox4j.spi.ScannedSource;
+import dev.sandbox4j.spi.SourceScanner;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Lexer for R source.
+ *
+ * <p>Comments {@code #}; strings {@code '...'} and {@code "..."} (may span lines; unterminated ones run to the end);
+ * raw strings (R 4.0) {@code r"(...)"}, {@code R"[...]"}, {@code r"{...}"}, with dashes ({@code r"--(...)--"}) and
+ * either quote. Backquoted names {@code `x`} are identifiers: lexed (a {@code #} or quote inside them is not a comment
+ * or a string) but left as code.
+ *
+ * <p>Imports:
+ * <ul>
+ *   <li>Calls of {@code library}, {@code require} (module from an unquoted name or a string; with
+ *       {@code character.only} set to anything but {@code FALSE}/{@code F}, a name is a variable, so
+ *       {@link ImportRef#DYNAMIC}), {@code requireNamespace}, {@code loadNamespace}, {@code attachNamespace} (a string;
+ *       anything else is {@link ImportRef#DYNAMIC}). Arguments are matched as R does: exact names, then partial names
+ *       ({@code library(x, char = TRUE)}), then position ({@code library(x, , , , TRUE)}). The called function may be
+ *       written {@code base::library}, {@code `library`} or {@code "library"}. Form: the function's name.
+ *   <li>{@code pkg::fun}, {@code pkg:::fun} (also {@code `pkg`::} and {@code "pkg"::}): module {@code pkg}, form
+ *       {@code "namespace"}.
+ *   <li>{@code dyn.load("x.so")}: module {@code x.so}, form {@code "dyn.load"}.
+ *   <li>Dynamic, {@code dynamic = true}: one of the five functions used as a value rather than called
+ *       ({@code lapply(pkgs, library, character.only = TRUE)}, {@code do.call(library, list("x"))}), or named by a string
+ *       given to {@code do.call}, {@code get}, {@code get0} or {@code match.fun}.
+ * </ul>
+ *
+ * <p>Offsets point at the called function's name (or the package name before {@code ::}). Not an evaluator: a call
+ * wrapped in another ({@code suppressPackageStartupMessages(library(x))}) is found, but redefinitions of
+ * {@code library} and helpers such as {@code pacman::p_load} are not followed (the latter is reported as namespace
+ * {@code pacman}). Stateless and thread-safe; linear time (one pass with a stack of open brackets); never throws.
+ */
+public final class RScanner implements SourceScanner {
+    private static final String[] LIBRARY = {
+        "package", "help", "pos", "lib.loc", "character.only", "logical.return", "warn.conflicts", "quietly", "verbose",
+        "mask.ok", "exclude", "include.only", "attach.required"
+    };
+    private static final String[] REQUIRE = {"package", "lib.loc", "quietly", "warn.conflicts", "character.only"};
+    private static final String[] REQUIRE_NAMESPACE = {"package"};
+    private static final String[] LOAD_NAMESPACE = {
+        "package", "lib.loc", "keep.source", "partial", "versionCheck", "keep.parse.data"
+    };
+    private static final String[] ATTACH_NAMESPACE = {"ns", "pos", "depends", "exclude", "include.only"};
+    private static final String[] DYN_LOAD = {"x", "local", "now"};
+    private static final String[] DO_CALL = {"what", "args", "quote", "envir"};
+    private static final String[] GET = {"x", "pos", "envir", "mode", "inherits"};
+    private static final String[] GET0 = {"x", "envir", "mode", "inherits", "ifnotfound"};
+    private static final String[] MATCH_FUN = {"FUN", "descend"};
+
+    /** Functions that load a package: calling one is an import, naming one without calling it is dynamic. */
+    private static final List<String> LOADERS =
+            List.of("library", "require", "requireNamespace", "loadNamespace", "attachNamespace");
+
+    public RScanner() {}
+
+    @Override
+    public ScannedSource scan(String code) {
+        return new Lexer(code).run();
+    }
+
+    @Override
+    public char moduleSeparator() {
+        return 0;
+    }
+
+    // token kinds
+    private static final int NONE = 0;
+    private static final int IDENT = 1;
+    private static final int NAME = 2; // `backquoted`
+    private static final int STRING = 3;
+    private static final int NUMBER = 4;
+    private static final int OPEN = 5;
+    private static final int CLOSE = 6;
+    private static final int COMMA = 7;
+    private static final int EQ = 8; // = (assignment or argument name)
+    private static final int ASSIGN = 9; // <- <<-
+    private static final int NS = 10; // :: :::
+    private static final int DOLLAR = 11; // $ @
+    private static final int OP = 12;
+
+    /** A token kept by a call frame: its kind, start, and value range (raw strings are not unescaped). */
+    private record Tok(int kind, int start, int vs, int ve, boolean raw) {}
+
+    /** One argument of a call: its name if given, its value if a single token, whether it was empty. */
+    private record Arg(@Nullable String name, @Nullable Tok value, boolean empty) {}
+
+    /** An open bracket; calls of interesting functions collect their arguments. */
+    private static final class Frame {
+        static final Frame PLAIN = new Frame(null, null, 0);
+
+        final @Nullable String func;
+        final String @Nullable [] formals;
+        final int offset;
+        final List<Arg> args = new ArrayList<>();
+        @Nullable String name;
+        int count;
+        @Nullable Tok first;
+
+        Frame(@Nullable String func, String @Nullable [] formals, int offset) {
+            this.func = func;
+            this.formals = formals;
+            this.offset = offset;
+        }
+
+        boolean collects() {
+            return formals != null;
+        }
+
+        void feed(Tok t) {
+            if (++count == 1) {
+                first = t;
+            }
+        }
+
+        void finishArg(boolean closing) {
+            if (!collects()) {
+                return; // PLAIN is shared: never mutated
+            }
+            if (closing && args.isEmpty() && count == 0 && name == null) {
+                return; // f()
+            }
+            args.add(new Arg(name, count == 1 ? first : null, count == 0));
+            name = null;
+            count = 0;
+            first = null;
+        }
+    }
+
+    private static final class Lexer {
+        private final String s;
+        private final int n;
+        private final SourceBuilder out;
+        private final List<Frame> stack = new ArrayList<>();
+
+        private int lastKind = NONE;
+        private int lastStart;
+        private int lastEnd;
+        private int lastVs;
+        private int lastVe;
+        private boolean lastRaw;
+        private int beforeKind = NONE;
+
+        // set by quotedEnd
+        private boolean closed;
+
+        Lexer(String code) {
+            this.s = code;
+            this.n = code.length();
+            this.out = new SourceBuilder(code);
+        }
+
+        ScannedSource run() {
+            int i = 0;
+            while (i < n) {
+                char c = s.charAt(i);
+                if (Character.isWhitespace(c) || c == '\u00A0') {
+                    i++;
+                } else if (c == '#') {
+                    int nl = s.indexOf('\n', i);
+                    int end = nl < 0 ? n : nl;
+                    out.comment(i, end);
+                    i = end;
+                } else if (c == '"' || c == '\'') {
+                    int end = quotedEnd(i);
+                    int ve = closed ? end - 1 : end;
+                    out.string(i + 1, ve);
+                    token(STRING, i, end, i + 1, ve, false, c);
+                    i = end;
+                } else if (c == '`') {
+                    int end = quotedEnd(i);
+                    token(NAME, i, end, i + 1, closed ? end - 1 : end, false, c);
+                    i = end;
+                } else if ((c == 'r' || c == 'R') && rawOpen(i) > 0) {
+                    i = rawString(i);
+                } else if (isDigit(c) || (c == '.' && i + 1 < n && isDigit(s.charAt(i + 1)))) {
+                    int end = number(i);
+                    token(NUMBER, i, end, i, end, false, c);
+                    i = end;
+                } else if (isIdentStart(c)) {
+                    int end = i + 1;
+                    while (end < n && isIdentPart(s.charAt(end))) {
+                        end++;
+                    }
+                    token(IDENT, i, end, i, end, false, c);
+                    i = end;
+                } else {
+                    i = operator(i, c);
+                }
+            }
+            checkBare(NONE, ' ');
+            while (!stack.isEmpty()) {
+                Frame f = stack.remove(stack.size() - 1);
+                f.finishArg(true);
+                resolve(f);
+            }
+            return out.build();
+        }
+
+        private int operator(int i, char c) {
+            char d = i + 1 < n ? s.charAt(i + 1) : 0;
+            char e = i + 2 < n ? s.charAt(i + 2) : 0;
+            int len = 1;
+            int kind = OP;
+            switch (c) {
+                case '(', '[', '{' -> kind = OPEN;
+                case ')', ']', '}' -> kind = CLOSE;
+                case ',' -> kind = COMMA;
+                case '$', '@' -> kind = DOLLAR;
+                case ':' -> {
+                    if (d == ':') {
+                        kind = NS;
+                        len = e == ':' ? 3 : 2;
+                    }
+                }
+                case '=' -> {
+                    if (d == '=') {
+                        len = 2;
+                    } else {
+                        kind = EQ;
+                    }
+                }
+                case '<' -> {
+                    if (d == '-') {
+                        kind = ASSIGN;
+                        len = 2;
+                    } else if (d == '<' && e == '-') {
+                        kind = ASSIGN;
+                        len = 3;
+                    } else if (d == '=') {
+                        len = 2;
+                    }
+                }
+                case '-' -> {
+                    if (d == '>') {
+                        len = e == '>' ? 3 : 2;
+                    }
+                }
+                case '!', '>' -> len = d == '=' ? 2 : 1;
+                case '%' -> {
+                    int j = i + 1;
+                    while (j < n && s.charAt(j) != '%' && s.charAt(j) != '\n') {
+                        j++;
+                    }
+                    len = j < n && s.charAt(j) == '%' ? j + 1 - i : 1;
+                }
+                default -> { }
+            }
+            token(kind, i, i + len, i, i + len, false, c);
+            return i + len;
+        }
+
+        /** End of a quoted string or name opened at {@code q} (backslash escapes; may span lines). */
+        private int quotedEnd(int q) {
+            char quote = s.charAt(q);
+            closed = false;
+            int j = q + 1;
+            while (j < n) {
+                char c = s.charAt(j);
+                if (c == quote) {
+                    closed = true;
+                    return j + 1;
+                }
+                j += c == '\\' ? 2 : 1;
+            }
+            return n;
+        }
+
+        /** If a raw string starts at {@code i} ({@code r"--(}), the offset of its opening bracket; else -1. */
+        private int rawOpen(int i) {
+            if (i > 0 && isIdentPart(s.charAt(i - 1))) {
+                return -1;
+            }
+            if (i + 1 >= n || (s.charAt(i + 1) != '"' && s.charAt(i + 1) != '\'')) {
+                return -1;
+            }
+            int j = i + 2;
+            while (j < n && s.charAt(j) == '-') {
+                j++;
+            }
+            return j < n && "([{".indexOf(s.charAt(j)) >= 0 ? j : -1;
+        }
+
+        private int rawString(int i) {
+            int open = rawOpen(i);
+            char bracket = s.charAt(open);
+            char closeBracket = bracket == '(' ? ')' : bracket == '[' ? ']' : '}';
+            String closer = closeBracket + s.substring(i + 2, open) + s.charAt(i + 1);
+            int close = s.indexOf(closer, open + 1);
+            int end = close < 0 ? n : close + closer.length();
+            int ve = close < 0 ? n : close;
+            out.string(i + 2, close < 0 ? n : end - 1);
+            token(STRING, i, end, open + 1, ve, true, '"');
+            return end;
+        }
+
+        private int number(int i) {
+            boolean hex = s.charAt(i) == '0' && i + 1 < n && (s.charAt(i + 1) == 'x' || s.charAt(i + 1) == 'X');
+            int j = i + 1;
+            while (j < n) {
+                char c = s.charAt(j);
+                char p = s.charAt(j - 1);
+                if (isAsciiLetterOrDigit(c) || c == '.' || c == '_') {
+                    j++;
+                } else if ((c == '+' || c == '-') && (hex ? (p == 'p' || p == 'P') : (p == 'e' || p == 'E'))) {
+                    j++;
+                } else {
+                    break;
+                }
+            }
+            return j;
+        }
+
+        private void token(int kind, int start, int end, int vs, int ve, boolean raw, char ch) {
+            checkBare(kind, ch);
+            if (kind == NS && (lastKind == IDENT || lastKind == NAME || lastKind == STRING)) {
+                String module = lastValue();
+                if (!module.isEmpty()) {
+                    out.importRef(module, List.of(), lastStart, end - lastStart, "namespace", false);
+                }
+            }
+            Frame top = stack.isEmpty() ? null : stack.get(stack.size() - 1);
+            boolean collecting = top != null && top.collects();
+            switch (kind) {
+                case OPEN -> {
+                    if (collecting) {
+                        top.feed(new Tok(kind, start, vs, ve, raw));
+                    }
+                    stack.add(ch == '(' ? callFrame() : Frame.PLAIN);
+                }
+                case CLOSE -> {
+                    if (!stack.isEmpty()) {
+                        Frame f = stack.remove(stack.size() - 1);
+                        f.finishArg(true);
+                        resolve(f);
+                    }
+                }
+                case COMMA -> {
+                    if (collecting) {
+                        top.finishArg(false);
+                    }
+                }
+                case EQ -> {
+                    if (collecting && top.name == null && top.count == 1 && isNameLike(top.first)) {
+                        top.name = value(top.first);
+                        top.count = 0;
+                        top.first = null;
+                    } else if (collecting) {
+                        top.feed(new Tok(kind, start, vs, ve, raw));
+                    }
+                }
+                default -> {
+                    if (collecting) {
+                        top.feed(new Tok(kind, start, vs, ve, raw));
+                    }
+                }
+            }
+            beforeKind = lastKind;
+            lastKind = kind;
+            lastStart = start;
+            lastEnd = end;
+            lastVs = vs;
+            lastVe = ve;
+            lastRaw = raw;
+        }
+
+        /** A loader named (not called): {@code lapply(pkgs, library, character.only = TRUE)}. */
+        private void checkBare(int next, char ch) {
+            if ((lastKind != IDENT && lastKind != NAME) || beforeKind == DOLLAR) {
+                return;
+            }
+            if ((next == OPEN && ch == '(') || next == EQ || next == ASSIGN || next == NS) {
+                return;
+            }
+            String loader = loader(lastVs, lastVe);
+            if (loader != null) {
+                out.importRef(ImportRef.DYNAMIC, List.of(), lastStart, lastEnd - lastStart, loader, true);
+            }
+        }
+
+        /** The frame for a {@code (} just read: a call of an interesting function collects its arguments. */
+        private Frame callFrame() {
+            if ((lastKind != IDENT && lastKind != NAME && lastKind != STRING) || beforeKind == DOLLAR) {
+                return Frame.PLAIN;
+            }
+            int vs = lastVs;
+            int ve = lastVe;
+            String[] formals = null;
+            String func = loader(vs, ve);
+            if (func != null) {
+                formals = switch (func) {
+                    case "library" -> LIBRARY;
+                    case "require" -> REQUIRE;
+                    case "requireNamespace" -> REQUIRE_NAMESPACE;
+                    case "loadNamespace" -> LOAD_NAMESPACE;
+                    default -> ATTACH_NAMESPACE;
+                };
+            } else if (is(vs, ve, "dyn.load")) {
+                func = "dyn.load";
+                formals = DYN_LOAD;
+            } else if (is(vs, ve, "do.call")) {
+                func = "do.call";
+                formals = DO_CALL;
+            } else if (is(vs, ve, "get")) {
+                func = "get";
+                formals = GET;
+            } else if (is(vs, ve, "get0")) {
+                func = "get0";
+                formals = GET0;
+            } else if (is(vs, ve, "match.fun")) {
+                func = "match.fun";
+                formals = MATCH_FUN;
+            }
+            return func == null ? Frame.PLAIN : new Frame(func, formals, lastStart);
+        }
+
+        private void resolve(Frame f) {
+            if (!f.collects() || f.func == null || f.formals == null) {
+                return;
+            }
+            Arg[] actual = match(f.formals, f.args);
+            String func = f.func;
+            int length = 0;
+            switch (func) {
+                case "library", "require" -> {
+                    Arg pkg = actual[0];
+                    if (pkg == null || pkg.empty()) {
+                        return; // library() lists packages; library(help = x) attaches nothing
+                    }
+                    Arg co = actual[4];
+                    boolean characterOnly = co != null && !co.empty() && !isFalse(co.value());
+                    Tok v = pkg.value();
+                    if (v != null && (v.kind() == STRING || (isNameLike(v) && !characterOnly))) {
+                        emit(value(v), f, func);
+                    } else {
+                        emitDynamic(f, func);
+                    }
+                }
+                case "requireNamespace", "loadNamespace", "attachNamespace", "dyn.load" -> {
+                    Arg pkg = actual[0];
+                    if (pkg == null || pkg.empty()) {
+                        return;
+                    }
+                    Tok v = pkg.value();
+                    if (v != null && v.kind() == STRING) {
+                        emit(value(v), f, func);
+                    } else {
+                        emitDynamic(f, func);
+                    }
+                }
+                default -> { // do.call, get, get0, match.fun
+                    Arg what = actual[0];
+                    Tok v = what == null ? null : what.value();
+                    if (v != null && v.kind() == STRING && LOADERS.contains(value(v))) {
+                        emitDynamic(f, func);
+                    }
+                }
+            }
+        }
+
+        private void emit(String module, Frame f, String form) {
+            if (module.isEmpty()) {
+                emitDynamic(f, form);
+            } else {
+                out.importRef(module, List.of(), f.offset, nameLength(f), form, false);
+            }
+        }
+
+        private void emitDynamic(Frame f, String form) {
+            out.importRef(ImportRef.DYNAMIC, List.of(), f.offset, nameLength(f), form, true);
+        }
+
+        /** Length of the function name at a frame's offset (the import's text is the name). */
+        private int nameLength(Frame f) {
+            int j = f.offset;
+            char c = s.charAt(j);
+            if (c == '`' || c == '"' || c == '\'') {
+                int end = s.indexOf(c, j + 1);
+                return end < 0 ? 1 : end + 1 - j;
+            }
+            while (j < n && isIdentPart(s.charAt(j))) {
+                j++;
+            }
+            return Math.max(1, j - f.offset);
+        }
+
+        /** R's argument matching: exact names, then unique partial names, then positions. */
+        private static Arg[] match(String[] formals, List<Arg> args) {
+            Arg[] actual = new Arg[formals.length];
+            boolean[] used = new boolean[args.size()];
+            for (int a = 0; a < args.size(); a++) {
+                String name = args.get(a).name();
+                if (name == null) {
+                    continue;
+                }
+                for (int k = 0; k < formals.length; k++) {
+                    if (actual[k] == null && formals[k].equals(name)) {
+                        actual[k] = args.get(a);
+                        used[a] = true;
+                        break;
+                    }
+                }
+            }
+            for (int a = 0; a < args.size(); a++) {
+                String name = args.get(a).name();
+                if (name == null || used[a] || name.isEmpty()) {
+                    continue;
+                }
+                int found = -1;
+                int matches = 0;
+                for (int k = 0; k < formals.length; k++) {
+                    if (actual[k] == null && formals[k].startsWith(name)) {
+                        found = k;
+                        matches++;
+                    }
+                }
+                if (matches == 1) {
+                    actual[found] = args.get(a);
+                    used[a] = true;
+                }
+            }
+            int k = 0;
+            for (int a = 0; a < args.size(); a++) {
+                if (used[a] || args.get(a).name() != null) {
+                    continue;
+                }
+                while (k < formals.length && actual[k] != null) {
+                    k++;
+                }
+                if (k >= formals.length) {
+                    break;
+                }
+                actual[k++] = args.get(a);
+            }
+            return actual;
+        }
+
+        private boolean isFalse(@Nullable Tok t) {
+            return t != null && t.kind() == IDENT && (is(t.vs(), t.ve(), "FALSE") || is(t.vs(), t.ve(), "F"));
+        }
+
+        private static boolean isNameLike(@Nullable Tok t) {
+            return t != null && (t.kind() == IDENT || t.kind() == NAME || t.kind() == STRING);
+        }
+
+        private String value(Tok t) {
+            return value(t.kind(), t.vs(), t.ve(), t.raw());
+        }
+
+        private String lastValue() {
+            return value(lastKind, lastVs, lastVe, lastRaw);
+        }
+
+        private String value(int kind, int vs, int ve, boolean raw) {
+            if (kind == IDENT || raw) {
+                return s.substring(vs, ve);
+            }
+            return unescape(vs, ve);
+        }
+
+        private @Nullable String loader(int vs, int ve) {
+            for (String l : LOADERS) {
+                if (is(vs, ve, l)) {
+                    return l;
+                }
+            }
+            return null;
+        }
+
+        private boolean is(int i, int j, String word) {
+            return j - i == word.length() && s.startsWith(word, i);
+        }
+
+        /** R escapes in a quoted string or backquoted name: simple ones, octal, &#92;x, &#92;u, &#92;U. */
+        private String unescape(int from, int to) {
+            StringBuilder b = null;
+            int i = from;
+            while (i < to) {
+                char c = s.charAt(i);
+                if (c != '\\' || i + 1 >= to) {
+                    if (b != null) {
+                        b.append(c);
+                    }
+                    i++;
+                    continue;
+                }
+                if (b == null) {
+                    b = new StringBuilder(to - from).append(s, from, i);
+                }
+                char e = s.charAt(i + 1);
+                i += 2;
+                switch (e) {
+                    case 'n' -> b.append('\n');
+                    case 't' -> b.append('\t');
+                    case 'r' -> b.append('\r');
+                    case '0', '1', '2', '3', '4', '5', '6', '7' -> {
+                        int v = e - '0';
+                        int start = i;
+                        while (i < to && i - start < 2 && s.charAt(i) >= '0' && s.charAt(i) <= '7') {
+                            v = v * 8 + (s.charAt(i++) - '0');
+                        }
+                        b.append((char) v);
+                    }
+                    case 'x', 'u', 'U' -> {
+                        int max = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+                        boolean braces = e != 'x' && i < to && s.charAt(i) == '{';
+                        if (braces) {
+                            i++;
+                        }
+                        int start = i;
+                        int v = 0;
+                        while (i < to && i - start < max && Character.digit(s.charAt(i), 16) >= 0) {
+                            v = v * 16 + Character.digit(s.charAt(i++), 16);
+                        }
+                        if (braces && i < to && s.charAt(i) == '}') {
+                            i++;
+                        }
+                        if (i == start) {
+                            b.append(e);
+                        } else if (v <= Character.MAX_CODE_POINT) {
+                            b.appendCodePoint(v);
+                        }
+                    }
+                    default -> b.append(e);
+                }
+            }
+            return b == null ? s.substring(from, to) : b.toString();
+        }
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean isAsciiLetterOrDigit(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c);
+    }
+
+    private static boolean isIdentStart(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || (c >= 0x80 && Character.isLetter(c));
+    }
+
+    private static boolean isIdentPart(char c) {
+        return isIdentStart(c) || isDigit(c) || c == '_' || (c >= 0x80 && Character.isLetterOrDigit(c));
+    }
+}
