@@ -263,6 +263,24 @@ class DockerSandboxIT {
     }
 
     @Test
+    void policyBlocksBeforeAnyProcessAndSanitiserRedactsOutput() {
+        try (SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options()
+                .policy(dev.sandbox4j.policy.SecurityPolicy.production())
+                .sanitizer(dev.sandbox4j.policy.OutputSanitizer.defaults()).build())) {
+            ExecutionResult blocked = s.run("import subprocess\nsubprocess.run(['touch', '/workspace/ran'])");
+            assertThat(blocked.status()).isEqualTo(ExecutionStatus.BLOCKED_BY_POLICY);
+            assertThat(blocked.violations()).extracting(dev.sandbox4j.policy.Violation::rule)
+                    .contains("module:python:subprocess");
+            ExecutionResult ls = s.exec("ls", "/workspace");
+            assertThat(ls.stdout()).as("the blocked code never ran").doesNotContain("ran");
+            ExecutionResult r = s.run("# import subprocess (a comment)\nprint('token=abc123 host 10.20.30.40')");
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.stdout()).doesNotContain("abc123").doesNotContain("10.20.30.40").contains("REDACTED");
+            assertThat(r.redactions()).extracting(dev.sandbox4j.policy.Redaction::kind).contains("password", "ipv4");
+        }
+    }
+
+    @Test
     void execRunsCommandsAsTheSandboxUser() {
         try (SandboxSession s = python()) {
             ExecutionResult id = s.exec("id", "-u");

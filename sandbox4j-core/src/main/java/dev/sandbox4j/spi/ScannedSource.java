@@ -16,15 +16,41 @@ import java.util.List;
  * @param imports          imports in source order
  * @since 0.1
  */
-public record ScannedSource(String code, String withoutComments, String codeOnly, List<ImportRef> imports) {
-    public ScannedSource {
-        requireNonNull(code, "code");
-        requireNonNull(withoutComments, "withoutComments");
-        requireNonNull(codeOnly, "codeOnly");
+public final class ScannedSource {
+    private final String code;
+    private final String withoutComments;
+    private final String codeOnly;
+    private final List<ImportRef> imports;
+    private volatile int @org.jspecify.annotations.Nullable [] lineStarts;
+
+    public ScannedSource(String code, String withoutComments, String codeOnly, List<ImportRef> imports) {
+        this.code = requireNonNull(code, "code");
+        this.withoutComments = requireNonNull(withoutComments, "withoutComments");
+        this.codeOnly = requireNonNull(codeOnly, "codeOnly");
         if (withoutComments.length() != code.length() || codeOnly.length() != code.length()) {
             throw new IllegalArgumentException("views must have the same length as the code");
         }
-        imports = List.copyOf(imports);
+        this.imports = List.copyOf(imports);
+    }
+
+    /** The original text. */
+    public String code() {
+        return code;
+    }
+
+    /** Comments replaced by spaces; string literals intact. */
+    public String withoutComments() {
+        return withoutComments;
+    }
+
+    /** Comments and string-literal contents replaced by spaces. */
+    public String codeOnly() {
+        return codeOnly;
+    }
+
+    /** Imports in source order. */
+    public List<ImportRef> imports() {
+        return imports;
     }
 
     /** 1-based line of an offset. */
@@ -40,7 +66,12 @@ public record ScannedSource(String code, String withoutComments, String codeOnly
         return Math.min(offset, code.length()) - starts[line(offset) - 1] + 1;
     }
 
+    /** Computed once (a large file with many findings must not rescan the text per finding). */
     private int[] lineStarts() {
+        int[] cached = lineStarts;
+        if (cached != null) {
+            return cached;
+        }
         int n = 1;
         for (int i = 0; i < code.length(); i++) {
             if (code.charAt(i) == '\n') {
@@ -54,6 +85,7 @@ public record ScannedSource(String code, String withoutComments, String codeOnly
                 starts[k++] = i + 1;
             }
         }
+        lineStarts = starts;
         return starts;
     }
 }

@@ -33,10 +33,7 @@ public final class SourceBuilder {
         return this;
     }
 
-    /**
-     * Marks {@code [start, end)} as a whole string literal including its delimiters; the contents between
-     * {@code contentStart} and {@code contentEnd} are blanked in the code-only view.
-     */
+    /** Marks {@code [contentStart, contentEnd)} as the contents of a string literal: blanked in the code-only view. */
     public SourceBuilder string(int contentStart, int contentEnd) {
         blank(codeOnly, contentStart, contentEnd);
         return this;
