@@ -165,7 +165,15 @@ public final class SecurityPolicy {
     /** Checks code with a given scanner (e.g. from a {@link dev.sandbox4j.spi.LanguageHandler}). */
     public PolicyVerdict check(String language, String code, SourceScanner scanner) {
         String lang = language.toLowerCase(Locale.ROOT);
-        ScannedSource src = scanner.scan(code);
+        ScannedSource src;
+        try {
+            src = scanner.scan(code);
+        } catch (RuntimeException | StackOverflowError e) {
+            // a scanner bug must not let code through unchecked: fail closed
+            return new PolicyVerdict(false, threshold, List.of(new Violation("scan-error",
+                    "the " + lang + " scanner failed (" + e + "); code cannot be checked", Severity.HIGH, 0, 0, "")),
+                    name);
+        }
         PolicyInput input = new PolicyInput(lang, src);
         List<Violation> found = new ArrayList<>();
         for (SecurityPattern p : patterns) {

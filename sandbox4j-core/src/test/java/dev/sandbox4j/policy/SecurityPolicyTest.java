@@ -148,6 +148,15 @@ class SecurityPolicyTest {
     }
 
     @Test
+    void scannerThatThrowsFailsClosed() {
+        PolicyVerdict v = SecurityPolicy.permissive().check("x", "print(1)", code -> {
+            throw new IllegalStateException("scanner bug");
+        });
+        assertThat(v.allowed()).isFalse();
+        assertThat(v.violations()).extracting(Violation::rule).containsExactly("scan-error");
+    }
+
+    @Test
     void clearErrors() {
         assertThatThrownBy(() -> SecurityPolicy.preset("paranoid"))
                 .hasMessage("Expected policy preset one of [permissive, development, production, strict] but was 'paranoid'");
