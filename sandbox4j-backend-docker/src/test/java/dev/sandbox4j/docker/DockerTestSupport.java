@@ -38,7 +38,7 @@ final class DockerTestSupport {
     static SandboxClient client() {
         requireEngine();
         SandboxClient.Builder b = SandboxClient.builder().backend("docker").reapOrphans(false);
-        for (String lang : List.of("python", "javascript")) {
+        for (String lang : List.of("python", "javascript", "java", "r")) {
             String image = System.getProperty("sandbox.image." + lang);
             if (image != null && !image.isBlank()) {
                 b.image(lang, image);

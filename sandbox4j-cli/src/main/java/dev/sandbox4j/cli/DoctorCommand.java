@@ -36,6 +36,12 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--no-smoke", description = "Skip the smoke run in each language.")
     boolean noSmoke;
 
+    private static final Map<String, String> SMOKE = Map.of(
+            "python", "print('ok')",
+            "javascript", "console.log('ok')",
+            "java", "class Main { public static void main(String[] a) { System.out.println(\"ok\"); } }",
+            "r", "cat('ok\\n')");
+
     private int problems;
 
     @Override
@@ -76,7 +82,10 @@ final class DoctorCommand implements Callable<Integer> {
                     if (!client.imageAvailable(lang)) {
                         continue;
                     }
-                    String code = lang.equals("python") ? "print('ok')" : "console.log('ok')";
+                    String code = SMOKE.get(lang);
+                    if (code == null) {
+                        continue;
+                    }
                     long t0 = System.nanoTime();
                     ExecutionResult r = client.run(lang, code, SessionOptions.defaults(),
                             RunOptions.timeout(Duration.ofSeconds(30)));

@@ -14,7 +14,7 @@ class LanguageRegistryTest {
     @Test
     void discoversBuiltInHandlersWithAliases() {
         LanguageRegistry r = LanguageRegistry.discover(List.of());
-        assertThat(r.ids()).containsExactly("javascript", "python");
+        assertThat(r.ids()).containsExactly("java", "javascript", "python", "r");
         assertThat(r.get("PY").id()).isEqualTo("python");
         assertThat(r.get("node").id()).isEqualTo("javascript");
         assertThat(r.get("js").id()).isEqualTo("javascript");
@@ -40,9 +40,9 @@ class LanguageRegistryTest {
             }
         };
         LanguageRegistry r = LanguageRegistry.discover(List.of(ruby));
-        assertThat(r.ids()).containsExactly("javascript", "python", "ruby");
+        assertThat(r.ids()).containsExactly("java", "javascript", "python", "r", "ruby");
         assertThatThrownBy(() -> r.get("cobol")).hasMessage(
-                "Expected language one of [javascript, python, ruby] but was 'cobol'");
+                "Expected language one of [java, javascript, python, r, ruby] but was 'cobol'");
     }
 
     @Test
@@ -51,6 +51,29 @@ class LanguageRegistryTest {
                 .plan("print(1)", new PlanContext("/tmp/.sandbox4j/r1", List.of("a", "b")));
         assertThat(p.files()).containsOnlyKeys("main.py");
         assertThat(p.argv()).containsExactly("python3", "-u", "/tmp/.sandbox4j/r1/main.py", "a", "b");
+    }
+
+    @Test
+    void javaFindsTheMainClassAndPackage() {
+        assertThat(dev.sandbox4j.core.lang.JavaHandler.mainClass(
+                "class Helper { int x; }\npublic class App {\n public static void main(String[] a) {} }")).isEqualTo("App");
+        assertThat(dev.sandbox4j.core.lang.JavaHandler.mainClass(
+                "package a.b;\n// class Fake { static void main() }\nclass Main { static void main(String... a) {} }\nclass After {}"))
+                .isEqualTo("a.b.Main");
+        assertThat(dev.sandbox4j.core.lang.JavaHandler.mainClass("record Point(int x) {}")).isEqualTo("Point");
+        assertThat(dev.sandbox4j.core.lang.JavaHandler.mainClass("System.out.println(1);")).isEqualTo("Main");
+        ExecutionPlan p = LanguageRegistry.discover(List.of()).get("java")
+                .plan("package a.b; class Main { public static void main(String[] x) {} }",
+                        new PlanContext("/tmp/.sandbox4j/r1", List.of("arg")));
+        assertThat(p.files()).containsOnlyKeys("Main.java");
+        assertThat(p.argv()).contains("/tmp/.sandbox4j/r1/Main.java", "a.b.Main").endsWith("arg");
+    }
+
+    @Test
+    void rRunsRscript() {
+        ExecutionPlan p = LanguageRegistry.discover(List.of()).get("R")
+                .plan("cat(1)", new PlanContext("/tmp/.sandbox4j/r1", List.of()));
+        assertThat(p.argv()).containsExactly("Rscript", "--no-save", "--no-restore", "/tmp/.sandbox4j/r1/main.R");
     }
 
     @Test

@@ -1,0 +1,78 @@
+package dev.sandbox4j.core.lang;
+
+import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.LanguageHandler;
+import dev.sandbox4j.spi.PlanContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Java: one source file with any number of top-level classes. The main class is the class that declares
+ * {@code static void main} (the nearest class declaration before it), prefixed with the {@code package}, if any.
+ * The file is compiled with {@code javac} into the run directory and run with {@code java -cp}; a compile error ends
+ * the run with javac's exit code (1) and messages on stderr.
+ */
+public final class JavaHandler implements LanguageHandler {
+    private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
+    private static final Pattern TYPE = Pattern.compile("\\b(class|record|enum|interface)\\s+([A-Za-z_$][\\w$]*)");
+    private static final Pattern MAIN = Pattern.compile("\\bstatic\\s+(?:final\\s+)?void\\s+main\\s*\\(");
+
+    @Override
+    public String id() {
+        return "java";
+    }
+
+    @Override
+    public Set<String> aliases() {
+        return Set.of("jdk");
+    }
+
+    @Override
+    public String defaultImage() {
+        return "sandbox4j/java:bookworm";
+    }
+
+    @Override
+    public ExecutionPlan plan(String code, PlanContext context) {
+        String mainClass = mainClass(code);
+        String file = (mainClass.contains(".") ? mainClass.substring(mainClass.lastIndexOf('.') + 1) : mainClass)
+                + ".java";
+        String classes = context.path("classes");
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
+                "javac -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -nowarn -encoding UTF-8 -d \"$1\" \"$2\" || exit $?; "
+                        + "c=$1; m=$3; shift 3; "
+                        + "exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp \"$c\" \"$m\" \"$@\"",
+                "java", classes, context.path(file), mainClass));
+        argv.addAll(context.args());
+        return new ExecutionPlan(Map.of(file, code.getBytes(StandardCharsets.UTF_8)), argv, Map.of());
+    }
+
+    /** The fully qualified name of the class declaring {@code main}; {@code Main} when none is found. */
+    public static String mainClass(String code) {
+        String stripped = stripCommentsAndStrings(code);
+        Matcher main = MAIN.matcher(stripped);
+        String name = "Main";
+        if (main.find()) {
+            Matcher t = TYPE.matcher(stripped);
+            while (t.find() && t.start() < main.start()) {
+                name = t.group(2);
+            }
+        } else {
+            Matcher t = TYPE.matcher(stripped);
+            if (t.find()) {
+                name = t.group(2);
+            }
+        }
+        Matcher p = PACKAGE.matcher(stripped);
+        return p.find() ? p.group(1) + "." + name : name;
+    }
+
+    private static String stripCommentsAndStrings(String code) {
+        return new dev.sandbox4j.core.policy.scan.JavaScanner().scan(code).codeOnly();
+    }
+}
