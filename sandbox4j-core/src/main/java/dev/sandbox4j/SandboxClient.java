@@ -88,7 +88,7 @@ public interface SandboxClient extends AutoCloseable {
     /** Checks code against a given policy with the language's scanner. */
     PolicyVerdict check(String language, String code, SecurityPolicy policy);
 
-    /** Canonical ids of the languages this client can run, e.g. {@code [java, javascript, python, r]}. */
+    /** Canonical ids of the languages this client can run, e.g. {@code [cpp, go, java, javascript, python, r]}. */
     Set<String> languages();
 
     /** The image used for a language (its handler's default unless overridden on the builder). */

@@ -91,7 +91,7 @@ public final class DockerImageBuilder {
     /** Label on language images holding the id of the base image they were built from. */
     public static final String BASE_IMAGE_LABEL = "dev.sandbox4j.base-image";
 
-    private static final List<String> LANGUAGES = List.of("python", "javascript", "java", "r");
+    private static final List<String> LANGUAGES = List.of("python", "javascript", "java", "r", "cpp", "go");
     private static final String TAG = "bookworm";
     private static final String RECIPE_ROOT = "dev/sandbox4j/docker/images/";
 
@@ -170,7 +170,7 @@ public final class DockerImageBuilder {
     /**
      * The languages this builder has recipes for.
      *
-     * @return {@code ["python", "javascript", "java", "r"]}
+     * @return {@code ["python", "javascript", "java", "r", "cpp", "go"]}
      */
     public static List<String> buildableLanguages() {
         return LANGUAGES;

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Tag("docker")
 class DockerImageBuilderIT {
-    private static final List<String> LANGUAGES = List.of("python", "javascript", "java", "r");
+    private static final List<String> LANGUAGES = List.of("python", "javascript", "java", "r", "cpp", "go");
 
     static DockerClient docker;
 
@@ -105,16 +105,16 @@ class DockerImageBuilderIT {
 
     @Test
     void namesTheImagesAndRejectsUnknownLanguages() {
-        assertThat(DockerImageBuilder.buildableLanguages()).containsExactly("python", "javascript", "java", "r");
+        assertThat(DockerImageBuilder.buildableLanguages()).containsExactly("python", "javascript", "java", "r", "cpp", "go");
         assertThat(DockerImageBuilder.imageFor("python")).isEqualTo("sandbox4j/python:bookworm");
         assertThat(DockerImageBuilder.imageFor("base")).isEqualTo("sandbox4j/base:bookworm");
         assertThatThrownBy(() -> DockerImageBuilder.imageFor("cobol"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Expected language one of [python, javascript, java, r] but was 'cobol'");
+                .hasMessage("Expected language one of [python, javascript, java, r, cpp, go] but was 'cobol'");
         DockerImageBuilder builder = new DockerImageBuilder(docker, line -> {});
         assertThatThrownBy(() -> builder.build(List.of("python", "x"), false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Expected language one of [python, javascript, java, r] but was 'x'");
+                .hasMessage("Expected language one of [python, javascript, java, r, cpp, go] but was 'x'");
     }
 
     private static boolean isRoot() {

@@ -38,7 +38,7 @@ final class DockerTestSupport {
     static SandboxClient client() {
         requireEngine();
         SandboxClient.Builder b = SandboxClient.builder().backend("docker").reapOrphans(false);
-        for (String lang : List.of("python", "javascript", "java", "r")) {
+        for (String lang : List.of("python", "javascript", "java", "r", "cpp", "go")) {
             String image = System.getProperty("sandbox.image." + lang);
             if (image != null && !image.isBlank()) {
                 b.image(lang, image);

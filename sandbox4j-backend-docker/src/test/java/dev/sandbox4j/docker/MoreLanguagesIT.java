@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Java and R against the real engine: hello, args/stdin, compile/runtime errors, timeout. */
+/** Java, R, C++ and Go against the real engine: hello, args/stdin, compile/runtime errors, timeout. */
 @Tag("docker")
 class MoreLanguagesIT {
     static SandboxClient client;
@@ -90,6 +90,60 @@ class MoreLanguagesIT {
             ExecutionResult slow = s.run("repeat {}", RunOptions.timeout(Duration.ofSeconds(2)));
             assertThat(slow.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
             assertThat(s.run("cat(6 * 7)").stdout()).isEqualTo("42");
+        }
+    }
+
+    @Test
+    void compilesAndRunsCppWithErrorsReported() {
+        try (SandboxSession s = client.openSession("c++", DockerTestSupport.options().build())) {
+            RunOptions opts = RunOptions.builder().args(List.of("x")).stdin("line\n")
+                    .timeout(Duration.ofSeconds(60)).build();
+            ExecutionResult r = s.run("""
+                    #include <iostream>
+                    #include <string>
+                    int main(int argc, char** argv) {
+                        std::string s; std::getline(std::cin, s);
+                        std::cout << "cpp " << s << " " << argv[1] << std::endl;
+                        return 3;
+                    }
+                    """, opts);
+            assertThat(r.exitCode()).as(r.stderr()).isEqualTo(3);
+            assertThat(r.stdout()).isEqualTo("cpp line x\n");
+            ExecutionResult compile = s.run("int main() { return undefined_name; }", RunOptions.timeout(Duration.ofSeconds(60)));
+            assertThat(compile.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(compile.stderr()).contains("error:").contains("undefined_name");
+            ExecutionResult crash = s.run("#include <cstdlib>\nint main() { std::abort(); }", RunOptions.timeout(Duration.ofSeconds(60)));
+            assertThat(crash.exitCode()).isEqualTo(134);
+            ExecutionResult loop = s.run("int main() { for (;;) {} }", RunOptions.timeout(Duration.ofSeconds(5)));
+            assertThat(loop.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
+        }
+    }
+
+    @Test
+    void buildsAndRunsGoWithErrorsReported() {
+        try (SandboxSession s = client.openSession("golang", DockerTestSupport.options().build())) {
+            ExecutionResult r = s.run("""
+                    package main
+
+                    import (
+                        "bufio"
+                        "fmt"
+                        "os"
+                    )
+
+                    func main() {
+                        line, _ := bufio.NewReader(os.Stdin).ReadString('\\n')
+                        fmt.Printf("go %s %v\\n", line[:len(line)-1], os.Args[1:])
+                    }
+                    """, RunOptions.builder().args(List.of("a")).stdin("in\n").timeout(Duration.ofSeconds(90)).build());
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.stdout()).isEqualTo("go in [a]\n");
+            ExecutionResult compile = s.run("package main\nfunc main() { x := 1 }", RunOptions.timeout(Duration.ofSeconds(60)));
+            assertThat(compile.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(compile.stderr()).contains("declared but not used");
+            ExecutionResult panic = s.run("package main\nfunc main() { panic(\"boom\") }", RunOptions.timeout(Duration.ofSeconds(60)));
+            assertThat(panic.exitCode()).isEqualTo(2);
+            assertThat(panic.stderr()).contains("panic: boom");
         }
     }
 }

@@ -40,7 +40,9 @@ final class DoctorCommand implements Callable<Integer> {
             "python", "print('ok')",
             "javascript", "console.log('ok')",
             "java", "class Main { public static void main(String[] a) { System.out.println(\"ok\"); } }",
-            "r", "cat('ok\\n')");
+            "r", "cat('ok\\n')",
+            "cpp", "#include <cstdio>\nint main() { std::puts(\"ok\"); }",
+            "go", "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"ok\") }");
 
     private int problems;
 

@@ -81,7 +81,7 @@ class SandboxCommandTest {
         assertThat(run("run", "--lang", "python", "--timeout", "soon", "-c", "x")).isEqualTo(2);
         assertThat(err.toString()).contains("Expected a duration such as 500ms, 10s, 2m or 1h but was 'soon'");
         assertThat(run("run", "--lang", "cobol", "-c", "x")).isEqualTo(2);
-        assertThat(err.toString()).contains("Expected language one of [java, javascript, python, r] but was 'cobol'");
+        assertThat(err.toString()).contains("Expected language one of [cpp, go, java, javascript, python, r] but was 'cobol'");
         assertThat(run("run", "--lang", "python", "/no/such/file.py")).isEqualTo(2);
         assertThat(err.toString()).contains("File not found: '/no/such/file.py'");
         assertThat(run("run", "--lang", "python", "--pids", "0", "-c", "x")).isEqualTo(2);

@@ -111,6 +111,11 @@ public final class DefaultSandboxClient implements SandboxClient {
         LanguageHandler handler = languages.get(language);
         ensureOpen();
         String image = options.runtime().image() != null ? options.runtime().image() : imageFor(handler.id());
+        if (handler.needsExecutableWorkdir() && !options.runtime().workdirExecutable()) {
+            // compiled languages run what they build; only the session's own tmpfs becomes executable
+            options = options.toBuilder()
+                    .runtime(options.runtime().toBuilder().workdirExecutable(true).build()).build();
+        }
         DefaultSandboxSession session = new DefaultSandboxSession(this, backend, handler, image, options,
                 options.defaultTimeout() != null ? options.defaultTimeout() : defaultTimeout);
         sessions.put(session.id(), session);

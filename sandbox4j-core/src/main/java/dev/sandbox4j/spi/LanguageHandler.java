@@ -21,6 +21,14 @@ public interface LanguageHandler {
     String defaultImage();
 
     /**
+     * Whether programs must be able to execute files they build (compiled languages): the session's work directory
+     * is then mounted executable, and build output goes to {@code $HOME/.cache} in it. Default false.
+     */
+    default boolean needsExecutableWorkdir() {
+        return false;
+    }
+
+    /**
      * The lexer security policies use for this language, or {@code null} to use the built-in scanner for {@link #id()}
      * (python, javascript, java, cpp, go, r) or, failing that, a generic one (C-style and {@code #} comments, quotes).
      */

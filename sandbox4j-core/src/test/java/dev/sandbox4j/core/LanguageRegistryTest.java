@@ -14,7 +14,7 @@ class LanguageRegistryTest {
     @Test
     void discoversBuiltInHandlersWithAliases() {
         LanguageRegistry r = LanguageRegistry.discover(List.of());
-        assertThat(r.ids()).containsExactly("java", "javascript", "python", "r");
+        assertThat(r.ids()).containsExactly("cpp", "go", "java", "javascript", "python", "r");
         assertThat(r.get("PY").id()).isEqualTo("python");
         assertThat(r.get("node").id()).isEqualTo("javascript");
         assertThat(r.get("js").id()).isEqualTo("javascript");
@@ -40,9 +40,9 @@ class LanguageRegistryTest {
             }
         };
         LanguageRegistry r = LanguageRegistry.discover(List.of(ruby));
-        assertThat(r.ids()).containsExactly("java", "javascript", "python", "r", "ruby");
+        assertThat(r.ids()).containsExactly("cpp", "go", "java", "javascript", "python", "r", "ruby");
         assertThatThrownBy(() -> r.get("cobol")).hasMessage(
-                "Expected language one of [java, javascript, python, r, ruby] but was 'cobol'");
+                "Expected language one of [cpp, go, java, javascript, python, r, ruby] but was 'cobol'");
     }
 
     @Test

@@ -1,0 +1,46 @@
+package dev.sandbox4j.core.lang;
+
+import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.LanguageHandler;
+import dev.sandbox4j.spi.PlanContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * C++ (g++, C++17): compiles {@code main.cpp} into {@code $HOME/.cache/sandbox4j/main} (the work directory is
+ * executable for this language) and runs it. A compile error ends the run with g++'s exit code and messages.
+ */
+public final class CppHandler implements LanguageHandler {
+    @Override
+    public String id() {
+        return "cpp";
+    }
+
+    @Override
+    public Set<String> aliases() {
+        return Set.of("c++", "cxx", "g++");
+    }
+
+    @Override
+    public String defaultImage() {
+        return "sandbox4j/cpp:bookworm";
+    }
+
+    @Override
+    public boolean needsExecutableWorkdir() {
+        return true;
+    }
+
+    @Override
+    public ExecutionPlan plan(String code, PlanContext context) {
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
+                "b=\"$HOME/.cache/sandbox4j\"; mkdir -p \"$b\" && "
+                        + "g++ -std=c++17 -O1 -pipe -o \"$b/main\" \"$1\" || exit $?; shift; exec \"$b/main\" \"$@\"",
+                "cpp", context.path("main.cpp")));
+        argv.addAll(context.args());
+        return new ExecutionPlan(Map.of("main.cpp", code.getBytes(StandardCharsets.UTF_8)), argv, Map.of());
+    }
+}
