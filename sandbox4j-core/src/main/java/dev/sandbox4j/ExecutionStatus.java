@@ -21,7 +21,9 @@ public enum ExecutionStatus {
     /** The program was killed by a signal for another reason (exit code 128 + signal). */
     KILLED,
     /** The session's security policy refused the code; no process was started (see the violations). */
-    BLOCKED_BY_POLICY;
+    BLOCKED_BY_POLICY,
+    /** The program did not compile; stdout/stderr and the exit code are the compiler's. Nothing ran. */
+    COMPILE_ERROR;
 
     /** The snake_case name used on the wire (JSON, CLI): {@code ok}, {@code nonzero_exit}, {@code timed_out}, … */
     public String wireName() {

@@ -57,7 +57,7 @@ class MoreLanguagesIT {
         try (SandboxSession s = client.openSession("java", DockerTestSupport.options().build())) {
             ExecutionResult compile = s.run("class Main { public static void main(String[] a) { int x = \"s\"; } }",
                     RunOptions.timeout(Duration.ofSeconds(60)));
-            assertThat(compile.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(compile.status()).isEqualTo(ExecutionStatus.COMPILE_ERROR);
             assertThat(compile.stderr()).contains("error: incompatible types");
             ExecutionResult runtime = s.run(
                     "class Main { public static void main(String[] a) { throw new IllegalStateException(\"boom\"); } }",
@@ -110,7 +110,7 @@ class MoreLanguagesIT {
             assertThat(r.exitCode()).as(r.stderr()).isEqualTo(3);
             assertThat(r.stdout()).isEqualTo("cpp line x\n");
             ExecutionResult compile = s.run("int main() { return undefined_name; }", RunOptions.timeout(Duration.ofSeconds(60)));
-            assertThat(compile.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(compile.status()).isEqualTo(ExecutionStatus.COMPILE_ERROR);
             assertThat(compile.stderr()).contains("error:").contains("undefined_name");
             ExecutionResult crash = s.run("#include <cstdlib>\nint main() { std::abort(); }", RunOptions.timeout(Duration.ofSeconds(60)));
             assertThat(crash.exitCode()).isEqualTo(134);
@@ -139,7 +139,7 @@ class MoreLanguagesIT {
             assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
             assertThat(r.stdout()).isEqualTo("go in [a]\n");
             ExecutionResult compile = s.run("package main\nfunc main() { x := 1 }", RunOptions.timeout(Duration.ofSeconds(60)));
-            assertThat(compile.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(compile.status()).isEqualTo(ExecutionStatus.COMPILE_ERROR);
             assertThat(compile.stderr()).contains("declared but not used");
             ExecutionResult panic = s.run("package main\nfunc main() { panic(\"boom\") }", RunOptions.timeout(Duration.ofSeconds(60)));
             assertThat(panic.exitCode()).isEqualTo(2);

@@ -191,7 +191,7 @@ final class RunCommand implements Callable<Integer> {
         return switch (r.status()) {
             case OK -> 0;
             case TIMED_OUT -> SandboxCommand.TIMED_OUT;
-            case NONZERO_EXIT -> r.exitCode() > 0 && r.exitCode() < 256 ? r.exitCode() : 1;
+            case NONZERO_EXIT, COMPILE_ERROR -> r.exitCode() > 0 && r.exitCode() < 256 ? r.exitCode() : 1;
             case OOM_KILLED, OUTPUT_LIMIT, KILLED -> 137;
             case BLOCKED_BY_POLICY -> SandboxCommand.SANDBOX_FAILURE;
         };

@@ -62,6 +62,8 @@ final class DefaultSandboxSession implements SandboxSession {
     private static final Duration KILL_GRACE = Duration.ofMillis(700);
     /** Files read back with getFile are capped (the box's tmpfs is bounded anyway). */
     static final long MAX_FILE_READ = 1L << 30;
+    /** Time a compile step (javac, g++, go build) may take, separate from the run's timeout. */
+    static final Duration COMPILE_TIMEOUT = Duration.ofSeconds(120);
 
     private final DefaultSandboxClient client;
     private final SandboxBackend backend;
@@ -172,9 +174,41 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
         ExecutionPlan plan = handler.plan(code, new PlanContext(runDir, runOptions.args()));
-        ExecutionResult r = finish(execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions), findings);
+        ExecutionResult raw;
+        if (plan.compile().isEmpty()) {
+            raw = execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions);
+        } else {
+            raw = compileThenRun(runDir, plan, runOptions);
+        }
+        ExecutionResult r = finish(raw, findings);
         audit("run", code, runOptions, r);
         return r;
+    }
+
+    /**
+     * Compiled languages: the compile step runs in its own exec (no stdin, {@link #COMPILE_TIMEOUT}), and only if it
+     * succeeds does the program run, with the caller's timeout and stdin.
+     */
+    private ExecutionResult compileThenRun(String runDir, ExecutionPlan plan, RunOptions runOptions) {
+        RunOptions compileOptions = RunOptions.builder().timeout(COMPILE_TIMEOUT).build();
+        ExecutionResult c = execute(runDir, plan.files(), plan.compile(), plan.env(), compileOptions);
+        switch (c.status()) {
+            case OK -> {
+                return execute(runDir, Map.of(), plan.argv(), plan.env(), runOptions);
+            }
+            case NONZERO_EXIT -> {
+                return new ExecutionResult(c.stdout(), c.stderr(), c.exitCode(), c.duration(),
+                        ExecutionStatus.COMPILE_ERROR, null, c.stdoutTruncated(), c.stderrTruncated());
+            }
+            case TIMED_OUT -> {
+                return new ExecutionResult(c.stdout(), c.stderr(), c.exitCode(), c.duration(), ExecutionStatus.TIMED_OUT,
+                        c.killReason() != null && c.killReason().startsWith("session lifetime") ? c.killReason()
+                                : "compilation " + c.killReason(), c.stdoutTruncated(), c.stderrTruncated());
+            }
+            default -> {
+                return c;
+            }
+        }
     }
 
     @Override

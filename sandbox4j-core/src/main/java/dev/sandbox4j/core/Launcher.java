@@ -12,13 +12,13 @@ import java.util.Map;
  * itself with the program, whose standard input is the caller's stdin file or {@code /dev/null}.
  */
 final class Launcher {
-    /** Every run writes under here; the previous run's files are removed first. */
+    /** Every run writes under here; other runs' files are removed first (a compiled run's own directory is kept). */
     static final String RUNS_DIR = "/tmp/.sandbox4j";
 
     private static final String SCRIPT = """
             d=$1; n=$2; shift 2
             if [ "$n" -gt 0 ]; then
-              rm -rf /tmp/.sandbox4j 2>/dev/null
+              for x in /tmp/.sandbox4j/*; do [ "$x" = "$d" ] || rm -rf "$x" 2>/dev/null; done
               mkdir -p "$d" || { echo "sandbox4j: cannot create $d in the box" >&2; exit 126; }
             fi
             while [ "$n" -gt 0 ]; do

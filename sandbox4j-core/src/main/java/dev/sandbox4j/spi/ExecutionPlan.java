@@ -18,10 +18,14 @@ import java.util.regex.Pattern;
  * @param files file names (relative paths of segments made of {@code [A-Za-z0-9._-]}, no {@code .} or {@code ..}
  *     segments) mapped to their contents, in the order they are written
  * @param argv program and arguments that run the files
- * @param env environment variables for the run
+ * @param env environment variables for the run (and the compile step)
+ * @param compile command that builds the files before {@code argv} runs (compiled languages), or empty. It runs in its
+ *     own exec with its own timeout and no stdin; if it fails the run ends with status {@code compile_error} and the
+ *     compiler's output, and {@code argv} never runs
  * @since 0.1
  */
-public record ExecutionPlan(Map<String, byte[]> files, List<String> argv, Map<String, String> env) {
+public record ExecutionPlan(Map<String, byte[]> files, List<String> argv, Map<String, String> env,
+        List<String> compile) {
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]+");
 
     /**
@@ -46,6 +50,12 @@ public record ExecutionPlan(Map<String, byte[]> files, List<String> argv, Map<St
             throw new IllegalArgumentException("argv must not be empty");
         }
         env = Map.copyOf(env);
+        compile = List.copyOf(compile);
+    }
+
+    /** A plan without a compile step. */
+    public ExecutionPlan(Map<String, byte[]> files, List<String> argv, Map<String, String> env) {
+        this(files, argv, env, List.of());
     }
 
     /**

@@ -66,7 +66,8 @@ class LanguageRegistryTest {
                 .plan("package a.b; class Main { public static void main(String[] x) {} }",
                         new PlanContext("/tmp/.sandbox4j/r1", List.of("arg")));
         assertThat(p.files()).containsOnlyKeys("Main.java");
-        assertThat(p.argv()).contains("/tmp/.sandbox4j/r1/Main.java", "a.b.Main").endsWith("arg");
+        assertThat(p.compile()).contains("javac", "/tmp/.sandbox4j/r1/Main.java");
+        assertThat(p.argv()).contains("java", "a.b.Main").endsWith("arg");
     }
 
     @Test

@@ -22,7 +22,7 @@ class LauncherTest {
         Launcher.Invocation inv = Launcher.build(runDir, files, stdin, command);
         // the script clears /tmp/.sandbox4j first; point it somewhere harmless for this host test
         List<String> argv = new java.util.ArrayList<>(inv.argv());
-        argv.set(2, argv.get(2).replace("rm -rf /tmp/.sandbox4j", "rm -rf " + tmp.resolve("nothing")));
+        argv.set(2, argv.get(2).replace("/tmp/.sandbox4j/*", tmp.resolve("nothing") + "/*"));
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         p.getOutputStream().write(inv.stdin());
         p.getOutputStream().flush(); // deliberately NOT closed: the script must not need EOF

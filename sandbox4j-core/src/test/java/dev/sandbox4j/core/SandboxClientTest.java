@@ -70,6 +70,30 @@ class SandboxClientTest {
     }
 
     @Test
+    void compiledLanguagesCompileInTheirOwnStep() {
+        backend.behaviour = r -> r.argv().contains("javac") ? Behaviour.exit(0, "", "")
+                : Behaviour.exit(0, "ran\n", "");
+        try (SandboxSession s = client.openSession("java")) {
+            ExecutionResult r = s.run("class Main { public static void main(String[] a) {} }",
+                    RunOptions.builder().stdin("in").build());
+            assertThat(r.status()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.stdout()).isEqualTo("ran\n");
+            assertThat(backend.execs).hasSize(2);
+            assertThat(new String(backend.execs.get(0).stdin())).as("compile gets the source, not stdin")
+                    .startsWith("class Main");
+            assertThat(new String(backend.execs.get(1).stdin())).isEqualTo("in");
+            backend.execs.clear();
+            backend.behaviour = req -> req.argv().contains("javac") ? Behaviour.exit(1, "", "Main.java:1: error: x\n")
+                    : Behaviour.exit(0, "must not run", "");
+            ExecutionResult bad = s.run("class Main { int x = \"s\"; }");
+            assertThat(bad.status()).isEqualTo(ExecutionStatus.COMPILE_ERROR);
+            assertThat(bad.exitCode()).isEqualTo(1);
+            assertThat(bad.stderr()).contains("error: x");
+            assertThat(backend.execs).as("the program never runs").hasSize(1);
+        }
+    }
+
+    @Test
     void reportsNonZeroExit() {
         backend.behaviour = r -> Behaviour.exit(3, "", "boom\n");
         try (SandboxSession s = client.openSession("python")) {

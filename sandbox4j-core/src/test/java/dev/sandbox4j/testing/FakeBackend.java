@@ -65,6 +65,9 @@ public final class FakeBackend implements SandboxBackend {
     public FakeBackend() {
         images.add("sandbox4j/python:bookworm");
         images.add("sandbox4j/javascript:bookworm");
+        for (String l : java.util.List.of("java", "cpp", "go", "r")) {
+            images.add("sandbox4j/" + l + ":bookworm");
+        }
     }
 
     /** A factory that hands out this backend. */

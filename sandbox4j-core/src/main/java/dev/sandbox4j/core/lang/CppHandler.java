@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * C++ (g++, C++17): compiles {@code main.cpp} into {@code $HOME/.cache/sandbox4j/main} (the work directory is
- * executable for this language) and runs it. A compile error ends the run with g++'s exit code and messages.
+ * executable for this language) as its own step, then runs it; a compile error ends the run with status
+ * {@code compile_error} and g++'s messages.
  */
 public final class CppHandler implements LanguageHandler {
     @Override
@@ -36,11 +37,12 @@ public final class CppHandler implements LanguageHandler {
 
     @Override
     public ExecutionPlan plan(String code, PlanContext context) {
-        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
-                "b=\"$HOME/.cache/sandbox4j\"; mkdir -p \"$b\" && "
-                        + "g++ -std=c++17 -O1 -pipe -o \"$b/main\" \"$1\" || exit $?; shift; exec \"$b/main\" \"$@\"",
-                "cpp", context.path("main.cpp")));
+        List<String> compile = List.of("/bin/sh", "-c",
+                "b=\"$HOME/.cache/sandbox4j\"; mkdir -p \"$b\" && exec g++ -std=c++17 -O1 -pipe -o \"$b/main\" \"$1\"",
+                "g++", context.path("main.cpp"));
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$HOME/.cache/sandbox4j/main\" \"$@\"",
+                "main"));
         argv.addAll(context.args());
-        return new ExecutionPlan(Map.of("main.cpp", code.getBytes(StandardCharsets.UTF_8)), argv, Map.of());
+        return new ExecutionPlan(Map.of("main.cpp", code.getBytes(StandardCharsets.UTF_8)), argv, Map.of(), compile);
     }
 }

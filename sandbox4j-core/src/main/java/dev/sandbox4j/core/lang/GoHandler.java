@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * Go: builds {@code main.go} with {@code go build} (modules off; build cache in {@code $HOME/.cache}) into an
- * executable work directory and runs it. A compile error ends the run with go's exit code and messages.
+ * executable work directory as its own step, then runs it; a compile error ends the run with status
+ * {@code compile_error} and the compiler's messages.
  */
 public final class GoHandler implements LanguageHandler {
     @Override
@@ -36,13 +37,14 @@ public final class GoHandler implements LanguageHandler {
 
     @Override
     public ExecutionPlan plan(String code, PlanContext context) {
-        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
+        List<String> compile = List.of("/bin/sh", "-c",
                 "b=\"$HOME/.cache/sandbox4j\"; export GOCACHE=\"$HOME/.cache/go-build\" GOTMPDIR=\"$b/tmp\"; "
-                        + "mkdir -p \"$b/tmp\" && "
-                        + "go build -o \"$b/main\" \"$1\" || exit $?; shift; exec \"$b/main\" \"$@\"",
-                "go", context.path("main.go")));
+                        + "mkdir -p \"$b/tmp\" && exec go build -o \"$b/main\" \"$1\"",
+                "go", context.path("main.go"));
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$HOME/.cache/sandbox4j/main\" \"$@\"",
+                "main"));
         argv.addAll(context.args());
         return new ExecutionPlan(Map.of("main.go", code.getBytes(StandardCharsets.UTF_8)), argv,
-                Map.of("GO111MODULE", "off", "GOFLAGS", "-buildvcs=false", "GOMAXPROCS", "2"));
+                Map.of("GO111MODULE", "off", "GOFLAGS", "-buildvcs=false", "GOMAXPROCS", "2"), compile);
     }
 }

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 /**
  * Java: one source file with any number of top-level classes. The main class is the class that declares
  * {@code static void main} (the nearest class declaration before it), prefixed with the {@code package}, if any.
- * The file is compiled with {@code javac} into the run directory and run with {@code java -cp}; a compile error ends
- * the run with javac's exit code (1) and messages on stderr.
+ * The file is compiled with {@code javac} into the run directory (its own step and timeout) and run with
+ * {@code java -cp}; a compile error ends the run with status {@code compile_error} and javac's messages.
  */
 public final class JavaHandler implements LanguageHandler {
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
@@ -43,13 +43,12 @@ public final class JavaHandler implements LanguageHandler {
         String file = (mainClass.contains(".") ? mainClass.substring(mainClass.lastIndexOf('.') + 1) : mainClass)
                 + ".java";
         String classes = context.path("classes");
-        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
-                "javac -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -nowarn -encoding UTF-8 -d \"$1\" \"$2\" || exit $?; "
-                        + "c=$1; m=$3; shift 3; "
-                        + "exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp \"$c\" \"$m\" \"$@\"",
-                "java", classes, context.path(file), mainClass));
+        List<String> compile = List.of("javac", "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1", "-nowarn",
+                "-encoding", "UTF-8", "-d", classes, context.path(file));
+        List<String> argv = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto", "-cp", classes, mainClass));
         argv.addAll(context.args());
-        return new ExecutionPlan(Map.of(file, code.getBytes(StandardCharsets.UTF_8)), argv, Map.of());
+        return new ExecutionPlan(Map.of(file, code.getBytes(StandardCharsets.UTF_8)), argv, Map.of(), compile);
     }
 
     /** The fully qualified name of the class declaring {@code main}; {@code Main} when none is found. */
