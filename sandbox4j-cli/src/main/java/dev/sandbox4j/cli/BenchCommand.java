@@ -43,7 +43,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "iterations must be >= 1 and warmup >= 0");
         }
         PrintWriter out = spec.commandLine().getOut();
-        String code = language.startsWith("py") ? "print(1)" : "console.log(1)";
+        String code = Samples.printing(language, "1");
+        if (code == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "No benchmark program for language '"
+                    + language + "'; expected one of " + Samples.LANGUAGES);
+        }
         RunOptions opts = RunOptions.timeout(Duration.ofSeconds(30));
         try (SandboxClient client = parent.clients.create(Map.of(), false)) {
             out.printf("sandbox4j bench: %s, %d iterations (+%d warm-up), %d cores, Java %s, %s%n", language,
@@ -77,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 }
             }
-            report(out, "run " + code + " in session", runs);
+            report(out, "run (prints 1) in session", runs);
             List<Long> oneShot = new ArrayList<>();
             for (int i = 0; i < warmup + iterations; i++) {
                 long t0 = System.nanoTime();

@@ -36,14 +36,6 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--no-smoke", description = "Skip the smoke run in each language.")
     boolean noSmoke;
 
-    private static final Map<String, String> SMOKE = Map.of(
-            "python", "print('ok')",
-            "javascript", "console.log('ok')",
-            "java", "class Main { public static void main(String[] a) { System.out.println(\"ok\"); } }",
-            "r", "cat('ok\\n')",
-            "cpp", "#include <cstdio>\nint main() { std::puts(\"ok\"); }",
-            "go", "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"ok\") }");
-
     private int problems;
 
     @Override
@@ -84,7 +76,7 @@ final class DoctorCommand implements Callable<Integer> {
                     if (!client.imageAvailable(lang)) {
                         continue;
                     }
-                    String code = SMOKE.get(lang);
+                    String code = Samples.printing(lang, "ok");
                     if (code == null) {
                         continue;
                     }
