@@ -1,7 +1,7 @@
 package dev.sandbox4j.core;
 
+import dev.sandbox4j.internal.Texts;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,8 +64,6 @@ final class Launcher {
     }
 
     static String describe(List<String> command) {
-        return String.join(" ", command).getBytes(StandardCharsets.UTF_8).length > 200
-                ? String.join(" ", command).substring(0, 200) + "…"
-                : String.join(" ", command);
+        return Texts.sanitize(String.join(" ", command), 200);
     }
 }

@@ -73,4 +73,10 @@ class LauncherTest {
         assertThat(Files.readAllBytes(Path.of(dir, "big"))).isEqualTo(big);
     }
 
+
+    @Test
+    void describesLongNonAsciiCommandsWithoutFailing() {
+        assertThat(Launcher.describe(List.of("echo", "é".repeat(150)))).hasSize(155);
+        assertThat(Launcher.describe(List.of("echo", "x".repeat(300)))).hasSize(201).endsWith("…");
+    }
 }
