@@ -75,7 +75,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         LanguageHandler handler = LanguageRegistry.discover(List.of()).get(language);
         SecurityPolicy policy = policyOptions.resolve(SecurityPolicy.production());
-        SourceScanner scanner = handler.scanner() != null ? handler.scanner() : Scanners.forLanguage(handler.id());
+        SourceScanner scanner = Scanners.forHandler(handler);
         long t0 = System.nanoTime();
         PolicyVerdict v = policy.check(handler.id(), text, scanner);
         long micros = (System.nanoTime() - t0) / 1000;

@@ -13,7 +13,6 @@ import dev.sandbox4j.core.policy.scan.Scanners;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.spi.BackendConfig;
-import dev.sandbox4j.spi.SourceScanner;
 import dev.sandbox4j.spi.BoxInfo;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.SandboxBackend;
@@ -149,11 +148,6 @@ public final class DefaultSandboxClient implements SandboxClient {
         return principal;
     }
 
-    static SourceScanner scanner(LanguageHandler handler) {
-        SourceScanner s = handler.scanner();
-        return s != null ? s : Scanners.forLanguage(handler.id());
-    }
-
     @Override
     public PolicyVerdict check(String language, String code) {
         return check(language, code, policy != null ? policy : SecurityPolicy.production());
@@ -164,7 +158,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         requireNonNull(code, "code");
         requireNonNull(with, "policy");
         LanguageHandler handler = languages.get(requireNonNull(language, "language"));
-        PolicyVerdict v = with.check(handler.id(), code, scanner(handler));
+        PolicyVerdict v = with.check(handler.id(), code, Scanners.forHandler(handler));
         events.policyDecision(new PolicyDecisionEvent(Instant.now(), null, principal, handler.id(),
                 Hashes.sha256(code), code.length(), v));
         return v;

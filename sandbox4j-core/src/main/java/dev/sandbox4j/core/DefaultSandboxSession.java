@@ -14,6 +14,7 @@ import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
 import dev.sandbox4j.audit.RunEvent;
 import dev.sandbox4j.audit.SessionEvent;
+import dev.sandbox4j.core.policy.scan.Scanners;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.Redaction;
@@ -155,9 +156,7 @@ final class DefaultSandboxSession implements SandboxSession {
         if (code.isBlank()) {
             throw new IllegalArgumentException("code must not be empty");
         }
-        if (closed.get()) {
-            ensureOpen();
-        }
+        ensureOpen(); // a closed session refuses before the policy is consulted
         List<Violation> findings = List.of();
         if (policy != null) {
             PolicyVerdict verdict = decide(code, policy);
@@ -221,7 +220,7 @@ final class DefaultSandboxSession implements SandboxSession {
     }
 
     private PolicyVerdict decide(String code, SecurityPolicy p) {
-        PolicyVerdict v = p.check(handler.id(), code, DefaultSandboxClient.scanner(handler));
+        PolicyVerdict v = p.check(handler.id(), code, Scanners.forHandler(handler));
         client.events().policyDecision(new PolicyDecisionEvent(Instant.now(), id, principal, handler.id(),
                 Hashes.sha256(code), code.length(), v));
         if (!v.allowed()) {

@@ -2,6 +2,7 @@ package dev.sandbox4j.core.policy.scan;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.SourceScanner;
 import java.util.Locale;
 
@@ -11,6 +12,12 @@ import java.util.Locale;
  */
 public final class Scanners {
     private Scanners() {}
+
+    /** The handler's own scanner if it has one, else the built-in one for its id. */
+    public static SourceScanner forHandler(LanguageHandler handler) {
+        SourceScanner own = handler.scanner();
+        return own != null ? own : forLanguage(handler.id());
+    }
 
     /**
      * The scanner for {@code languageId} (case-insensitive): {@code python}, {@code javascript}, {@code java},
