@@ -169,10 +169,10 @@ public final class SecurityPolicy {
         try {
             src = scanner.scan(code);
         } catch (RuntimeException | StackOverflowError e) {
-            // a scanner bug must not let code through unchecked: fail closed
-            return new PolicyVerdict(false, threshold, List.of(new Violation("scan-error",
-                    "the " + lang + " scanner failed (" + e + "); code cannot be checked", Severity.HIGH, 0, 0, "")),
-                    name);
+            return unscannable(lang, e.toString());
+        }
+        if (src.imports().stream().anyMatch(i -> i.form().equals(ImportRef.SCAN_ERROR))) {
+            return unscannable(lang, "reported by the scanner");
         }
         PolicyInput input = new PolicyInput(lang, src);
         List<Violation> found = new ArrayList<>();
@@ -227,6 +227,13 @@ public final class SecurityPolicy {
                 .thenComparing(Violation::rule));
         boolean allowed = found.stream().noneMatch(v -> v.severity().compareTo(threshold) >= 0);
         return new PolicyVerdict(allowed, threshold, found, name);
+    }
+
+    /** A scanner bug must not let code through unchecked: fail closed, whatever the threshold. */
+    private PolicyVerdict unscannable(String lang, String why) {
+        return new PolicyVerdict(false, threshold, List.of(new Violation(ImportRef.SCAN_ERROR,
+                "the " + lang + " scanner failed (" + why + "); code cannot be checked", Severity.HIGH, 0, 0, "")),
+                name);
     }
 
     static boolean matches(String restricted, ImportRef imp, char sep) {

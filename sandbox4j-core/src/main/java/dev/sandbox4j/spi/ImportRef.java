@@ -24,6 +24,12 @@ public record ImportRef(String module, List<String> names, int offset, int lengt
     /** Module name used when an import's target is computed at run time. */
     public static final String DYNAMIC = "<dynamic>";
 
+    /**
+     * Form a scanner reports (with module {@link #DYNAMIC}) when it failed internally instead of throwing: policies
+     * treat the source as unscannable and block it, exactly as if the scanner had thrown.
+     */
+    public static final String SCAN_ERROR = "scan-error";
+
     public ImportRef {
         requireNonNull(module, "module");
         names = List.copyOf(names);

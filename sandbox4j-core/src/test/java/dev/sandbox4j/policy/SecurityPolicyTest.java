@@ -157,6 +157,15 @@ class SecurityPolicyTest {
     }
 
     @Test
+    void scannerReportingAnInternalErrorFailsClosed() {
+        PolicyVerdict v = SecurityPolicy.permissive().check("x", "print(1)", code -> new dev.sandbox4j.spi.ScannedSource(
+                code, code, code, List.of(new dev.sandbox4j.spi.ImportRef(dev.sandbox4j.spi.ImportRef.DYNAMIC, List.of(),
+                        0, 0, dev.sandbox4j.spi.ImportRef.SCAN_ERROR, true))));
+        assertThat(v.allowed()).as("even at threshold high, where a dynamic import would pass").isFalse();
+        assertThat(v.violations()).extracting(Violation::rule).containsExactly("scan-error");
+    }
+
+    @Test
     void clearErrors() {
         assertThatThrownBy(() -> SecurityPolicy.preset("paranoid"))
                 .hasMessage("Expected policy preset one of [permissive, development, production, strict] but was 'paranoid'");

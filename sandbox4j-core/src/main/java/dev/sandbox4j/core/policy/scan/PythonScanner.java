@@ -43,7 +43,7 @@ public final class PythonScanner implements SourceScanner {
             new Finder(tokens, builder).run();
         } catch (RuntimeException | StackOverflowError e) {
             // Not expected; fail closed: an unscannable source "imports" something unknown.
-            builder.importRef(ImportRef.DYNAMIC, List.of(), 0, 0, "scan-error", true);
+            builder.importRef(ImportRef.DYNAMIC, List.of(), 0, 0, ImportRef.SCAN_ERROR, true);
         }
         return builder.build();
     }
