@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  * @param violations what the session's security policy found in the code (the reasons when the status is
  *     {@link ExecutionStatus#BLOCKED_BY_POLICY}; findings below the threshold otherwise); empty without a policy
  * @param redactions what the session's output sanitiser removed from stdout/stderr; empty without one
+ * @param artifacts files the run left in its output directory, when it captured artifacts
+ *     ({@link RunOptions.Builder#captureArtifacts(boolean)}); empty otherwise
  * @since 0.1
  */
 public record ExecutionResult(
@@ -38,7 +40,8 @@ public record ExecutionResult(
         boolean stdoutTruncated,
         boolean stderrTruncated,
         List<Violation> violations,
-        List<Redaction> redactions) {
+        List<Redaction> redactions,
+        List<Artifact> artifacts) {
 
     public ExecutionResult {
         requireNonNull(stdout, "stdout");
@@ -47,6 +50,15 @@ public record ExecutionResult(
         requireNonNull(status, "status");
         violations = List.copyOf(violations);
         redactions = List.copyOf(redactions);
+        artifacts = List.copyOf(artifacts);
+    }
+
+    /** A result without artifacts. */
+    public ExecutionResult(String stdout, String stderr, int exitCode, Duration duration, ExecutionStatus status,
+            @Nullable String killReason, boolean stdoutTruncated, boolean stderrTruncated, List<Violation> violations,
+            List<Redaction> redactions) {
+        this(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated, stderrTruncated, violations,
+                redactions, List.of());
     }
 
     /** A result without policy findings or redactions. */
@@ -59,7 +71,13 @@ public record ExecutionResult(
     /** The same result with policy findings and redactions attached. */
     public ExecutionResult with(List<Violation> violations, List<Redaction> redactions) {
         return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
-                stderrTruncated, violations, redactions);
+                stderrTruncated, violations, redactions, artifacts);
+    }
+
+    /** The same result with these artifacts. */
+    public ExecutionResult withArtifacts(List<Artifact> artifacts) {
+        return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
+                stderrTruncated, violations, redactions, artifacts);
     }
 
     /** Whether the program exited by itself with code 0. */

@@ -23,7 +23,9 @@ public enum ExecutionStatus {
     /** The session's security policy refused the code; no process was started (see the violations). */
     BLOCKED_BY_POLICY,
     /** The program did not compile; stdout/stderr and the exit code are the compiler's. Nothing ran. */
-    COMPILE_ERROR;
+    COMPILE_ERROR,
+    /** Installing the run's libraries failed; stdout/stderr are the package manager's. Nothing ran. */
+    INSTALL_FAILED;
 
     /** The snake_case name used on the wire (JSON, CLI): {@code ok}, {@code nonzero_exit}, {@code timed_out}, … */
     public String wireName() {

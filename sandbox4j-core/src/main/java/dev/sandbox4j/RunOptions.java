@@ -26,6 +26,14 @@ import org.jspecify.annotations.Nullable;
  * @param env extra environment variables for this run
  * @param outputLimit per-stream output limit for this run, or {@code null} for the session's
  * @param listener receives output while the run goes on
+ * @param libraries libraries to install before the run (pip, npm, Maven coordinates, Go modules, R packages; see
+ *     {@link SandboxSession#install}); already installed ones are skipped
+ * @param captureArtifacts whether the run's output directory ({@link SandboxSession#OUTPUT_DIR}) is emptied before
+ *     the run and its files (plots included) come back as {@link ExecutionResult#artifacts()}
+ * @param workdir working directory of the program (relative to the session's work directory, or absolute), or
+ *     {@code null} for the work directory
+ * @param compileTimeout deadline of the compile step of compiled languages (javac, g++, go build), separate from
+ *     {@code timeout}; {@code null} for the default of 120 seconds
  * @since 0.1
  */
 public record RunOptions(
@@ -34,9 +42,20 @@ public record RunOptions(
         List<String> args,
         Map<String, String> env,
         @Nullable DataSize outputLimit,
-        OutputListener listener) {
+        OutputListener listener,
+        List<String> libraries,
+        boolean captureArtifacts,
+        @Nullable String workdir,
+        @Nullable Duration compileTimeout) {
 
-    private static final RunOptions DEFAULTS = new RunOptions(null, null, List.of(), Map.of(), null, OutputListener.NONE);
+    private static final RunOptions DEFAULTS = new RunOptions(null, null, List.of(), Map.of(), null, OutputListener.NONE,
+            List.of(), false, null, null);
+
+    /** Options of version 0.1 (no libraries, artifacts, workdir or compile timeout). */
+    public RunOptions(@Nullable Duration timeout, byte @Nullable [] stdin, List<String> args, Map<String, String> env,
+            @Nullable DataSize outputLimit, OutputListener listener) {
+        this(timeout, stdin, args, env, outputLimit, listener, List.of(), false, null, null);
+    }
 
     /** @throws IllegalArgumentException if the timeout is not positive or an environment name is malformed */
     public RunOptions {
@@ -56,6 +75,18 @@ public record RunOptions(
         }
         requireNonNull(listener, "listener");
         stdin = stdin == null ? null : stdin.clone();
+        libraries = List.copyOf(libraries);
+        for (String lib : libraries) {
+            if (lib.isBlank()) {
+                throw new IllegalArgumentException("library names must not be blank");
+            }
+        }
+        if (workdir != null && workdir.isBlank()) {
+            throw new IllegalArgumentException("workdir must not be blank (use null for the work directory)");
+        }
+        if (compileTimeout != null) {
+            Timeouts.checkPositive("compileTimeout", compileTimeout);
+        }
     }
 
     /** No options: the session's timeout and limits, no stdin, no arguments. */
@@ -90,13 +121,18 @@ public record RunOptions(
                 && args.equals(other.args)
                 && env.equals(other.env)
                 && Objects.equals(outputLimit, other.outputLimit)
-                && listener.equals(other.listener);
+                && listener.equals(other.listener)
+                && libraries.equals(other.libraries)
+                && captureArtifacts == other.captureArtifacts
+                && Objects.equals(workdir, other.workdir)
+                && Objects.equals(compileTimeout, other.compileTimeout);
     }
 
     /** Consistent with {@link #equals(Object)}; hashes {@code stdin} by content. */
     @Override
     public int hashCode() {
-        return Objects.hash(timeout, Arrays.hashCode(stdin), args, env, outputLimit, listener);
+        return Objects.hash(timeout, Arrays.hashCode(stdin), args, env, outputLimit, listener, libraries,
+                captureArtifacts, workdir, compileTimeout);
     }
 
     /** Shows {@code stdin} as its length only, never its contents. */
@@ -107,7 +143,11 @@ public record RunOptions(
                 + ", args=" + args
                 + ", env=" + env
                 + ", outputLimit=" + outputLimit
-                + ", listener=" + listener + "]";
+                + ", listener=" + listener
+                + ", libraries=" + libraries
+                + ", captureArtifacts=" + captureArtifacts
+                + ", workdir=" + workdir
+                + ", compileTimeout=" + compileTimeout + "]";
     }
 
     /** Builds {@link RunOptions}. */
@@ -118,6 +158,10 @@ public record RunOptions(
         private final Map<String, String> env;
         private @Nullable DataSize outputLimit;
         private OutputListener listener;
+        private final List<String> libraries;
+        private boolean captureArtifacts;
+        private @Nullable String workdir;
+        private @Nullable Duration compileTimeout;
 
         private Builder(RunOptions from) {
             timeout = from.timeout;
@@ -126,6 +170,10 @@ public record RunOptions(
             env = new LinkedHashMap<>(from.env);
             outputLimit = from.outputLimit;
             listener = from.listener;
+            libraries = new ArrayList<>(from.libraries);
+            captureArtifacts = from.captureArtifacts;
+            workdir = from.workdir;
+            compileTimeout = from.compileTimeout;
         }
 
         /** @throws IllegalArgumentException unless positive */
@@ -172,8 +220,44 @@ public record RunOptions(
             return this;
         }
 
+        /** Libraries to install before the run, e.g. {@code "requests==2.32.3"} or {@code "lodash@4"}. */
+        public Builder libraries(List<String> libraries) {
+            this.libraries.clear();
+            for (String l : libraries) {
+                this.libraries.add(requireNonNull(l, "libraries element"));
+            }
+            return this;
+        }
+
+        /** Same as {@link #libraries(List)}. */
+        public Builder libraries(String... libraries) {
+            return libraries(List.of(libraries));
+        }
+
+        /** Returns plots and the files of the output directory as artifacts. Default false. */
+        public Builder captureArtifacts(boolean captureArtifacts) {
+            this.captureArtifacts = captureArtifacts;
+            return this;
+        }
+
+        /** Working directory (relative to the work directory, or absolute); must exist in the box. */
+        public Builder workdir(@Nullable String workdir) {
+            this.workdir = workdir;
+            return this;
+        }
+
+        /** Deadline of the compile step of compiled languages. @throws IllegalArgumentException unless positive */
+        public Builder compileTimeout(@Nullable Duration compileTimeout) {
+            if (compileTimeout != null) {
+                Timeouts.checkPositive("compileTimeout", compileTimeout);
+            }
+            this.compileTimeout = compileTimeout;
+            return this;
+        }
+
         public RunOptions build() {
-            return new RunOptions(timeout, stdin, args, env, outputLimit, listener);
+            return new RunOptions(timeout, stdin, args, env, outputLimit, listener, libraries, captureArtifacts,
+                    workdir, compileTimeout);
         }
     }
 }

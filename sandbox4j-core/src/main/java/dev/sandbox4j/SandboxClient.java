@@ -8,12 +8,14 @@ import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.spi.BackendConfig;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.SandboxBackendFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 import static java.util.Objects.requireNonNull;
@@ -114,6 +116,34 @@ public interface SandboxClient extends AutoCloseable {
      */
     List<String> removeOrphans();
 
+    /**
+     * Opens a session on an existing, running container that sandbox4j did not create (llm-sandbox's
+     * {@code container_id}): no environment set-up is done, programs run in it as {@code options.runtime().user()}
+     * in {@code options.runtime().workdir()}, which must exist and be writable by that user, and {@code /tmp} must be
+     * writable. The container's own limits and isolation apply, not {@code options.limits()}.
+     *
+     * @param removeOnClose whether closing the session removes the container (otherwise only the processes the
+     *     session started are killed)
+     * @throws IllegalArgumentException if there is no such running container or the language is unknown
+     * @throws UnsupportedOperationException if the backend cannot attach
+     */
+    SandboxSession attachSession(String containerId, String language, SessionOptions options, boolean removeOnClose);
+
+    /**
+     * Builds an image from a directory with a Dockerfile, e.g. a custom runtime for a language
+     * ({@link Builder#image} or {@link RuntimeConfig.Builder#image} then use it).
+     *
+     * @param dockerfile the Dockerfile's path inside {@code contextDir}, or {@code null} for {@code Dockerfile}
+     * @param progress receives the build's output lines
+     * @return the image id
+     * @throws IllegalArgumentException if there is no such Dockerfile
+     * @throws BackendException if the build fails (the message has the failing step's output)
+     */
+    String buildImage(Path contextDir, @Nullable String dockerfile, String tag, Consumer<String> progress);
+
+    /** Removes an image (e.g. a template built with {@link #buildImage}). A missing image is not an error. */
+    void removeImage(String image);
+
     /** Removes every box sandbox4j created on this engine, including those of running clients. */
     List<String> removeAll();
 
@@ -135,6 +165,7 @@ public interface SandboxClient extends AutoCloseable {
         private @Nullable SecurityPolicy policy;
         private SandboxEventListener eventListener = JsonLinesAuditListener.toLogger();
         private String principal = System.getProperty("user.name", "unknown");
+        private InstallConfig install = InstallConfig.defaults();
 
         private Builder() {}
 
@@ -215,6 +246,12 @@ public interface SandboxClient extends AutoCloseable {
             return this;
         }
 
+        /** Registries and network for library installation in sessions that set none. */
+        public Builder install(InstallConfig install) {
+            this.install = requireNonNull(install, "install");
+            return this;
+        }
+
         /**
          * Connects to the engine.
          *
@@ -223,7 +260,7 @@ public interface SandboxClient extends AutoCloseable {
         public SandboxClient build() {
             return DefaultSandboxClient.create(
                     backendName, backendFactory, new BackendConfig(backendProperties), handlers, images,
-                    reapOrphans, defaultTimeout, policy, eventListener, principal);
+                    reapOrphans, defaultTimeout, policy, eventListener, principal, install);
         }
     }
 }

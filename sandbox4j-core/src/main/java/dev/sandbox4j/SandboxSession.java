@@ -1,6 +1,7 @@
 package dev.sandbox4j;
 
 import dev.sandbox4j.policy.PolicyVerdict;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -24,6 +25,14 @@ import java.util.List;
  * @since 0.1
  */
 public interface SandboxSession extends AutoCloseable {
+    /**
+     * The output directory of runs that capture artifacts, relative to the work directory ({@code /workspace/output}
+     * by default). It is emptied before each such run; what the program leaves there comes back as
+     * {@link ExecutionResult#artifacts()}. Its absolute path is also in the environment variable
+     * {@code SANDBOX4J_OUTPUT_DIR}.
+     */
+    String OUTPUT_DIR = "output";
+
     /** Random id of this session; also the {@code dev.sandbox4j.session} label of its box. */
     String id();
 
@@ -90,6 +99,74 @@ public interface SandboxSession extends AutoCloseable {
      *     regular file
      */
     byte[] getFile(String path);
+
+    /**
+     * Runs commands one after the other, each in its own working directory, each with its own result. Stops after the
+     * first command that does not end with status {@code ok}; the returned list then ends with that result.
+     * {@code options} (timeout, environment, listener) apply to each command; its {@code workdir} is the default for
+     * commands that name none.
+     *
+     * @throws IllegalArgumentException if {@code commands} is empty
+     */
+    List<ExecutionResult> execSequence(List<Command> commands, RunOptions options);
+
+    /**
+     * Installs libraries with the language's package manager (pip, npm, Maven coordinates, Go modules, R packages)
+     * into the work directory, where later runs find them. The box is connected to a network for the installation
+     * only (see {@link InstallConfig}): every process of earlier runs is killed first, and the network is cut again
+     * before this returns. Libraries already installed in this session are skipped.
+     *
+     * @return the package manager's result; status {@link ExecutionStatus#INSTALL_FAILED} (with its output) if it
+     *     failed, {@link ExecutionStatus#TIMED_OUT} past {@link InstallConfig#timeout()}
+     * @throws IllegalArgumentException if a library specification is malformed (e.g. starts with {@code -})
+     * @throws UnsupportedOperationException if the language or the backend cannot install libraries
+     */
+    ExecutionResult install(List<String> libraries);
+
+    /** Same as {@link #install(List)}. */
+    default ExecutionResult install(String... libraries) {
+        return install(List.of(libraries));
+    }
+
+    /** Libraries installed in this session so far, in order. */
+    List<String> installedLibraries();
+
+    /**
+     * Copies a host file or directory (recursively) into the box, streaming (files are never held in memory whole).
+     * A file lands at {@code boxPath}; a directory's contents land under {@code boxPath}, which is created. Symbolic
+     * links inside a copied directory are copied as links if they stay inside it; a link that points outside it (or
+     * is absolute) makes the copy fail before anything of it is read, so host files outside the directory never
+     * enter the box.
+     *
+     * @throws java.io.UncheckedIOException wrapping {@link java.nio.file.NoSuchFileException} if {@code hostPath}
+     *     does not exist, or an {@link java.io.IOException} naming an escaping link or special file
+     * @throws IllegalArgumentException if {@code boxPath} is outside the writable directories or has {@code ..}
+     */
+    void copyToRuntime(Path hostPath, String boxPath);
+
+    /**
+     * Copies a file or directory (recursively) out of the box, streaming. A file is written to {@code hostPath} (or
+     * into it, if it is an existing directory); a directory's contents are written under {@code hostPath}, which is
+     * created. The box's content is untrusted: entries that would leave {@code hostPath} (absolute names, {@code ..},
+     * existing symbolic links on the host) are refused, and symbolic links in the box are not recreated on the host.
+     * A box path that is itself a symbolic link, or resolves outside the work directory and {@code /tmp}, is refused.
+     *
+     * @return what was written
+     * @throws java.io.UncheckedIOException wrapping {@link java.nio.file.NoSuchFileException} if there is nothing at
+     *     {@code boxPath}, or an {@link java.io.IOException} if writing on the host fails or an entry is refused
+     */
+    CopyResult copyFromRuntime(String boxPath, Path hostPath);
+
+    /**
+     * Saves the box's work directory (installed libraries, files) together with its image as a new image, so that a
+     * prepared environment can be reused: sessions opened on {@code image} start with a copy of that work directory.
+     * The session keeps running.
+     *
+     * @param image reference for the new image, e.g. {@code "my/python-ml:1"}
+     * @return the new image's id
+     * @throws UnsupportedOperationException if the backend cannot build images
+     */
+    String commit(String image);
 
     /** Removes the box. Idempotent; never throws. */
     @Override

@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param policy security policy screening each run's code, or {@code null} for the client's (by default none)
  * @param sanitizer redacts secrets, host paths and addresses from each run's output, or {@code null} for none
  * @param principal who runs this session, for audit events (e.g. an API key id); {@code null} for the client's
+ * @param install package registries and network for library installation, or {@code null} for the client's
  * @since 0.1
  */
 public record SessionOptions(
@@ -30,7 +31,8 @@ public record SessionOptions(
         @Nullable Duration sessionTimeout,
         @Nullable SecurityPolicy policy,
         @Nullable OutputSanitizer sanitizer,
-        @Nullable String principal) {
+        @Nullable String principal,
+        @Nullable InstallConfig install) {
 
     private static final SessionOptions DEFAULTS =
             new SessionOptions(ResourceLimits.defaults(), RuntimeConfig.defaults(), null, null);
@@ -38,7 +40,14 @@ public record SessionOptions(
     /** Options without policy, sanitiser or principal. */
     public SessionOptions(ResourceLimits limits, RuntimeConfig runtime, @Nullable Duration defaultTimeout,
             @Nullable Duration sessionTimeout) {
-        this(limits, runtime, defaultTimeout, sessionTimeout, null, null, null);
+        this(limits, runtime, defaultTimeout, sessionTimeout, null, null, null, null);
+    }
+
+    /** Options of version 0.1 (no installation settings). */
+    public SessionOptions(ResourceLimits limits, RuntimeConfig runtime, @Nullable Duration defaultTimeout,
+            @Nullable Duration sessionTimeout, @Nullable SecurityPolicy policy, @Nullable OutputSanitizer sanitizer,
+            @Nullable String principal) {
+        this(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal, null);
     }
 
     /** @throws IllegalArgumentException if a timeout is zero or negative */
@@ -77,6 +86,7 @@ public record SessionOptions(
         private @Nullable SecurityPolicy policy;
         private @Nullable OutputSanitizer sanitizer;
         private @Nullable String principal;
+        private @Nullable InstallConfig install;
 
         private Builder(SessionOptions from) {
             limits = from.limits;
@@ -86,6 +96,7 @@ public record SessionOptions(
             policy = from.policy;
             sanitizer = from.sanitizer;
             principal = from.principal;
+            install = from.install;
         }
 
         public Builder limits(ResourceLimits limits) {
@@ -134,8 +145,15 @@ public record SessionOptions(
             return this;
         }
 
+        /** Registries and network for library installation in this session. */
+        public Builder install(@Nullable InstallConfig install) {
+            this.install = install;
+            return this;
+        }
+
         public SessionOptions build() {
-            return new SessionOptions(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal);
+            return new SessionOptions(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal,
+                    install);
         }
     }
 }

@@ -29,7 +29,7 @@ class ExecutionResultTest {
         assertThat(Arrays.stream(ExecutionStatus.values()).map(ExecutionStatus::wireName))
                 .doesNotHaveDuplicates()
                 .allMatch(name -> name.matches("[a-z_]+"))
-                .hasSize(8);
+                .hasSize(9);
     }
 
     @Test

@@ -3,11 +3,16 @@ package dev.sandbox4j.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectExecResponse;
+import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ulimit;
@@ -25,17 +30,21 @@ import dev.sandbox4j.spi.SandboxBackend;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,7 +164,6 @@ final class DockerBackend implements SandboxBackend {
                 .withWorkingDir(rt.workdir())
                 .withEnv(env)
                 .withLabels(spec.labels())
-                .withNetworkDisabled(!rt.networkEnabled())
                 .withStopSignal("SIGKILL")
                 .withHostConfig(hc);
         String id;
@@ -179,9 +187,15 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public ExecHandle exec(Box box, ExecRequest request, OutputSink sink) {
+        byte[] stdin = request.stdin();
+        return exec(box, request, stdin.length > 0 ? new ByteArrayInputStream(stdin) : null, sink);
+    }
+
+    @Override
+    public ExecHandle exec(Box box, ExecRequest request, @Nullable InputStream stdin, OutputSink sink) {
         List<String> env = new ArrayList<>();
         request.env().forEach((k, v) -> env.add(k + "=" + v));
-        boolean withStdin = request.stdin().length > 0;
+        boolean withStdin = stdin != null;
         String execId;
         try {
             execId = docker.execCreateCmd(box.id())
@@ -200,7 +214,7 @@ final class DockerBackend implements SandboxBackend {
         DockerExec exec = new DockerExec(execId, sink);
         try {
             docker.execStartCmd(execId)
-                    .withStdIn(withStdin ? new ByteArrayInputStream(request.stdin()) : null)
+                    .withStdIn(stdin)
                     .exec(exec);
         } catch (RuntimeException e) {
             throw fail("start exec in " + box.name(), e);
@@ -345,6 +359,123 @@ final class DockerBackend implements SandboxBackend {
             if (closed.compareAndSet(false, true)) {
                 closeStream();
             }
+        }
+    }
+
+    @Override
+    public void setNetwork(Box box, @Nullable String network) {
+        try {
+            InspectContainerResponse c = docker.inspectContainerCmd(box.id()).exec();
+            Map<String, ContainerNetwork> current = c.getNetworkSettings() == null
+                    || c.getNetworkSettings().getNetworks() == null ? Map.of() : c.getNetworkSettings().getNetworks();
+            String wanted = network == null ? "none" : network;
+            if (current.size() == 1 && current.containsKey(wanted)) {
+                return;
+            }
+            for (String name : current.keySet()) {
+                docker.disconnectFromNetworkCmd().withContainerId(box.id()).withNetworkId(name).withForce(true).exec();
+            }
+            docker.connectToNetworkCmd().withContainerId(box.id()).withNetworkId(wanted).exec();
+            log.debug("box {} now on network {}", box.name(), wanted);
+        } catch (NotFoundException e) {
+            throw new BackendException("docker", "network '" + network + "' or box " + box.name()
+                    + " not found: " + DockerBackendFactory.rootMessage(e), e);
+        } catch (RuntimeException e) {
+            throw fail("switch network of " + box.name() + " to " + (network == null ? "none" : network), e);
+        }
+    }
+
+    @Override
+    public Box attach(String containerId, BoxSpec template) {
+        InspectContainerResponse c;
+        try {
+            c = docker.inspectContainerCmd(containerId).exec();
+        } catch (NotFoundException e) {
+            throw new IllegalArgumentException("no container '" + containerId + "' on the Docker engine", e);
+        } catch (RuntimeException e) {
+            throw fail("inspect container " + containerId, e);
+        }
+        if (c.getState() == null || !Boolean.TRUE.equals(c.getState().getRunning())) {
+            throw new IllegalArgumentException("container '" + containerId + "' is not running");
+        }
+        String name = c.getName() == null ? containerId : c.getName().replaceFirst("^/", "");
+        String image = c.getConfig() != null && c.getConfig().getImage() != null ? c.getConfig().getImage()
+                : template.image();
+        return new Box(c.getId(), name, new BoxSpec(name, image, template.supervisorUser(), template.limits(),
+                template.runtime(), c.getConfig() != null && c.getConfig().getLabels() != null
+                        ? c.getConfig().getLabels() : Map.of()));
+    }
+
+    @Override
+    public @Nullable Map<String, String> imageLabels(String image) {
+        try {
+            InspectImageResponse r = docker.inspectImageCmd(image).exec();
+            return r.getConfig() == null || r.getConfig().getLabels() == null ? Map.of()
+                    : Map.copyOf(r.getConfig().getLabels());
+        } catch (NotFoundException e) {
+            return null;
+        } catch (RuntimeException e) {
+            throw fail("inspect image " + image, e);
+        }
+    }
+
+    @Override
+    public String buildImage(Path contextDir, @Nullable String dockerfile, String tag, Map<String, String> labels,
+            Consumer<String> progress) {
+        List<String> tail = new ArrayList<>();
+        BuildImageResultCallback callback = new BuildImageResultCallback() {
+            @Override
+            public void onNext(BuildResponseItem item) {
+                if (item.getStream() != null) {
+                    for (String line : item.getStream().split("\\R")) {
+                        if (!line.isBlank()) {
+                            synchronized (tail) {
+                                tail.add(line.strip());
+                                if (tail.size() > 20) {
+                                    tail.remove(0);
+                                }
+                            }
+                            progress.accept(line.strip());
+                        }
+                    }
+                }
+                if (item.isErrorIndicated() && item.getErrorDetail() != null) {
+                    synchronized (tail) {
+                        tail.add("ERROR: " + item.getErrorDetail().getMessage());
+                    }
+                }
+                super.onNext(item);
+            }
+        };
+        try {
+            docker.buildImageCmd()
+                    .withBaseDirectory(contextDir.toFile())
+                    .withDockerfile(contextDir.resolve(dockerfile == null ? "Dockerfile" : dockerfile).toFile())
+                    .withTags(Set.of(tag))
+                    .withLabels(labels)
+                    .withPull(false)
+                    .withRemove(true)
+                    .withForcerm(true)
+                    .exec(callback);
+            return callback.awaitImageId(60, TimeUnit.MINUTES);
+        } catch (RuntimeException e) {
+            String last;
+            synchronized (tail) {
+                last = String.join("\n", tail);
+            }
+            throw new BackendException("docker", "building image " + tag + " failed: "
+                    + DockerBackendFactory.rootMessage(e) + (last.isEmpty() ? "" : "\n" + last), e);
+        }
+    }
+
+    @Override
+    public void removeImage(String image) {
+        try {
+            docker.removeImageCmd(image).withForce(false).exec();
+        } catch (NotFoundException e) {
+            // already gone
+        } catch (RuntimeException e) {
+            throw fail("remove image " + image, e);
         }
     }
 

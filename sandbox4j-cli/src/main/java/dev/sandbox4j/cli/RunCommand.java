@@ -2,8 +2,11 @@ package dev.sandbox4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sandbox4j.Artifact;
+import dev.sandbox4j.CopyResult;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.InstallConfig;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.ResourceLimits;
 import dev.sandbox4j.RunOptions;
@@ -43,14 +46,16 @@ import picocli.CommandLine.Spec;
             "N:the program exited with N (137: killed, e.g. out of memory or output flood)",
             "2:invalid usage",
             "124:the program timed out (all its processes were killed)",
-            "125:the sandbox itself failed (no engine, image missing, ...) or the policy blocked the code",
+            "125:the sandbox itself failed (no engine, image missing, ...), the policy blocked the code, or a library did not install",
             "126:the command cannot be invoked",
             "127:the command was not found"
         },
         footer = {"", "Examples:",
             "  sandbox4j run --lang python -c 'print(1+1)'",
             "  sandbox4j run --lang javascript script.js arg1 arg2",
-            "  echo 'print(42)' | sandbox4j run --lang python --json -"})
+            "  echo 'print(42)' | sandbox4j run --lang python --json -",
+            "  sandbox4j run --lang python --lib tabulate --artifacts-dir plots analysis.py",
+            "  sandbox4j run --lang python --copy-in data=/workspace/data --copy-out out=results job.py"})
 final class RunCommand implements Callable<Integer> {
     @ParentCommand
     SandboxCommand parent;
@@ -96,6 +101,49 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the whole result as one JSON object instead of streaming the output.")
     boolean json;
 
+    @Option(names = "--compile-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "Limit for the compile step of java, cpp and go (default: 120s), separate from --timeout.")
+    @Nullable Duration compileTimeout;
+
+    @Option(names = "--lib", paramLabel = "LIB", description = "Install a library first (repeatable): a pip "
+            + "requirement, an npm package, Maven coordinates group:artifact:version, a Go module or an R package.")
+    List<String> libraries = new ArrayList<>();
+
+    @Option(names = "--pip-index-url", paramLabel = "URL", description = "pip index for --lib (default: PyPI).")
+    @Nullable String pipIndexUrl;
+
+    @Option(names = "--pip-trusted-host", paramLabel = "HOST", description = "Host pip may use without valid HTTPS.")
+    List<String> pipTrustedHosts = new ArrayList<>();
+
+    @Option(names = "--npm-registry", paramLabel = "URL", description = "npm registry for --lib (default: npmjs).")
+    @Nullable String npmRegistry;
+
+    @Option(names = "--maven-repository", paramLabel = "URL", description = "Maven repository for --lib "
+            + "(default: Maven Central).")
+    @Nullable String mavenRepository;
+
+    @Option(names = "--go-proxy", paramLabel = "URL", description = "GOPROXY for --lib.")
+    @Nullable String goProxy;
+
+    @Option(names = "--cran-repository", paramLabel = "URL", description = "CRAN mirror for --lib.")
+    @Nullable String cranRepository;
+
+    @Option(names = "--install-network", paramLabel = "NETWORK", description = "Engine network the box joins while "
+            + "installing libraries (default: bridge). The program itself never has a network.")
+    @Nullable String installNetwork;
+
+    @Option(names = "--artifacts-dir", paramLabel = "DIR", description = "Capture plots (matplotlib, R) and files "
+            + "the program writes to $SANDBOX4J_OUTPUT_DIR (/workspace/output) and write them into DIR.")
+    @Nullable Path artifactsDir;
+
+    @Option(names = "--copy-in", paramLabel = "HOST=BOX", description = "Copy a host file or directory into the box "
+            + "before the run (repeatable), e.g. data=/workspace/data.")
+    List<String> copyIn = new ArrayList<>();
+
+    @Option(names = "--copy-out", paramLabel = "BOX=HOST", description = "Copy a file or directory out of the box "
+            + "after the run (repeatable), e.g. out=results.")
+    List<String> copyOut = new ArrayList<>();
+
     @picocli.CommandLine.Mixin
     PolicyOptions policyOptions = new PolicyOptions();
 
@@ -134,13 +182,35 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        InstallConfig install;
+        try {
+            InstallConfig.Builder ib = InstallConfig.builder().pipIndexUrl(pipIndexUrl).npmRegistry(npmRegistry)
+                    .goProxy(goProxy);
+            pipTrustedHosts.forEach(ib::pipTrustedHost);
+            if (mavenRepository != null) {
+                ib.mavenRepository(mavenRepository);
+            }
+            if (cranRepository != null) {
+                ib.cranRepository(cranRepository);
+            }
+            if (installNetwork != null) {
+                ib.network(installNetwork);
+            }
+            install = ib.build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<String[]> ins = pairs(copyIn, "--copy-in", "HOST=BOX");
+        List<String[]> outs = pairs(copyOut, "--copy-out", "BOX=HOST");
         SessionOptions options = SessionOptions.builder()
+                .install(install)
                 .limits(limits.build())
                 .runtime(RuntimeConfig.builder().image(image).build())
                 .policy(policyOptions.resolve(null))
                 .sanitizer(sanitize ? dev.sandbox4j.policy.OutputSanitizer.defaults() : null)
                 .build();
-        RunOptions.Builder run = RunOptions.builder().timeout(timeout).args(args).outputLimit(outputLimit);
+        RunOptions.Builder run = RunOptions.builder().timeout(timeout).args(args).outputLimit(outputLimit)
+                .compileTimeout(compileTimeout).libraries(libraries).captureArtifacts(artifactsDir != null);
         if (stdin != null) {
             run.stdin(stdin.equals("-") ? System.in.readAllBytes() : readFile(stdin));
         }
@@ -163,7 +233,27 @@ final class RunCommand implements Callable<Integer> {
         ExecutionResult r;
         try (SandboxClient client = parent.clients.create(Map.of(), false);
                 SandboxSession session = client.openSession(language, options)) {
+            for (String[] p : ins) {
+                session.copyToRuntime(Path.of(p[0]), p[1]);
+            }
             r = session.run(program, run.build());
+            for (String[] p : outs) {
+                if (session.isOpen()) {
+                    CopyResult c = session.copyFromRuntime(p[0], Path.of(p[1]));
+                    for (String skipped : c.skipped()) {
+                        spec.commandLine().getErr().println("sandbox4j: not copied: " + skipped);
+                    }
+                }
+            }
+            if (artifactsDir != null) {
+                for (Artifact a : r.artifacts()) {
+                    Path written = a.writeTo(artifactsDir);
+                    if (!json) {
+                        spec.commandLine().getErr().println("sandbox4j: artifact " + a.name() + " (" + a.mimeType()
+                                + ", " + a.size() + " bytes) -> " + written);
+                    }
+                }
+            }
             if (json) {
                 spec.commandLine().getOut().println(toJson(r, session.language(), session.image()));
                 spec.commandLine().getOut().flush();
@@ -193,8 +283,21 @@ final class RunCommand implements Callable<Integer> {
             case TIMED_OUT -> SandboxCommand.TIMED_OUT;
             case NONZERO_EXIT, COMPILE_ERROR -> r.exitCode() > 0 && r.exitCode() < 256 ? r.exitCode() : 1;
             case OOM_KILLED, OUTPUT_LIMIT, KILLED -> 137;
-            case BLOCKED_BY_POLICY -> SandboxCommand.SANDBOX_FAILURE;
+            case BLOCKED_BY_POLICY, INSTALL_FAILED -> SandboxCommand.SANDBOX_FAILURE;
         };
+    }
+
+    private List<String[]> pairs(List<String> values, String option, String shape) {
+        List<String[]> out = new ArrayList<>();
+        for (String v : values) {
+            int eq = v.indexOf('=');
+            if (eq <= 0 || eq == v.length() - 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), option + " expects " + shape + ", got '"
+                        + v + "'");
+            }
+            out.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
+        }
+        return out;
     }
 
     private String readProgram(String source) throws IOException {
@@ -228,6 +331,14 @@ final class RunCommand implements Callable<Integer> {
         m.put("stderr_truncated", r.stderrTruncated());
         m.put("violations", dev.sandbox4j.audit.JsonLinesAuditListener.violations(r.violations()));
         m.put("redactions", r.redactions().stream().map(x -> Map.of("kind", x.kind(), "count", x.count())).toList());
+        m.put("artifacts", r.artifacts().stream().map(a -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("name", a.name());
+            x.put("mime_type", a.mimeType());
+            x.put("size", a.size());
+            x.put("content_base64", a.base64());
+            return x;
+        }).toList());
         try {
             return new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
         } catch (IOException e) {

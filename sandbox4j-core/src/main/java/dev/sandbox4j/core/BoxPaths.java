@@ -50,6 +50,41 @@ final class BoxPaths {
         return normalized;
     }
 
+    /** Like {@link #resolve}, but the work directory itself is allowed (whole-directory copies). */
+    static String resolveAllowingRoot(String workdir, String path) {
+        String full = path.startsWith("/") ? path : workdir + "/" + path;
+        String trimmed = full.replaceAll("/+$", "");
+        if (trimmed.equals(workdir) || trimmed.equals(workdir + "/.")) {
+            return workdir;
+        }
+        return resolve(workdir, path);
+    }
+
+    /**
+     * A working directory for a run: relative paths resolve against the work directory; any absolute path is allowed
+     * (the program may read the image), but no {@code ..} segments or control characters.
+     */
+    static String workdir(String workdir, String path) {
+        for (int i = 0; i < path.length(); i++) {
+            if (Character.isISOControl(path.charAt(i))) {
+                throw new IllegalArgumentException("workdir '" + Texts.sanitize(path, 80)
+                        + "' must not contain control characters");
+            }
+        }
+        String full = path.startsWith("/") ? path : workdir + "/" + path;
+        StringBuilder out = new StringBuilder();
+        for (String seg : full.split("/")) {
+            if (seg.isEmpty() || seg.equals(".")) {
+                continue;
+            }
+            if (seg.equals("..")) {
+                throw new IllegalArgumentException("workdir '" + Texts.sanitize(path, 80) + "' must not contain '..'");
+            }
+            out.append('/').append(seg);
+        }
+        return out.isEmpty() ? "/" : out.toString();
+    }
+
     private static boolean isUnder(String path, String dir) {
         return path.equals(dir) || path.startsWith(dir + "/");
     }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.BackendException;
 import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.InstallConfig;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
@@ -17,7 +18,12 @@ import dev.sandbox4j.spi.BoxInfo;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.SandboxBackend;
 import dev.sandbox4j.spi.SandboxBackendFactory;
+import dev.sandbox4j.spi.Box;
+import dev.sandbox4j.spi.BoxSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,14 +57,17 @@ public final class DefaultSandboxClient implements SandboxClient {
     private final @Nullable SecurityPolicy policy;
     private final SandboxEventListener events;
     private final String principal;
+    private final InstallConfig installConfig;
     private final Map<String, DefaultSandboxSession> sessions = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService scheduler;
     private final Thread shutdownHook;
 
     private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
-            Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal) {
+            Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
+            InstallConfig installConfig) {
         this.policy = policy;
+        this.installConfig = installConfig;
         this.events = new SafeEventListener(events);
         this.principal = principal;
         this.backend = backend;
@@ -76,7 +85,8 @@ public final class DefaultSandboxClient implements SandboxClient {
 
     public static SandboxClient create(@Nullable String backendName, @Nullable SandboxBackendFactory factory,
             BackendConfig config, List<LanguageHandler> handlers, Map<String, String> images, boolean reapOrphans,
-            Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal) {
+            Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
+            InstallConfig installConfig) {
         LanguageRegistry registry = LanguageRegistry.discover(handlers);
         for (String lang : images.keySet()) {
             registry.get(lang); // unknown language: clear error now, not at first use
@@ -84,7 +94,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         SandboxBackend backend = BackendSelector.select(backendName, factory, config);
         log.info("Using backend {} ({})", backend.name(), backend.describe());
         DefaultSandboxClient client = new DefaultSandboxClient(backend, registry, canonical(registry, images),
-                defaultTimeout, policy, events, principal);
+                defaultTimeout, policy, events, principal, installConfig);
         if (reapOrphans) {
             Thread.ofVirtual().name("sandbox4j-reaper").start(() -> {
                 try {
@@ -134,6 +144,58 @@ public final class DefaultSandboxClient implements SandboxClient {
             session.onClose(() -> f.cancel(false));
         }
         return session;
+    }
+
+    @Override
+    public SandboxSession attachSession(String containerId, String language, SessionOptions options,
+            boolean removeOnClose) {
+        requireNonNull(containerId, "containerId");
+        requireNonNull(language, "language");
+        requireNonNull(options, "options");
+        if (containerId.isBlank()) {
+            throw new IllegalArgumentException("container id must not be blank");
+        }
+        LanguageHandler handler = languages.get(language);
+        ensureOpen();
+        String supervisor = options.runtime().user().equals("65533:65533") ? "65532:65532" : "65533:65533";
+        Box box = backend.attach(containerId, new BoxSpec(containerId, imageFor(handler.id()), supervisor,
+                options.limits(), options.runtime(), Map.of()));
+        DefaultSandboxSession session = new DefaultSandboxSession(this, backend, handler, box, options,
+                options.defaultTimeout() != null ? options.defaultTimeout() : defaultTimeout, removeOnClose);
+        sessions.put(session.id(), session);
+        Duration lifetime = options.sessionTimeout();
+        if (lifetime != null) {
+            ScheduledFuture<?> f = scheduler.schedule(session::expire, lifetime.toMillis(), TimeUnit.MILLISECONDS);
+            session.onClose(() -> f.cancel(false));
+        }
+        return session;
+    }
+
+    @Override
+    public String buildImage(Path contextDir, @Nullable String dockerfile, String tag, Consumer<String> progress) {
+        requireNonNull(contextDir, "contextDir");
+        requireNonNull(tag, "tag");
+        requireNonNull(progress, "progress");
+        if (!Files.isDirectory(contextDir)) {
+            throw new IllegalArgumentException("build context " + contextDir + " is not a directory");
+        }
+        Path df = contextDir.resolve(dockerfile == null ? "Dockerfile" : dockerfile).normalize();
+        if (!df.startsWith(contextDir.normalize()) || !Files.isRegularFile(df)) {
+            throw new IllegalArgumentException("no Dockerfile at " + df + " (it must lie inside the build context)");
+        }
+        ensureOpen();
+        return backend.buildImage(contextDir, dockerfile, tag, Map.of(LABEL_MANAGED + ".image", "true"), progress);
+    }
+
+    @Override
+    public void removeImage(String image) {
+        requireNonNull(image, "image");
+        ensureOpen();
+        backend.removeImage(image);
+    }
+
+    InstallConfig installConfig() {
+        return installConfig;
     }
 
     @Nullable SecurityPolicy policy() {

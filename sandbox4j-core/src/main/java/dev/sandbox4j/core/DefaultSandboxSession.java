@@ -2,7 +2,11 @@ package dev.sandbox4j.core;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sandbox4j.Artifact;
 import dev.sandbox4j.BackendException;
+import dev.sandbox4j.Command;
+import dev.sandbox4j.CopyResult;
+import dev.sandbox4j.InstallConfig;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
@@ -27,11 +31,20 @@ import dev.sandbox4j.spi.BoxSpec;
 import dev.sandbox4j.spi.ExecHandle;
 import dev.sandbox4j.spi.ExecRequest;
 import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.PlanContext;
 import dev.sandbox4j.spi.SandboxBackend;
+import dev.sandbox4j.internal.TarExtractor;
+import dev.sandbox4j.internal.TarReader;
+import dev.sandbox4j.internal.TarWriter;
+import dev.sandbox4j.internal.Texts;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.security.SecureRandom;
@@ -65,6 +78,16 @@ final class DefaultSandboxSession implements SandboxSession {
     static final long MAX_FILE_READ = 1L << 30;
     /** Time a compile step (javac, g++, go build) may take, separate from the run's timeout. */
     static final Duration COMPILE_TIMEOUT = Duration.ofSeconds(120);
+    /** Longest a file copy into or out of the box may take. */
+    static final Duration COPY_TIMEOUT = Duration.ofMinutes(10);
+    /** Artifacts returned per run: at most this many files ... */
+    static final int MAX_ARTIFACTS = 256;
+    /** ... and this many bytes. */
+    static final long MAX_ARTIFACT_BYTES = 64L << 20;
+    /** Image label of committed images: where the saved work directory is. */
+    static final String LABEL_WORKSPACE_SEED = "dev.sandbox4j.workspace";
+    /** Where {@link #commit} saves the work directory in the new image. */
+    static final String SEED_DIR = "/opt/sandbox4j/workspace";
 
     private final DefaultSandboxClient client;
     private final SandboxBackend backend;
@@ -82,6 +105,10 @@ final class DefaultSandboxSession implements SandboxSession {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
     private final AtomicLong runs = new AtomicLong();
+    private final InstallConfig installConfig;
+    private final String home;
+    private final boolean removeOnClose;
+    private final List<String> installed = new CopyOnWriteArrayList<>();
     private volatile @Nullable Box box;
     private volatile @Nullable String closeReason;
     /** Set when the session's lifetime ran out (as opposed to an explicit close). */
@@ -104,6 +131,34 @@ final class DefaultSandboxSession implements SandboxSession {
         this.policy = options.policy() != null ? options.policy() : client.policy();
         this.sanitizer = options.sanitizer();
         this.principal = options.principal() != null ? options.principal() : client.principal();
+        this.installConfig = options.install() != null ? options.install() : client.installConfig();
+        this.home = options.runtime().workdir();
+        this.removeOnClose = true;
+    }
+
+    /** A session on a container sandbox4j did not create ({@link DefaultSandboxClient#attachSession}). */
+    DefaultSandboxSession(DefaultSandboxClient client, SandboxBackend backend, LanguageHandler handler, Box attached,
+            SessionOptions options, Duration defaultTimeout, boolean removeOnClose) {
+        this.client = client;
+        this.backend = backend;
+        this.handler = handler;
+        this.image = attached.spec().image();
+        this.options = options;
+        this.defaultTimeout = defaultTimeout;
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        this.id = HexFormat.of().formatHex(b);
+        this.supervisorUser = attached.spec().supervisorUser();
+        this.expiresAt = options.sessionTimeout() == null ? null : Instant.now().plus(options.sessionTimeout());
+        this.policy = options.policy() != null ? options.policy() : client.policy();
+        this.sanitizer = options.sanitizer();
+        this.principal = options.principal() != null ? options.principal() : client.principal();
+        this.installConfig = options.install() != null ? options.install() : client.installConfig();
+        this.home = options.runtime().workdir();
+        this.removeOnClose = removeOnClose;
+        this.box = attached;
+        client.events().sessionOpened(new SessionEvent(Instant.now(), id, principal, handler.id(), image, null));
+        log.info("Session {} attached to container {} ({})", id, attached.name(), attached.id());
     }
 
     void start() {
@@ -119,7 +174,12 @@ final class DefaultSandboxSession implements SandboxSession {
         BoxSpec spec = new BoxSpec("sandbox4j-" + handler.id() + "-" + id, image, supervisorUser, options.limits(),
                 options.runtime(), labels);
         long t0 = System.nanoTime();
+        Map<String, String> imageLabels = backend.imageLabels(image);
         box = backend.create(spec);
+        String seed = imageLabels == null ? null : imageLabels.get(LABEL_WORKSPACE_SEED);
+        if (seed != null) {
+            seedWorkspace(seed);
+        }
         log.info("Session {} opened: {} box {} ({} ms)", id, handler.id(), spec.name(),
                 (System.nanoTime() - t0) / 1_000_000);
         client.events().sessionOpened(new SessionEvent(Instant.now(), id, principal, handler.id(), image, null));
@@ -171,13 +231,28 @@ final class DefaultSandboxSession implements SandboxSession {
             }
             findings = verdict.violations();
         }
+        if (!runOptions.libraries().isEmpty()) {
+            List<String> missing = runOptions.libraries().stream().filter(l -> !installed.contains(l)).toList();
+            if (!missing.isEmpty()) {
+                ExecutionResult inst = install(missing);
+                if (inst.status() != ExecutionStatus.OK) {
+                    ExecutionResult r = finish(inst, findings);
+                    audit("run", code, runOptions, r);
+                    return r;
+                }
+            }
+        }
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
-        ExecutionPlan plan = handler.plan(code, new PlanContext(runDir, runOptions.args()));
+        String outputDir = runOptions.captureArtifacts() ? home + "/" + OUTPUT_DIR : null;
+        ExecutionPlan plan = handler.plan(code, new PlanContext(runDir, runOptions.args(), outputDir, home));
         ExecutionResult raw;
         if (plan.compile().isEmpty()) {
-            raw = execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions);
+            raw = execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions, outputDir);
         } else {
-            raw = compileThenRun(runDir, plan, runOptions);
+            raw = compileThenRun(runDir, plan, runOptions, outputDir);
+        }
+        if (outputDir != null && raw.status() != ExecutionStatus.COMPILE_ERROR && isOpen()) {
+            raw = collectArtifacts(raw, outputDir);
         }
         ExecutionResult r = finish(raw, findings);
         audit("run", code, runOptions, r);
@@ -188,12 +263,15 @@ final class DefaultSandboxSession implements SandboxSession {
      * Compiled languages: the compile step runs in its own exec (no stdin, {@link #COMPILE_TIMEOUT}), and only if it
      * succeeds does the program run, with the caller's timeout and stdin.
      */
-    private ExecutionResult compileThenRun(String runDir, ExecutionPlan plan, RunOptions runOptions) {
-        RunOptions compileOptions = RunOptions.builder().timeout(COMPILE_TIMEOUT).build();
-        ExecutionResult c = execute(runDir, plan.files(), plan.compile(), plan.env(), compileOptions);
+    private ExecutionResult compileThenRun(String runDir, ExecutionPlan plan, RunOptions runOptions,
+            @Nullable String outputDir) {
+        RunOptions compileOptions = RunOptions.builder()
+                .timeout(runOptions.compileTimeout() != null ? runOptions.compileTimeout() : COMPILE_TIMEOUT)
+                .build();
+        ExecutionResult c = execute(runDir, plan.files(), plan.compile(), plan.env(), compileOptions, null);
         switch (c.status()) {
             case OK -> {
-                return execute(runDir, Map.of(), plan.argv(), plan.env(), runOptions);
+                return execute(runDir, Map.of(), plan.argv(), plan.env(), runOptions, outputDir);
             }
             case NONZERO_EXIT -> {
                 return new ExecutionResult(c.stdout(), c.stderr(), c.exitCode(), c.duration(),
@@ -266,9 +344,33 @@ final class DefaultSandboxSession implements SandboxSession {
         List<String> argv = new ArrayList<>(command);
         argv.addAll(runOptions.args());
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
-        ExecutionResult r = finish(execute(runDir, Map.of(), argv, Map.of(), runOptions), List.of());
+        String outputDir = runOptions.captureArtifacts() ? home + "/" + OUTPUT_DIR : null;
+        ExecutionResult raw = execute(runDir, Map.of(), argv, Map.of(), runOptions, outputDir);
+        if (outputDir != null && isOpen()) {
+            raw = collectArtifacts(raw, outputDir);
+        }
+        ExecutionResult r = finish(raw, List.of());
         audit("exec", String.join("\u0000", argv), runOptions, r);
         return r;
+    }
+
+    @Override
+    public List<ExecutionResult> execSequence(List<Command> commands, RunOptions runOptions) {
+        requireNonNull(commands, "commands");
+        requireNonNull(runOptions, "options");
+        if (commands.isEmpty()) {
+            throw new IllegalArgumentException("commands must not be empty");
+        }
+        List<ExecutionResult> results = new ArrayList<>();
+        for (Command c : commands) {
+            RunOptions o = c.workdir() == null ? runOptions : runOptions.toBuilder().workdir(c.workdir()).build();
+            ExecutionResult r = exec(c.argv(), o);
+            results.add(r);
+            if (r.status() != ExecutionStatus.OK) {
+                break;
+            }
+        }
+        return List.copyOf(results);
     }
 
     @Override
@@ -303,6 +405,442 @@ final class DefaultSandboxSession implements SandboxSession {
             throw new IllegalArgumentException("file '" + target + "' is larger than " + DataSize.ofBytes(MAX_FILE_READ));
         }
         return c.stdout;
+    }
+
+    // ---------------------------------------------------------------- libraries
+
+    @Override
+    public ExecutionResult install(List<String> libraries) {
+        requireNonNull(libraries, "libraries");
+        List<String> wanted = libraries.stream().distinct().toList();
+        if (wanted.isEmpty()) {
+            throw new IllegalArgumentException("no libraries to install");
+        }
+        lock.lock();
+        try {
+            Box b = ensureOpen();
+            List<String> missing = wanted.stream().filter(l -> !installed.contains(l)).toList();
+            if (missing.isEmpty()) {
+                return new ExecutionResult("already installed: " + String.join(" ", wanted) + "\n", "", 0,
+                        Duration.ZERO, ExecutionStatus.OK, null, false, false);
+            }
+            String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            String ca = null;
+            if (installConfig.caBundle() != null) {
+                try {
+                    files.put("ca.pem", java.nio.file.Files.readAllBytes(installConfig.caBundle()));
+                    ca = runDir + "/ca.pem";
+                } catch (java.io.IOException e) {
+                    throw new UncheckedIOException("cannot read the CA bundle " + installConfig.caBundle(), e);
+                }
+            }
+            ExecutionPlan plan = handler.installPlan(missing, new InstallContext(runDir, home, installConfig, ca));
+            files.putAll(plan.files());
+            boolean networked = !options.runtime().networkEnabled();
+            long t0 = System.nanoTime();
+            ExecutionResult r;
+            // nothing an earlier run left behind may see the network
+            if (!backend.killAll(b, options.runtime().user())) {
+                throw new BackendException(backend.name(), "could not stop the box's processes before installing", null);
+            }
+            try {
+                if (networked) {
+                    backend.setNetwork(b, installConfig.network());
+                }
+                RunOptions o = RunOptions.builder().timeout(installConfig.timeout()).build();
+                if (!plan.compile().isEmpty()) {
+                    r = execute(runDir, files, plan.compile(), plan.env(), o, null);
+                    if (r.status() == ExecutionStatus.OK) {
+                        r = execute(runDir, Map.of(), plan.argv(), plan.env(), o, null);
+                    }
+                } else {
+                    r = execute(runDir, files, plan.argv(), plan.env(), o, null);
+                }
+            } finally {
+                if (networked) {
+                    cutNetwork(b);
+                }
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            if (r.status() == ExecutionStatus.OK) {
+                installed.addAll(missing);
+                log.info("Session {}: installed {} in {} ms", id, missing, took.toMillis());
+            } else if (r.status() == ExecutionStatus.NONZERO_EXIT) {
+                r = new ExecutionResult(r.stdout(), r.stderr(), r.exitCode(), r.duration(),
+                        ExecutionStatus.INSTALL_FAILED, null, r.stdoutTruncated(), r.stderrTruncated());
+            } else if (r.status() == ExecutionStatus.TIMED_OUT && r.killReason() != null
+                    && r.killReason().startsWith("timed out")) {
+                r = new ExecutionResult(r.stdout(), r.stderr(), r.exitCode(), r.duration(), r.status(),
+                        "installation " + r.killReason(), r.stdoutTruncated(), r.stderrTruncated());
+            }
+            audit("install", String.join("\u0000", missing), RunOptions.timeout(installConfig.timeout()), r);
+            return r;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Kills what the installation left running, then takes the network away; a box that keeps it is closed. */
+    private void cutNetwork(Box b) {
+        Box current = box;
+        Box target = current != null ? current : b;
+        try {
+            backend.killAll(target, options.runtime().user());
+            backend.setNetwork(target, null);
+        } catch (RuntimeException e) {
+            closeReason = "could not disconnect the box from the network after installing: " + e.getMessage();
+            log.error("Session {}: {}; closing the session", id, closeReason);
+            close();
+            throw new BackendException(backend.name(), closeReason, e);
+        }
+    }
+
+    @Override
+    public List<String> installedLibraries() {
+        return List.copyOf(installed);
+    }
+
+    // ---------------------------------------------------------------- files
+
+    @Override
+    public void copyToRuntime(Path hostPath, String boxPath) {
+        requireNonNull(hostPath, "hostPath");
+        requireNonNull(boxPath, "boxPath");
+        if (!Files.exists(hostPath, LinkOption.NOFOLLOW_LINKS)) {
+            throw new UncheckedIOException(new NoSuchFileException(hostPath.toString(), null, "no such file on the host"));
+        }
+        boolean dir = Files.isDirectory(hostPath, LinkOption.NOFOLLOW_LINKS);
+        String target = dir ? BoxPaths.resolveAllowingRoot(home, boxPath) : BoxPaths.resolve(home, boxPath);
+        String script;
+        String entryName;
+        if (dir) {
+            // entries are "<name>/..."; strip that first component into the target directory
+            entryName = "d";
+            script = CHECK_INSIDE + "mkdir -p -- \"$1\" && inside \"$1\" && exec tar -x -f - -C \"$1\" "
+                    + "--strip-components=1 --no-same-owner --no-same-permissions -m";
+        } else {
+            entryName = target.substring(target.lastIndexOf('/') + 1);
+            script = CHECK_INSIDE + "p=\"${1%/*}\"; [ -n \"$p\" ] || p=/; mkdir -p -- \"$p\" && inside \"$p\" && "
+                    + "{ [ ! -d \"$1\" ] || { echo \"$1 is a directory in the box\" >&2; exit 5; }; } && "
+                    + "exec tar -x -f - -C \"$p\" --no-same-owner --no-same-permissions -m";
+        }
+        lock.lock();
+        try {
+            Box b = ensureOpen();
+            ChunkPipe pipe = new ChunkPipe(16);
+            CompletableFuture<Long> writer = new CompletableFuture<>();
+            Thread.ofVirtual().name("sandbox4j-copy-in-" + id).start(() -> {
+                try (java.io.OutputStream out = pipe.sink()) {
+                    writer.complete(TarWriter.writeTree(hostPath, entryName, out));
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the stream just ends (the engine would log a failed stdin loudly); tar in the box then
+                    // waits for the rest and is killed below
+                    writer.completeExceptionally(e);
+                }
+            });
+            BoundedBuffer err = new BoundedBuffer(16 * 1024);
+            ExecRequest req = new ExecRequest(List.of("/bin/sh", "-c", script, "copy-in", target, home), Map.of(),
+                    options.runtime().user(), home, new byte[0]);
+            try (ExecHandle h = backend.exec(b, req, pipe.source(), new OutputSink() {
+                @Override
+                public void stdout(byte[] chunk) {
+                    err.append(chunk);
+                }
+
+                @Override
+                public void stderr(byte[] chunk) {
+                    err.append(chunk);
+                }
+            })) {
+                try {
+                    writer.get(COPY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    backend.killAll(b, options.runtime().user());
+                    Throwable c = e.getCause();
+                    throw c instanceof java.io.IOException io ? new UncheckedIOException(io.getMessage(), io)
+                            : unwrap(e);
+                }
+                int code = h.exitCode().get(COPY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                if (code != 0) {
+                    throw new BackendException(backend.name(), "could not copy " + hostPath + " to '" + target
+                            + "' in the box: " + err.text().strip(), null);
+                }
+            }
+        } catch (TimeoutException e) {
+            backend.killAll(box, options.runtime().user());
+            throw new BackendException(backend.name(), "copy to the box did not finish within " + human(COPY_TIMEOUT),
+                    e);
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(backend.name(), "interrupted", e);
+        } finally {
+            lock.unlock();
+        }
+        log.debug("Session {}: copied {} to {}", id, hostPath, target);
+    }
+
+    /** Shell function {@code inside PATH}: exits unless PATH resolves (symlinks followed) under $2 (home) or /tmp. */
+    private static final String CHECK_INSIDE = """
+            h=$2
+            inside() { r=$(realpath -e -- "$1" 2>/dev/null) || { echo "no such file or directory: $1" >&2; exit 3; }
+              case "$r" in "$h"|"$h"/*|/tmp|/tmp/*) return 0;; esac
+              echo "$1 resolves to $r, outside the box's writable directories" >&2; exit 4; }
+            """;
+
+    @Override
+    public CopyResult copyFromRuntime(String boxPath, Path hostPath) {
+        requireNonNull(boxPath, "boxPath");
+        requireNonNull(hostPath, "hostPath");
+        String source = BoxPaths.resolveAllowingRoot(home, boxPath);
+        // first byte says what follows: D (a directory's entries) or F (one file), then a tar stream
+        String script = CHECK_INSIDE + """
+                [ -L "$1" ] && { echo "$1 is a symbolic link" >&2; exit 4; }
+                [ -e "$1" ] || { echo "no such file or directory: $1" >&2; exit 3; }
+                inside "$1"
+                if [ -d "$1" ]; then
+                  cd -- "$1" || exit 1; printf D
+                  find . -mindepth 1 -maxdepth 1 -printf '%P\\0' | exec tar -c -f - --format=pax --null -T -
+                elif [ -f "$1" ]; then
+                  cd -- "${1%/*}/" || exit 1; printf F
+                  exec tar -c -f - --format=pax -- "${1##*/}"
+                else
+                  echo "$1 is not a regular file or directory" >&2; exit 4
+                fi
+                """;
+        lock.lock();
+        try {
+            Box b = ensureOpen();
+            ChunkPipe pipe = new ChunkPipe(16);
+            BoundedBuffer err = new BoundedBuffer(16 * 1024);
+            ExecRequest req = new ExecRequest(List.of("/bin/sh", "-c", script, "copy-out", source, home), Map.of(),
+                    options.runtime().user(), home, new byte[0]);
+            java.io.OutputStream sink = pipe.sink();
+            ExecHandle h = backend.exec(b, req, new OutputSink() {
+                @Override
+                public void stdout(byte[] chunk) {
+                    try {
+                        sink.write(chunk);
+                    } catch (java.io.IOException e) {
+                        // the reader gave up (error on the host side): drop the rest
+                    }
+                }
+
+                @Override
+                public void stderr(byte[] chunk) {
+                    err.append(chunk);
+                }
+            });
+            h.exitCode().whenComplete((code, e) -> {
+                try {
+                    sink.close();
+                } catch (java.io.IOException ignored) {
+                    // reader closed
+                }
+            });
+            try (h; java.io.InputStream in = pipe.source()) {
+                int kind = in.read();
+                CopyResult result;
+                if (kind == 'D') {
+                    TarExtractor.Result x = TarExtractor.extract(in, hostPath, Long.MAX_VALUE, 1_000_000);
+                    result = new CopyResult(x.files(), x.directories(), x.bytes(), x.skipped());
+                } else if (kind == 'F') {
+                    result = extractSingleFile(in, hostPath);
+                } else {
+                    result = null;
+                }
+                int code = h.exitCode().get(COPY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                if (code == 3) {
+                    throw new UncheckedIOException(new NoSuchFileException(source, null, "no such file in the box"));
+                }
+                if (code != 0 || result == null) {
+                    throw new BackendException(backend.name(), "could not copy '" + source + "' from the box: "
+                            + (err.text().isBlank() ? "exit code " + code : err.text().strip()), null);
+                }
+                log.debug("Session {}: copied {} to {}: {}", id, source, hostPath, result);
+                return result;
+            } catch (java.io.IOException e) {
+                backend.killAll(b, options.runtime().user());
+                throw new UncheckedIOException("copy of '" + source + "' to " + hostPath + " failed: " + e.getMessage(),
+                        e);
+            }
+        } catch (TimeoutException e) {
+            backend.killAll(box, options.runtime().user());
+            throw new BackendException(backend.name(), "copy from the box did not finish within "
+                    + human(COPY_TIMEOUT), e);
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(backend.name(), "interrupted", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes the single file entry of {@code in} to {@code hostPath} (or into it, if it is a directory). */
+    private static CopyResult extractSingleFile(java.io.InputStream in, Path hostPath) throws java.io.IOException {
+        TarReader reader = new TarReader(in);
+        TarReader.Entry e = reader.next();
+        if (e == null || e.type() != TarReader.Entry.Type.FILE) {
+            throw new java.io.IOException("the box did not send a regular file");
+        }
+        Path target = Files.isDirectory(hostPath, LinkOption.NOFOLLOW_LINKS)
+                ? hostPath.resolve(Path.of(e.name()).getFileName().toString()) : hostPath;
+        if (target.getParent() != null) {
+            Files.createDirectories(target.getParent());
+        }
+        Files.deleteIfExists(target); // a symlink at the target is replaced, never written through
+        long n;
+        try (java.io.OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            n = reader.content().transferTo(out);
+        }
+        while (reader.next() != null) {
+            // drain to the end marker
+        }
+        return new CopyResult(1, 0, n, List.of());
+    }
+
+    // ---------------------------------------------------------------- artifacts
+
+    /** Reads the output directory's files (not links) into the result, up to {@link #MAX_ARTIFACT_BYTES}. */
+    private ExecutionResult collectArtifacts(ExecutionResult r, String outputDir) {
+        String script = """
+                [ -d "$1" ] && [ ! -L "$1" ] || exit 0
+                cd -- "$1" || exit 1
+                find . -mindepth 1 -maxdepth 1 -printf '%P\\0' | exec tar -c -f - --format=pax --null -T -
+                """;
+        List<Artifact> artifacts = new ArrayList<>();
+        List<String> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            Box b = ensureOpen();
+            ChunkPipe pipe = new ChunkPipe(16);
+            java.io.OutputStream sink = pipe.sink();
+            ExecHandle h = backend.exec(b, new ExecRequest(List.of("/bin/sh", "-c", script, "artifacts", outputDir),
+                    Map.of(), options.runtime().user(), home, new byte[0]), new OutputSink() {
+                        @Override
+                        public void stdout(byte[] chunk) {
+                            try {
+                                sink.write(chunk);
+                            } catch (java.io.IOException e) {
+                                // reader gave up
+                            }
+                        }
+
+                        @Override
+                        public void stderr(byte[] chunk) {
+                            log.debug("artifact listing: {}", new String(chunk, StandardCharsets.UTF_8).strip());
+                        }
+                    });
+            h.exitCode().whenComplete((code, e) -> {
+                try {
+                    sink.close();
+                } catch (java.io.IOException ignored) {
+                    // reader closed
+                }
+            });
+            long total = 0;
+            try (h; java.io.InputStream in = pipe.source()) {
+                TarReader reader = new TarReader(in);
+                for (TarReader.Entry e = reader.next(); e != null; e = reader.next()) {
+                    if (e.type() != TarReader.Entry.Type.FILE) {
+                        if (e.type() == TarReader.Entry.Type.SYMLINK) {
+                            dropped.add(e.name() + " (symbolic link)");
+                        }
+                        continue;
+                    }
+                    if (artifacts.size() >= MAX_ARTIFACTS || total + e.size() > MAX_ARTIFACT_BYTES) {
+                        dropped.add(e.name() + " (" + DataSize.ofBytes(e.size()) + ")");
+                        continue;
+                    }
+                    byte[] content = reader.content().readAllBytes();
+                    total += content.length;
+                    artifacts.add(Artifact.of(e.name(), content));
+                }
+                h.exitCode().get(COPY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (java.io.IOException | ExecutionException | TimeoutException e) {
+            log.warn("Session {}: could not collect artifacts: {}", id, e.toString());
+            dropped.add("all (" + e.getMessage() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(backend.name(), "interrupted", e);
+        } finally {
+            lock.unlock();
+        }
+        artifacts.sort(java.util.Comparator.comparing(Artifact::name));
+        ExecutionResult out = r.withArtifacts(artifacts);
+        if (!dropped.isEmpty()) {
+            String note = "sandbox4j: artifacts not returned (limit " + MAX_ARTIFACTS + " files, "
+                    + DataSize.ofBytes(MAX_ARTIFACT_BYTES) + "): " + String.join(", ", dropped) + "\n";
+            out = new ExecutionResult(out.stdout(), out.stderr() + note, out.exitCode(), out.duration(), out.status(),
+                    out.killReason(), out.stdoutTruncated(), out.stderrTruncated(), out.violations(),
+                    out.redactions(), out.artifacts());
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- images
+
+    @Override
+    public String commit(String newImage) {
+        requireNonNull(newImage, "image");
+        if (!newImage.matches("[a-z0-9][a-z0-9._/\\-]*(:[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,127})?")) {
+            throw new IllegalArgumentException("'" + Texts.sanitize(newImage, 80) + "' is not a valid image reference");
+        }
+        Path ctx = null;
+        try {
+            ctx = Files.createTempDirectory("sandbox4j-commit-");
+            Path ws = ctx.resolve("workspace");
+            Files.createDirectories(ws);
+            lock.lock();
+            try {
+                copyFromRuntime(home, ws);
+                Files.writeString(ctx.resolve("Dockerfile"), "FROM " + image + "\n"
+                        + "COPY workspace/ " + SEED_DIR + "/\n");
+                String imageId = backend.buildImage(ctx, null, newImage,
+                        Map.of(LABEL_WORKSPACE_SEED, SEED_DIR, DefaultSandboxClient.LABEL_MANAGED + ".image", "true"),
+                        line -> log.debug("commit {}: {}", newImage, line));
+                log.info("Session {}: committed to image {} ({})", id, newImage, imageId);
+                return imageId;
+            } finally {
+                lock.unlock();
+            }
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException("could not prepare the image build for " + newImage, e);
+        } finally {
+            if (ctx != null) {
+                deleteTree(ctx);
+            }
+        }
+    }
+
+    /** Copies a committed image's saved work directory into the fresh box. */
+    private void seedWorkspace(String seedDir) {
+        ExecutionResult r = internalExec(List.of("/bin/sh", "-c", "[ -d \"$1\" ] && cp -R -- \"$1\"/. \"$2\"/",
+                "seed", seedDir, home), new byte[0], DataSize.ofKilobytes(64));
+        if (r.exitCode() != 0) {
+            log.warn("Session {}: could not restore the image's saved work directory {}: {}", id, seedDir,
+                    r.stderr().strip());
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var walk = Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (java.io.IOException e) {
+                    log.debug("could not delete {}: {}", p, e.toString());
+                }
+            });
+        } catch (java.io.IOException e) {
+            log.debug("could not delete {}: {}", root, e.toString());
+        }
     }
 
     private record Capture(int exitCode, byte[] stdout, String stderr, boolean truncated) {}
@@ -359,7 +897,7 @@ final class DefaultSandboxSession implements SandboxSession {
     }
 
     private ExecutionResult execute(String runDir, Map<String, byte[]> files, List<String> command,
-            Map<String, String> planEnv, RunOptions runOptions) {
+            Map<String, String> planEnv, RunOptions runOptions, @Nullable String outputDir) {
         lock.lock();
         try {
             Box b = ensureOpen();
@@ -380,7 +918,11 @@ final class DefaultSandboxSession implements SandboxSession {
             env.putAll(options.runtime().env());
             env.putAll(planEnv);
             env.putAll(runOptions.env());
-            Launcher.Invocation inv = Launcher.build(runDir, files, runOptions.stdin(), command);
+            String workdir = runOptions.workdir() == null ? null : BoxPaths.workdir(home, runOptions.workdir());
+            if (outputDir != null) {
+                env.put("SANDBOX4J_OUTPUT_DIR", outputDir);
+            }
+            Launcher.Invocation inv = Launcher.build(runDir, files, runOptions.stdin(), command, workdir, outputDir);
             log.debug("Session {} exec {} (timeout {}, output limit {})", id, Launcher.describe(command), timeout, limit);
             return supervise(b, new ExecRequest(inv.argv(), env, options.runtime().user(),
                     options.runtime().workdir(), inv.stdin()), timeout, lifetimeBound, limit, runOptions.listener());
@@ -553,8 +1095,10 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         Box b = box;
         try {
-            if (b != null) {
+            if (b != null && removeOnClose) {
                 backend.remove(b.id());
+            } else if (b != null) {
+                backend.killAll(b, options.runtime().user());
             }
             log.info("Session {} closed", id);
             client.events().sessionClosed(new SessionEvent(Instant.now(), id, principal, handler.id(), image,

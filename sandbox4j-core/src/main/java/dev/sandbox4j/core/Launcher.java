@@ -16,7 +16,7 @@ final class Launcher {
     static final String RUNS_DIR = "/tmp/.sandbox4j";
 
     private static final String SCRIPT = """
-            d=$1; n=$2; shift 2
+            d=$1; n=$2; w=$3; o=$4; shift 4
             if [ "$n" -gt 0 ]; then
               for x in /tmp/.sandbox4j/*; do [ "$x" = "$d" ] || rm -rf "$x" 2>/dev/null; done
               mkdir -p "$d" || { echo "sandbox4j: cannot create $d in the box" >&2; exit 126; }
@@ -26,6 +26,13 @@ final class Launcher {
               head -c "$2" > "$d/$1" || { echo "sandbox4j: cannot write $1 into the box (is /tmp full?)" >&2; exit 126; }
               shift 2; n=$((n-1))
             done
+            if [ -n "$o" ]; then
+              rm -rf "$o" 2>/dev/null
+              mkdir -p "$o" || { echo "sandbox4j: cannot create the output directory $o" >&2; exit 126; }
+            fi
+            if [ -n "$w" ]; then
+              cd "$w" 2>/dev/null || { echo "sandbox4j: no such directory in the box: $w" >&2; exit 126; }
+            fi
             s=$1; shift
             if [ "$s" = - ]; then exec "$@" </dev/null; else exec "$@" <"$d/$s"; fi
             """;
@@ -37,6 +44,16 @@ final class Launcher {
 
     static Invocation build(String runDir, Map<String, byte[]> files, byte @org.jspecify.annotations.Nullable [] stdin,
             List<String> command) {
+        return build(runDir, files, stdin, command, null, null);
+    }
+
+    /**
+     * @param workdir directory the program starts in (must exist), or {@code null} for the exec's own
+     * @param outputDir directory emptied (created) before the program starts, or {@code null}
+     */
+    static Invocation build(String runDir, Map<String, byte[]> files, byte @org.jspecify.annotations.Nullable [] stdin,
+            List<String> command, @org.jspecify.annotations.Nullable String workdir,
+            @org.jspecify.annotations.Nullable String outputDir) {
         List<String> argv = new ArrayList<>();
         argv.add("/bin/sh");
         argv.add("-c");
@@ -45,6 +62,8 @@ final class Launcher {
         argv.add(runDir);
         int n = files.size() + (stdin != null ? 1 : 0);
         argv.add(Integer.toString(n));
+        argv.add(workdir == null ? "" : workdir);
+        argv.add(outputDir == null ? "" : outputDir);
         ByteArrayOutputStream payload = new ByteArrayOutputStream();
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             argv.add(f.getKey());

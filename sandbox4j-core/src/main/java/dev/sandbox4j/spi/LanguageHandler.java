@@ -1,5 +1,6 @@
 package dev.sandbox4j.spi;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -43,4 +44,17 @@ public interface LanguageHandler {
      * @param context where the files go and the program's arguments
      */
     ExecutionPlan plan(String code, PlanContext context);
+
+    /**
+     * Plans the installation of libraries with the language's package manager. The plan's {@code argv} runs as the
+     * sandbox user with the network connected; its {@code compile} step, if any, runs first. Libraries go under
+     * {@link InstallContext#home()}, where later {@link #plan} runs find them.
+     *
+     * @param libraries library specifications in the package manager's syntax (never empty, none blank)
+     * @throws IllegalArgumentException if a specification is malformed (e.g. looks like an option)
+     * @throws UnsupportedOperationException if the language has no package manager support
+     */
+    default ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
+        throw new UnsupportedOperationException("installing libraries is not supported for " + id());
+    }
 }

@@ -1,13 +1,16 @@
 package dev.sandbox4j.core.lang;
 
 import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.PlanContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Go: builds {@code main.go} with {@code go build} (modules off; build cache in {@code $HOME/.cache}) into an
@@ -15,6 +18,11 @@ import java.util.Set;
  * {@code compile_error} and the compiler's messages.
  */
 public final class GoHandler implements LanguageHandler {
+    /** The module that installed libraries belong to, relative to the home directory. */
+    static final String MODULE_DIR = ".sandbox4j/gomod";
+    private static final Pattern MODULE =
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9._~/\\-]*(@[A-Za-z0-9._\\-+]+)?");
+
     @Override
     public String id() {
         return "go";
@@ -37,14 +45,51 @@ public final class GoHandler implements LanguageHandler {
 
     @Override
     public ExecutionPlan plan(String code, PlanContext context) {
-        List<String> compile = List.of("/bin/sh", "-c",
-                "b=\"$HOME/.cache/sandbox4j\"; export GOCACHE=\"$HOME/.cache/go-build\" GOTMPDIR=\"$b/tmp\"; "
-                        + "mkdir -p \"$b/tmp\" && exec go build -o \"$b/main\" \"$1\"",
-                "go", context.path("main.go"));
+        // GOPATH mode (no network, no go.mod needed) unless libraries were installed: then build inside the module
+        // that `install` created, with the proxy off (everything it needs is in the module cache)
+        List<String> compile = List.of("/bin/sh", "-c", """
+                b="$HOME/.cache/sandbox4j"; export GOCACHE="$HOME/.cache/go-build" GOTMPDIR="$b/tmp"
+                mkdir -p "$b/tmp" || exit 1
+                m="$HOME/%s"
+                if [ -f "$m/go.mod" ]; then
+                  cp "$1" "$m/main.go" && cd "$m" && GO111MODULE=on GOFLAGS=-mod=mod GOPROXY=off exec go build -o "$b/main" .
+                fi
+                exec go build -o "$b/main" "$1"
+                """.formatted(MODULE_DIR), "go", context.path("main.go"));
         List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$HOME/.cache/sandbox4j/main\" \"$@\"",
                 "main"));
         argv.addAll(context.args());
         return new ExecutionPlan(Map.of("main.go", code.getBytes(StandardCharsets.UTF_8)), argv,
                 Map.of("GO111MODULE", "off", "GOFLAGS", "-buildvcs=false", "GOMAXPROCS", "2"), compile);
+    }
+
+    /**
+     * {@code go get} in module mode, in a module kept at {@code ~/.sandbox4j/gomod} (created on first use); later
+     * builds compile the program inside that module.
+     */
+    @Override
+    public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
+        HandlerSupport.checkLibraries("go", "a module path such as 'github.com/google/uuid@v1.6.0'", MODULE, libraries);
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", """
+                m="$HOME/%s"; mkdir -p "$m" "$HOME/.cache/go-build" && cd "$m" || exit 1
+                [ -f go.mod ] || go mod init sandbox >/dev/null || exit 1
+                exec go get "$@"
+                """.formatted(MODULE_DIR), "go-get"));
+        argv.addAll(libraries);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("GO111MODULE", "on");
+        env.put("GOFLAGS", "-mod=mod -buildvcs=false");
+        env.put("GOCACHE", context.home() + "/.cache/go-build");
+        env.put("GOTOOLCHAIN", "local");
+        if (context.config().goProxy() != null) {
+            env.put("GOPROXY", context.config().goProxy());
+        }
+        if (context.config().goSumDb() != null) {
+            env.put("GOSUMDB", context.config().goSumDb());
+        }
+        if (context.caBundle() != null) {
+            env.put("SSL_CERT_FILE", context.caBundle());
+        }
+        return new ExecutionPlan(Map.of(), argv, env);
     }
 }

@@ -1,6 +1,7 @@
 package dev.sandbox4j.core.lang;
 
 import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.PlanContext;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,10 @@ import java.util.regex.Pattern;
 public final class JavaHandler implements LanguageHandler {
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
     private static final Pattern TYPE = Pattern.compile("\\b(class|record|enum|interface)\\s+([A-Za-z_$][\\w$]*)");
+    /** Where installed jars go, relative to the home directory. */
+    static final String LIB_DIR = ".sandbox4j/lib";
+    private static final Pattern COORDINATE =
+            Pattern.compile("[A-Za-z0-9_.\\-]+:[A-Za-z0-9_.\\-]+(:[A-Za-z0-9_.\\-]+){1,3}");
     private static final Pattern MAIN = Pattern.compile("\\bstatic\\s+(?:final\\s+)?void\\s+main\\s*\\(");
 
     @Override
@@ -43,12 +48,35 @@ public final class JavaHandler implements LanguageHandler {
         String file = (mainClass.contains(".") ? mainClass.substring(mainClass.lastIndexOf('.') + 1) : mainClass)
                 + ".java";
         String classes = context.path("classes");
+        String libs = context.home() + "/" + LIB_DIR + "/*";
         List<String> compile = List.of("javac", "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1", "-nowarn",
-                "-encoding", "UTF-8", "-d", classes, context.path(file));
+                "-Xlint:-path", "-encoding", "UTF-8", "-cp", libs, "-d", classes, context.path(file));
         List<String> argv = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Xshare:auto", "-cp", classes, mainClass));
+                "-Xshare:auto", "-cp", classes + ":" + libs, mainClass));
         argv.addAll(context.args());
         return new ExecutionPlan(Map.of(file, code.getBytes(StandardCharsets.UTF_8)), argv, Map.of(), compile);
+    }
+
+    /**
+     * Maven coordinates ({@code group:artifact:version}) are resolved with their runtime dependencies by a small
+     * JDK-only program run in the box ({@code MavenFetch.java}), and the jars land in {@code ~/.sandbox4j/lib}, which
+     * is on the class path of every later compile and run.
+     */
+    @Override
+    public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
+        HandlerSupport.checkLibraries("java", "Maven coordinates such as 'com.google.code.gson:gson:2.11.0'",
+                COORDINATE, libraries);
+        List<String> argv = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                context.path("MavenFetch.java")));
+        if (context.caBundle() != null) {
+            argv.add("--ca");
+            argv.add(context.caBundle());
+        }
+        argv.add(context.config().mavenRepository());
+        argv.add(context.home() + "/" + LIB_DIR);
+        argv.addAll(libraries);
+        return new ExecutionPlan(Map.of("MavenFetch.java", HandlerSupport.resource("MavenFetch.java")), argv,
+                Map.of());
     }
 
     /** The fully qualified name of the class declaring {@code main}; {@code Main} when none is found. */

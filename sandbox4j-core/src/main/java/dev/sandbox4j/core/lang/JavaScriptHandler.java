@@ -1,6 +1,7 @@
 package dev.sandbox4j.core.lang;
 
 import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.PlanContext;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,10 @@ public final class JavaScriptHandler implements LanguageHandler {
     private static final Pattern ESM = Pattern.compile(
             "^\\s*(import\\s+[\\w{*\"']|import\\s*[{*]|export\\s+(default|const|let|var|function|class|async|\\{|\\*))",
             Pattern.MULTILINE);
+    /** An npm package spec from the registry: {@code name}, {@code @scope/name}, with an optional version/range. */
+    private static final Pattern PACKAGE = Pattern.compile(
+            "(@[a-z0-9][a-z0-9._~\\-]*/)?[a-z0-9][a-z0-9._~\\-]*(@[A-Za-z0-9._\\-^~<>=|*+ ]+)?",
+            Pattern.CASE_INSENSITIVE);
 
     @Override
     public String id() {
@@ -37,9 +42,32 @@ public final class JavaScriptHandler implements LanguageHandler {
     @Override
     public ExecutionPlan plan(String code, PlanContext context) {
         String file = isModule(code) ? "main.mjs" : "main.js";
-        List<String> argv = new ArrayList<>(List.of("node", context.path(file)));
+        // installed packages live in ~/node_modules; Node looks for node_modules next to the program (both require
+        // and import), so link it there when there is one
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c",
+                "[ -d \"$HOME/node_modules\" ] && ln -s \"$HOME/node_modules\" \"${1%/*}/node_modules\" 2>/dev/null;"
+                        + " exec node \"$@\"", "node", context.path(file)));
         argv.addAll(context.args());
         return new ExecutionPlan(Map.of(file, code.getBytes(StandardCharsets.UTF_8)), argv, Map.of());
+    }
+
+    @Override
+    public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
+        HandlerSupport.checkLibraries("javascript", "an npm package such as 'lodash' or 'lodash@4.17.21'",
+                PACKAGE, libraries);
+        List<String> argv = new ArrayList<>(List.of("npm", "install", "--prefix", context.home(), "--no-audit",
+                "--no-fund", "--no-package-lock", "--no-save", "--no-update-notifier", "--loglevel=error",
+                "--cache", context.path("npm-cache")));
+        if (context.config().npmRegistry() != null) {
+            argv.add("--registry=" + context.config().npmRegistry());
+        }
+        if (context.caBundle() != null) {
+            argv.add("--cafile=" + context.caBundle());
+        }
+        argv.addAll(libraries);
+        Map<String, String> env = context.caBundle() == null ? Map.of("NODE_ENV", "production")
+                : Map.of("NODE_ENV", "production", "NODE_EXTRA_CA_CERTS", context.caBundle());
+        return new ExecutionPlan(Map.of(), argv, env);
     }
 
     /** Whether the code has top-level import/export statements (an ES module). */

@@ -1,16 +1,32 @@
 package dev.sandbox4j.core.lang;
 
+import dev.sandbox4j.InstallConfig;
 import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.PlanContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
-/** Python 3: writes {@code main.py} and runs it with {@code python3 -u}. */
+/**
+ * Python 3: writes {@code main.py} and runs it with {@code python3 -u}. Libraries are installed with
+ * {@code pip install --user} into the work directory ({@code ~/.local}), where Python finds them.
+ *
+ * <p>When the run captures artifacts, a {@code sitecustomize} module and a matplotlib backend are put on
+ * {@code PYTHONPATH}: {@code plt.show()} and the end of the program save open figures as PNG files into the output
+ * directory.
+ */
 public final class PythonHandler implements LanguageHandler {
+    /** A requirement such as {@code pandas}, {@code requests==2.32.3}, {@code uvicorn[standard]>=0.30,<1}. */
+    private static final Pattern REQUIREMENT =
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*(\\[[A-Za-z0-9._,\\-]+\\])?( *(==|>=|<=|!=|~=|>|<|===) *"
+                    + "[A-Za-z0-9.*+!_\\-]+ *,?)*");
+
     @Override
     public String id() {
         return "python";
@@ -30,9 +46,45 @@ public final class PythonHandler implements LanguageHandler {
     public ExecutionPlan plan(String code, PlanContext context) {
         List<String> argv = new ArrayList<>(List.of("python3", "-u", context.path("main.py")));
         argv.addAll(context.args());
-        return new ExecutionPlan(
-                Map.of("main.py", code.getBytes(StandardCharsets.UTF_8)),
-                argv,
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("main.py", code.getBytes(StandardCharsets.UTF_8));
+        Map<String, String> env = new LinkedHashMap<>(
                 Map.of("PYTHONUNBUFFERED", "1", "PYTHONDONTWRITEBYTECODE", "1", "MPLBACKEND", "Agg"));
+        if (context.outputDir() != null) {
+            files.put("lib/sitecustomize.py", HandlerSupport.resource("sitecustomize.py"));
+            files.put("lib/sandbox4j_mpl.py", HandlerSupport.resource("sandbox4j_mpl.py"));
+            env.put("PYTHONPATH", context.path("lib"));
+            env.put("MPLBACKEND", "module://sandbox4j_mpl");
+            env.put("SANDBOX4J_OUTPUT_DIR", context.outputDir());
+        }
+        return new ExecutionPlan(files, argv, env);
+    }
+
+    @Override
+    public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
+        HandlerSupport.checkLibraries("python", "a pip requirement such as 'pandas' or 'requests==2.32.3'",
+                REQUIREMENT, libraries);
+        InstallConfig c = context.config();
+        List<String> argv = new ArrayList<>(List.of("python3", "-m", "pip", "install", "--user",
+                "--break-system-packages", "--no-cache-dir", "--disable-pip-version-check", "--no-input",
+                "--progress-bar", "off", "--no-warn-script-location"));
+        if (c.pipIndexUrl() != null) {
+            argv.add("--index-url");
+            argv.add(c.pipIndexUrl());
+        }
+        for (String u : c.pipExtraIndexUrls()) {
+            argv.add("--extra-index-url");
+            argv.add(u);
+        }
+        for (String h : c.pipTrustedHosts()) {
+            argv.add("--trusted-host");
+            argv.add(h);
+        }
+        if (context.caBundle() != null) {
+            argv.add("--cert");
+            argv.add(context.caBundle());
+        }
+        argv.addAll(libraries);
+        return new ExecutionPlan(Map.of(), argv, Map.of("PIP_CONFIG_FILE", "/dev/null", "PYTHONDONTWRITEBYTECODE", "1"));
     }
 }

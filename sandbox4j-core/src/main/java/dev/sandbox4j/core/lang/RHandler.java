@@ -1,16 +1,27 @@
 package dev.sandbox4j.core.lang;
 
 import dev.sandbox4j.spi.ExecutionPlan;
+import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.PlanContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
-/** R: writes {@code main.R} and runs it with {@code Rscript}. Plots go to {@code Rplots.pdf} in the work directory. */
+/**
+ * R: writes {@code main.R} and runs it with {@code Rscript}. Plots go to {@code Rplots.pdf} in the work directory,
+ * or, when the run captures artifacts, to PNG files in the output directory (through an R profile that makes
+ * {@code png} the default device).
+ */
 public final class RHandler implements LanguageHandler {
+    /** Where installed packages go, relative to the home directory. */
+    static final String LIB_DIR = ".R/library";
+    private static final Pattern PACKAGE = Pattern.compile("[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]");
+
     @Override
     public String id() {
         return "r";
@@ -30,7 +41,36 @@ public final class RHandler implements LanguageHandler {
     public ExecutionPlan plan(String code, PlanContext context) {
         List<String> argv = new ArrayList<>(List.of("Rscript", "--no-save", "--no-restore", context.path("main.R")));
         argv.addAll(context.args());
-        return new ExecutionPlan(Map.of("main.R", code.getBytes(StandardCharsets.UTF_8)), argv,
-                Map.of("R_LIBS_USER", "/workspace/.R/library"));
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("main.R", code.getBytes(StandardCharsets.UTF_8));
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("R_LIBS_USER", context.home() + "/" + LIB_DIR);
+        if (context.outputDir() != null) {
+            files.put("sandbox4j_profile.R", HandlerSupport.resource("sandbox4j_profile.R"));
+            env.put("R_PROFILE_USER", context.path("sandbox4j_profile.R"));
+            env.put("SANDBOX4J_OUTPUT_DIR", context.outputDir());
+        }
+        return new ExecutionPlan(files, argv, env);
+    }
+
+    /** {@code install.packages} from the configured CRAN mirror into {@code ~/.R/library}; fails if any is missing. */
+    @Override
+    public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
+        HandlerSupport.checkLibraries("r", "a CRAN package name such as 'jsonlite'", PACKAGE, libraries);
+        List<String> argv = new ArrayList<>(List.of("Rscript", "--no-save", "--no-restore", "-e", """
+                a <- commandArgs(TRUE); repo <- a[1]; pkgs <- a[-1]; lib <- Sys.getenv("R_LIBS_USER")
+                dir.create(lib, recursive = TRUE, showWarnings = FALSE)
+                options(warn = 1)
+                install.packages(pkgs, lib = lib, repos = repo, quiet = TRUE)
+                ok <- pkgs %in% rownames(installed.packages(lib.loc = lib))
+                if (!all(ok)) { message("not installed: ", paste(pkgs[!ok], collapse = ", ")); quit(status = 1) }
+                """, context.config().cranRepository()));
+        argv.addAll(libraries);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("R_LIBS_USER", context.home() + "/" + LIB_DIR);
+        if (context.caBundle() != null) {
+            env.put("CURL_CA_BUNDLE", context.caBundle());
+        }
+        return new ExecutionPlan(Map.of(), argv, env);
     }
 }
