@@ -15,14 +15,20 @@ import dev.sandbox4j.SandboxSession;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import dev.sandbox4j.internal.TarWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Library installation against the real engine: pip from the host's local index (served over HTTP to the box, as a
@@ -40,25 +46,7 @@ class LibrariesIT {
     static void start() throws IOException {
         client = DockerTestSupport.client();
         if (Files.isDirectory(LOCAL_PYPI.resolve("simple"))) {
-            mirror = HttpServer.create(new InetSocketAddress("0.0.0.0", 0), 16);
-            mirror.createContext("/", ex -> {
-                Path p = LOCAL_PYPI.resolve(ex.getRequestURI().getPath().substring(1)).normalize();
-                if (Files.isDirectory(p)) {
-                    p = p.resolve("index.html");
-                }
-                if (!p.startsWith(LOCAL_PYPI) || !Files.isRegularFile(p)) {
-                    ex.sendResponseHeaders(404, -1);
-                    ex.close();
-                    return;
-                }
-                ex.getResponseHeaders().set("Content-Type", p.toString().endsWith(".html") ? "text/html"
-                        : "application/octet-stream");
-                ex.sendResponseHeaders(200, Files.size(p));
-                try (OutputStream out = ex.getResponseBody()) {
-                    Files.copy(p, out);
-                }
-            });
-            mirror.start();
+            mirror = serve(LOCAL_PYPI);
             mirrorUrl = "http://" + bridgeGateway() + ":" + mirror.getAddress().getPort() + "/simple";
         }
     }
@@ -72,6 +60,112 @@ class LibrariesIT {
             client.close();
             DockerTestSupport.assertNoLeftovers();
         }
+    }
+
+    /** A static file server on all interfaces (boxes reach it through the bridge gateway while installing). */
+    static HttpServer serve(Path root) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("0.0.0.0", 0), 16);
+        server.createContext("/", ex -> {
+            Path p = root.resolve(ex.getRequestURI().getPath().substring(1)).normalize();
+            if (Files.isDirectory(p)) {
+                p = p.resolve("index.html");
+            }
+            if (!p.startsWith(root) || !Files.isRegularFile(p)) {
+                ex.sendResponseHeaders(404, -1);
+                ex.close();
+                return;
+            }
+            String name = p.getFileName().toString();
+            ex.getResponseHeaders().set("Content-Type", name.endsWith(".html") ? "text/html"
+                    : name.endsWith(".info") ? "application/json" : name.endsWith(".zip") ? "application/zip"
+                    : name.endsWith(".mod") || name.equals("list") || name.equals("PACKAGES") ? "text/plain"
+                    : "application/octet-stream");
+            ex.sendResponseHeaders(200, Files.size(p));
+            try (OutputStream out = ex.getResponseBody()) {
+                Files.copy(p, out);
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    @Test
+    void goGetFetchesModulesThroughAConfiguredProxy(@TempDir Path proxy) throws IOException {
+        Path v = Files.createDirectories(proxy.resolve("example.com/greet/@v"));
+        Files.writeString(v.resolve("list"), "v1.0.0\n");
+        Files.writeString(v.resolve("v1.0.0.info"), "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-01T00:00:00Z\"}");
+        String mod = "module example.com/greet\n\ngo 1.19\n";
+        Files.writeString(v.resolve("v1.0.0.mod"), mod);
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(v.resolve("v1.0.0.zip")))) {
+            zip.putNextEntry(new ZipEntry("example.com/greet@v1.0.0/go.mod"));
+            zip.write(mod.getBytes(StandardCharsets.UTF_8));
+            zip.putNextEntry(new ZipEntry("example.com/greet@v1.0.0/greet.go"));
+            zip.write("package greet\n\nfunc Hello(n string) string { return \"hello, \" + n }\n"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        HttpServer server = serve(proxy);
+        try (SandboxSession s = client.openSession("go", DockerTestSupport.options().install(InstallConfig.builder()
+                .goProxy("http://" + bridgeGateway() + ":" + server.getAddress().getPort()).goSumDb("off").build())
+                .build())) {
+            ExecutionResult inst = s.install("example.com/greet@v1.0.0");
+            assertThat(inst.status()).as(inst.stdout() + inst.stderr()).isEqualTo(ExecutionStatus.OK);
+            ExecutionResult r = s.run("""
+                    package main
+
+                    import (
+                        "fmt"
+                        "example.com/greet"
+                    )
+
+                    func main() { fmt.Println(greet.Hello("go")) }
+                    """, RunOptions.timeout(Duration.ofSeconds(60)));
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.stdout()).isEqualTo("hello, go\n");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void installPackagesFetchesRPackagesFromAConfiguredRepository(@TempDir Path repo) throws IOException {
+        Path contrib = Files.createDirectories(repo.resolve("src/contrib"));
+        Files.writeString(contrib.resolve("PACKAGES"), "Package: hello4j\nVersion: 0.1\nNeedsCompilation: no\n\n");
+        try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(contrib.resolve("hello4j_0.1.tar.gz")));
+                TarWriter tar = new TarWriter(gz)) {
+            long now = System.currentTimeMillis();
+            tar.directory("hello4j", now);
+            addText(tar, "hello4j/DESCRIPTION", """
+                    Package: hello4j
+                    Version: 0.1
+                    Title: Test Package
+                    Description: A package for sandbox4j's tests.
+                    Authors@R: person("A", "B", email = "a@b.c", role = c("aut", "cre"))
+                    License: MIT
+                    Encoding: UTF-8
+                    """, now);
+            addText(tar, "hello4j/NAMESPACE", "export(hi)\n", now);
+            tar.directory("hello4j/R", now);
+            addText(tar, "hello4j/R/hi.R", "hi <- function(x) paste(\"hi\", x)\n", now);
+        }
+        HttpServer server = serve(repo);
+        try (SandboxSession s = client.openSession("r", DockerTestSupport.options().install(InstallConfig.builder()
+                .cranRepository("http://" + bridgeGateway() + ":" + server.getAddress().getPort()).build()).build())) {
+            ExecutionResult inst = s.install("hello4j");
+            assertThat(inst.status()).as(inst.stdout() + inst.stderr()).isEqualTo(ExecutionStatus.OK);
+            ExecutionResult r = s.run("library(hello4j); cat(hi(\"R\"), \"\\n\")");
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.stdout()).isEqualTo("hi R \n");
+            ExecutionResult missing = s.install("notthere4j");
+            assertThat(missing.status()).isEqualTo(ExecutionStatus.INSTALL_FAILED);
+            assertThat(missing.stderr()).contains("notthere4j");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static void addText(TarWriter tar, String name, String text, long mtime) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        tar.file(name, b.length, new java.io.ByteArrayInputStream(b), 0644, mtime);
     }
 
     /** The host as seen from a box on the default bridge network. */

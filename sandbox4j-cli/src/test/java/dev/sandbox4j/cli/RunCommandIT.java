@@ -6,12 +6,15 @@ import dev.sandbox4j.docker.DockerBackendFactory;
 import dev.sandbox4j.spi.Availability;
 import dev.sandbox4j.spi.BackendConfig;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The CLI against the real engine (the boxes it opens are removed by its client on close). */
@@ -49,6 +52,36 @@ class RunCommandIT {
     void timesOutWith124() {
         assertThat(run("run", "--lang", "js", "--timeout", "1s", "-c", "while (true) {}")).isEqualTo(124);
         assertThat(err.toString()).contains("timed out after 1 s");
+    }
+
+    @Test
+    void writesArtifactsAndCopiesFilesInAndOut(@TempDir Path tmp) throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(data.resolve("numbers.txt"), "1\n2\n3\n");
+        Path plots = tmp.resolve("plots");
+        Path results = tmp.resolve("results");
+        int code = run("run", "--lang", "python", "--artifacts-dir", plots.toString(),
+                "--copy-in", data + "=/workspace/data", "--copy-out", "out=" + results, "-c", """
+                import os, matplotlib.pyplot as plt
+                xs = [int(l) for l in open('data/numbers.txt')]
+                plt.plot(xs); plt.show()
+                os.makedirs('out', exist_ok=True); open('out/sum.txt', 'w').write(str(sum(xs)))
+                print('sum', sum(xs))
+                """);
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("sum 6\n");
+        assertThat(err.toString()).contains("artifact figure-1.png (image/png");
+        assertThat(Files.readAllBytes(plots.resolve("figure-1.png"))).startsWith(0x89, 'P', 'N', 'G');
+        assertThat(Files.readString(results.resolve("sum.txt"))).isEqualTo("6");
+    }
+
+    @Test
+    void badLibrarySpecsAndCopyArgumentsAreUsageErrors() {
+        assertThat(run("run", "--lang", "python", "--lib", "--index-url=http://evil", "-c", "print(1)"))
+                .isNotZero();
+        assertThat(err.toString()).contains("not a valid python library").doesNotContain("\tat ");
+        assertThat(run("run", "--lang", "python", "--copy-in", "nonsense", "-c", "print(1)")).isEqualTo(2);
+        assertThat(err.toString()).contains("--copy-in expects HOST=BOX");
     }
 
     @Test

@@ -22,9 +22,8 @@ invisible(local({
     st$n <- 0L       # last Rplot number handed out for a moved page
     st$devs <- list() # devices opened here, oldest first: list(dev = number, dir = staging dir or NULL)
 
-    say <- function(what, e)
-        cat("sandbox4j: ", what, ": ", gsub("[\r\n]+", " ", conditionMessage(e)), "\n",
-            sep = "", file = stderr())
+    say <- function(...)
+        cat("sandbox4j: ", gsub("[\r\n]+", " ", paste0(...)), "\n", sep = "", file = stderr())
 
     next_free <- function() {
         repeat {
@@ -47,8 +46,8 @@ invisible(local({
             pages <- pages[order(as.integer(sub("[.]png$", "", pages)))]
             for (p in pages) {
                 src <- file.path(dir, p)
-                if (file.info(src)$size > 0 && !file.copy(src, next_free()))
-                    cat("sandbox4j: could not save plot ", p, "\n", sep = "", file = stderr())
+                if (isTRUE(file.info(src)$size > 0) && !file.copy(src, next_free()))
+                    say("could not save plot ", p, " to ", out)
             }
             unlink(dir, recursive = TRUE)
         }
@@ -57,11 +56,13 @@ invisible(local({
     }
 
     device <- function(width = 7, height = 7, pointsize = 12, bg = "white", res = 100, ...) {
-        tryCatch(flush(), error = function(e) say("could not save plots", e))
+        tryCatch(flush(), error = function(e) say("could not save plots: ", conditionMessage(e)))
         direct <- length(st$devs) == 0L &&
             !any(grepl("^Rplot-[0-9]+[.]png$", list.files(out)))
         dir <- NULL
         ok <- tryCatch({
+            if (!dir.exists(out) || file.access(out, 2L) != 0L)
+                stop("output directory '", out, "' is not a writable directory")
             if (direct) {
                 file <- file.path(out, "Rplot-%03d.png")
             } else {
@@ -77,7 +78,7 @@ invisible(local({
                                pointsize = pointsize, bg = bg, res = res, ...)
             TRUE
         }, error = function(e) {
-            say("could not open the png device", e)
+            say("could not open the png device: ", conditionMessage(e))
             FALSE
         })
         if (ok) {
@@ -91,7 +92,8 @@ invisible(local({
     reg.finalizer(st, function(e) {
         if (length(st$devs) > 0L) {
             try(grDevices::graphics.off(), silent = TRUE)
-            tryCatch(flush(all = TRUE), error = function(e) say("could not save plots", e))
+            tryCatch(flush(all = TRUE),
+                     error = function(e) say("could not save plots: ", conditionMessage(e)))
         }
     }, onexit = TRUE)
     ## Keeps st (and so its finalizer) alive even if the user replaces the device option.
