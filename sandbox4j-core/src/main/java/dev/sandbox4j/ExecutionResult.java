@@ -27,7 +27,10 @@ import org.jspecify.annotations.Nullable;
  *     {@link ExecutionStatus#BLOCKED_BY_POLICY}; findings below the threshold otherwise); empty without a policy
  * @param redactions what the session's output sanitiser removed from stdout/stderr; empty without one
  * @param artifacts files the run left in its output directory, when it captured artifacts
- *     ({@link RunOptions.Builder#captureArtifacts(boolean)}); empty otherwise
+ *     ({@link RunOptions.Builder#captureArtifacts(boolean)}); empty otherwise. In a stateful session, figures
+ *     and images shown by the cell are artifacts too ({@code display-1.png}, ...)
+ * @param cell notebook-style outputs of a run in a stateful session (last value, displays, error, execution count,
+ *     kernel restart); {@code null} for other runs
  * @since 0.1
  */
 public record ExecutionResult(
@@ -41,7 +44,8 @@ public record ExecutionResult(
         boolean stderrTruncated,
         List<Violation> violations,
         List<Redaction> redactions,
-        List<Artifact> artifacts) {
+        List<Artifact> artifacts,
+        @Nullable CellOutput cell) {
 
     public ExecutionResult {
         requireNonNull(stdout, "stdout");
@@ -51,6 +55,14 @@ public record ExecutionResult(
         violations = List.copyOf(violations);
         redactions = List.copyOf(redactions);
         artifacts = List.copyOf(artifacts);
+    }
+
+    /** A result of a stateless run. */
+    public ExecutionResult(String stdout, String stderr, int exitCode, Duration duration, ExecutionStatus status,
+            @Nullable String killReason, boolean stdoutTruncated, boolean stderrTruncated, List<Violation> violations,
+            List<Redaction> redactions, List<Artifact> artifacts) {
+        this(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated, stderrTruncated, violations,
+                redactions, artifacts, null);
     }
 
     /** A result without artifacts. */
@@ -71,13 +83,13 @@ public record ExecutionResult(
     /** The same result with policy findings and redactions attached. */
     public ExecutionResult with(List<Violation> violations, List<Redaction> redactions) {
         return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
-                stderrTruncated, violations, redactions, artifacts);
+                stderrTruncated, violations, redactions, artifacts, cell);
     }
 
     /** The same result with these artifacts. */
     public ExecutionResult withArtifacts(List<Artifact> artifacts) {
         return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
-                stderrTruncated, violations, redactions, artifacts);
+                stderrTruncated, violations, redactions, artifacts, cell);
     }
 
     /** Whether the program exited by itself with code 0. */

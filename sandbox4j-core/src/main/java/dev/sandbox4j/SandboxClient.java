@@ -58,6 +58,16 @@ public interface SandboxClient extends AutoCloseable {
     }
 
     /**
+     * Opens a session with default options, stateful (one long-lived interpreter whose variables survive between
+     * runs) or not.
+     *
+     * @throws UnsupportedOperationException if {@code stateful} and the language has no kernel
+     */
+    default SandboxSession openSession(String language, boolean stateful) {
+        return openSession(language, SessionOptions.builder().stateful(stateful).build());
+    }
+
+    /**
      * Creates and starts a box for {@code language} (an id such as {@code "python"} or an alias such as {@code "py"}).
      *
      * @throws IllegalArgumentException if the language is unknown

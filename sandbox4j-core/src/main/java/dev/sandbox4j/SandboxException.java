@@ -10,7 +10,8 @@ package dev.sandbox4j;
  * @since 0.1
  */
 public abstract sealed class SandboxException extends RuntimeException
-        permits BackendUnavailableException, BackendException, SessionClosedException, ImageUnavailableException {
+        permits BackendUnavailableException, BackendException, SessionClosedException, ImageUnavailableException,
+                PoolExhaustedException {
 
     SandboxException(String message, @org.jspecify.annotations.Nullable Throwable cause) {
         super(message, cause);

@@ -168,6 +168,21 @@ public interface SandboxSession extends AutoCloseable {
      */
     String commit(String image);
 
+    /** Whether runs share one long-lived interpreter ({@link SessionOptions#stateful()}). */
+    boolean isStateful();
+
+    /**
+     * Clears the interpreter state of a stateful session (variables, imports, the execution counter); files stay.
+     * In a stateless session there is no state to clear: processes left in the background are killed.
+     */
+    void reset();
+
+    /**
+     * The session's runs so far as a Jupyter notebook (nbformat 4.5 JSON): one code cell per run with its output
+     * streams, displays, result and error. At most the last 1000 runs are kept.
+     */
+    String exportNotebook();
+
     /** Removes the box. Idempotent; never throws. */
     @Override
     void close();

@@ -22,6 +22,9 @@ import org.jspecify.annotations.Nullable;
  * @param sanitizer redacts secrets, host paths and addresses from each run's output, or {@code null} for none
  * @param principal who runs this session, for audit events (e.g. an API key id); {@code null} for the client's
  * @param install package registries and network for library installation, or {@code null} for the client's
+ * @param stateful whether runs share one long-lived interpreter (a kernel, like a notebook): variables, imports and
+ *     functions survive between runs, the value of the last expression and displayed figures come back as
+ *     {@link ExecutionResult#cell()}. Python only for now
  * @since 0.1
  */
 public record SessionOptions(
@@ -32,7 +35,8 @@ public record SessionOptions(
         @Nullable SecurityPolicy policy,
         @Nullable OutputSanitizer sanitizer,
         @Nullable String principal,
-        @Nullable InstallConfig install) {
+        @Nullable InstallConfig install,
+        boolean stateful) {
 
     private static final SessionOptions DEFAULTS =
             new SessionOptions(ResourceLimits.defaults(), RuntimeConfig.defaults(), null, null);
@@ -40,14 +44,21 @@ public record SessionOptions(
     /** Options without policy, sanitiser or principal. */
     public SessionOptions(ResourceLimits limits, RuntimeConfig runtime, @Nullable Duration defaultTimeout,
             @Nullable Duration sessionTimeout) {
-        this(limits, runtime, defaultTimeout, sessionTimeout, null, null, null, null);
+        this(limits, runtime, defaultTimeout, sessionTimeout, null, null, null, null, false);
     }
 
     /** Options of version 0.1 (no installation settings). */
     public SessionOptions(ResourceLimits limits, RuntimeConfig runtime, @Nullable Duration defaultTimeout,
             @Nullable Duration sessionTimeout, @Nullable SecurityPolicy policy, @Nullable OutputSanitizer sanitizer,
             @Nullable String principal) {
-        this(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal, null);
+        this(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal, null, false);
+    }
+
+    /** Options of a stateless session. */
+    public SessionOptions(ResourceLimits limits, RuntimeConfig runtime, @Nullable Duration defaultTimeout,
+            @Nullable Duration sessionTimeout, @Nullable SecurityPolicy policy, @Nullable OutputSanitizer sanitizer,
+            @Nullable String principal, @Nullable InstallConfig install) {
+        this(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal, install, false);
     }
 
     /** @throws IllegalArgumentException if a timeout is zero or negative */
@@ -87,6 +98,7 @@ public record SessionOptions(
         private @Nullable OutputSanitizer sanitizer;
         private @Nullable String principal;
         private @Nullable InstallConfig install;
+        private boolean stateful;
 
         private Builder(SessionOptions from) {
             limits = from.limits;
@@ -97,6 +109,7 @@ public record SessionOptions(
             sanitizer = from.sanitizer;
             principal = from.principal;
             install = from.install;
+            stateful = from.stateful;
         }
 
         public Builder limits(ResourceLimits limits) {
@@ -151,9 +164,15 @@ public record SessionOptions(
             return this;
         }
 
+        /** Runs share one long-lived interpreter (a kernel). Default false. */
+        public Builder stateful(boolean stateful) {
+            this.stateful = stateful;
+            return this;
+        }
+
         public SessionOptions build() {
             return new SessionOptions(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal,
-                    install);
+                    install, stateful);
         }
     }
 }

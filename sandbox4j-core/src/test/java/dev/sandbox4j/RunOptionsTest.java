@@ -255,4 +255,102 @@ class RunOptionsTest {
         assertThat(RunOptions.builder().outputLimit(DataSize.ofBytes(Integer.MAX_VALUE - 8)).build().outputLimit())
                 .isEqualTo(DataSize.ofBytes(Integer.MAX_VALUE - 8));
     }
+
+    // ---------------------------------------------------------------- 0.2: libraries, artifacts, workdir, compile
+
+    @Test
+    void newFieldsDefaultToNothing() {
+        RunOptions d = RunOptions.defaults();
+        assertThat(d.libraries()).isEmpty();
+        assertThat(d.captureArtifacts()).isFalse();
+        assertThat(d.workdir()).isNull();
+        assertThat(d.compileTimeout()).isNull();
+    }
+
+    @Test
+    void builderSetsTheNewFieldsAndToBuilderKeepsThem() {
+        RunOptions o = RunOptions.builder()
+                .libraries("requests==2.32.3", "numpy")
+                .captureArtifacts(true)
+                .workdir("src/app")
+                .compileTimeout(Duration.ofSeconds(30))
+                .build();
+        assertThat(o.libraries()).containsExactly("requests==2.32.3", "numpy");
+        assertThat(o.captureArtifacts()).isTrue();
+        assertThat(o.workdir()).isEqualTo("src/app");
+        assertThat(o.compileTimeout()).isEqualTo(Duration.ofSeconds(30));
+
+        RunOptions copy = o.toBuilder().build();
+        assertThat(copy).isEqualTo(o).hasSameHashCodeAs(o);
+        RunOptions cleared = o.toBuilder().libraries(List.of()).captureArtifacts(false).workdir(null)
+                .compileTimeout(null).build();
+        assertThat(cleared).isEqualTo(RunOptions.defaults());
+        assertThat(o.libraries()).containsExactly("requests==2.32.3", "numpy");
+    }
+
+    @Test
+    void librariesListIsCopiedAndReplacedNotAppended() {
+        List<String> libs = new ArrayList<>(List.of("a"));
+        RunOptions.Builder b = RunOptions.builder().libraries(libs);
+        libs.add("b");
+        assertThat(b.build().libraries()).containsExactly("a");
+        assertThat(b.libraries("c").build().libraries()).containsExactly("c");
+        assertThatThrownBy(() -> b.build().libraries().add("x")).isInstanceOf(UnsupportedOperationException.class);
+        List<String> withNull = new ArrayList<>();
+        withNull.add(null);
+        assertThatThrownBy(() -> RunOptions.builder().libraries(withNull)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void equalsHashCodeAndToStringCoverTheNewFields() {
+        RunOptions base = RunOptions.defaults();
+        List<RunOptions> variants = List.of(
+                RunOptions.builder().libraries("numpy").build(),
+                RunOptions.builder().captureArtifacts(true).build(),
+                RunOptions.builder().workdir("w").build(),
+                RunOptions.builder().compileTimeout(Duration.ofSeconds(9)).build());
+        for (RunOptions v : variants) {
+            assertThat(v).as(v.toString()).isNotEqualTo(base);
+            assertThat(v.hashCode()).as(v.toString()).isNotEqualTo(base.hashCode());
+            assertThat(v).isEqualTo(v.toBuilder().build());
+        }
+        assertThat(variants.get(0).toString()).contains("libraries=[numpy]");
+        assertThat(variants.get(1).toString()).contains("captureArtifacts=true");
+        assertThat(variants.get(2).toString()).contains("workdir=w");
+        assertThat(variants.get(3).toString()).contains("compileTimeout=PT9S");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "\t"})
+    void rejectsBlankLibrariesAndWorkdirs(String blank) {
+        assertThatThrownBy(() -> RunOptions.builder().libraries("numpy", blank).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("library");
+        assertThatThrownBy(() -> RunOptions.builder().workdir(blank).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("workdir");
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1})
+    void rejectsNonPositiveCompileTimeout(long seconds) {
+        Duration d = Duration.ofSeconds(seconds);
+        assertThatThrownBy(() -> RunOptions.builder().compileTimeout(d))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("compileTimeout");
+        assertThatThrownBy(() -> new RunOptions(null, null, List.of(), Map.of(), null, OutputListener.NONE,
+                List.of(), false, null, d)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("compileTimeout");
+        assertThatThrownBy(() -> RunOptions.builder().compileTimeout(Duration.ofDays(8)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void versionOneConstructorGivesTheNewDefaults() {
+        RunOptions o = new RunOptions(Duration.ofSeconds(2), "x".getBytes(StandardCharsets.UTF_8), List.of("a"),
+                Map.of("K", "v"), null, OutputListener.NONE);
+        assertThat(o.libraries()).isEmpty();
+        assertThat(o.captureArtifacts()).isFalse();
+        assertThat(o.workdir()).isNull();
+        assertThat(o.compileTimeout()).isNull();
+        assertThat(o).isEqualTo(RunOptions.builder().timeout(Duration.ofSeconds(2)).stdin("x").args(List.of("a"))
+                .env("K", "v").build());
+    }
 }

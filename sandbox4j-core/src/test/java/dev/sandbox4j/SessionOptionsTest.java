@@ -106,4 +106,25 @@ class SessionOptionsTest {
                 .isInstanceOf(NullPointerException.class)
                 .hasMessage("runtime");
     }
+
+    @Test
+    void installConfigIsOptionalAndRoundTrips() {
+        InstallConfig install = InstallConfig.builder().network("egress").build();
+        assertThat(SessionOptions.defaults().install()).isNull();
+        SessionOptions o = SessionOptions.builder().install(install).principal("alice").build();
+        assertThat(o.install()).isSameAs(install);
+        assertThat(o.toBuilder().build()).isEqualTo(o);
+        assertThat(o.toBuilder().install(null).build().install()).isNull();
+        assertThat(o).isNotEqualTo(o.toBuilder().install(null).build());
+    }
+
+    @Test
+    void olderConstructorsLeaveInstallUnset() {
+        SessionOptions seven = new SessionOptions(ResourceLimits.defaults(), RuntimeConfig.defaults(),
+                Duration.ofSeconds(1), null, null, null, "bob");
+        assertThat(seven.install()).isNull();
+        assertThat(seven.principal()).isEqualTo("bob");
+        assertThat(new SessionOptions(ResourceLimits.defaults(), RuntimeConfig.defaults(), null, null).install())
+                .isNull();
+    }
 }

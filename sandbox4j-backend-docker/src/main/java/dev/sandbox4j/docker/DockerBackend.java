@@ -588,6 +588,21 @@ final class DockerBackend implements SandboxBackend {
         }
     }
 
+    /** One inspect of the container by id (a few milliseconds), instead of a label-filtered list. */
+    @Override
+    public boolean isRunning(Box box) {
+        try {
+            InspectContainerResponse c = docker.inspectContainerCmd(box.id()).exec();
+            return c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())
+                    && !Boolean.TRUE.equals(c.getState().getPaused())
+                    && !Boolean.TRUE.equals(c.getState().getRestarting());
+        } catch (NotFoundException e) {
+            return false;
+        } catch (RuntimeException e) {
+            throw fail("inspect container " + box.name(), e);
+        }
+    }
+
     private static BackendException fail(String what, Throwable e) {
         return new BackendException("docker", what + " failed: " + DockerBackendFactory.rootMessage(e), e);
     }

@@ -45,7 +45,11 @@ class LibrariesIT {
     @BeforeAll
     static void start() throws IOException {
         client = DockerTestSupport.client();
-        if (Files.isDirectory(LOCAL_PYPI.resolve("simple"))) {
+        startMirror();
+    }
+
+    static synchronized void startMirror() throws IOException {
+        if (mirror == null && Files.isDirectory(LOCAL_PYPI.resolve("simple"))) {
             mirror = serve(LOCAL_PYPI);
             mirrorUrl = "http://" + bridgeGateway() + ":" + mirror.getAddress().getPort() + "/simple";
         }
@@ -175,6 +179,18 @@ class LibrariesIT {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** The host's local pip index served to boxes when there is one, else pip's default. */
+    static InstallConfig localPipOrDefault() {
+        if (mirror == null) {
+            try {
+                startMirror();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return mirror == null ? InstallConfig.defaults() : localPip();
     }
 
     static InstallConfig localPip() {

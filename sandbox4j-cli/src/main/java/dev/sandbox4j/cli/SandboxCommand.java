@@ -3,6 +3,7 @@ package dev.sandbox4j.cli;
 import dev.sandbox4j.BackendException;
 import dev.sandbox4j.BackendUnavailableException;
 import dev.sandbox4j.ImageUnavailableException;
+import dev.sandbox4j.PoolExhaustedException;
 import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.internal.Texts;
@@ -78,6 +79,7 @@ public final class SandboxCommand implements Runnable {
                 case ImageUnavailableException e -> "image missing";
                 case BackendException e -> "engine error";
                 case SessionClosedException e -> "session closed";
+                case PoolExhaustedException e -> "pool exhausted";
             };
             return kind + ": " + se.getMessage();
         }

@@ -20,6 +20,7 @@ import dev.sandbox4j.spi.SandboxBackend;
 import dev.sandbox4j.spi.SandboxBackendFactory;
 import dev.sandbox4j.spi.Box;
 import dev.sandbox4j.spi.BoxSpec;
+import dev.sandbox4j.spi.PlanContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,6 +120,11 @@ public final class DefaultSandboxClient implements SandboxClient {
         requireNonNull(options, "options");
         LanguageHandler handler = languages.get(language);
         ensureOpen();
+        if (options.stateful() && handler.kernelPlan(new PlanContext(DefaultSandboxSession.KERNEL_DIR, List.of(), null,
+                options.runtime().workdir())) == null) {
+            throw new UnsupportedOperationException("stateful sessions are not supported for " + handler.id()
+                    + " (python has a kernel)");
+        }
         String image = options.runtime().image() != null ? options.runtime().image() : imageFor(handler.id());
         if (handler.needsExecutableWorkdir() && !options.runtime().workdirExecutable()) {
             // compiled languages run what they build; only the session's own tmpfs becomes executable

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.Artifact;
 import dev.sandbox4j.BackendException;
+import dev.sandbox4j.CellOutput;
 import dev.sandbox4j.Command;
 import dev.sandbox4j.CopyResult;
 import dev.sandbox4j.InstallConfig;
@@ -242,6 +243,12 @@ final class DefaultSandboxSession implements SandboxSession {
                 }
             }
         }
+        if (options.stateful()) {
+            ExecutionResult r = finish(runCell(code, runOptions), findings);
+            remember(code, r);
+            audit("run", code, runOptions, r);
+            return r;
+        }
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
         String outputDir = runOptions.captureArtifacts() ? home + "/" + OUTPUT_DIR : null;
         ExecutionPlan plan = handler.plan(code, new PlanContext(runDir, runOptions.args(), outputDir, home));
@@ -255,6 +262,7 @@ final class DefaultSandboxSession implements SandboxSession {
             raw = collectArtifacts(raw, outputDir);
         }
         ExecutionResult r = finish(raw, findings);
+        remember(code, r);
         audit("run", code, runOptions, r);
         return r;
     }
@@ -324,7 +332,7 @@ final class DefaultSandboxSession implements SandboxSession {
         List<Redaction> redactions = counts.entrySet().stream().map(e -> new Redaction(e.getKey(), e.getValue()))
                 .toList();
         return new ExecutionResult(out.text(), err.text(), r.exitCode(), r.duration(), r.status(), r.killReason(),
-                r.stdoutTruncated(), r.stderrTruncated(), findings, redactions);
+                r.stdoutTruncated(), r.stderrTruncated(), findings, redactions, r.artifacts(), r.cell());
     }
 
     private void audit(String kind, String code, RunOptions runOptions, ExecutionResult r) {
@@ -407,6 +415,316 @@ final class DefaultSandboxSession implements SandboxSession {
         return c.stdout;
     }
 
+    // ---------------------------------------------------------------- stateful sessions (kernels)
+
+    /** Where the kernel's files go (outside {@link Launcher#RUNS_DIR}, which later runs clean up). */
+    static final String KERNEL_DIR = "/tmp/.sandbox4j-kernel";
+    /** Longest a kernel may take to start. */
+    static final Duration KERNEL_START = Duration.ofSeconds(30);
+    /** How long an interrupted cell gets to stop before the kernel is killed and restarted. */
+    static final Duration INTERRUPT_GRACE = Duration.ofSeconds(2);
+    static final int MAX_HISTORY = 1000;
+
+    /** Kills every process of the sandbox user except $1 (the kernel), until none is left. Builtins only. */
+    private static final String KILL_ALL_BUT = """
+            k=$1; i=0
+            while [ "$i" -lt 300 ]; do
+              left=
+              for p in /proc/[0-9]*; do
+                q=${p#/proc/}
+                [ "$q" = "$$" ] || [ "$q" = "$k" ] || { [ -O "$p" ] && kill -9 "$q" 2>/dev/null && left=$q; }
+              done
+              [ -z "$left" ] && exit 0
+              i=$((i+1)); [ "$i" -gt 20 ] && sleep 0.01 2>/dev/null
+            done
+            exit 1
+            """;
+
+    private @Nullable Kernel kernel;
+    private final java.util.concurrent.atomic.AtomicInteger cellIds = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.ArrayDeque<HistoryEntry> history = new java.util.ArrayDeque<>();
+
+    private record HistoryEntry(String code, ExecutionResult result) {}
+
+    @Override
+    public boolean isStateful() {
+        return options.stateful();
+    }
+
+    private Kernel kernel(Box b) {
+        Kernel k = kernel;
+        if (k != null && k.isAlive()) {
+            return k;
+        }
+        if (k != null) {
+            k.close();
+        }
+        ExecutionPlan plan = handler.kernelPlan(new PlanContext(KERNEL_DIR, List.of(), null, home));
+        if (plan == null) {
+            throw new UnsupportedOperationException("stateful sessions are not supported for " + handler.id());
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HOME", home);
+        env.put("TMPDIR", "/tmp");
+        env.putAll(options.runtime().env());
+        env.putAll(plan.env());
+        Launcher.Invocation inv = Launcher.buildKeepingStdin(KERNEL_DIR, plan.files(), plan.argv());
+        long t0 = System.nanoTime();
+        k = Kernel.start(backend, b, new ExecRequest(inv.argv(), env, options.runtime().user(), home, inv.stdin()),
+                KERNEL_START);
+        log.debug("Session {}: kernel started (pid {}) in {} ms", id, k.pid(), (System.nanoTime() - t0) / 1_000_000);
+        kernel = k;
+        return k;
+    }
+
+    /** Runs one cell in the kernel: the stateful counterpart of {@link #execute}. */
+    private ExecutionResult runCell(String code, RunOptions runOptions) {
+        lock.lock();
+        try {
+            Box b = ensureOpen();
+            MDC.put("sandbox.session", id);
+            Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
+            boolean lifetimeBound = false;
+            if (expiresAt != null) {
+                Duration left = Duration.between(Instant.now(), expiresAt);
+                if (left.compareTo(timeout) < 0) {
+                    timeout = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
+                    lifetimeBound = true;
+                }
+            }
+            DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit() : options.limits().outputLimit();
+            long start = System.nanoTime();
+            Kernel k = kernel(b);
+            int cell = cellIds.incrementAndGet();
+            com.fasterxml.jackson.databind.node.ObjectNode req = k.request("execute");
+            req.put("id", cell);
+            req.put("code", code);
+            if (runOptions.stdin() != null) {
+                req.put("stdin", new String(runOptions.stdin(), StandardCharsets.UTF_8));
+            }
+            String outputDir = runOptions.captureArtifacts() ? home + "/" + OUTPUT_DIR : null;
+            if (outputDir != null) {
+                req.put("output_dir", outputDir);
+            }
+            BoundedBuffer out = new BoundedBuffer(limit.bytes());
+            BoundedBuffer err = new BoundedBuffer(limit.bytes());
+            Map<String, String> value = Map.of();
+            List<Map<String, String>> displays = new ArrayList<>();
+            CellOutput.CellError error = null;
+            int count = -1;
+            boolean interrupted = false;
+            boolean restarted = false;
+            ExecutionStatus status = null;
+            String killReason = null;
+            int exitCode = 0;
+            try {
+                k.send(req);
+                long deadline = start + timeout.toNanos();
+                long graceEnd = Long.MAX_VALUE;
+                while (true) {
+                    long now = System.nanoTime();
+                    long wait = interrupted ? graceEnd - now : deadline - now;
+                    com.fasterxml.jackson.databind.JsonNode m = wait > 0 ? k.next(wait) : null;
+                    if (m == null) {
+                        if (!interrupted) {
+                            interrupted = true;
+                            status = ExecutionStatus.TIMED_OUT;
+                            killReason = lifetimeBound ? "session lifetime of " + human(options.sessionTimeout())
+                                    + " exceeded" : "timed out after " + human(timeout);
+                            k.send(k.request("interrupt"));
+                            graceEnd = System.nanoTime() + INTERRUPT_GRACE.toNanos();
+                            continue;
+                        }
+                        // the cell ignored the interrupt: kill the kernel, its state is lost
+                        restartKernel(b);
+                        restarted = true;
+                        killReason += "; the kernel did not stop when interrupted and was restarted";
+                        exitCode = 137;
+                        break;
+                    }
+                    String type = m.path("type").asText();
+                    if (m.has("id") && m.path("id").asInt() != cell && !type.equals("exit")) {
+                        continue; // late output of an earlier, interrupted cell
+                    }
+                    switch (type) {
+                        case "stream" -> {
+                            byte[] text = m.path("text").asText().getBytes(StandardCharsets.UTF_8);
+                            boolean isErr = m.path("name").asText().equals("stderr");
+                            BoundedBuffer buf = isErr ? err : out;
+                            byte[] kept = buf.append(text);
+                            if (kept.length > 0) {
+                                try {
+                                    if (isErr) {
+                                        runOptions.listener().onStderr(kept);
+                                    } else {
+                                        runOptions.listener().onStdout(kept);
+                                    }
+                                } catch (RuntimeException e) {
+                                    log.warn("OutputListener threw {}", e.toString());
+                                }
+                            }
+                            if (buf.overflowed() && !interrupted) {
+                                interrupted = true;
+                                status = ExecutionStatus.OUTPUT_LIMIT;
+                                killReason = (isErr ? "stderr" : "stdout") + " exceeded the output limit of " + limit;
+                                k.send(k.request("interrupt"));
+                                graceEnd = System.nanoTime() + INTERRUPT_GRACE.toNanos();
+                            }
+                        }
+                        case "display" -> displays.add(strings(m.path("data")));
+                        case "result" -> value = strings(m.path("data"));
+                        case "error" -> {
+                            List<String> tb = new ArrayList<>();
+                            m.path("traceback").forEach(x -> tb.add(x.asText()));
+                            error = new CellOutput.CellError(m.path("ename").asText(), m.path("evalue").asText(), tb);
+                        }
+                        case "exit", "protocol_error" -> {
+                            restarted = true;
+                            int code2 = m.path("code").asInt(-1);
+                            restartKernel(b);
+                            long oom = backend.oomKillCount(b);
+                            if (oom > oomKills) {
+                                oomKills = oom;
+                                status = ExecutionStatus.OOM_KILLED;
+                                killReason = "out of memory (limit " + options.limits().memory() + "); the kernel was "
+                                        + "restarted";
+                            } else if (status == null) {
+                                status = ExecutionStatus.KILLED;
+                                killReason = type.equals("exit") ? "the kernel exited (code " + code2
+                                        + "); its state is lost and the next run starts a new one"
+                                        : "the kernel broke the protocol (" + m.path("detail").asText() + ")";
+                            }
+                            exitCode = code2 < 0 ? 137 : code2;
+                        }
+                        case "done" -> count = m.path("count").asInt();
+                        default -> log.debug("Session {}: unexpected kernel message {}", id, type);
+                    }
+                    if (type.equals("done") || type.equals("exit") || type.equals("protocol_error")) {
+                        break;
+                    }
+                }
+            } catch (java.io.IOException e) {
+                restartKernel(b);
+                throw new BackendException(backend.name(), "lost the connection to the kernel: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                restartKernel(b);
+                throw new BackendException(backend.name(), "interrupted while waiting for the kernel", e);
+            }
+            if (status == null) {
+                status = error == null ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
+                exitCode = error == null ? 0 : 1;
+            } else if (status == ExecutionStatus.TIMED_OUT || status == ExecutionStatus.OUTPUT_LIMIT) {
+                exitCode = restarted ? 137 : 130;
+            }
+            if (lifetimeBound && status == ExecutionStatus.TIMED_OUT) {
+                expire();
+            }
+            List<Artifact> artifacts = new ArrayList<>();
+            int n = 0;
+            for (Map<String, String> d : displays) {
+                String png = d.get("image/png");
+                if (png != null) {
+                    try {
+                        artifacts.add(Artifact.of("display-" + (++n) + ".png", java.util.Base64.getDecoder()
+                                .decode(png)));
+                    } catch (IllegalArgumentException e) {
+                        log.debug("Session {}: display is not Base64 PNG", id);
+                    }
+                }
+            }
+            ExecutionResult r = new ExecutionResult(out.text(), err.text(), exitCode,
+                    Duration.ofNanos(System.nanoTime() - start), status, killReason, out.overflowed(),
+                    err.overflowed(), List.of(), List.of(), artifacts,
+                    new CellOutput(count, value, displays, error, restarted));
+            if (outputDir != null && isOpen()) {
+                List<Artifact> shown = r.artifacts();
+                r = collectArtifacts(r, outputDir);
+                List<Artifact> all = new ArrayList<>(shown);
+                all.addAll(r.artifacts());
+                r = r.withArtifacts(all);
+            }
+            return r;
+        } finally {
+            MDC.remove("sandbox.session");
+            lock.unlock();
+        }
+    }
+
+    private static Map<String, String> strings(com.fasterxml.jackson.databind.JsonNode data) {
+        Map<String, String> m = new LinkedHashMap<>();
+        data.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText()
+                : e.getValue().toString()));
+        return m;
+    }
+
+    /** Kills the kernel (and every process of the sandbox user); the next run starts a new one. */
+    private void restartKernel(Box b) {
+        Kernel k = kernel;
+        kernel = null;
+        if (!backend.killAll(b, options.runtime().user())) {
+            replaceBox(b);
+        }
+        if (k != null) {
+            k.close();
+        }
+    }
+
+    @Override
+    public void reset() {
+        lock.lock();
+        try {
+            Box b = ensureOpen();
+            Kernel k = kernel;
+            if (options.stateful() && k != null && k.isAlive()) {
+                int cell = cellIds.incrementAndGet();
+                com.fasterxml.jackson.databind.node.ObjectNode req = k.request("reset");
+                req.put("id", cell);
+                k.send(req);
+                long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                for (com.fasterxml.jackson.databind.JsonNode m = k.next(end - System.nanoTime()); ;
+                        m = k.next(end - System.nanoTime())) {
+                    if (m == null || m.path("type").asText().equals("exit")) {
+                        restartKernel(b);
+                        break;
+                    }
+                    if (m.path("type").asText().equals("done") && m.path("id").asInt() == cell) {
+                        break;
+                    }
+                }
+            } else if (!options.stateful()) {
+                backend.killAll(b, options.runtime().user());
+            }
+            log.info("Session {} reset", id);
+        } catch (java.io.IOException e) {
+            restartKernel(box);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(backend.name(), "interrupted while resetting", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void remember(String code, ExecutionResult r) {
+        synchronized (history) {
+            history.addLast(new HistoryEntry(code, r));
+            while (history.size() > MAX_HISTORY) {
+                history.removeFirst();
+            }
+        }
+    }
+
+    @Override
+    public String exportNotebook() {
+        List<HistoryEntry> entries;
+        synchronized (history) {
+            entries = List.copyOf(history);
+        }
+        return Notebooks.write(handler.id(), image, id, entries.stream()
+                .map(e -> new Notebooks.Cell(e.code(), e.result())).toList());
+    }
+
     // ---------------------------------------------------------------- libraries
 
     @Override
@@ -440,8 +758,9 @@ final class DefaultSandboxSession implements SandboxSession {
             boolean networked = !options.runtime().networkEnabled();
             long t0 = System.nanoTime();
             ExecutionResult r;
-            // nothing an earlier run left behind may see the network
-            if (!backend.killAll(b, options.runtime().user())) {
+            // nothing an earlier run left behind may see the network; a kernel is frozen, not killed
+            Kernel k = kernel != null && kernel.isAlive() ? kernel : null;
+            if (!stopEverythingBut(b, k)) {
                 throw new BackendException(backend.name(), "could not stop the box's processes before installing", null);
             }
             try {
@@ -459,7 +778,11 @@ final class DefaultSandboxSession implements SandboxSession {
                 }
             } finally {
                 if (networked) {
-                    cutNetwork(b);
+                    cutNetwork(b, k);
+                }
+                if (k != null) {
+                    internalExec(List.of("/bin/sh", "-c", "kill -CONT \"$1\"", "thaw", Integer.toString(k.pid())),
+                            new byte[0], DataSize.ofKilobytes(4));
                 }
             }
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
@@ -481,12 +804,27 @@ final class DefaultSandboxSession implements SandboxSession {
         }
     }
 
+    /**
+     * Kills every process of the sandbox user; a live kernel is stopped (SIGSTOP) instead, so that it keeps its state
+     * but cannot run while the box has a network.
+     */
+    private boolean stopEverythingBut(Box b, @Nullable Kernel k) {
+        if (k == null) {
+            return backend.killAll(b, options.runtime().user());
+        }
+        String pid = Integer.toString(k.pid());
+        return internalExec(List.of("/bin/sh", "-c", "kill -STOP \"$1\" || exit 1\n" + KILL_ALL_BUT, "freeze", pid),
+                new byte[0], DataSize.ofKilobytes(4)).exitCode() == 0;
+    }
+
     /** Kills what the installation left running, then takes the network away; a box that keeps it is closed. */
-    private void cutNetwork(Box b) {
+    private void cutNetwork(Box b, @Nullable Kernel k) {
         Box current = box;
         Box target = current != null ? current : b;
         try {
-            backend.killAll(target, options.runtime().user());
+            if (!stopEverythingBut(target, k)) {
+                throw new BackendException(backend.name(), "processes of the installation survived the kill", null);
+            }
             backend.setNetwork(target, null);
         } catch (RuntimeException e) {
             closeReason = "could not disconnect the box from the network after installing: " + e.getMessage();
@@ -1094,6 +1432,10 @@ final class DefaultSandboxSession implements SandboxSession {
             return;
         }
         Box b = box;
+        Kernel k = kernel;
+        if (k != null) {
+            k.close();
+        }
         try {
             if (b != null && removeOnClose) {
                 backend.remove(b.id());

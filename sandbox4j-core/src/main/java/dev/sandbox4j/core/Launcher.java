@@ -34,7 +34,7 @@ final class Launcher {
               cd "$w" 2>/dev/null || { echo "sandbox4j: no such directory in the box: $w" >&2; exit 126; }
             fi
             s=$1; shift
-            if [ "$s" = - ]; then exec "$@" </dev/null; else exec "$@" <"$d/$s"; fi
+            if [ "$s" = - ]; then exec "$@" </dev/null; elif [ "$s" = = ]; then exec "$@"; else exec "$@" <"$d/$s"; fi
             """;
 
     private Launcher() {}
@@ -80,6 +80,18 @@ final class Launcher {
         }
         argv.addAll(command);
         return new Invocation(argv, payload.toByteArray());
+    }
+
+    /**
+     * A launcher for a long-lived program (a kernel) that keeps the exec's standard input: after the files, the rest
+     * of the stream is the program's.
+     */
+    static Invocation buildKeepingStdin(String runDir, Map<String, byte[]> files, List<String> command) {
+        Invocation inv = build(runDir, files, null, command, null, null);
+        List<String> argv = new ArrayList<>(inv.argv());
+        int marker = 8 + 2 * files.size(); // sh -c SCRIPT name d n w o, a name and a size per file, then the marker
+        argv.set(marker, "=");
+        return new Invocation(argv, inv.stdin());
     }
 
     static String describe(List<String> command) {

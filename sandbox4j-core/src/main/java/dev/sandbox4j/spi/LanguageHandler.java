@@ -46,6 +46,17 @@ public interface LanguageHandler {
     ExecutionPlan plan(String code, PlanContext context);
 
     /**
+     * Plans the start of a kernel: a long-lived interpreter for stateful sessions that speaks sandbox4j's kernel
+     * protocol on its standard input and output (4-byte big-endian length + UTF-8 JSON frames; see
+     * {@code sandbox4j_kernel.py}). The plan's {@code argv} keeps running; its standard input stays connected.
+     *
+     * @return the plan, or {@code null} if the language has no kernel
+     */
+    default @org.jspecify.annotations.Nullable ExecutionPlan kernelPlan(PlanContext context) {
+        return null;
+    }
+
+    /**
      * Plans the installation of libraries with the language's package manager. The plan's {@code argv} runs as the
      * sandbox user with the network connected; its {@code compile} step, if any, runs first. Libraries go under
      * {@link InstallContext#home()}, where later {@link #plan} runs find them.

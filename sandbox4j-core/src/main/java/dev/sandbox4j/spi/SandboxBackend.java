@@ -111,6 +111,21 @@ public interface SandboxBackend extends AutoCloseable {
     /** Boxes (running or not) whose labels include all of {@code labels}. */
     List<BoxInfo> list(Map<String, String> labels);
 
+    /**
+     * Whether the box still exists and runs, checked cheaply (a warm pool asks before handing a box out). The default
+     * lists the boxes carrying the box's labels; backends should answer from the box's id alone.
+     *
+     * @since 0.2
+     */
+    default boolean isRunning(Box box) {
+        for (BoxInfo info : list(box.spec().labels())) {
+            if (info.id().equals(box.id())) {
+                return info.state().equals("running");
+            }
+        }
+        return false;
+    }
+
     @Override
     void close();
 }

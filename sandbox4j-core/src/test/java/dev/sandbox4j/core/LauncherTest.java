@@ -18,8 +18,15 @@ class LauncherTest {
     Path tmp;
 
     private String run(Map<String, byte[]> files, byte[] stdin, List<String> command) throws Exception {
-        String runDir = tmp.resolve("run").toString();
-        Launcher.Invocation inv = Launcher.build(runDir, files, stdin, command);
+        return exec(Launcher.build(tmp.resolve("run").toString(), files, stdin, command));
+    }
+
+    private String run(Map<String, byte[]> files, byte[] stdin, List<String> command, String workdir,
+            String outputDir) throws Exception {
+        return exec(Launcher.build(tmp.resolve("run").toString(), files, stdin, command, workdir, outputDir));
+    }
+
+    private String exec(Launcher.Invocation inv) throws Exception {
         // the script clears /tmp/.sandbox4j first; point it somewhere harmless for this host test
         List<String> argv = new java.util.ArrayList<>(inv.argv());
         argv.set(2, argv.get(2).replace("/tmp/.sandbox4j/*", tmp.resolve("nothing") + "/*"));
@@ -78,5 +85,106 @@ class LauncherTest {
     void describesLongNonAsciiCommandsWithoutFailing() {
         assertThat(Launcher.describe(List.of("echo", "é".repeat(150)))).hasSize(155);
         assertThat(Launcher.describe(List.of("echo", "x".repeat(300)))).hasSize(201).endsWith("…");
+    }
+
+    // ---------------------------------------------------------------- working and output directories
+
+    @Test
+    void argvCarriesRunDirCountWorkdirAndOutputDirAfterTheScriptName() {
+        Launcher.Invocation inv = Launcher.build("/tmp/.sandbox4j/r1", Map.of("a", new byte[2]), "x".getBytes(),
+                List.of("prog", "arg"), "/workspace/src", "/workspace/output");
+        assertThat(inv.argv().subList(0, 2)).containsExactly("/bin/sh", "-c");
+        assertThat(inv.argv().subList(3, inv.argv().size())).containsExactly("sandbox4j", "/tmp/.sandbox4j/r1", "2",
+                "/workspace/src", "/workspace/output", "a", "2", ".stdin", "1", ".stdin", "prog", "arg");
+        assertThat(inv.stdin()).hasSize(3);
+    }
+
+    @Test
+    void fourArgumentBuildIsTheSixArgumentOneWithoutDirectories() {
+        Map<String, byte[]> files = Map.of("f", new byte[] {1});
+        Launcher.Invocation four = Launcher.build("/r", files, null, List.of("true"));
+        Launcher.Invocation six = Launcher.build("/r", files, null, List.of("true"), null, null);
+        assertThat(four.argv()).isEqualTo(six.argv());
+        assertThat(four.stdin()).isEqualTo(six.stdin());
+        assertThat(four.argv().subList(6, 8)).containsExactly("", "");
+    }
+
+    @Test
+    void programStartsInTheWorkdirAndStillGetsItsFilesAndStdin() throws Exception {
+        Path wd = Files.createDirectories(tmp.resolve("work dir"));
+        Map<String, byte[]> files = Map.of("data.txt", "payload".getBytes(StandardCharsets.UTF_8));
+        String dir = tmp.resolve("run").toString();
+        String out = run(files, "from-stdin".getBytes(), List.of("sh", "-c", "pwd -P; cat \"$1\"; echo; cat",
+                "x", dir + "/data.txt"), wd.toString(), null);
+        assertThat(out).isEqualTo("0:" + wd.toRealPath() + "\npayload\nfrom-stdin");
+    }
+
+    @Test
+    void withoutAWorkdirTheProgramStartsWhereTheExecStarted() throws Exception {
+        String out = run(Map.of(), null, List.of("sh", "-c", "pwd -P"), null, null);
+        assertThat(out).isEqualTo("0:" + Path.of("").toRealPath() + "\n");
+    }
+
+    @Test
+    void missingWorkdirEndsWith126AndSaysSo() throws Exception {
+        String missing = tmp.resolve("nope").toString();
+        String out = run(Map.of("f", new byte[] {1}), "in".getBytes(), List.of("sh", "-c", "echo ran"), missing,
+                null);
+        assertThat(out).startsWith("126:").contains("no such directory in the box").contains(missing)
+                .doesNotContain("ran");
+    }
+
+    @Test
+    void workdirThatIsAFileEndsWith126() throws Exception {
+        Path file = Files.writeString(tmp.resolve("plain"), "x");
+        assertThat(run(Map.of(), null, List.of("true"), file.toString(), null))
+                .startsWith("126:").contains("no such directory in the box");
+    }
+
+    @Test
+    void outputDirIsEmptiedBeforeTheProgramRuns() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("ws/output/sub"));
+        Files.writeString(out.resolve("old.png"), "stale");
+        Files.writeString(out.getParent().resolve(".hidden"), "stale");
+        String result = run(Map.of("f", new byte[] {1}), null,
+                List.of("sh", "-c", "ls -A \"$1\"; echo end", "x", out.getParent().toString()), null,
+                out.getParent().toString());
+        assertThat(result).isEqualTo("0:end\n");
+        assertThat(out.getParent()).isEmptyDirectory();
+    }
+
+    @Test
+    void outputDirIsCreatedWithParentsAlsoWithoutFilesOrStdin() throws Exception {
+        Path out = tmp.resolve("a/b/output");
+        String result = run(Map.of(), null, List.of("sh", "-c", "[ -d \"$1\" ] && echo there", "x", out.toString()),
+                null, out.toString());
+        assertThat(result).isEqualTo("0:there\n");
+    }
+
+    @Test
+    void outputDirSymlinkIsReplacedWithoutEmptyingItsTarget() throws Exception {
+        Path victim = Files.createDirectories(tmp.resolve("victim"));
+        Files.writeString(victim.resolve("keep.txt"), "precious");
+        Path out = tmp.resolve("output");
+        Files.createSymbolicLink(out, victim);
+        assertThat(run(Map.of(), null, List.of("true"), null, out.toString())).isEqualTo("0:");
+        assertThat(victim.resolve("keep.txt")).hasContent("precious");
+        assertThat(Files.isSymbolicLink(out)).isFalse();
+        assertThat(out).isEmptyDirectory();
+    }
+
+    @Test
+    void outputDirThatCannotBeCreatedEndsWith126() throws Exception {
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        assertThat(run(Map.of(), null, List.of("echo", "ran"), null, file + "/output"))
+                .startsWith("126:").contains("cannot create the output directory").doesNotContain("ran");
+    }
+
+    @Test
+    void outputDirIsPreparedBeforeChangingIntoTheWorkdir() throws Exception {
+        // the program may run inside the output directory it captures
+        Path out = tmp.resolve("output");
+        String result = run(Map.of(), null, List.of("sh", "-c", "pwd -P"), out.toString(), out.toString());
+        assertThat(result).isEqualTo("0:" + out.toRealPath() + "\n");
     }
 }

@@ -61,6 +61,25 @@ public final class FakeBackend implements SandboxBackend {
     private final AtomicInteger ids = new AtomicInteger();
     public volatile Function<ExecRequest, Behaviour> behaviour = r -> Behaviour.exit(0, "", "");
     public volatile boolean closed;
+    /**
+     * What happened, in order: {@code "kill"} for {@link #killAll}, {@code "network:<name>"} / {@code "network:null"}
+     * for {@link #setNetwork}, {@code "exec"} for every exec (and {@code "exec-stream"} for streaming ones).
+     */
+    public final List<String> events = new CopyOnWriteArrayList<>();
+    /** Networks passed to {@link #setNetwork}, in order ({@code null} for a disconnect). */
+    public final List<String> networks = new CopyOnWriteArrayList<>();
+    /** Thrown by {@link #setNetwork} when connecting (non-null network), if set. */
+    public volatile RuntimeException connectFailure;
+    /** Thrown by {@link #setNetwork} when disconnecting ({@code null} network), if set. */
+    public volatile RuntimeException disconnectFailure;
+    /** Whether {@link #setNetwork} is supported at all (false: the SPI's default, UnsupportedOperationException). */
+    public volatile boolean networkSupported = true;
+    /** Standard input read by streaming execs, in order (complete once that exec's exit code is known). */
+    public final List<byte[]> streamedStdin = new CopyOnWriteArrayList<>();
+    /** What {@link #killAll} reports (false: processes survived the kill). */
+    public volatile boolean killSucceeds = true;
+    /** Whether streaming execs are supported (false: the SPI's default, UnsupportedOperationException). */
+    public volatile boolean streamingSupported = true;
 
     public FakeBackend() {
         images.add("sandbox4j/python:bookworm");
@@ -122,9 +141,37 @@ public final class FakeBackend implements SandboxBackend {
             throw new dev.sandbox4j.BackendException("fake", "no such box " + box.id(), null);
         }
         execs.add(request);
+        events.add("exec");
         Behaviour b = behaviour.apply(request);
+        return run(b, sink, null);
+    }
+
+    /** Reads all of {@code stdin} (recorded in {@link #streamedStdin}) before behaving as {@link #behaviour} says. */
+    @Override
+    public ExecHandle exec(Box box, ExecRequest request, java.io.InputStream stdin, OutputSink sink) {
+        if (!streamingSupported) {
+            return SandboxBackend.super.exec(box, request, stdin, sink);
+        }
+        if (!boxes.containsKey(box.id())) {
+            throw new dev.sandbox4j.BackendException("fake", "no such box " + box.id(), null);
+        }
+        execs.add(request);
+        events.add("exec-stream");
+        Behaviour b = behaviour.apply(request);
+        return run(b, sink, stdin);
+    }
+
+    private ExecHandle run(Behaviour b, OutputSink sink, java.io.InputStream stdin) {
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
+            if (stdin != null) {
+                try {
+                    streamedStdin.add(stdin.readAllBytes());
+                } catch (java.io.IOException e) {
+                    exit.completeExceptionally(new dev.sandbox4j.BackendException("fake", "stdin: " + e, e));
+                    return;
+                }
+            }
             for (int off = 0; off < b.stdout().length; off += 8192) {
                 sink.stdout(java.util.Arrays.copyOfRange(b.stdout(), off, Math.min(b.stdout().length, off + 8192)));
             }
@@ -152,13 +199,27 @@ public final class FakeBackend implements SandboxBackend {
     }
 
     @Override
+    public void setNetwork(Box box, String network) {
+        if (!networkSupported) {
+            SandboxBackend.super.setNetwork(box, network);
+        }
+        events.add("network:" + network);
+        networks.add(network);
+        RuntimeException f = network == null ? disconnectFailure : connectFailure;
+        if (f != null) {
+            throw f;
+        }
+    }
+
+    @Override
     public boolean killAll(Box box, String user) {
         kills.incrementAndGet();
+        events.add("kill");
         for (CompletableFuture<Integer> f : hanging) {
             f.complete(137);
         }
         hanging.clear();
-        return true;
+        return killSucceeds;
     }
 
     @Override

@@ -60,6 +60,15 @@ public final class PythonHandler implements LanguageHandler {
         return new ExecutionPlan(files, argv, env);
     }
 
+    /** {@code sandbox4j_kernel.py}: exec's cells in one namespace, returns values, displays and figures. */
+    @Override
+    public ExecutionPlan kernelPlan(PlanContext context) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("sandbox4j_kernel.py", HandlerSupport.resource("sandbox4j_kernel.py"));
+        return new ExecutionPlan(files, List.of("python3", "-u", context.path("sandbox4j_kernel.py")),
+                Map.of("PYTHONDONTWRITEBYTECODE", "1", "MPLBACKEND", "Agg"));
+    }
+
     @Override
     public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
         HandlerSupport.checkLibraries("python", "a pip requirement such as 'pandas' or 'requests==2.32.3'",

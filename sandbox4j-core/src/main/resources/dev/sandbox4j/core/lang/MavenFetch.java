@@ -12,72 +12,40 @@
  * by JDK, OS or system property, dependencyManagement including <scope>import</scope> BOMs, and relocations. It then
  * walks the dependency graph breadth-first the way Maven 3 resolves a project declaring the coordinates as its
  * dependencies: scopes compile and runtime only, optional dependencies of the artifacts skipped, <exclusions>
- * (including "*") honoured, nearest version wins (first found at equal depth), <type>pom</type> skipped.
+ * (including "*") honoured, nearest version wins (the first found at equal depth), <type>pom</type> skipped.
  * Like Maven, a transitive artifact whose POM is missing or broken is kept without its dependencies (with a warning).
  *
  * Each selected jar goes to <destDir>/<artifactId>-<version>[-<classifier>].jar through a temp file and a rename,
  * checked against the repository's .sha1 file when there is one. stdout gets "fetched <coordinate> (N bytes)" or
  * "present <coordinate> (N bytes)" (already there with the same SHA-1, or the same size when there is no checksum).
- * Errors are one "MavenFetch: ..." line on stderr, exit code 1; usage errors exit with 2.
+ * Errors are one "MavenFetch: ..." line on stderr and exit code 1; usage errors exit with 2.
  *
  * Limits, deliberately: jar artifacts only; a version range resolves to its inclusive lower bound (noted on stderr)
  * where Maven would pick the newest match, other ranges fail; no SNAPSHOT metadata, LATEST/RELEASE, Gradle module
- * metadata, settings.xml, mirrors or credentials; file-based profile activation is treated as inactive.
- * Caps: 200 artifacts, 200 MB of jars, 2000 POMs.
+ * metadata, settings.xml, mirrors, credentials or <repositories> declared in POMs; profiles activated by a file are
+ * treated as inactive. Caps: 200 artifacts, 200 MB of jars, 2000 POMs.
  */
-import java.io.ByteArrayInputStream;
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.*;
+import java.net.*;
+import java.net.http.*;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.nio.file.*;
+import java.security.*;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import java.util.*;
+import java.util.regex.*;
+import javax.net.ssl.*;
 import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.parsers.*;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.xml.sax.SAXException;
 import org.xml.sax.helpers.DefaultHandler;
 
+@SuppressWarnings("serial")
 public class MavenFetch {
     static final int MAX_ARTIFACTS = 200, MAX_POMS = 2000, MAX_PARENTS = 30, MAX_RELOCATIONS = 5;
     static final long MAX_TOTAL_BYTES = 200L << 20, MAX_POM_BYTES = 16L << 20;
@@ -86,39 +54,31 @@ public class MavenFetch {
     static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_.+~-]+");
     static final Pattern PROPERTY = Pattern.compile("\\$\\{([^}]+)}");
     static final Pattern RANGE = Pattern.compile("\\[([^,\\[\\]()]+)(,[^\\])]*)?[\\])].*");
+    static final Pattern JDK_RANGE = Pattern.compile("([\\[(])([^,\\])]*)(?:,([^\\])]*))?([\\])])");
     static final Pattern PEM = Pattern.compile("-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----");
 
     /** An expected failure: reported as one line, exit code 1. */
     static class Fail extends Exception {
-        private static final long serialVersionUID = 1L;
         Fail(String message) { super(message, null, false, false); }
     }
     /** The repository has no such file (HTTP 404/410, or no file in a file: repository). */
-    static final class Missing extends Fail {
-        private static final long serialVersionUID = 1L;
-        Missing(String message) { super(message); }
-    }
+    static final class Missing extends Fail { Missing(String message) { super(message); } }
     /** A POM whose effective model cannot be built: bad XML, missing parent or BOM, dependency without version... */
-    static final class BadPom extends Fail {
-        private static final long serialVersionUID = 1L;
-        BadPom(String message) { super(message); }
-    }
+    static final class BadPom extends Fail { BadPom(String message) { super(message); } }
 
     record Coord(String g, String a, String v, String classifier) {
         String key() { return g + ":" + a + (classifier == null ? "" : ":" + classifier); }
         String gav() { return g + ":" + a + ":" + v; }
         @Override public String toString() { return classifier == null ? gav() : g + ":" + a + ":jar:" + classifier + ":" + v; }
         String fileName() { return a + "-" + v + (classifier == null ? "" : "-" + classifier) + ".jar"; }
-        String path(String extension) {
-            return g.replace('.', '/') + "/" + a + "/" + v + "/" + a + "-" + v + (extension.equals("pom") || classifier == null ? "" : "-" + classifier) + "." + extension;
-        }
+        String path(String ext) { return g.replace('.', '/') + "/" + a + "/" + v + "/" + (ext.equals("pom") ? a + "-" + v + ".pom" : fileName()); }
         boolean valid() { return safe(g) && safe(a) && safe(v) && (classifier == null || safe(classifier)); }
     }
     record Dep(String g, String a, String v, String type, String classifier, String scope, boolean optional, List<String> exclusions) {
         String key() { return g + ":" + a + ":" + type + ":" + (classifier == null ? "" : classifier); }
     }
     /** A POM as read, with the sections that count: the project itself and its active profiles. */
-    record Raw(String id, String g, String a, String v, Coord parent, String packaging, List<Element> sections) {}
+    record Raw(String id, String g, String v, Coord parent, String packaging, List<Element> sections) {}
     /** The effective model, as far as resolution needs it. */
     record Model(String packaging, List<Dep> deps, Map<String, Dep> managed, Coord relocation) {}
     record Edge(Coord c, int depth, List<String> exclusions) {}
@@ -158,8 +118,10 @@ public class MavenFetch {
             Path dest = Path.of(rest.get(1));
             List<Coord> roots = new ArrayList<>();
             for (String s : rest.subList(2, rest.size())) {
-                Coord c = parseCoordinate(s);
-                if (c == null) return usage(err, "bad coordinate '" + s + "' (expected groupId:artifactId:version, "
+                String[] p = s.split(":", -1);
+                Coord c = p.length < 3 || p.length > 5 || (p.length > 3 && !p[2].equals("jar")) ? null
+                        : new Coord(p[0], p[1], p[p.length - 1], p.length == 5 ? p[3] : null);
+                if (c == null || !c.valid()) return usage(err, "bad coordinate '" + s + "' (expected groupId:artifactId:version, "
                         + "groupId:artifactId:jar:version or groupId:artifactId:jar:classifier:version)");
                 roots.add(c);
             }
@@ -186,15 +148,12 @@ public class MavenFetch {
         return 2;
     }
 
-    static Coord parseCoordinate(String s) {
-        String[] p = s.split(":", -1);
-        if (p.length < 3 || p.length > 5 || (p.length > 3 && !p[2].equals("jar"))) return null;
-        Coord c = new Coord(p[0], p[1], p[p.length - 1], p.length == 5 ? p[3] : null);
-        return c.valid() ? c : null;
-    }
-
     static boolean safe(String s) {
         return s != null && SAFE.matcher(s).matches() && !s.equals(".") && !s.equals("..");
+    }
+
+    static String or(String s, String otherwise) {
+        return s == null ? otherwise : s;
     }
 
     void note(String message) {
@@ -221,9 +180,8 @@ public class MavenFetch {
                 }
                 m = modelOrNull(c, e.depth() == 0);
                 if (m == null || m.relocation() == null) break;
-                if (hops == MAX_RELOCATIONS) throw new Fail("too many relocations from " + e.c());
                 Coord to = new Coord(m.relocation().g(), m.relocation().a(), m.relocation().v(), c.classifier());
-                if (!to.valid()) throw new Fail("bad relocation of " + c + " to " + to);
+                if (hops == MAX_RELOCATIONS || !to.valid()) throw new Fail("bad or too many relocations from " + e.c());
                 note("note: " + c + " is relocated to " + to);
                 c = to;
             }
@@ -232,13 +190,12 @@ public class MavenFetch {
             if (m == null) continue;
             if ("pom".equals(m.packaging())) pomPackaged.add(c);
             for (Dep d : m.deps()) {
-                String scope = d.scope() == null ? "compile" : d.scope();
+                String scope = or(d.scope(), "compile"), classifier = d.classifier();
                 if (d.optional() || !(scope.equals("compile") || scope.equals("runtime"))) continue;
-                String classifier = d.classifier();
                 switch (d.type()) {
                     case "jar", "bundle", "maven-plugin", "ejb" -> { }
-                    case "test-jar" -> classifier = classifier == null ? "tests" : classifier;
-                    case "ejb-client" -> classifier = classifier == null ? "client" : classifier;
+                    case "test-jar" -> classifier = or(classifier, "tests");
+                    case "ejb-client" -> classifier = or(classifier, "client");
                     case "pom" -> { continue; }
                     default -> {
                         note("note: skipping " + d.g() + ":" + d.a() + " of type " + d.type() + " (only jars are supported)");
@@ -248,11 +205,8 @@ public class MavenFetch {
                 Coord dc = new Coord(d.g(), d.a(), pickVersion(d.v(), d.g() + ":" + d.a()), classifier);
                 if (excluded(e.exclusions(), dc) || chosen.containsKey(dc.key())) continue;
                 if (!dc.valid()) throw new Fail("bad dependency " + dc + " of " + c + " (an unresolved property?)");
-                List<String> exclusions = e.exclusions();
-                if (!d.exclusions().isEmpty()) {
-                    exclusions = new ArrayList<>(exclusions);
-                    exclusions.addAll(d.exclusions());
-                }
+                List<String> exclusions = new ArrayList<>(e.exclusions());
+                exclusions.addAll(d.exclusions());
                 queue.add(new Edge(dc, e.depth() + 1, exclusions));
             }
         }
@@ -271,17 +225,12 @@ public class MavenFetch {
     }
 
     String pickVersion(String v, String what) throws Fail {
-        if (!v.startsWith("[") && !v.startsWith("(")) {
-            if (v.equals("LATEST") || v.equals("RELEASE")) throw new Fail("version " + v + " of " + what + " is not supported");
-            return v;
-        }
+        if (v.equals("LATEST") || v.equals("RELEASE")) throw new Fail("version " + v + " of " + what + " is not supported");
+        if (!v.startsWith("[") && !v.startsWith("(")) return v;
         Matcher m = RANGE.matcher(v);
-        if (!m.matches()) {
-            throw new Fail("cannot handle version range " + v + " of " + what + " (only ranges with an inclusive lower bound)");
-        }
-        String lower = m.group(1).trim();
-        if (m.group(2) != null) note("note: " + what + ": using " + lower + ", the lower bound of the version range " + v);
-        return lower;
+        if (!m.matches()) throw new Fail("cannot handle version range " + v + " of " + what + " (only ranges with an inclusive lower bound)");
+        if (m.group(2) != null) note("note: " + what + ": using " + m.group(1).trim() + ", the lower bound of the version range " + v);
+        return m.group(1).trim();
     }
 
     static boolean excluded(List<String> exclusions, Coord c) {
@@ -313,13 +262,10 @@ public class MavenFetch {
     }
 
     private Model buildModel(String id, String g, String a, String v, Set<String> stack) throws Fail {
-        List<Raw> chain = new ArrayList<>();
-        chain.add(raw(g, a, v));
+        List<Raw> chain = new ArrayList<>(List.of(raw(g, a, v)));
         for (Coord p = chain.get(0).parent(); p != null; p = chain.get(chain.size() - 1).parent()) {
             String pid = p.gav();
-            if (chain.size() > MAX_PARENTS || chain.stream().anyMatch(r -> r.id().equals(pid))) {
-                throw new BadPom("cycle or too many parents above " + id);
-            }
+            if (chain.size() > MAX_PARENTS || chain.stream().anyMatch(r -> r.id().equals(pid))) throw new BadPom("cycle or too many parents above " + id);
             try {
                 chain.add(raw(p.g(), p.a(), p.v()));
             } catch (Missing e) {
@@ -327,8 +273,8 @@ public class MavenFetch {
             }
         }
         Raw self = chain.get(0);
-        Map<String, String> project = new HashMap<>();
         Coord parent = self.parent();
+        Map<String, String> project = new HashMap<>(), properties = new HashMap<>();
         project.put("project.groupId", self.g() != null ? self.g() : parent != null ? parent.g() : g);
         project.put("project.artifactId", a);
         project.put("project.version", self.v() != null ? self.v() : parent != null ? parent.v() : v);
@@ -337,14 +283,13 @@ public class MavenFetch {
             project.put("project.parent.artifactId", parent.a());
             project.put("project.parent.version", parent.v());
         }
-        Map<String, String> properties = new HashMap<>();
-        for (int i = chain.size() - 1; i >= 0; i--) {
+        for (int i = chain.size() - 1; i >= 0; i--) { // a child's properties override its parents'
             for (Element section : chain.get(i).sections()) {
                 for (Element p : children(child(section, "properties"), null)) properties.put(localName(p), p.getTextContent().trim());
             }
         }
         Vars vars = new Vars(project, properties);
-        String packaging = self.packaging() == null ? "jar" : vars.apply(self.packaging());
+        String packaging = or(vars.apply(self.packaging()), "jar");
         project.put("project.packaging", packaging);
 
         // the child's dependencies first, then inherited ones; a profile's entry replaces the project's in place
@@ -352,19 +297,24 @@ public class MavenFetch {
         for (Raw r : chain) {
             Map<String, Dep> d = new LinkedHashMap<>(), m = new LinkedHashMap<>();
             for (Element section : r.sections()) {
-                for (Element e : children(child(section, "dependencies"), "dependency")) put(d, dependency(e, vars));
-                for (Element e : children(child(child(section, "dependencyManagement"), "dependencies"), "dependency")) put(m, dependency(e, vars));
+                for (Element e : children(child(section, "dependencies"), "dependency")) {
+                    Dep dep = dependency(e, vars);
+                    d.put(dep.key(), dep);
+                }
+                for (Element e : children(child(child(section, "dependencyManagement"), "dependencies"), "dependency")) {
+                    Dep dep = dependency(e, vars);
+                    m.put(dep.key(), dep);
+                }
             }
             d.forEach(deps::putIfAbsent);
             m.forEach(managed::putIfAbsent);
         }
-        List<Dep> imports = new ArrayList<>();
+        List<Dep> imports = new ArrayList<>(); // BOMs: their entries count where the POM has none, the first import first
         managed.values().removeIf(d -> "import".equals(d.scope()) && "pom".equals(d.type()) && imports.add(d));
         for (Dep imp : imports) {
-            Coord bom = new Coord(imp.g(), imp.a(), imp.v(), null);
-            if (!bom.valid()) throw new BadPom("bad BOM import " + bom + " in " + id);
+            if (!new Coord(imp.g(), imp.a(), imp.v(), null).valid()) throw new BadPom("bad BOM import " + imp.g() + ":" + imp.a() + ":" + imp.v() + " in " + id);
             try {
-                model(bom.g(), bom.a(), bom.v(), stack).managed().forEach(managed::putIfAbsent);
+                model(imp.g(), imp.a(), imp.v(), stack).managed().forEach(managed::putIfAbsent);
             } catch (Missing e) {
                 throw new BadPom("BOM imported by " + id + ": " + e.getMessage());
             }
@@ -373,30 +323,17 @@ public class MavenFetch {
         for (Dep d : deps.values()) {
             if (d.g() == null || d.a() == null) throw new BadPom("a dependency without groupId or artifactId in " + id);
             Dep m = managed.get(d.key());
-            if (m != null) { // as Maven's management injection: fills in version and scope, adds exclusions, not optional
-                List<String> exclusions = d.exclusions();
-                if (!m.exclusions().isEmpty()) {
-                    exclusions = new ArrayList<>(exclusions);
-                    exclusions.addAll(m.exclusions());
-                }
-                d = new Dep(d.g(), d.a(), d.v() != null ? d.v() : m.v(), d.type(), d.classifier(),
-                        d.scope() != null ? d.scope() : m.scope(), d.optional(), exclusions);
+            if (m != null) { // Maven 3 management injection: fills in version, scope and exclusions when not given
+                d = new Dep(d.g(), d.a(), or(d.v(), m.v()), d.type(), d.classifier(), or(d.scope(), m.scope()), d.optional(),
+                        d.exclusions().isEmpty() ? m.exclusions() : d.exclusions());
             }
             if (d.v() == null) throw new BadPom("no version for the dependency " + d.g() + ":" + d.a() + " in " + id);
             effective.add(d);
         }
         Element relocation = child(child(self.sections().get(0), "distributionManagement"), "relocation");
-        Coord to = null;
-        if (relocation != null) {
-            to = new Coord(or(vars.apply(text(relocation, "groupId")), g), or(vars.apply(text(relocation, "artifactId")), a),
-                    or(vars.apply(text(relocation, "version")), v), null);
-            if (to.gav().equals(id)) to = null;
-        }
-        return new Model(packaging, effective, managed, to);
-    }
-
-    static void put(Map<String, Dep> map, Dep d) {
-        map.put(d.key(), d);
+        Coord to = relocation == null ? null : new Coord(or(vars.apply(text(relocation, "groupId")), g),
+                or(vars.apply(text(relocation, "artifactId")), a), or(vars.apply(text(relocation, "version")), v), null);
+        return new Model(packaging, effective, managed, to == null || to.gav().equals(id) ? null : to);
     }
 
     static Dep dependency(Element e, Vars vars) {
@@ -411,6 +348,7 @@ public class MavenFetch {
 
     /** ${...} interpolation in Maven's order: project.* (or pom.*), properties, system properties, env.*, bare fields. */
     record Vars(Map<String, String> project, Map<String, String> properties) {
+        /** s with its references replaced (unknown ones are kept); null for null or empty. */
         String apply(String s) {
             return interpolate(s, 0);
         }
@@ -433,8 +371,7 @@ public class MavenFetch {
             if (properties.containsKey(key)) return properties.get(key);
             String value = System.getProperty(key);
             if (value != null) return value;
-            if (key.startsWith("env.")) return System.getenv(key.substring(4));
-            return project.get("project." + key);
+            return key.startsWith("env.") ? System.getenv(key.substring(4)) : project.get("project." + key);
         }
     }
 
@@ -451,7 +388,11 @@ public class MavenFetch {
             if (++pomCount > MAX_POMS) throw new Fail("more than " + MAX_POMS + " POMs to read; giving up");
             byte[] xml;
             try {
-                xml = repo.get(c.path("pom"), in -> readLimited(in, MAX_POM_BYTES, "the POM of " + id));
+                xml = repo.get(c.path("pom"), in -> {
+                    byte[] b = in.readNBytes((int) MAX_POM_BYTES + 1);
+                    if (b.length > MAX_POM_BYTES) throw new BadPom("the POM of " + id + " is larger than " + MAX_POM_BYTES + " bytes");
+                    return b;
+                });
             } catch (Missing e) {
                 throw new Missing("cannot find " + id + " in " + repo.url + ": " + e.getMessage());
             }
@@ -489,8 +430,7 @@ public class MavenFetch {
         if (parent != null && !parent.valid()) throw new BadPom("bad parent " + parent + " in the POM of " + id);
         List<Element> sections = new ArrayList<>(List.of(project));
         sections.addAll(activeProfiles(project));
-        return new Raw(id, text(project, "groupId"), text(project, "artifactId"), text(project, "version"), parent,
-                text(project, "packaging"), sections);
+        return new Raw(id, text(project, "groupId"), text(project, "version"), parent, text(project, "packaging"), sections);
     }
 
     /** Profiles active by JDK, OS or system property (all given conditions must hold), else those active by default. */
@@ -509,7 +449,7 @@ public class MavenFetch {
                     case "jdk" -> jdkMatches(condition.getTextContent().trim());
                     case "property" -> propertyMatches(text(condition, "name"), text(condition, "value"));
                     case "os" -> osMatches(condition);
-                    default -> false; // file: not supported
+                    default -> false; // <file>: not supported
                 };
             }
             if (any && all) active.add(profile);
@@ -521,17 +461,15 @@ public class MavenFetch {
         String java = System.getProperty("java.version");
         if (spec.startsWith("!")) return !java.startsWith(spec.substring(1));
         if (!spec.startsWith("[") && !spec.startsWith("(")) return java.startsWith(spec);
-        Matcher m = Pattern.compile("([\\[(])([^,\\])]*)(?:,([^\\])]*))?([\\])])").matcher(spec);
-        while (m.find()) {
+        for (Matcher m = JDK_RANGE.matcher(spec); m.find(); ) {
             String lower = m.group(2).trim(), upper = m.group(3) == null ? lower : m.group(3).trim();
-            boolean ok = lower.isEmpty() || (m.group(1).equals("[") ? compareVersions(java, lower) >= 0 : compareVersions(java, lower) > 0);
-            ok &= upper.isEmpty() || (m.group(4).equals("]") ? compareVersions(java, upper) <= 0 : compareVersions(java, upper) < 0);
-            if (ok) return true;
+            int lo = lower.isEmpty() ? 1 : compareVersions(java, lower), hi = upper.isEmpty() ? -1 : compareVersions(java, upper);
+            if ((lo > 0 || lo == 0 && m.group(1).equals("[")) && (hi < 0 || hi == 0 && m.group(4).equals("]"))) return true;
         }
         return false;
     }
 
-    /** Compares numeric version segments, as far as the second version has segments (so 17.0.2 equals 17). */
+    /** Compares numeric version segments, as far as the bound has segments (so 17.0.2 equals 17). */
     static int compareVersions(String version, String bound) {
         String[] x = version.split("[._+-]"), y = bound.split("[._+-]");
         for (int i = 0; i < y.length; i++) {
@@ -562,8 +500,8 @@ public class MavenFetch {
                 case "name" -> name.equals(want);
                 case "arch" -> System.getProperty("os.arch", "").toLowerCase(Locale.ROOT).equals(want);
                 case "version" -> System.getProperty("os.version", "").toLowerCase(Locale.ROOT).equals(want);
-                case "family" -> want.equals("windows") ? name.contains("windows") : want.equals("mac") ? name.contains("mac")
-                        : want.equals("unix") && File.pathSeparatorChar == ':';
+                case "family" -> want.equals("unix") ? File.pathSeparatorChar == ':' && (!name.contains("mac") || name.endsWith("x"))
+                        : name.contains(want); // as plexus Os: windows, mac, linux...
                 default -> false;
             };
             all &= hit != negated;
@@ -579,8 +517,7 @@ public class MavenFetch {
     /** Child elements of e named name (any name when null); none when e is null. */
     static List<Element> children(Element e, String name) {
         List<Element> list = new ArrayList<>();
-        if (e == null) return list;
-        for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+        for (Node n = e == null ? null : e.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element c && (name == null || localName(c).equals(name))) list.add(c);
         }
         return list;
@@ -597,70 +534,51 @@ public class MavenFetch {
         return t.isEmpty() ? null : t;
     }
 
-    static String or(String s, String otherwise) {
-        return s == null ? otherwise : s;
-    }
-
     // ---------------------------------------------------------------- downloads
 
     void download(List<Coord> artifacts, Path dir, PrintStream out) throws Fail {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new Fail("cannot create " + dir + ": " + e);
-        }
         long total = 0;
         Set<String> names = new HashSet<>();
         for (Coord c : artifacts) {
             String name = names.add(c.fileName()) ? c.fileName() : c.g() + "-" + c.fileName(); // same artifactId twice
-            Path dest = dir.resolve(name);
-            String rel = c.path("jar");
-            String sha1 = expectedSha1(rel);
+            Path dest = dir.resolve(name), tmp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + ".part");
+            String rel = c.path("jar"), sha1 = expectedSha1(rel);
             try {
-                if (Files.isRegularFile(dest)) {
-                    long size = Files.size(dest);
-                    if (sha1 != null ? sha1.equals(sha1(dest)) : size == repo.size(rel)) {
-                        total = checkCap(total + size);
-                        out.println("present " + c + " (" + size + " bytes)");
-                        continue;
-                    }
+                Files.createDirectories(dir);
+                if (Files.isRegularFile(dest) && (sha1 != null ? sha1.equals(sha1(dest)) : Files.size(dest) == repo.size(rel))) {
+                    total += Files.size(dest);
+                    if (total > MAX_TOTAL_BYTES) throw new Fail("the jars exceed the cap of " + (MAX_TOTAL_BYTES >> 20) + " MB");
+                    out.println("present " + c + " (" + Files.size(dest) + " bytes)");
+                    continue;
                 }
-                Path tmp = Files.createTempFile(dir, "." + name + "-", ".part");
+                MessageDigest md = sha1Digest();
+                long budget = MAX_TOTAL_BYTES - total, n;
                 try {
-                    MessageDigest md = sha1Digest();
-                    long budget = MAX_TOTAL_BYTES - total, n;
-                    try {
-                        n = repo.get(rel, in -> copy(in, tmp, budget, md));
-                    } catch (Missing e) {
-                        if (pomPackaged.contains(c)) {
-                            note("note: " + c + " has packaging pom and no jar; only its dependencies are fetched");
-                            continue;
-                        }
-                        throw new Fail("cannot find " + c + " in " + repo.url + ": " + e.getMessage());
-                    }
-                    String got = HexFormat.of().formatHex(md.digest());
-                    if (sha1 != null && !sha1.equals(got)) {
-                        throw new Fail("SHA-1 mismatch for " + c + ": the repository says " + sha1 + ", the download has " + got);
-                    }
-                    try {
-                        Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    total += n;
-                    out.println("fetched " + c + " (" + n + " bytes)");
-                } finally {
-                    Files.deleteIfExists(tmp);
+                    n = repo.get(rel, in -> copy(in, tmp, budget, md));
+                } catch (Missing e) {
+                    if (!pomPackaged.contains(c)) throw new Fail("cannot find " + c + " in " + repo.url + ": " + e.getMessage());
+                    note("note: " + c + " has packaging pom and no jar; only its dependencies are fetched");
+                    continue;
                 }
+                String got = HexFormat.of().formatHex(md.digest());
+                if (sha1 != null && !sha1.equals(got)) throw new Fail("SHA-1 mismatch for " + c + ": the repository says " + sha1 + ", the download has " + got);
+                try {
+                    Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
+                }
+                total += n;
+                out.println("fetched " + c + " (" + n + " bytes)");
             } catch (IOException e) {
                 throw new Fail("cannot write " + dest + ": " + e);
+            } finally {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException e) {
+                    note("warning: cannot delete " + tmp + ": " + e);
+                }
             }
         }
-    }
-
-    static long checkCap(long total) throws Fail {
-        if (total > MAX_TOTAL_BYTES) throw new Fail("the jars exceed the cap of " + (MAX_TOTAL_BYTES >> 20) + " MB");
-        return total;
     }
 
     /** The first 40 hex digits of the .sha1 file, lower case; null when there is none (or it is not a SHA-1). */
@@ -680,9 +598,8 @@ public class MavenFetch {
         long n = 0;
         byte[] buf = new byte[1 << 16];
         try (OutputStream out = Files.newOutputStream(file)) {
-            for (int r; (r = in.read(buf)) != -1; ) {
-                n += r;
-                if (n > budget) throw new Fail("the jars exceed the cap of " + (MAX_TOTAL_BYTES >> 20) + " MB");
+            for (int r; (r = in.read(buf)) != -1; n += r) {
+                if (n + r > budget) throw new Fail("the jars exceed the cap of " + (MAX_TOTAL_BYTES >> 20) + " MB");
                 md.update(buf, 0, r);
                 out.write(buf, 0, r);
             }
@@ -707,12 +624,6 @@ public class MavenFetch {
         }
     }
 
-    static byte[] readLimited(InputStream in, long max, String what) throws IOException, Fail {
-        byte[] b = in.readNBytes((int) max + 1);
-        if (b.length > max) throw new Fail(what + " is larger than " + max + " bytes");
-        return b;
-    }
-
     /** The JVM's default trusted certificates plus those of a PEM bundle. */
     static SSLContext sslContext(Path pem) throws Fail {
         try {
@@ -725,9 +636,8 @@ public class MavenFetch {
                 if (tm instanceof X509TrustManager x) for (X509Certificate c : x.getAcceptedIssuers()) store.setCertificateEntry("jvm-" + n++, c);
             }
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            Matcher m = PEM.matcher(Files.readString(pem, StandardCharsets.ISO_8859_1));
             int added = 0;
-            for (; m.find(); added++) {
+            for (Matcher m = PEM.matcher(Files.readString(pem, StandardCharsets.ISO_8859_1)); m.find(); added++) {
                 byte[] der = Base64.getMimeDecoder().decode(m.group(1));
                 store.setCertificateEntry("ca-" + n++, cf.generateCertificate(new ByteArrayInputStream(der)));
             }
@@ -760,21 +670,24 @@ public class MavenFetch {
             this.ssl = ssl;
         }
 
-        private HttpClient client() {
+        private <T> HttpResponse<T> send(String rel, String method, HttpResponse.BodyHandler<T> handler) throws IOException, Fail {
             if (client == null) {
                 HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(30));
                 client = (ssl == null ? b : b.sslContext(ssl)).build();
             }
-            return client;
-        }
-
-        private HttpRequest.Builder request(String rel) {
-            return HttpRequest.newBuilder(URI.create(base + rel)).timeout(Duration.ofSeconds(120))
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + rel)).timeout(Duration.ofSeconds(120))
                     .header("User-Agent", "sandbox4j-mavenfetch");
+            request = method.equals("GET") ? request.GET() : request.method(method, HttpRequest.BodyPublishers.noBody());
+            try {
+                return client.send(request.build(), handler);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Fail("interrupted");
+            }
         }
 
-        /** Reads the file at rel with body; Missing (message "HTTP 404" and the like) when there is none. */
+        /** Reads the file at rel with body; Missing (with "HTTP 404" or the like) when there is none. */
         <T> T get(String rel, Body<T> body) throws Fail {
             for (int attempt = 1; ; attempt++) {
                 String problem;
@@ -787,7 +700,7 @@ public class MavenFetch {
                             throw new Missing("no such file");
                         }
                     }
-                    HttpResponse<InputStream> response = client().send(request(rel).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                    HttpResponse<InputStream> response = send(rel, "GET", HttpResponse.BodyHandlers.ofInputStream());
                     try (InputStream in = response.body()) {
                         int status = response.statusCode();
                         if (status == 200) return body.read(in);
@@ -796,11 +709,8 @@ public class MavenFetch {
                         retry = status == 429 || status >= 500;
                     }
                 } catch (IOException e) {
-                    problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+                    problem = describe(e);
                     retry &= !(e instanceof SSLException);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new Fail("interrupted");
                 }
                 if (!retry || attempt == 3) {
                     throw new Fail("cannot download " + base + rel + ": " + problem + (attempt > 1 ? " (after " + attempt + " attempts)" : ""));
@@ -815,18 +725,22 @@ public class MavenFetch {
         }
 
         /** The size of the file at rel, or -1 when unknown. */
-        long size(String rel) {
+        long size(String rel) throws Fail {
             try {
                 if (file) return Files.size(Path.of(URI.create(base + rel)));
-                HttpResponse<Void> r = client().send(request(rel).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                        HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = send(rel, "HEAD", HttpResponse.BodyHandlers.discarding());
                 return r.statusCode() == 200 ? r.headers().firstValueAsLong("Content-Length").orElse(-1) : -1;
             } catch (IOException e) {
                 return -1;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return -1;
             }
+        }
+
+        String describe(IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) return "unknown host " + URI.create(base).getHost();
+                if (t.getMessage() != null) return t.getClass().getSimpleName() + ": " + t.getMessage();
+            }
+            return e instanceof ConnectException ? "cannot connect to " + URI.create(base).getAuthority() : e.getClass().getSimpleName();
         }
     }
 }

@@ -1,0 +1,182 @@
+package dev.sandbox4j.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sandbox4j.BackendException;
+import dev.sandbox4j.spi.Box;
+import dev.sandbox4j.spi.ExecHandle;
+import dev.sandbox4j.spi.ExecRequest;
+import dev.sandbox4j.spi.OutputSink;
+import dev.sandbox4j.spi.SandboxBackend;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One kernel process in a box: a long-lived interpreter started through an exec whose standard input stays open. The
+ * host sends requests and receives messages as frames (4-byte big-endian length + UTF-8 JSON) over that exec's
+ * stdin/stdout. Messages are queued in arrival order; when the process ends, an {@code {"type":"exit"}} message is
+ * queued after the last one.
+ */
+final class Kernel implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Frames larger than this end the kernel (a sane kernel never sends them; figures are well below). */
+    private static final int MAX_FRAME = 256 << 20;
+
+    private final ExecHandle handle;
+    private final OutputStream toKernel;
+    private final BlockingQueue<JsonNode> messages;
+    private final BoundedBuffer stderr;
+    private final int pid;
+
+    private Kernel(ExecHandle handle, OutputStream toKernel, int pid, BlockingQueue<JsonNode> messages,
+            BoundedBuffer stderr) {
+        this.handle = handle;
+        this.toKernel = toKernel;
+        this.pid = pid;
+        this.messages = messages;
+        this.stderr = stderr;
+    }
+
+    /**
+     * Starts the kernel and waits for its {@code ready} message.
+     *
+     * @param request the launcher exec (its stdin bytes are the launcher's framed files; the kernel's stdin follows)
+     * @throws BackendException if the kernel exits or does not become ready in time (with its stderr)
+     */
+    static Kernel start(SandboxBackend backend, Box box, ExecRequest request, Duration startTimeout) {
+        ChunkPipe pipe = new ChunkPipe(64);
+        OutputStream sink = pipe.sink();
+        Parser parser = new Parser();
+        BoundedBuffer err = new BoundedBuffer(16 * 1024);
+        BlockingQueue<JsonNode> queue = new LinkedBlockingQueue<>();
+        try {
+            sink.write(request.stdin());
+        } catch (IOException e) {
+            throw new BackendException(backend.name(), "cannot start the kernel: " + e.getMessage(), e);
+        }
+        ExecHandle h = backend.exec(box, request, pipe.source(), new OutputSink() {
+            @Override
+            public void stdout(byte[] chunk) {
+                parser.feed(chunk, queue);
+            }
+
+            @Override
+            public void stderr(byte[] chunk) {
+                err.append(chunk);
+            }
+        });
+        h.exitCode().whenComplete((code, e) -> {
+            ObjectNode exit = JSON.createObjectNode();
+            exit.put("type", "exit");
+            exit.put("code", code == null ? -1 : code);
+            queue.add(exit);
+        });
+        try {
+            JsonNode first = queue.poll(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (first == null || !"ready".equals(first.path("type").asText())) {
+                h.close();
+                String why = first == null ? "did not start within " + startTimeout.toSeconds() + " s"
+                        : "exited with code " + first.path("code").asInt();
+                throw new BackendException(backend.name(), "the kernel " + why
+                        + (err.text().isBlank() ? "" : ": " + err.text().strip()), null);
+            }
+            return new Kernel(h, sink, first.path("pid").asInt(-1), queue, err);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            h.close();
+            throw new BackendException(backend.name(), "interrupted while starting the kernel", e);
+        }
+    }
+
+    /** The kernel's process id in the box. */
+    int pid() {
+        return pid;
+    }
+
+    boolean isAlive() {
+        return !handle.exitCode().isDone();
+    }
+
+    /** Sends one request. */
+    void send(ObjectNode request) throws IOException {
+        byte[] body = JSON.writeValueAsBytes(request);
+        byte[] frame = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array();
+        synchronized (toKernel) {
+            toKernel.write(frame);
+        }
+    }
+
+    ObjectNode request(String op) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("op", op);
+        return n;
+    }
+
+    /** The next message, or {@code null} if none arrives within the timeout. */
+    @Nullable JsonNode next(long timeoutNanos) throws InterruptedException {
+        return messages.poll(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** What the kernel process wrote to its own stderr before it took over its descriptors (start-up errors). */
+    String startupErrors() {
+        return stderr.text();
+    }
+
+    @Override
+    public void close() {
+        try {
+            toKernel.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+        handle.close();
+    }
+
+    /** Cuts the exec's stdout into frames. Called on the backend's stream thread only. */
+    private static final class Parser {
+        private byte[] buf = new byte[8192];
+        private int len;
+        void feed(byte[] chunk, BlockingQueue<JsonNode> out) {
+            if (len + chunk.length > buf.length) {
+                byte[] bigger = new byte[Math.max(buf.length * 2, len + chunk.length)];
+                System.arraycopy(buf, 0, bigger, 0, len);
+                buf = bigger;
+            }
+            System.arraycopy(chunk, 0, buf, len, chunk.length);
+            len += chunk.length;
+            int pos = 0;
+            while (len - pos >= 4) {
+                int size = ByteBuffer.wrap(buf, pos, 4).getInt();
+                if (size < 0 || size > MAX_FRAME) {
+                    ObjectNode bad = JSON.createObjectNode();
+                    bad.put("type", "protocol_error");
+                    bad.put("detail", "frame of " + size + " bytes");
+                    out.add(bad);
+                    len = 0;
+                    return;
+                }
+                if (len - pos - 4 < size) {
+                    break;
+                }
+                try {
+                    out.add(JSON.readTree(buf, pos + 4, size));
+                } catch (IOException e) {
+                    ObjectNode bad = JSON.createObjectNode();
+                    bad.put("type", "protocol_error");
+                    bad.put("detail", e.getMessage());
+                    out.add(bad);
+                }
+                pos += 4 + size;
+            }
+            System.arraycopy(buf, pos, buf, 0, len - pos);
+            len -= pos;
+        }
+    }
+}
