@@ -180,6 +180,27 @@ class KernelIT {
     }
 
     @Test
+    void javascriptKernelKeepsStateAwaitsPromisesAndIsInterruptible() {
+        try (SandboxSession s = client.openSession("javascript", DockerTestSupport.options().stateful(true).build())) {
+            ExecutionResult a = s.run("let total = 40; function add(n) { return total + n }\nconsole.log('ready')");
+            assertThat(a.status()).as(a.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(a.stdout()).isEqualTo("ready\n");
+            assertThat(s.run("add(2)").cell().value()).containsEntry("text/plain", "42");
+            ExecutionResult later = s.run("new Promise(r => setTimeout(() => r('later'), 100))");
+            assertThat(later.cell().value()).containsEntry("text/plain", "'later'");
+            ExecutionResult err = s.run("null.x");
+            assertThat(err.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(err.cell().error().name()).isEqualTo("TypeError");
+            ExecutionResult loop = s.run("while (true) {}", RunOptions.timeout(Duration.ofMillis(800)));
+            assertThat(loop.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
+            assertThat(loop.cell().kernelRestarted()).isFalse();
+            assertThat(s.run("total").cell().value()).containsEntry("text/plain", "40");
+            s.reset();
+            assertThat(s.run("typeof total").cell().value()).containsEntry("text/plain", "'undefined'");
+        }
+    }
+
+    @Test
     void statefulSessionsNeedAKernel() {
         assertThatThrownBy(() -> client.openSession("cpp", SessionOptions.builder().stateful(true).build()))
                 .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("cpp");

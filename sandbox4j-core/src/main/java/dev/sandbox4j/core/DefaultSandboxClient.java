@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.sandbox4j.BackendException;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.InstallConfig;
+import dev.sandbox4j.PoolConfig;
+import dev.sandbox4j.PoolStats;
+import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
@@ -27,6 +30,7 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,10 +67,20 @@ public final class DefaultSandboxClient implements SandboxClient {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService scheduler;
     private final Thread shutdownHook;
+    /** Warm pools by the profile of the boxes they hold. */
+    private final Map<BoxPool.Profile, BoxPool> pools;
+    /** Set while {@link DefaultSandboxSession#start()} runs on this thread in {@link #openSession}. */
+    private final ThreadLocal<Lease> lease = new ThreadLocal<>();
+
+    /** The box {@link #createBox} gave the session being started, and the pool it came from (if any). */
+    private static final class Lease {
+        private @Nullable Box box;
+        private @Nullable BoxPool pool;
+    }
 
     private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
             Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
-            InstallConfig installConfig) {
+            InstallConfig installConfig, List<PoolSetup> pools) {
         this.policy = policy;
         this.installConfig = installConfig;
         this.events = new SafeEventListener(events);
@@ -80,22 +94,82 @@ public final class DefaultSandboxClient implements SandboxClient {
             t.setDaemon(true);
             return t;
         });
+        Map<BoxPool.Profile, BoxPool> byProfile = new LinkedHashMap<>();
+        for (PoolSetup p : pools) {
+            BoxPool pool = new BoxPool(backend, p.config(), p.language(), p.image(), p.runtime(),
+                    supervisorFor(p.runtime()));
+            byProfile.put(pool.profile(), pool);
+        }
+        this.pools = Map.copyOf(byProfile);
         this.shutdownHook = new Thread(this::closeFromHook, "sandbox4j-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** A pool's configuration with its language and image resolved, checked before the backend is connected. */
+    private record PoolSetup(PoolConfig config, String language, String image, RuntimeConfig runtime) {}
+
+    /**
+     * The runtime a session's box gets: compiled languages run what they build, so their work directory (only the
+     * session's own tmpfs) is executable. Pools compute their profile the same way.
+     */
+    private static RuntimeConfig effectiveRuntime(LanguageHandler handler, RuntimeConfig runtime) {
+        if (handler.needsExecutableWorkdir() && !runtime.workdirExecutable()) {
+            return runtime.toBuilder().workdirExecutable(true).build();
+        }
+        return runtime;
+    }
+
+    /** The box's own user, never the untrusted one (as {@link DefaultSandboxSession} picks it). */
+    private static String supervisorFor(RuntimeConfig runtime) {
+        return runtime.user().equals("65533:65533") ? "65532:65532" : "65533:65533";
+    }
+
+    private static List<PoolSetup> resolvePools(LanguageRegistry registry, Map<String, String> images,
+            List<PoolConfig> pools) {
+        List<PoolSetup> out = new ArrayList<>();
+        Map<BoxPool.Profile, PoolConfig> seen = new LinkedHashMap<>();
+        for (PoolConfig config : pools) {
+            LanguageHandler handler = registry.get(config.language()); // unknown language: IllegalArgumentException
+            String image = config.runtime().image() != null ? config.runtime().image()
+                    : images.getOrDefault(handler.id(), handler.defaultImage());
+            RuntimeConfig runtime = effectiveRuntime(handler, config.runtime());
+            PoolSetup setup = new PoolSetup(config, handler.id(), image, runtime);
+            BoxPool.Profile profile = new BoxPool.Profile(handler.id(), image, supervisorFor(runtime),
+                    config.limits(), runtime.image() == null ? runtime : runtime.toBuilder().image(null).build());
+            PoolConfig other = seen.putIfAbsent(profile, config);
+            if (other != null) {
+                throw new IllegalArgumentException("two pools for the same profile (language " + handler.id()
+                        + ", image " + image + ", same limits and runtime): one pool per profile; give it a larger "
+                        + "maxSize instead");
+            }
+            out.add(setup);
+        }
+        return out;
     }
 
     public static SandboxClient create(@Nullable String backendName, @Nullable SandboxBackendFactory factory,
             BackendConfig config, List<LanguageHandler> handlers, Map<String, String> images, boolean reapOrphans,
             Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
             InstallConfig installConfig) {
+        return create(backendName, factory, config, handlers, images, reapOrphans, defaultTimeout, policy, events,
+                principal, installConfig, List.of());
+    }
+
+    public static SandboxClient create(@Nullable String backendName, @Nullable SandboxBackendFactory factory,
+            BackendConfig config, List<LanguageHandler> handlers, Map<String, String> images, boolean reapOrphans,
+            Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
+            InstallConfig installConfig, List<PoolConfig> pools) {
         LanguageRegistry registry = LanguageRegistry.discover(handlers);
         for (String lang : images.keySet()) {
             registry.get(lang); // unknown language: clear error now, not at first use
         }
+        Map<String, String> canonicalImages = canonical(registry, images);
+        List<PoolSetup> poolSetups = resolvePools(registry, canonicalImages, pools);
         SandboxBackend backend = BackendSelector.select(backendName, factory, config);
         log.info("Using backend {} ({})", backend.name(), backend.describe());
-        DefaultSandboxClient client = new DefaultSandboxClient(backend, registry, canonical(registry, images),
-                defaultTimeout, policy, events, principal, installConfig);
+        DefaultSandboxClient client = new DefaultSandboxClient(backend, registry, canonicalImages,
+                defaultTimeout, policy, events, principal, installConfig, poolSetups);
+        client.startPools();
         if (reapOrphans) {
             Thread.ofVirtual().name("sandbox4j-reaper").start(() -> {
                 try {
@@ -106,6 +180,17 @@ public final class DefaultSandboxClient implements SandboxClient {
             });
         }
         return client;
+    }
+
+    /** Fills each pool in the background and schedules its health checks; never blocks. */
+    private void startPools() {
+        for (BoxPool pool : pools.values()) {
+            pool.start();
+            long every = pool.config().healthCheckInterval().toMillis();
+            scheduler.scheduleWithFixedDelay(
+                    () -> Thread.ofVirtual().name("sandbox4j-pool-check").start(pool::maintain),
+                    every, every, TimeUnit.MILLISECONDS);
+        }
     }
 
     private static Map<String, String> canonical(LanguageRegistry registry, Map<String, String> images) {
@@ -123,22 +208,39 @@ public final class DefaultSandboxClient implements SandboxClient {
         if (options.stateful() && handler.kernelPlan(new PlanContext(DefaultSandboxSession.KERNEL_DIR, List.of(), null,
                 options.runtime().workdir())) == null) {
             throw new UnsupportedOperationException("stateful sessions are not supported for " + handler.id()
-                    + " (python has a kernel)");
+                    + " (python and javascript have kernels)");
         }
         String image = options.runtime().image() != null ? options.runtime().image() : imageFor(handler.id());
-        if (handler.needsExecutableWorkdir() && !options.runtime().workdirExecutable()) {
-            // compiled languages run what they build; only the session's own tmpfs becomes executable
-            options = options.toBuilder()
-                    .runtime(options.runtime().toBuilder().workdirExecutable(true).build()).build();
+        RuntimeConfig runtime = effectiveRuntime(handler, options.runtime());
+        if (runtime != options.runtime()) {
+            options = options.toBuilder().runtime(runtime).build();
         }
         DefaultSandboxSession session = new DefaultSandboxSession(this, backend, handler, image, options,
                 options.defaultTimeout() != null ? options.defaultTimeout() : defaultTimeout);
         sessions.put(session.id(), session);
+        Lease started = new Lease();
+        lease.set(started);
         try {
             session.start();
         } catch (RuntimeException e) {
             sessions.remove(session.id());
+            discard(started);
             throw e;
+        } finally {
+            lease.remove();
+        }
+        BoxPool pool = started.pool;
+        if (pool != null) { // the pool counts the box as in use until the session has removed it
+            AtomicBoolean released = new AtomicBoolean();
+            Runnable release = () -> {
+                if (released.compareAndSet(false, true)) {
+                    pool.release();
+                }
+            };
+            session.onClose(release);
+            if (!session.isOpen()) { // closed before the hook was registered
+                release.run();
+            }
         }
         if (closed.get()) { // closed while we were starting: do not leak the new box
             session.close();
@@ -150,6 +252,49 @@ public final class DefaultSandboxClient implements SandboxClient {
             session.onClose(() -> f.cancel(false));
         }
         return session;
+    }
+
+    /**
+     * Creates and starts the box of a session being opened: a ready box from the warm pool whose profile (image,
+     * supervisor user, limits, runtime) equals {@code spec}'s, if there is such a pool, else a new box (or what the
+     * pool's exhaustion strategy says). A pooled box keeps its own name and labels; the session keeps its id.
+     */
+    Box createBox(BoxSpec spec) {
+        Lease current = lease.get();
+        BoxPool pool = null;
+        if (current != null && !pools.isEmpty()) {
+            pool = pools.get(BoxPool.Profile.of(String.valueOf(spec.labels().get(LABEL_LANGUAGE)), spec));
+        }
+        Box box = null;
+        if (pool != null) {
+            box = pool.acquire(); // null: no ready box, create a temporary one
+            if (box != null) {
+                current.pool = pool;
+                log.info("Session {} uses pooled box {}", spec.labels().get(LABEL_SESSION), box.name());
+            }
+        }
+        if (box == null) {
+            box = backend.create(spec);
+        }
+        if (current != null) {
+            current.box = box;
+        }
+        return box;
+    }
+
+    /** A session failed to start after its box was made: remove the box and give the pool its capacity back. */
+    private void discard(Lease failed) {
+        if (failed.box != null) {
+            removeQuietly(failed.box.id());
+        }
+        if (failed.pool != null) {
+            failed.pool.release();
+        }
+    }
+
+    @Override
+    public List<PoolStats> poolStats() {
+        return pools.values().stream().map(BoxPool::stats).toList();
     }
 
     @Override
@@ -352,6 +497,9 @@ public final class DefaultSandboxClient implements SandboxClient {
         try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {
             for (DefaultSandboxSession s : open) {
                 exec.submit(s::close);
+            }
+            for (BoxPool pool : pools.values()) {
+                exec.submit(pool::close); // stops refills, removes idle boxes, waits for creations in flight
             }
         }
         scheduler.shutdownNow();

@@ -176,7 +176,7 @@ final class DefaultSandboxSession implements SandboxSession {
                 options.runtime(), labels);
         long t0 = System.nanoTime();
         Map<String, String> imageLabels = backend.imageLabels(image);
-        box = backend.create(spec);
+        box = client.createBox(spec);
         String seed = imageLabels == null ? null : imageLabels.get(LABEL_WORKSPACE_SEED);
         if (seed != null) {
             seedWorkspace(seed);
@@ -531,7 +531,7 @@ final class DefaultSandboxSession implements SandboxSession {
                             status = ExecutionStatus.TIMED_OUT;
                             killReason = lifetimeBound ? "session lifetime of " + human(options.sessionTimeout())
                                     + " exceeded" : "timed out after " + human(timeout);
-                            k.send(k.request("interrupt"));
+                            interrupt(k);
                             graceEnd = System.nanoTime() + INTERRUPT_GRACE.toNanos();
                             continue;
                         }
@@ -567,7 +567,7 @@ final class DefaultSandboxSession implements SandboxSession {
                                 interrupted = true;
                                 status = ExecutionStatus.OUTPUT_LIMIT;
                                 killReason = (isErr ? "stderr" : "stdout") + " exceeded the output limit of " + limit;
-                                k.send(k.request("interrupt"));
+                                interrupt(k);
                                 graceEnd = System.nanoTime() + INTERRUPT_GRACE.toNanos();
                             }
                         }
@@ -648,6 +648,16 @@ final class DefaultSandboxSession implements SandboxSession {
         } finally {
             MDC.remove("sandbox.session");
             lock.unlock();
+        }
+    }
+
+    /** Asks the running cell to stop (KeyboardInterrupt-like); the kernel keeps its state if the cell does stop. */
+    private void interrupt(Kernel k) throws java.io.IOException {
+        if (k.interruptBySignal()) {
+            internalExec(List.of("/bin/sh", "-c", "kill -INT \"$1\"", "interrupt", Integer.toString(k.pid())),
+                    new byte[0], DataSize.ofKilobytes(4));
+        } else {
+            k.send(k.request("interrupt"));
         }
     }
 

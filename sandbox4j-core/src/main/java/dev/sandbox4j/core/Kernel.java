@@ -34,9 +34,11 @@ final class Kernel implements AutoCloseable {
     private final BlockingQueue<JsonNode> messages;
     private final BoundedBuffer stderr;
     private final int pid;
+    private final boolean interruptBySignal;
 
     private Kernel(ExecHandle handle, OutputStream toKernel, int pid, BlockingQueue<JsonNode> messages,
-            BoundedBuffer stderr) {
+            BoundedBuffer stderr, boolean interruptBySignal) {
+        this.interruptBySignal = interruptBySignal;
         this.handle = handle;
         this.toKernel = toKernel;
         this.pid = pid;
@@ -87,7 +89,8 @@ final class Kernel implements AutoCloseable {
                 throw new BackendException(backend.name(), "the kernel " + why
                         + (err.text().isBlank() ? "" : ": " + err.text().strip()), null);
             }
-            return new Kernel(h, sink, first.path("pid").asInt(-1), queue, err);
+            return new Kernel(h, sink, first.path("pid").asInt(-1), queue, err,
+                    "signal".equals(first.path("interrupt").asText()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             h.close();
@@ -98,6 +101,14 @@ final class Kernel implements AutoCloseable {
     /** The kernel's process id in the box. */
     int pid() {
         return pid;
+    }
+
+    /**
+     * Whether the kernel must be interrupted with SIGINT from outside (its reader cannot run while a cell runs, e.g.
+     * Node.js) rather than with an {@code interrupt} request.
+     */
+    boolean interruptBySignal() {
+        return interruptBySignal;
     }
 
     boolean isAlive() {

@@ -51,6 +51,17 @@ public final class JavaScriptHandler implements LanguageHandler {
         return new ExecutionPlan(Map.of(file, code.getBytes(StandardCharsets.UTF_8)), argv, Map.of());
     }
 
+    /**
+     * {@code sandbox4j_kernel.js}: one {@code vm} context; requests on fd 3, messages on fd 4, so that what user code
+     * and child processes write cannot corrupt the protocol.
+     */
+    @Override
+    public ExecutionPlan kernelPlan(PlanContext context) {
+        return new ExecutionPlan(Map.of("sandbox4j_kernel.js", HandlerSupport.resource("sandbox4j_kernel.js")),
+                List.of("/bin/sh", "-c", "exec node \"$1\" 3<&0 4>&1 </dev/null 1>&2", "kernel",
+                        context.path("sandbox4j_kernel.js")), Map.of("NODE_ENV", "production"));
+    }
+
     @Override
     public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
         HandlerSupport.checkLibraries("javascript", "an npm package such as 'lodash' or 'lodash@4.17.21'",
