@@ -118,10 +118,8 @@ public class MavenFetch {
             Path dest = Path.of(rest.get(1));
             List<Coord> roots = new ArrayList<>();
             for (String s : rest.subList(2, rest.size())) {
-                String[] p = s.split(":", -1);
-                Coord c = p.length < 3 || p.length > 5 || (p.length > 3 && !p[2].equals("jar")) ? null
-                        : new Coord(p[0], p[1], p[p.length - 1], p.length == 5 ? p[3] : null);
-                if (c == null || !c.valid()) return usage(err, "bad coordinate '" + s + "' (expected groupId:artifactId:version, "
+                Coord c = parseCoordinate(s);
+                if (c == null) return usage(err, "bad coordinate '" + s + "' (expected groupId:artifactId:version, "
                         + "groupId:artifactId:jar:version or groupId:artifactId:jar:classifier:version)");
                 roots.add(c);
             }
@@ -146,6 +144,14 @@ public class MavenFetch {
         if (problem != null) err.println("MavenFetch: " + problem);
         err.println(USAGE);
         return 2;
+    }
+
+    /** g:a:v, g:a:jar:v or g:a:jar:classifier:v; null if malformed. */
+    static Coord parseCoordinate(String s) {
+        String[] p = s.split(":", -1);
+        if (p.length < 3 || p.length > 5 || (p.length > 3 && !p[2].equals("jar"))) return null;
+        Coord c = new Coord(p[0], p[1], p[p.length - 1], p.length == 5 ? p[3] : null);
+        return c.valid() ? c : null;
     }
 
     static boolean safe(String s) {
