@@ -64,7 +64,7 @@ public record InstallConfig(
         pipExtraIndexUrls.forEach(u -> checkUrl("pipExtraIndexUrls", u));
         pipTrustedHosts = List.copyOf(pipTrustedHosts);
         for (String h : pipTrustedHosts) {
-            if (!h.matches("[A-Za-z0-9.\\-\\[\\]:]+")) {
+            if (!h.matches("[A-Za-z0-9\\[][A-Za-z0-9.\\-\\[\\]:]*")) {
                 throw new IllegalArgumentException("pip trusted host '" + Texts.sanitize(h, 60) + "' is not a host name");
             }
         }

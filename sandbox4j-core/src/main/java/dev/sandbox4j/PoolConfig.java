@@ -17,6 +17,13 @@ import java.time.Duration;
  * normal way. A pooled box is used by one session only and removed when that session closes (boxes are never
  * reused); the pool then creates a replacement in the background.
  *
+ * <p>Pooled boxes carry the usual {@code dev.sandbox4j.*} labels (owner, language, ...) plus
+ * {@code dev.sandbox4j.pool=<language>}, and their own {@code dev.sandbox4j.session=pool-<random>} (labels cannot
+ * change once a box exists, so a session keeps its own id and logs which pooled box it uses). They have no
+ * {@code dev.sandbox4j.expires} label: a session's lifetime is still enforced by its client, and the boxes of a
+ * process that died are removed like any other by the next client's orphan reaping. Closing the client removes the
+ * idle boxes and those still being created.
+ *
  * <pre>{@code
  * SandboxClient client = SandboxClient.builder()
  *         .pool(PoolConfig.builder("python").minSize(2).maxSize(8).build())

@@ -73,6 +73,8 @@ public interface SandboxClient extends AutoCloseable {
      * @throws IllegalArgumentException if the language is unknown
      * @throws ImageUnavailableException if its image is missing
      * @throws BackendException if the engine fails
+     * @throws PoolExhaustedException if the session's warm pool ({@link Builder#pool}) has no box for it and its
+     *     exhaustion strategy is {@link PoolConfig.Exhaustion#FAIL_FAST} or {@link PoolConfig.Exhaustion#WAIT}
      * @throws SessionClosedException if the client is closed
      */
     SandboxSession openSession(String language, SessionOptions options);
@@ -157,7 +159,18 @@ public interface SandboxClient extends AutoCloseable {
     /** Removes every box sandbox4j created on this engine, including those of running clients. */
     List<String> removeAll();
 
-    /** Closes every open session and disconnects. Idempotent. */
+    /**
+     * The state and counters of each warm pool ({@link Builder#pool}), in the order they were added; empty without
+     * pools.
+     *
+     * @since 0.2
+     */
+    List<PoolStats> poolStats();
+
+    /**
+     * Closes every open session, drains the warm pools (their idle boxes and those still being created are removed)
+     * and disconnects. Idempotent.
+     */
     @Override
     void close();
 
@@ -176,6 +189,7 @@ public interface SandboxClient extends AutoCloseable {
         private SandboxEventListener eventListener = JsonLinesAuditListener.toLogger();
         private String principal = System.getProperty("user.name", "unknown");
         private InstallConfig install = InstallConfig.defaults();
+        private final List<PoolConfig> pools = new ArrayList<>();
 
         private Builder() {}
 
@@ -263,6 +277,20 @@ public interface SandboxClient extends AutoCloseable {
         }
 
         /**
+         * Keeps a warm pool of started boxes for sessions of one profile (language, limits, runtime), so that opening
+         * such a session, or a one-shot {@link SandboxClient#run}, does not wait for a box to be created. Repeatable,
+         * one pool per profile. The pools start filling in the background when the client is built.
+         *
+         * @throws IllegalArgumentException (from {@link #build()}) if the language is unknown or two pools have the
+         *     same profile
+         * @since 0.2
+         */
+        public Builder pool(PoolConfig config) {
+            pools.add(requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
          * Connects to the engine.
          *
          * @throws BackendUnavailableException if no backend can be used; the message lists each one tried and why
@@ -270,7 +298,7 @@ public interface SandboxClient extends AutoCloseable {
         public SandboxClient build() {
             return DefaultSandboxClient.create(
                     backendName, backendFactory, new BackendConfig(backendProperties), handlers, images,
-                    reapOrphans, defaultTimeout, policy, eventListener, principal, install);
+                    reapOrphans, defaultTimeout, policy, eventListener, principal, install, List.copyOf(pools));
         }
     }
 }

@@ -36,6 +36,11 @@ final class DockerTestSupport {
     }
 
     static SandboxClient client() {
+        return clientBuilder().build();
+    }
+
+    /** The builder {@link #client()} uses, for tests that configure more (e.g. warm pools). */
+    static SandboxClient.Builder clientBuilder() {
         requireEngine();
         SandboxClient.Builder b = SandboxClient.builder().backend("docker").reapOrphans(false);
         for (String lang : List.of("python", "javascript", "java", "r", "cpp", "go")) {
@@ -44,7 +49,7 @@ final class DockerTestSupport {
                 b.image(lang, image);
             }
         }
-        return b.build();
+        return b;
     }
 
     /** Session options with the run-id label (and any changes the test makes). */

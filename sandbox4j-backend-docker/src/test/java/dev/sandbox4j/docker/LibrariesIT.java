@@ -230,6 +230,36 @@ class LibrariesIT {
     }
 
     @Test
+    void filesPlantedInTheWorkDirectoryDoNotHijackThePackageManager() {
+        assumeTrue(mirror != null, "no local pip index at /opt/pypi on this host");
+        try (SandboxSession s = client.openSession("python", DockerTestSupport.options().install(localPip()).build())) {
+            ExecutionResult plant = s.run("""
+                    import os, site
+                    os.makedirs('pip', exist_ok=True)
+                    open('pip/__main__.py', 'w').write("print('HIJACKED')\\n")
+                    open('pip/__init__.py', 'w').write('')
+                    sp = site.getusersitepackages(); os.makedirs(sp, exist_ok=True)
+                    open(os.path.join(sp, 'evil.pth'), 'w').write("import sys; print('HIJACKED-PTH', file=sys.stderr)\\n")
+                    open(os.path.join(sp, 'usercustomize.py'), 'w').write("print('HIJACKED-UC')\\n")
+                    """);
+            assertThat(plant.status()).as(plant.stderr()).isEqualTo(ExecutionStatus.OK);
+            ExecutionResult inst = s.install("six");
+            assertThat(inst.status()).as(inst.stdout() + inst.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(inst.stdout() + inst.stderr()).doesNotContain("HIJACKED");
+        }
+        try (SandboxSession s = client.openSession("javascript", DockerTestSupport.options().build())) {
+            s.putFile(".npmrc", "registry=http://127.0.0.1:9/\n".getBytes(StandardCharsets.UTF_8));
+            s.putFile("package.json", "{\"dependencies\": {\"definitely-not-wanted-sandbox4j\": \"1.0.0\"}}"
+                    .getBytes(StandardCharsets.UTF_8));
+            ExecutionResult inst = s.install("left-pad@1.3.0");
+            assumeTrue(inst.status() == ExecutionStatus.OK || !inst.stderr().contains("ENOTFOUND"),
+                    "npm registry not reachable: " + inst.stderr());
+            assertThat(inst.status()).as(inst.stdout() + inst.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(s.run("console.log(require('left-pad')('1', 2, '0'))").stdout()).isEqualTo("01\n");
+        }
+    }
+
+    @Test
     void runWithLibrariesInstallsFirstAndFailuresAreReportedAsSuch() {
         assumeTrue(mirror != null, "no local pip index at /opt/pypi on this host");
         try (SandboxSession s = client.openSession("python", DockerTestSupport.options().install(localPip()).build())) {

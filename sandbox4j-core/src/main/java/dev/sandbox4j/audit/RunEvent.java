@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * @param sessionId   the session
  * @param principal   who
  * @param language    canonical language id
- * @param kind        {@code "run"} or {@code "exec"}
+ * @param kind        {@code "run"}, {@code "exec"} or {@code "install"}
  * @param codeSha256  SHA-256 (hex) of the code, or of the command line for an exec
  * @param limits      the session's resource limits
  * @param timeout     the run's effective timeout

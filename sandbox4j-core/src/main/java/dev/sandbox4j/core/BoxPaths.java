@@ -52,6 +52,9 @@ final class BoxPaths {
 
     /** Like {@link #resolve}, but the work directory itself is allowed (whole-directory copies). */
     static String resolveAllowingRoot(String workdir, String path) {
+        if (path.isBlank()) {
+            throw new IllegalArgumentException("file path must not be empty");
+        }
         String full = path.startsWith("/") ? path : workdir + "/" + path;
         String trimmed = full.replaceAll("/+$", "");
         if (trimmed.equals(workdir) || trimmed.equals(workdir + "/.")) {

@@ -84,7 +84,7 @@ final class ChunkPipe {
     /** Makes the reader fail with {@code e} once it has read what is queued. */
     void fail(IOException e) {
         failure = e;
-        queue.offer(EOF);
+        queue.offer(EOF); // if the pipe is full, the reader notices the failure once it has drained it
     }
 
     /** The reading side. {@code close()} discards what is queued and makes the writer fail. */
@@ -112,7 +112,14 @@ final class ChunkPipe {
                     }
                     byte[] next;
                     try {
-                        next = queue.take();
+                        next = queue.poll(50, TimeUnit.MILLISECONDS);
+                        if (next == null) {
+                            if (failure != null && queue.isEmpty()) {
+                                next = EOF;
+                            } else {
+                                continue;
+                            }
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new InterruptedIOException("interrupted while reading from a pipe");

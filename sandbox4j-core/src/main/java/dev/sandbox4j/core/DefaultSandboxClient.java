@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +101,7 @@ public final class DefaultSandboxClient implements SandboxClient {
                     supervisorFor(p.runtime()));
             byProfile.put(pool.profile(), pool);
         }
-        this.pools = Map.copyOf(byProfile);
+        this.pools = Collections.unmodifiableMap(byProfile); // in the order they were added
         this.shutdownHook = new Thread(this::closeFromHook, "sandbox4j-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -244,6 +245,9 @@ public final class DefaultSandboxClient implements SandboxClient {
         }
         if (closed.get()) { // closed while we were starting: do not leak the new box
             session.close();
+            if (started.box != null) { // the client may have closed the session before start() set its box
+                removeQuietly(started.box.id());
+            }
             throw new SessionClosedException("SandboxClient is closed");
         }
         Duration lifetime = options.sessionTimeout();

@@ -351,6 +351,15 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         List<String> argv = new ArrayList<>(command);
         argv.addAll(runOptions.args());
+        if (!runOptions.libraries().isEmpty()) {
+            List<String> missing = runOptions.libraries().stream().filter(l -> !installed.contains(l)).toList();
+            if (!missing.isEmpty()) {
+                ExecutionResult inst = install(missing);
+                if (inst.status() != ExecutionStatus.OK) {
+                    return inst;
+                }
+            }
+        }
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
         String outputDir = runOptions.captureArtifacts() ? home + "/" + OUTPUT_DIR : null;
         ExecutionResult raw = execute(runDir, Map.of(), argv, Map.of(), runOptions, outputDir);
@@ -368,6 +377,11 @@ final class DefaultSandboxSession implements SandboxSession {
         requireNonNull(runOptions, "options");
         if (commands.isEmpty()) {
             throw new IllegalArgumentException("commands must not be empty");
+        }
+        for (Command c : commands) {
+            if (c.workdir() != null) {
+                BoxPaths.workdir(home, c.workdir()); // a bad directory fails the call before anything runs
+            }
         }
         List<ExecutionResult> results = new ArrayList<>();
         for (Command c : commands) {
@@ -773,11 +787,22 @@ final class DefaultSandboxSession implements SandboxSession {
             if (!stopEverythingBut(b, k)) {
                 throw new BackendException(backend.name(), "could not stop the box's processes before installing", null);
             }
-            try {
-                if (networked) {
+            if (networked) {
+                try {
                     backend.setNetwork(b, installConfig.network());
+                } catch (UnsupportedOperationException e) {
+                    resumeKernel(k);
+                    throw e;
+                } catch (RuntimeException e) {
+                    cutNetwork(b, k);
+                    resumeKernel(k);
+                    throw e;
                 }
-                RunOptions o = RunOptions.builder().timeout(installConfig.timeout()).build();
+            }
+            try {
+                // the package manager runs in its own fresh directory, never in the (untrusted, writable) work
+                // directory, so files planted there by earlier runs are not picked up while the box has a network
+                RunOptions o = RunOptions.builder().timeout(installConfig.timeout()).workdir(runDir).build();
                 if (!plan.compile().isEmpty()) {
                     r = execute(runDir, files, plan.compile(), plan.env(), o, null);
                     if (r.status() == ExecutionStatus.OK) {
@@ -790,10 +815,7 @@ final class DefaultSandboxSession implements SandboxSession {
                 if (networked) {
                     cutNetwork(b, k);
                 }
-                if (k != null) {
-                    internalExec(List.of("/bin/sh", "-c", "kill -CONT \"$1\"", "thaw", Integer.toString(k.pid())),
-                            new byte[0], DataSize.ofKilobytes(4));
-                }
+                resumeKernel(k);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             if (r.status() == ExecutionStatus.OK) {
@@ -827,10 +849,20 @@ final class DefaultSandboxSession implements SandboxSession {
                 new byte[0], DataSize.ofKilobytes(4)).exitCode() == 0;
     }
 
+    private void resumeKernel(@Nullable Kernel k) {
+        if (k != null && isOpen()) {
+            internalExec(List.of("/bin/sh", "-c", "kill -CONT \"$1\"", "thaw", Integer.toString(k.pid())),
+                    new byte[0], DataSize.ofKilobytes(4));
+        }
+    }
+
     /** Kills what the installation left running, then takes the network away; a box that keeps it is closed. */
     private void cutNetwork(Box b, @Nullable Kernel k) {
         Box current = box;
         Box target = current != null ? current : b;
+        if (closed.get() && removeOnClose) {
+            return; // the session ended meanwhile (e.g. its lifetime): the box is gone with its network
+        }
         try {
             if (!stopEverythingBut(target, k)) {
                 throw new BackendException(backend.name(), "processes of the installation survived the kill", null);
@@ -890,7 +922,10 @@ final class DefaultSandboxSession implements SandboxSession {
             BoundedBuffer err = new BoundedBuffer(16 * 1024);
             ExecRequest req = new ExecRequest(List.of("/bin/sh", "-c", script, "copy-in", target, home), Map.of(),
                     options.runtime().user(), home, new byte[0]);
-            try (ExecHandle h = backend.exec(b, req, pipe.source(), new OutputSink() {
+            java.io.InputStream source = pipe.source();
+            ExecHandle started;
+            try {
+                started = backend.exec(b, req, source, new OutputSink() {
                 @Override
                 public void stdout(byte[] chunk) {
                     err.append(chunk);
@@ -900,7 +935,16 @@ final class DefaultSandboxSession implements SandboxSession {
                 public void stderr(byte[] chunk) {
                     err.append(chunk);
                 }
-            })) {
+            });
+            } catch (RuntimeException e) {
+                try {
+                    source.close(); // releases the writer thread (and the host file it holds)
+                } catch (java.io.IOException ignored) {
+                    // never thrown by a ChunkPipe
+                }
+                throw e;
+            }
+            try (ExecHandle h = started) {
                 try {
                     writer.get(COPY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (ExecutionException e) {

@@ -31,6 +31,7 @@ final class Launcher {
               mkdir -p "$o" || { echo "sandbox4j: cannot create the output directory $o" >&2; exit 126; }
             fi
             if [ -n "$w" ]; then
+              [ "$w" = "$d" ] && mkdir -p "$d"
               cd "$w" 2>/dev/null || { echo "sandbox4j: no such directory in the box: $w" >&2; exit 126; }
             fi
             s=$1; shift

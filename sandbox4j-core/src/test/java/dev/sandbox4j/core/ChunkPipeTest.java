@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class ChunkPipeTest {
@@ -114,8 +113,6 @@ class ChunkPipeTest {
     }
 
     @Test
-    @Disabled("BUG (ChunkPipe.fail): the end marker is offered without waiting; with a full queue it is dropped and "
-            + "the reader blocks forever after draining the queued chunks. Enable once fixed.")
     void failOnAFullPipeStillReachesTheReader() throws Exception {
         ChunkPipe pipe = new ChunkPipe(1);
         OutputStream out = pipe.sink();

@@ -205,6 +205,9 @@ public final class FakeBackend implements SandboxBackend {
         }
         events.add("network:" + network);
         networks.add(network);
+        if (!boxes.containsKey(box.id())) {
+            throw new dev.sandbox4j.BackendException("fake", "no such container " + box.id(), null);
+        }
         RuntimeException f = network == null ? disconnectFailure : connectFailure;
         if (f != null) {
             throw f;

@@ -81,6 +81,10 @@ public final class GoHandler implements LanguageHandler {
         env.put("GOFLAGS", "-mod=mod -buildvcs=false");
         env.put("GOCACHE", context.home() + "/.cache/go-build");
         env.put("GOTOOLCHAIN", "local");
+        // nothing from the (untrusted) home directory configures the fetch: no go env file, no git config
+        env.put("GOENV", "off");
+        env.put("GIT_CONFIG_GLOBAL", "/dev/null");
+        env.put("GIT_CONFIG_NOSYSTEM", "1");
         if (context.config().goProxy() != null) {
             env.put("GOPROXY", context.config().goProxy());
         }

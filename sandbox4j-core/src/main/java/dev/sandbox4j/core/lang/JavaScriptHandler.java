@@ -66,9 +66,14 @@ public final class JavaScriptHandler implements LanguageHandler {
     public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
         HandlerSupport.checkLibraries("javascript", "an npm package such as 'lodash' or 'lodash@4.17.21'",
                 PACKAGE, libraries);
-        List<String> argv = new ArrayList<>(List.of("npm", "install", "--prefix", context.home(), "--no-audit",
-                "--no-fund", "--no-package-lock", "--no-save", "--no-update-notifier", "--loglevel=error",
-                "--cache", context.path("npm-cache")));
+        // install into a fresh prefix (no package.json or .npmrc planted in the home directory is read while the box
+        // has a network), then merge the result into ~/node_modules
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", """
+                p="$PWD/prefix"; mkdir -p "$p" || exit 1
+                npm install --prefix "$p" "$@" || exit $?
+                mkdir -p "$HOME/node_modules" && cp -R "$p/node_modules/." "$HOME/node_modules/"
+                """, "npm-install", "--no-audit", "--no-fund", "--no-package-lock", "--no-save",
+                "--no-update-notifier", "--loglevel=error", "--cache", context.path("npm-cache")));
         if (context.config().npmRegistry() != null) {
             argv.add("--registry=" + context.config().npmRegistry());
         }
@@ -76,8 +81,14 @@ public final class JavaScriptHandler implements LanguageHandler {
             argv.add("--cafile=" + context.caBundle());
         }
         argv.addAll(libraries);
-        Map<String, String> env = context.caBundle() == null ? Map.of("NODE_ENV", "production")
-                : Map.of("NODE_ENV", "production", "NODE_EXTRA_CA_CERTS", context.caBundle());
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("NODE_ENV", "production");
+        // config files that do not exist (npm refuses the same file twice, so not /dev/null for both)
+        env.put("NPM_CONFIG_USERCONFIG", context.path("no-user-npmrc"));
+        env.put("NPM_CONFIG_GLOBALCONFIG", context.path("no-global-npmrc"));
+        if (context.caBundle() != null) {
+            env.put("NODE_EXTRA_CA_CERTS", context.caBundle());
+        }
         return new ExecutionPlan(Map.of(), argv, env);
     }
 

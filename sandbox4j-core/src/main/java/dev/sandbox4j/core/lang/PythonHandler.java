@@ -74,7 +74,7 @@ public final class PythonHandler implements LanguageHandler {
         HandlerSupport.checkLibraries("python", "a pip requirement such as 'pandas' or 'requests==2.32.3'",
                 REQUIREMENT, libraries);
         InstallConfig c = context.config();
-        List<String> argv = new ArrayList<>(List.of("python3", "-m", "pip", "install", "--user",
+        List<String> argv = new ArrayList<>(List.of("python3", "-I", "-m", "pip", "install", "--user",
                 "--break-system-packages", "--no-cache-dir", "--disable-pip-version-check", "--no-input",
                 "--progress-bar", "off", "--no-warn-script-location"));
         if (c.pipIndexUrl() != null) {

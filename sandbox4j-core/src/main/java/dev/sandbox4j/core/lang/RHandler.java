@@ -57,7 +57,8 @@ public final class RHandler implements LanguageHandler {
     @Override
     public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
         HandlerSupport.checkLibraries("r", "a CRAN package name such as 'jsonlite'", PACKAGE, libraries);
-        List<String> argv = new ArrayList<>(List.of("Rscript", "--no-save", "--no-restore", "-e", """
+        // --vanilla: no profile or environ file from the (untrusted) home directory runs while the box has a network
+        List<String> argv = new ArrayList<>(List.of("Rscript", "--vanilla", "-e", """
                 a <- commandArgs(TRUE); repo <- a[1]; pkgs <- a[-1]; lib <- Sys.getenv("R_LIBS_USER")
                 dir.create(lib, recursive = TRUE, showWarnings = FALSE)
                 options(warn = 1)
