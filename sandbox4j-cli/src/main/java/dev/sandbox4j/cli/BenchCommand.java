@@ -1,5 +1,6 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.PoolConfig;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxClient;
@@ -19,7 +20,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code sandbox4j bench}: latency figures (median, p95) for the main operations. */
-@Command(mixinStandardHelpOptions = true, name = "bench", description = {"Measure cold session open, a run in an open session, and a one-shot run.",
+@Command(mixinStandardHelpOptions = true, name = "bench", description = {"Measure cold session open, a run in an open session, a one-shot run, the warm pool, throughput "
+        + "of 4 callers and a kernel (stateful) run.",
     "Prints median and p95 in milliseconds; a benchmark, not a test."})
 final class BenchCommand implements Callable<Integer> {
     @ParentCommand
@@ -94,7 +96,110 @@ final class BenchCommand implements Callable<Integer> {
             }
             report(out, "one-shot run", oneShot);
         }
+        benchPoolAndKernel(out, code, opts);
         return 0;
+    }
+
+    /** Warm pool, kernel and throughput figures (issue 5's benchmark), with a client that keeps a pool. */
+    private void benchPoolAndKernel(PrintWriter out, String code, RunOptions opts) {
+        PoolConfig pool = PoolConfig.builder(language).minSize(4).maxSize(8).build();
+        try (SandboxClient client = parent.clients.create(Map.of(), false, List.of(pool))) {
+            List<Long> open = new ArrayList<>();
+            for (int i = 0; i < warmup + iterations; i++) {
+                awaitReady(client);
+                long t0 = System.nanoTime();
+                SandboxSession s = client.openSession(language, SessionOptions.defaults());
+                long t1 = System.nanoTime();
+                s.close();
+                if (i >= warmup) {
+                    open.add(t1 - t0);
+                }
+            }
+            report(out, "session open from warm pool", open);
+            List<Long> oneShot = new ArrayList<>();
+            for (int i = 0; i < warmup + iterations; i++) {
+                awaitReady(client);
+                long t0 = System.nanoTime();
+                ExecutionResult r = client.run(language, code, SessionOptions.defaults(), opts);
+                long t1 = System.nanoTime();
+                check(r);
+                if (i >= warmup) {
+                    oneShot.add(t1 - t0);
+                }
+            }
+            report(out, "one-shot run via pool", oneShot);
+            // throughput: 4 callers, each with its own session, running the program back to back
+            int callers = 4;
+            int perCaller = Math.max(5, iterations / 2);
+            List<SandboxSession> sessions = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                sessions.add(client.openSession(language, SessionOptions.defaults()));
+            }
+            try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                long t0 = System.nanoTime();
+                List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+                for (SandboxSession s : sessions) {
+                    fs.add(exec.submit(() -> {
+                        for (int i = 0; i < perCaller; i++) {
+                            check(s.run(code, opts));
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : fs) {
+                    f.get();
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                out.printf("  %-28s %7.1f runs/s (%d callers x %d runs in %.1f s)%n", "throughput, 4 callers",
+                        callers * perCaller / secs, callers, perCaller, secs);
+            } catch (Exception e) {
+                throw new IllegalStateException("throughput benchmark failed: " + e, e);
+            } finally {
+                sessions.forEach(SandboxSession::close);
+            }
+        }
+        String kernelCode = switch (language) {
+            case "python", "py", "python3" -> "x += 1";
+            case "javascript", "js", "node", "nodejs" -> "x += 1";
+            default -> null;
+        };
+        if (kernelCode == null) {
+            return;
+        }
+        try (SandboxClient client = parent.clients.create(Map.of(), false);
+                SandboxSession k = client.openSession(language, true)) {
+            check0(k.run(language.startsWith("j") || language.startsWith("n") ? "var x = 0" : "x = 0"));
+            List<Long> runs = new ArrayList<>();
+            for (int i = 0; i < warmup * 10 + iterations * 10; i++) {
+                long t0 = System.nanoTime();
+                ExecutionResult r = k.run(kernelCode);
+                long t1 = System.nanoTime();
+                check0(r);
+                if (i >= warmup * 10) {
+                    runs.add(t1 - t0);
+                }
+            }
+            report(out, "kernel run of x += 1", runs);
+        }
+    }
+
+    private static void check0(ExecutionResult r) {
+        if (!r.isOk()) {
+            throw new IllegalStateException("benchmark run failed: " + r.status().wireName() + " " + r.stderr());
+        }
+    }
+
+    /** Waits (up to 10 s) until the pool has a ready box, so that each pooled open measures the pool, not a miss. */
+    private static void awaitReady(SandboxClient client) {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < end && client.poolStats().stream().allMatch(p -> p.ready() == 0)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static void check(ExecutionResult r) {
