@@ -201,6 +201,29 @@ class KernelIT {
     }
 
     @Test
+    void rKernelKeepsStateShowsPlotsAndIsInterruptible() throws Exception {
+        try (SandboxSession s = client.openSession("r", DockerTestSupport.options().stateful(true).build())) {
+            ExecutionResult a = s.run("x <- 40\nf <- function(y) y + 2\ncat('ready\\n')");
+            assertThat(a.status()).as(a.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(a.stdout()).isEqualTo("ready\n");
+            assertThat(s.run("f(x)").cell().value()).containsEntry("text/plain", "[1] 42");
+            ExecutionResult plot = s.run("plot(1:10)\n'plotted'");
+            assertThat(plot.artifacts()).extracting(Artifact::name).containsExactly("display-1.png");
+            assertThat(ImageIO.read(new ByteArrayInputStream(plot.artifacts().get(0).content()))).isNotNull();
+            ExecutionResult err = s.run("stop('boom')");
+            assertThat(err.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(err.cell().error().value()).isEqualTo("boom");
+            assertThat(err.stderr()).contains("Error: boom");
+            ExecutionResult loop = s.run("repeat {}", RunOptions.timeout(Duration.ofMillis(800)));
+            assertThat(loop.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
+            assertThat(s.run("x").cell().value()).as("state kept after the interrupt: %s", loop)
+                    .containsEntry("text/plain", "[1] 40");
+            s.reset();
+            assertThat(s.run("exists('x')").cell().value()).containsEntry("text/plain", "[1] FALSE");
+        }
+    }
+
+    @Test
     void statefulSessionsNeedAKernel() {
         assertThatThrownBy(() -> client.openSession("cpp", SessionOptions.builder().stateful(true).build()))
                 .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("cpp");

@@ -209,7 +209,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         if (options.stateful() && handler.kernelPlan(new PlanContext(DefaultSandboxSession.KERNEL_DIR, List.of(), null,
                 options.runtime().workdir())) == null) {
             throw new UnsupportedOperationException("stateful sessions are not supported for " + handler.id()
-                    + " (python and javascript have kernels)");
+                    + " (python, javascript and r have kernels)");
         }
         String image = options.runtime().image() != null ? options.runtime().image() : imageFor(handler.id());
         RuntimeConfig runtime = effectiveRuntime(handler, options.runtime());

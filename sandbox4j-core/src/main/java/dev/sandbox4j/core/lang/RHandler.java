@@ -53,6 +53,15 @@ public final class RHandler implements LanguageHandler {
         return new ExecutionPlan(files, argv, env);
     }
 
+    /** {@code sandbox4j_kernel.R}: one R session; requests on fd 3, messages on fd 4; plots as PNG displays. */
+    @Override
+    public ExecutionPlan kernelPlan(PlanContext context) {
+        return new ExecutionPlan(Map.of("sandbox4j_kernel.R", HandlerSupport.resource("sandbox4j_kernel.R")),
+                List.of("/bin/sh", "-c", "exec Rscript --no-save --no-restore \"$1\" 3<&0 4>&1 </dev/null 1>&2",
+                        "kernel", context.path("sandbox4j_kernel.R")),
+                Map.of("R_LIBS_USER", context.home() + "/" + LIB_DIR));
+    }
+
     /** {@code install.packages} from the configured CRAN mirror into {@code ~/.R/library}; fails if any is missing. */
     @Override
     public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
