@@ -232,16 +232,11 @@ final class DefaultSandboxSession implements SandboxSession {
             }
             findings = verdict.violations();
         }
-        if (!runOptions.libraries().isEmpty()) {
-            List<String> missing = runOptions.libraries().stream().filter(l -> !installed.contains(l)).toList();
-            if (!missing.isEmpty()) {
-                ExecutionResult inst = install(missing);
-                if (inst.status() != ExecutionStatus.OK) {
-                    ExecutionResult r = finish(inst, findings);
-                    audit("run", code, runOptions, r);
-                    return r;
-                }
-            }
+        ExecutionResult failedInstall = installMissing(runOptions);
+        if (failedInstall != null) {
+            ExecutionResult r = finish(failedInstall, findings);
+            audit("run", code, runOptions, r);
+            return r;
         }
         if (options.stateful()) {
             ExecutionResult r = finish(runCell(code, runOptions), findings);
@@ -351,14 +346,9 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         List<String> argv = new ArrayList<>(command);
         argv.addAll(runOptions.args());
-        if (!runOptions.libraries().isEmpty()) {
-            List<String> missing = runOptions.libraries().stream().filter(l -> !installed.contains(l)).toList();
-            if (!missing.isEmpty()) {
-                ExecutionResult inst = install(missing);
-                if (inst.status() != ExecutionStatus.OK) {
-                    return inst;
-                }
-            }
+        ExecutionResult failedInstall = installMissing(runOptions);
+        if (failedInstall != null) {
+            return failedInstall;
         }
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
         String outputDir = runOptions.captureArtifacts() ? home + "/" + OUTPUT_DIR : null;
@@ -497,15 +487,9 @@ final class DefaultSandboxSession implements SandboxSession {
         try {
             Box b = ensureOpen();
             MDC.put("sandbox.session", id);
-            Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
-            boolean lifetimeBound = false;
-            if (expiresAt != null) {
-                Duration left = Duration.between(Instant.now(), expiresAt);
-                if (left.compareTo(timeout) < 0) {
-                    timeout = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
-                    lifetimeBound = true;
-                }
-            }
+            Deadline due = deadline(runOptions);
+            Duration timeout = due.timeout();
+            boolean lifetimeBound = due.lifetimeBound();
             DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit() : options.limits().outputLimit();
             long start = System.nanoTime();
             Kernel k = kernel(b);
@@ -874,6 +858,16 @@ final class DefaultSandboxSession implements SandboxSession {
             close();
             throw new BackendException(backend.name(), closeReason, e);
         }
+    }
+
+    /** Installs the run's libraries not installed yet; the installation's result if it failed, else null. */
+    private @Nullable ExecutionResult installMissing(RunOptions runOptions) {
+        List<String> missing = runOptions.libraries().stream().filter(l -> !installed.contains(l)).toList();
+        if (missing.isEmpty()) {
+            return null;
+        }
+        ExecutionResult inst = install(missing);
+        return inst.status() == ExecutionStatus.OK ? null : inst;
     }
 
     @Override
@@ -1288,21 +1282,29 @@ final class DefaultSandboxSession implements SandboxSession {
         return b;
     }
 
+    /** A run's timeout, shortened to what is left of the session's lifetime (then {@code lifetimeBound}). */
+    private record Deadline(Duration timeout, boolean lifetimeBound) {}
+
+    private Deadline deadline(RunOptions runOptions) {
+        Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
+        if (expiresAt != null) {
+            Duration left = Duration.between(Instant.now(), expiresAt);
+            if (left.compareTo(timeout) < 0) {
+                return new Deadline(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left, true);
+            }
+        }
+        return new Deadline(timeout, false);
+    }
+
     private ExecutionResult execute(String runDir, Map<String, byte[]> files, List<String> command,
             Map<String, String> planEnv, RunOptions runOptions, @Nullable String outputDir) {
         lock.lock();
         try {
             Box b = ensureOpen();
             MDC.put("sandbox.session", id);
-            Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
-            boolean lifetimeBound = false;
-            if (expiresAt != null) {
-                Duration left = Duration.between(Instant.now(), expiresAt);
-                if (left.compareTo(timeout) < 0) {
-                    timeout = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left;
-                    lifetimeBound = true;
-                }
-            }
+            Deadline due = deadline(runOptions);
+            Duration timeout = due.timeout();
+            boolean lifetimeBound = due.lifetimeBound();
             DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit() : options.limits().outputLimit();
             Map<String, String> env = new LinkedHashMap<>();
             env.put("HOME", options.runtime().workdir());
