@@ -101,10 +101,14 @@ class _Pump(threading.Thread):
                 self._emit(pending[:i])
                 pending = pending[i + len(_MARK):]
                 self.drained.set()
-            keep = len(_MARK) - 1
-            if len(pending) > keep:
-                self._emit(pending[:-keep] if keep else pending)
-                pending = pending[-keep:] if keep else b""
+            # hold back only a tail that could be the start of a split drain mark, so output streams at once
+            keep = 0
+            for k in range(min(len(pending), len(_MARK) - 1), 0, -1):
+                if _MARK.startswith(pending[-k:]):
+                    keep = k
+                    break
+            self._emit(pending[:len(pending) - keep])
+            pending = pending[len(pending) - keep:]
 
     def _emit(self, data):
         if data:

@@ -1,0 +1,428 @@
+package dev.sandbox4j.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sandbox4j.PoolConfig;
+import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.SandboxClient;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.ServerConnector;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandbox4j HTTP service: REST + SSE over a {@link SandboxClient}, with API keys, limits, metrics, an audit log
+ * and a web console at {@code /}.
+ *
+ * <pre>{@code
+ * try (SandboxServer server = SandboxServer.start(ServerConfig.builder().port(8080).build())) {
+ *     server.awaitShutdown();   // until close() is called, e.g. from a shutdown hook
+ * }
+ * }</pre>
+ *
+ * <p>Life cycle. {@link #start(ServerConfig)} connects to the engine, removes boxes orphaned by sandbox4j processes
+ * that died (a crashed server's, for instance) and then listens. {@link #close()} is a graceful shutdown: new API
+ * requests get 503, runs in flight get {@link ServerConfig#shutdownGrace()} to finish, then every session is closed
+ * and every box the server created removed. Without API keys the server listens on loopback only.
+ *
+ * <p>Thread-safe. Requests run on virtual threads; concurrency is bounded by {@link ServerConfig#maxConcurrentRuns()}
+ * (beyond it: 429 with {@code Retry-After}, never a queue).
+ *
+ * @since 0.2
+ */
+public final class SandboxServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SandboxServer.class);
+
+    /** The API routes (method, path) the server answers; the OpenAPI document describes each. */
+    static final List<Map.Entry<HandlerType, String>> API_ROUTES = List.of(
+            Map.entry(HandlerType.POST, "/v1/execute"),
+            Map.entry(HandlerType.POST, "/v1/sessions"),
+            Map.entry(HandlerType.GET, "/v1/sessions"),
+            Map.entry(HandlerType.GET, "/v1/sessions/{id}"),
+            Map.entry(HandlerType.DELETE, "/v1/sessions/{id}"),
+            Map.entry(HandlerType.POST, "/v1/sessions/{id}/execute"),
+            Map.entry(HandlerType.POST, "/v1/sessions/{id}/install"),
+            Map.entry(HandlerType.POST, "/v1/sessions/{id}/reset"),
+            Map.entry(HandlerType.POST, "/v1/sessions/{id}/commands"),
+            Map.entry(HandlerType.GET, "/v1/sessions/{id}/files"),
+            Map.entry(HandlerType.PUT, "/v1/sessions/{id}/files/{path}"),
+            Map.entry(HandlerType.GET, "/v1/sessions/{id}/files/{path}"),
+            Map.entry(HandlerType.GET, "/v1/languages"),
+            Map.entry(HandlerType.GET, "/healthz"),
+            Map.entry(HandlerType.GET, "/readyz"),
+            Map.entry(HandlerType.GET, "/metrics"),
+            Map.entry(HandlerType.GET, "/openapi.json"));
+
+    private final ServerConfig config;
+    private final SandboxClient client;
+    private final boolean ownsClient;
+    private final AuditLog audit;
+    private final RunLimiter limiter;
+    private final SessionRegistry sessions;
+    private final ServerMetrics metrics;
+    private final DisconnectWatcher watcher = new DisconnectWatcher();
+    private final Api api;
+    private final Javalin app;
+    private final String host;
+    private final ScheduledExecutorService reaper;
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final byte[] openApi;
+
+    private SandboxServer(ServerConfig config, SandboxClient client, boolean ownsClient, AuditLog audit) {
+        this.config = config;
+        this.client = client;
+        this.ownsClient = ownsClient;
+        this.audit = audit;
+        this.host = effectiveHost(config);
+        this.limiter = new RunLimiter(config.maxConcurrentRuns(), config.retryAfter());
+        ServerMetrics[] metricsRef = new ServerMetrics[1];
+        this.sessions = new SessionRegistry(config.maxSessions(), limiter.retryAfterSeconds(),
+                (s, reason) -> metricsRef[0].sessionClosed(reason));
+        this.metrics = new ServerMetrics(sessions::size, limiter::inFlight, client);
+        metricsRef[0] = metrics;
+        Authenticator auth = new Authenticator(config.apiKeys(), config.maxSessions(), config.maxConcurrentRuns());
+        this.api = new Api(config, client, limiter, sessions, metrics, watcher, auth, draining::get);
+        this.openApi = resource("openapi.json");
+        this.app = createApp();
+        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sandbox4j-session-reaper");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Connects to the engine (the configured backend, else auto-detected), removes boxes orphaned by dead sandbox4j
+     * processes, and starts listening.
+     *
+     * @throws dev.sandbox4j.BackendUnavailableException if no container engine can be used
+     * @throws IllegalStateException if the port cannot be bound
+     */
+    public static SandboxServer start(ServerConfig config) {
+        requireNonNull(config, "config");
+        AuditLog audit = AuditLog.open(config.auditLog());
+        SandboxClient client;
+        try {
+            SandboxClient.Builder b = SandboxClient.builder()
+                    .reapOrphans(false) // done below, synchronously, before the first request
+                    .eventListener(audit.libraryListener())
+                    .principal("sandbox4j-server")
+                    .defaultTimeout(config.defaultRunTimeout())
+                    .policy(config.policy());
+            if (config.backend() != null) {
+                b.backend(config.backend());
+            }
+            config.images().forEach(b::image);
+            RuntimeConfig runtime = Api.runtime(config);
+            config.pools().forEach((language, ready) -> b.pool(PoolConfig.builder(language).minSize(ready)
+                    .maxSize(Math.max(ready, PoolConfig.DEFAULT_MAX_SIZE)).runtime(runtime).build()));
+            client = b.build();
+        } catch (RuntimeException e) {
+            audit.close();
+            throw e;
+        }
+        try {
+            List<String> orphans = client.removeOrphans();
+            log.info("Using {} ({}); removed {} box(es) orphaned by earlier processes", client.backendName(),
+                    client.backendDescription(), orphans.size());
+            return start(config, client, true, audit);
+        } catch (RuntimeException e) {
+            client.close();
+            audit.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a server on an existing client (tests, embedding). The client's boxes are removed on {@link #close()}
+     * only if {@code ownsClient}; the sessions the server opened always are. Orphans are not looked for.
+     */
+    public static SandboxServer start(ServerConfig config, SandboxClient client, boolean ownsClient) {
+        return start(config, client, ownsClient, AuditLog.open(config.auditLog()));
+    }
+
+    private static SandboxServer start(ServerConfig config, SandboxClient client, boolean ownsClient,
+            AuditLog audit) {
+        SandboxServer server = new SandboxServer(requireNonNull(config, "config"), requireNonNull(client, "client"),
+                ownsClient, audit);
+        server.startListening();
+        return server;
+    }
+
+    private void startListening() {
+        if (!config.authEnabled()) {
+            if (!host.equals(config.host())) {
+                log.warn("No API keys configured: authentication is OFF, so the server listens on {} only, not on "
+                        + "{} as configured. Configure API keys to listen on other interfaces.", host, config.host());
+            } else {
+                log.warn("No API keys configured: authentication is OFF; listening on loopback ({}) only, so only "
+                        + "this machine can use the server", host);
+            }
+        }
+        try {
+            app.start(host, config.port());
+        } catch (RuntimeException e) {
+            shutdownComponents();
+            throw new IllegalStateException("cannot listen on " + host + ":" + config.port() + ": " + e.getMessage(),
+                    e);
+        }
+        // Jetty's default idle timeout would cut long, silent runs; the run's own timeout bounds them instead
+        long idle = config.maxRunTimeout().plusMinutes(2).toMillis();
+        for (Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof ServerConnector sc) {
+                sc.setIdleTimeout(idle);
+            }
+        }
+        long every = config.sessionCheckInterval().toMillis();
+        reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
+        log.info("sandbox4j server listening on {} ({} API key(s); at most {} runs and {} sessions at once)", uri(),
+                config.apiKeys().size(), config.maxConcurrentRuns(), config.maxSessions());
+    }
+
+    private void reap() {
+        try {
+            sessions.reap();
+        } catch (RuntimeException e) {
+            log.warn("Session reaper: {}", e.toString());
+        }
+    }
+
+    /** The port the server listens on (useful with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** The base URI, e.g. {@code http://127.0.0.1:8080}. */
+    public URI uri() {
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return URI.create("http://" + (h.equals("0.0.0.0") ? "127.0.0.1" : h) + ":" + port());
+    }
+
+    /** The interface the server listens on (loopback when no API keys are configured). */
+    public String host() {
+        return host;
+    }
+
+    /** Sessions open through the API now. */
+    public int openSessions() {
+        return sessions.size();
+    }
+
+    /**
+     * Makes SIGTERM and SIGINT close the server gracefully ({@link #close()}, on a thread of its own) instead of
+     * starting the JVM's shutdown at once, in which every {@link SandboxClient}'s own shutdown hook removes its boxes
+     * while runs are still in flight. A second signal exits at once. For processes that run the server as their main
+     * job ({@code sandbox4j serve}); a no-op where these signals cannot be handled.
+     */
+    public void closeOnSignals() {
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                Signals.handle(name, number -> {
+                    if (closing.get()) {
+                        Runtime.getRuntime().exit(128 + number);
+                        return;
+                    }
+                    log.info("SIG{}: shutting down gracefully (send it again to stop at once)", name);
+                    Thread.ofPlatform().name("sandbox4j-signal-shutdown").start(this::close);
+                });
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                log.debug("Cannot handle SIG{}: {}", name, e.toString());
+            }
+        }
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitShutdown() throws InterruptedException {
+        closed.await();
+    }
+
+    /**
+     * Graceful shutdown: refuses new API requests (503), waits up to {@link ServerConfig#shutdownGrace()} for runs in
+     * flight, closes every session (removing its box), stops listening and, if it owns the client, closes it (removing
+     * every box it created). Idempotent; a second caller waits for the first.
+     */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        try {
+            draining.set(true);
+            log.info("Shutting down: waiting up to {} ms for {} run(s) in flight", config.shutdownGrace().toMillis(),
+                    limiter.inFlight());
+            long end = System.nanoTime() + config.shutdownGrace().toNanos();
+            while (limiter.inFlight() > 0 && System.nanoTime() < end) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            reaper.shutdownNow();
+            int n = sessions.size();
+            sessions.closeAll("shutdown");
+            if (ownsClient) {
+                client.close(); // also ends one-shot runs still going
+            }
+            try {
+                app.stop();
+            } catch (RuntimeException e) {
+                log.warn("Stopping the HTTP server: {}", e.toString());
+            }
+            log.info("Stopped: closed {} session(s){}", n, ownsClient ? " and removed every box of this server" : "");
+        } finally {
+            shutdownComponents();
+            closed.countDown();
+        }
+    }
+
+    private void shutdownComponents() {
+        reaper.shutdownNow();
+        watcher.close();
+        metrics.close();
+        audit.close();
+    }
+
+    /** Loopback unless API keys are configured. */
+    static String effectiveHost(ServerConfig config) {
+        if (config.authEnabled() || isLoopback(config.host())) {
+            return config.host();
+        }
+        return "127.0.0.1";
+    }
+
+    static boolean isLoopback(String host) {
+        try {
+            String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            return InetAddress.getByName(h).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ routes
+
+    private Javalin createApp() {
+        return Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = !Boolean.getBoolean("sandbox4j.platformThreads");
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.compressionStrategy = CompressionStrategy.NONE;
+            cfg.http.maxRequestSize = config.maxBodySize().bytes();
+            cfg.http.prefer405over404 = true;
+            cfg.router.ignoreTrailingSlashes = true;
+            cfg.jetty.modifyHttpConfiguration(h -> {
+                h.setSendServerVersion(false);
+                h.setSendXPoweredBy(false);
+            });
+            cfg.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(5).toMillis()));
+            cfg.requestLogger.http(this::logRequest);
+
+            cfg.routes.before(api::begin);
+            cfg.routes.before("/v1/*", api::authenticate);
+
+            cfg.routes.post("/v1/execute", api::execute);
+            cfg.routes.post("/v1/sessions", api::createSession);
+            cfg.routes.get("/v1/sessions", api::listSessions);
+            cfg.routes.get("/v1/sessions/{id}", api::getSession);
+            cfg.routes.delete("/v1/sessions/{id}", api::deleteSession);
+            cfg.routes.post("/v1/sessions/{id}/execute", api::sessionExecute);
+            cfg.routes.post("/v1/sessions/{id}/install", api::install);
+            cfg.routes.post("/v1/sessions/{id}/reset", api::reset);
+            cfg.routes.post("/v1/sessions/{id}/commands", api::commands);
+            cfg.routes.get("/v1/sessions/{id}/files", api::listFiles);
+            cfg.routes.put("/v1/sessions/{id}/files/<path>", api::putFile);
+            cfg.routes.get("/v1/sessions/{id}/files/<path>", api::getFile);
+            cfg.routes.get("/v1/languages", api::languages);
+            cfg.routes.get("/healthz", api::healthz);
+            cfg.routes.get("/readyz", api::readyz);
+            cfg.routes.get("/metrics", api::metrics);
+            cfg.routes.get("/openapi.json", ctx -> ctx.status(200).contentType(Api.JSON).result(openApi));
+            cfg.routes.get("/", ctx -> console(ctx, "index.html", "text/html; charset=utf-8"));
+            cfg.routes.get("/console/console.js", ctx -> console(ctx, "console.js",
+                    "text/javascript; charset=utf-8"));
+            cfg.routes.get("/console/console.css", ctx -> console(ctx, "console.css", "text/css; charset=utf-8"));
+
+            cfg.routes.exception(Exception.class, (e, ctx) -> Api.problem(ctx, Api.translate(e, Api.entry(ctx))));
+            cfg.routes.error(404, ctx -> {
+                if (ctx.attribute(Api.PROBLEM_WRITTEN) == null) {
+                    Api.problem(ctx, new ApiException(404, Problem.ROUTE_NOT_FOUND, "no resource at "
+                            + ctx.method() + " " + dev.sandbox4j.internal.Texts.sanitize(ctx.path(), 200)
+                            + "; see /openapi.json"));
+                }
+            });
+            cfg.routes.error(405, ctx -> {
+                if (ctx.attribute(Api.PROBLEM_WRITTEN) == null) {
+                    Api.problem(ctx, new ApiException(405, Problem.METHOD_NOT_ALLOWED, ctx.method()
+                            + " is not allowed on " + dev.sandbox4j.internal.Texts.sanitize(ctx.path(), 200)));
+                }
+            });
+        });
+    }
+
+    /** The console's files: static, no secrets; a strict CSP so output shown in it can never run as script. */
+    private void console(Context ctx, String file, String type) {
+        ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("Cache-Control", "no-cache");
+        ctx.status(200).contentType(type).result(resource("console/" + file));
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = SandboxServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void logRequest(Context ctx, @Nullable Float ms) {
+        try {
+            AuditLog.Entry e = Api.entry(ctx);
+            int status = e.cancelled && !e.streamed ? Api.CLIENT_CLOSED : ctx.statusCode();
+            long millis = ms == null ? 0 : Math.round(ms);
+            String route;
+            try {
+                route = ctx.endpoint().path;
+            } catch (RuntimeException ex) {
+                route = "unmatched";
+            }
+            metrics.request(ctx.method().name(), route, status, millis * 1_000_000L);
+            audit.write(e, ctx.method().name(), ctx.path(), status, millis, ctx.ip());
+        } catch (RuntimeException ex) {
+            log.warn("Could not audit a request: {}", ex.toString());
+        }
+    }
+}

@@ -1,0 +1,415 @@
+package dev.sandbox4j.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sandbox4j.DataSize;
+import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.policy.SecurityPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configuration of the HTTP service. Immutable; build it with {@link #builder()} or load it from a file with
+ * {@link ServerConfigFiles#load}.
+ *
+ * <pre>{@code
+ * ServerConfig config = ServerConfig.builder()
+ *         .port(8080)
+ *         .apiKey(ApiKey.of("alice", "acme", System.getenv("ALICE_KEY")))
+ *         .maxConcurrentRuns(8)
+ *         .build();
+ * try (SandboxServer server = SandboxServer.start(config)) { server.awaitShutdown(); }
+ * }</pre>
+ *
+ * @param host interface to listen on (default {@code 127.0.0.1}); without API keys the server listens on loopback
+ *     only, whatever this says
+ * @param port TCP port (default 8080; 0 picks a free one)
+ * @param apiKeys the accepted keys; empty (the default) turns authentication off and binds to loopback
+ * @param maxConcurrentRuns runs in flight at once over all keys (default 8); more get 429 with {@code Retry-After}
+ * @param maxSessions sessions open at once over all keys (default 32); more get 429
+ * @param maxBodySize largest JSON request body (default 10 MiB); larger get 413
+ * @param maxCodeSize largest {@code code} in a request (default 1 MiB); larger get 413
+ * @param maxFileSize largest file uploaded with {@code PUT /v1/sessions/{id}/files/{path}} (default 32 MiB)
+ * @param defaultRunTimeout timeout of runs that name none (default 30 s)
+ * @param maxRunTimeout the largest {@code timeout_ms} a request may ask for (default 5 min)
+ * @param maxMemory the largest {@code memory_mb} a request may ask for (default 2 GiB)
+ * @param sessionIdleTimeout sessions unused this long are closed; also the largest {@code idle_timeout_s} a request
+ *     may ask for (default 10 min)
+ * @param maxSessionLifetime sessions are closed this long after they were opened, used or not (default 1 h)
+ * @param sessionCheckInterval how often idle and expired sessions are looked for (default 5 s)
+ * @param retryAfter the {@code Retry-After} sent with 429 (default 1 s)
+ * @param policy security policy screening every run's code, or {@code null} (default) for none; requests may add a
+ *     policy of their own on top
+ * @param images image per language instead of the handler's default
+ * @param labels extra labels on every box the server creates (e.g. to find them from outside)
+ * @param auditLog file the JSON-lines audit log is appended to, or {@code null} (default) for the SLF4J logger
+ *     {@code dev.sandbox4j.audit}
+ * @param shutdownGrace how long a shutdown waits for runs in flight before it removes the boxes (default 10 s)
+ * @param backend backend name (e.g. {@code docker}), or {@code null} (default) to auto-detect
+ * @param pools warm pools: language to the number of started boxes kept ready for one-shot runs and sessions with
+ *     default limits (default none)
+ * @since 0.2
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        List<ApiKey> apiKeys,
+        int maxConcurrentRuns,
+        int maxSessions,
+        DataSize maxBodySize,
+        DataSize maxCodeSize,
+        DataSize maxFileSize,
+        Duration defaultRunTimeout,
+        Duration maxRunTimeout,
+        DataSize maxMemory,
+        Duration sessionIdleTimeout,
+        Duration maxSessionLifetime,
+        Duration sessionCheckInterval,
+        Duration retryAfter,
+        @Nullable SecurityPolicy policy,
+        Map<String, String> images,
+        Map<String, String> labels,
+        @Nullable Path auditLog,
+        Duration shutdownGrace,
+        @Nullable String backend,
+        Map<String, Integer> pools) {
+
+    /** Default port: 8080. */
+    public static final int DEFAULT_PORT = 8080;
+
+    /** @throws IllegalArgumentException if a value is out of range; the message names it */
+    public ServerConfig {
+        requireNonNull(host, "host");
+        requireNonNull(maxBodySize, "maxBodySize");
+        requireNonNull(maxCodeSize, "maxCodeSize");
+        requireNonNull(maxFileSize, "maxFileSize");
+        requireNonNull(defaultRunTimeout, "defaultRunTimeout");
+        requireNonNull(maxRunTimeout, "maxRunTimeout");
+        requireNonNull(maxMemory, "maxMemory");
+        requireNonNull(sessionIdleTimeout, "sessionIdleTimeout");
+        requireNonNull(maxSessionLifetime, "maxSessionLifetime");
+        requireNonNull(sessionCheckInterval, "sessionCheckInterval");
+        requireNonNull(retryAfter, "retryAfter");
+        requireNonNull(shutdownGrace, "shutdownGrace");
+        checkHost(host);
+        checkPort(port);
+        apiKeys = List.copyOf(apiKeys);
+        Set<String> ids = new HashSet<>();
+        Set<String> secrets = new HashSet<>();
+        for (ApiKey k : apiKeys) {
+            if (!ids.add(k.id())) {
+                throw new IllegalArgumentException("two API keys have the id '" + k.id() + "'; ids must be unique");
+            }
+            if (!secrets.add(k.secret())) {
+                throw new IllegalArgumentException("API key '" + k.id() + "' has the same secret as another key");
+            }
+        }
+        checkAtLeast("max_concurrent_runs", maxConcurrentRuns, 1);
+        checkAtLeast("max_sessions", maxSessions, 1);
+        checkSize("max_body_size", maxBodySize, 1024);
+        checkSize("max_code_size", maxCodeSize, 16);
+        checkSize("max_file_size", maxFileSize, 1024);
+        if (maxCodeSize.compareTo(maxBodySize) > 0) {
+            throw new IllegalArgumentException("max_code_size (" + maxCodeSize + ") must not exceed max_body_size ("
+                    + maxBodySize + ")");
+        }
+        checkPositive("default_run_timeout", defaultRunTimeout);
+        checkPositive("max_run_timeout", maxRunTimeout);
+        if (defaultRunTimeout.compareTo(maxRunTimeout) > 0) {
+            throw new IllegalArgumentException("default_run_timeout (" + defaultRunTimeout
+                    + ") must not exceed max_run_timeout (" + maxRunTimeout + ")");
+        }
+        if (maxMemory.toMegabytes() < 6) {
+            throw new IllegalArgumentException("max_memory (" + maxMemory + ") must be at least 6 MiB");
+        }
+        checkPositive("session_idle_timeout", sessionIdleTimeout);
+        checkPositive("max_session_lifetime", maxSessionLifetime);
+        checkPositive("session_check_interval", sessionCheckInterval);
+        checkPositive("retry_after", retryAfter);
+        if (shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdown_grace (" + shutdownGrace + ") must not be negative");
+        }
+        images = Map.copyOf(images);
+        labels = Map.copyOf(labels);
+        // the same rules as the boxes' own labels (reserved namespace), checked now rather than at the first session
+        RuntimeConfig.Builder rb = RuntimeConfig.builder();
+        labels.forEach(rb::label);
+        rb.build();
+        if (backend != null && backend.isBlank()) {
+            throw new IllegalArgumentException("backend must not be blank (use null to auto-detect)");
+        }
+        pools = Map.copyOf(pools);
+        pools.forEach(ServerConfig::checkPool);
+    }
+
+    private static void checkPool(String language, Integer ready) {
+        requireNonNull(language, "pool language");
+        if (ready == null || ready < 1 || ready > 64) {
+            throw new IllegalArgumentException("pool of '" + Texts.sanitize(language, 40) + "' (" + ready
+                    + ") must keep 1 to 64 boxes ready");
+        }
+    }
+
+    /** Whether requests must carry an API key. */
+    public boolean authEnabled() {
+        return !apiKeys.isEmpty();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    private static void checkHost(String host) {
+        if (host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]%_-]{1,255}")) {
+            throw new IllegalArgumentException("host '" + Texts.sanitize(host, 60)
+                    + "' must be a host name or IP address such as 127.0.0.1 or 0.0.0.0");
+        }
+    }
+
+    private static void checkPort(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port (" + port + ") must be between 0 and 65535 (0 picks a free one)");
+        }
+    }
+
+    private static void checkAtLeast(String name, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " (" + value + ") must be at least " + min);
+        }
+    }
+
+    private static void checkSize(String name, DataSize size, long minBytes) {
+        requireNonNull(size, name);
+        if (size.bytes() < minBytes) {
+            throw new IllegalArgumentException(name + " (" + size + ") must be at least " + minBytes + " bytes");
+        }
+        if (size.bytes() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(name + " (" + size + ") must be below 2 GiB");
+        }
+    }
+
+    private static void checkPositive(String name, Duration d) {
+        requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " (" + d + ") must be positive");
+        }
+    }
+
+    /** Builds a {@link ServerConfig}; each method validates its argument at once. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = DEFAULT_PORT;
+        private final List<ApiKey> apiKeys = new ArrayList<>();
+        private int maxConcurrentRuns = 8;
+        private int maxSessions = 32;
+        private DataSize maxBodySize = DataSize.ofMegabytes(10);
+        private DataSize maxCodeSize = DataSize.ofMegabytes(1);
+        private DataSize maxFileSize = DataSize.ofMegabytes(32);
+        private Duration defaultRunTimeout = Duration.ofSeconds(30);
+        private Duration maxRunTimeout = Duration.ofMinutes(5);
+        private DataSize maxMemory = DataSize.ofGigabytes(2);
+        private Duration sessionIdleTimeout = Duration.ofMinutes(10);
+        private Duration maxSessionLifetime = Duration.ofHours(1);
+        private Duration sessionCheckInterval = Duration.ofSeconds(5);
+        private Duration retryAfter = Duration.ofSeconds(1);
+        private @Nullable SecurityPolicy policy;
+        private final Map<String, String> images = new LinkedHashMap<>();
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private @Nullable Path auditLog;
+        private Duration shutdownGrace = Duration.ofSeconds(10);
+        private @Nullable String backend;
+        private final Map<String, Integer> pools = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        private Builder(ServerConfig c) {
+            host = c.host;
+            port = c.port;
+            apiKeys.addAll(c.apiKeys);
+            maxConcurrentRuns = c.maxConcurrentRuns;
+            maxSessions = c.maxSessions;
+            maxBodySize = c.maxBodySize;
+            maxCodeSize = c.maxCodeSize;
+            maxFileSize = c.maxFileSize;
+            defaultRunTimeout = c.defaultRunTimeout;
+            maxRunTimeout = c.maxRunTimeout;
+            maxMemory = c.maxMemory;
+            sessionIdleTimeout = c.sessionIdleTimeout;
+            maxSessionLifetime = c.maxSessionLifetime;
+            sessionCheckInterval = c.sessionCheckInterval;
+            retryAfter = c.retryAfter;
+            policy = c.policy;
+            images.putAll(c.images);
+            labels.putAll(c.labels);
+            auditLog = c.auditLog;
+            shutdownGrace = c.shutdownGrace;
+            backend = c.backend;
+            pools.putAll(c.pools);
+        }
+
+        public Builder host(String host) {
+            checkHost(requireNonNull(host, "host"));
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            checkPort(port);
+            this.port = port;
+            return this;
+        }
+
+        /** Adds an accepted key. */
+        public Builder apiKey(ApiKey key) {
+            apiKeys.add(requireNonNull(key, "key"));
+            return this;
+        }
+
+        /** Replaces the accepted keys. */
+        public Builder apiKeys(List<ApiKey> keys) {
+            apiKeys.clear();
+            keys.forEach(this::apiKey);
+            return this;
+        }
+
+        public Builder maxConcurrentRuns(int n) {
+            checkAtLeast("max_concurrent_runs", n, 1);
+            this.maxConcurrentRuns = n;
+            return this;
+        }
+
+        public Builder maxSessions(int n) {
+            checkAtLeast("max_sessions", n, 1);
+            this.maxSessions = n;
+            return this;
+        }
+
+        public Builder maxBodySize(DataSize size) {
+            checkSize("max_body_size", size, 1024);
+            this.maxBodySize = size;
+            return this;
+        }
+
+        public Builder maxCodeSize(DataSize size) {
+            checkSize("max_code_size", size, 16);
+            this.maxCodeSize = size;
+            return this;
+        }
+
+        public Builder maxFileSize(DataSize size) {
+            checkSize("max_file_size", size, 1024);
+            this.maxFileSize = size;
+            return this;
+        }
+
+        public Builder defaultRunTimeout(Duration d) {
+            checkPositive("default_run_timeout", d);
+            this.defaultRunTimeout = d;
+            return this;
+        }
+
+        public Builder maxRunTimeout(Duration d) {
+            checkPositive("max_run_timeout", d);
+            this.maxRunTimeout = d;
+            return this;
+        }
+
+        public Builder maxMemory(DataSize size) {
+            requireNonNull(size, "maxMemory");
+            this.maxMemory = size;
+            return this;
+        }
+
+        public Builder sessionIdleTimeout(Duration d) {
+            checkPositive("session_idle_timeout", d);
+            this.sessionIdleTimeout = d;
+            return this;
+        }
+
+        public Builder maxSessionLifetime(Duration d) {
+            checkPositive("max_session_lifetime", d);
+            this.maxSessionLifetime = d;
+            return this;
+        }
+
+        public Builder sessionCheckInterval(Duration d) {
+            checkPositive("session_check_interval", d);
+            this.sessionCheckInterval = d;
+            return this;
+        }
+
+        public Builder retryAfter(Duration d) {
+            checkPositive("retry_after", d);
+            this.retryAfter = d;
+            return this;
+        }
+
+        public Builder policy(@Nullable SecurityPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        public Builder image(String language, String image) {
+            requireNonNull(language, "language");
+            requireNonNull(image, "image");
+            if (image.isBlank()) {
+                throw new IllegalArgumentException("image for '" + Texts.sanitize(language, 40)
+                        + "' must not be blank");
+            }
+            images.put(language, image);
+            return this;
+        }
+
+        /** Adds a label to every box the server creates; {@code dev.sandbox4j.*} is reserved. */
+        public Builder label(String key, String value) {
+            RuntimeConfig.builder().label(key, value).build(); // validates the key now
+            labels.put(key, value);
+            return this;
+        }
+
+        public Builder auditLog(@Nullable Path file) {
+            this.auditLog = file;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration d) {
+            requireNonNull(d, "shutdownGrace");
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("shutdown_grace (" + d + ") must not be negative");
+            }
+            this.shutdownGrace = d;
+            return this;
+        }
+
+        public Builder backend(@Nullable String backend) {
+            this.backend = backend;
+            return this;
+        }
+
+        /** Keeps {@code ready} started boxes of {@code language} for one-shot runs and default sessions. */
+        public Builder pool(String language, int ready) {
+            checkPool(language, ready);
+            pools.put(language, ready);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if values contradict each other */
+        public ServerConfig build() {
+            return new ServerConfig(host, port, apiKeys, maxConcurrentRuns, maxSessions, maxBodySize, maxCodeSize,
+                    maxFileSize, defaultRunTimeout, maxRunTimeout, maxMemory, sessionIdleTimeout, maxSessionLifetime,
+                    sessionCheckInterval, retryAfter, policy, images, labels, auditLog, shutdownGrace, backend, pools);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.sandbox4j.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import dev.sandbox4j.docker.DockerBackendFactory;
+import dev.sandbox4j.docker.DockerClients;
+import dev.sandbox4j.spi.Availability;
+import dev.sandbox4j.spi.BackendConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Shared set-up of the integration tests against the real engine: skips when Docker is missing (fails instead with
+ * {@code -Dsandbox.it.strict=true}), labels every box the servers under test create with this run's id (the
+ * server's {@code labels} setting), and finds what is left behind.
+ */
+final class EngineSupport {
+    static final String RUN_LABEL = "dev.sandbox4j.run-id";
+    static final String RUN_ID = UUID.randomUUID().toString();
+
+    private EngineSupport() {}
+
+    static void requireEngine() {
+        Availability a = new DockerBackendFactory().probe(BackendConfig.empty());
+        if (!a.available()) {
+            if (Boolean.getBoolean("sandbox.it.strict")) {
+                Assertions.fail("Docker engine required (sandbox.it.strict=true): " + a.detail());
+            }
+            Assumptions.abort("Docker engine not available: " + a.detail());
+        }
+    }
+
+    /** A server configuration whose boxes carry {@code dev.sandbox4j.run-id=<runId>}, on a free loopback port. */
+    static ServerConfig.Builder config(String runId) {
+        ServerConfig.Builder b = ServerConfig.builder().port(0).backend("docker").label(RUN_LABEL, runId);
+        for (String lang : List.of("python", "javascript", "java", "r", "cpp", "go")) {
+            String image = System.getProperty("sandbox.image." + lang);
+            if (image != null && !image.isBlank()) {
+                b.image(lang, image);
+            }
+        }
+        return b;
+    }
+
+    /** Containers (running or not) labelled with {@code runId}. */
+    static List<Container> boxes(String runId) {
+        try (DockerClient dc = DockerClients.create(DockerClients.config(BackendConfig.empty()))) {
+            return dc.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RUN_LABEL, runId)).exec();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Force-removes the containers labelled with {@code runId}; returns how many there were. */
+    static int removeBoxes(String runId) {
+        List<Container> left = boxes(runId);
+        try (DockerClient dc = DockerClients.create(DockerClients.config(BackendConfig.empty()))) {
+            for (Container c : left) {
+                dc.removeContainerCmd(c.getId()).withForce(true).exec();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return left.size();
+    }
+
+    static void assertNoBoxes(String runId) {
+        assertThat(boxes(runId)).as("containers left behind by run %s", runId).isEmpty();
+    }
+}
