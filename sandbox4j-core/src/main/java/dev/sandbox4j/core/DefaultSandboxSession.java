@@ -999,34 +999,10 @@ final class DefaultSandboxSession implements SandboxSession {
         lock.lock();
         try {
             Box b = ensureOpen();
-            ChunkPipe pipe = new ChunkPipe(16);
             BoundedBuffer err = new BoundedBuffer(16 * 1024);
-            ExecRequest req = new ExecRequest(List.of("/bin/sh", "-c", script, "copy-out", source, home), Map.of(),
-                    options.runtime().user(), home, new byte[0]);
-            java.io.OutputStream sink = pipe.sink();
-            ExecHandle h = backend.exec(b, req, new OutputSink() {
-                @Override
-                public void stdout(byte[] chunk) {
-                    try {
-                        sink.write(chunk);
-                    } catch (java.io.IOException e) {
-                        // the reader gave up (error on the host side): drop the rest
-                    }
-                }
-
-                @Override
-                public void stderr(byte[] chunk) {
-                    err.append(chunk);
-                }
-            });
-            h.exitCode().whenComplete((code, e) -> {
-                try {
-                    sink.close();
-                } catch (java.io.IOException ignored) {
-                    // reader closed
-                }
-            });
-            try (h; java.io.InputStream in = pipe.source()) {
+            StreamedExec out = streamOut(b, List.of("/bin/sh", "-c", script, "copy-out", source, home), err);
+            ExecHandle h = out.handle();
+            try (h; java.io.InputStream in = out.stdout()) {
                 int kind = in.read();
                 CopyResult result;
                 if (kind == 'D') {
@@ -1064,6 +1040,42 @@ final class DefaultSandboxSession implements SandboxSession {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** An exec of our own whose stdout is read as a stream (tar archives out of the box). */
+    private record StreamedExec(ExecHandle handle, java.io.InputStream stdout) {}
+
+    /**
+     * Starts {@code argv} as the sandbox user with its stdout flowing through a bounded pipe (the engine's thread blocks
+     * while the reader is behind; if the reader gives up, the rest is dropped) and its stderr into {@code err}.
+     */
+    private StreamedExec streamOut(Box b, List<String> argv, BoundedBuffer err) {
+        ChunkPipe pipe = new ChunkPipe(16);
+        java.io.OutputStream sink = pipe.sink();
+        ExecHandle h = backend.exec(b, new ExecRequest(argv, Map.of(), options.runtime().user(), home, new byte[0]),
+                new OutputSink() {
+                    @Override
+                    public void stdout(byte[] chunk) {
+                        try {
+                            sink.write(chunk);
+                        } catch (java.io.IOException e) {
+                            // the reader gave up (error on the host side): drop the rest
+                        }
+                    }
+
+                    @Override
+                    public void stderr(byte[] chunk) {
+                        err.append(chunk);
+                    }
+                });
+        h.exitCode().whenComplete((code, e) -> {
+            try {
+                sink.close();
+            } catch (java.io.IOException ignored) {
+                // reader closed
+            }
+        });
+        return new StreamedExec(h, pipe.source());
     }
 
     /** Writes the single file entry of {@code in} to {@code hostPath} (or into it, if it is a directory). */
@@ -1104,33 +1116,11 @@ final class DefaultSandboxSession implements SandboxSession {
         lock.lock();
         try {
             Box b = ensureOpen();
-            ChunkPipe pipe = new ChunkPipe(16);
-            java.io.OutputStream sink = pipe.sink();
-            ExecHandle h = backend.exec(b, new ExecRequest(List.of("/bin/sh", "-c", script, "artifacts", outputDir),
-                    Map.of(), options.runtime().user(), home, new byte[0]), new OutputSink() {
-                        @Override
-                        public void stdout(byte[] chunk) {
-                            try {
-                                sink.write(chunk);
-                            } catch (java.io.IOException e) {
-                                // reader gave up
-                            }
-                        }
-
-                        @Override
-                        public void stderr(byte[] chunk) {
-                            log.debug("artifact listing: {}", new String(chunk, StandardCharsets.UTF_8).strip());
-                        }
-                    });
-            h.exitCode().whenComplete((code, e) -> {
-                try {
-                    sink.close();
-                } catch (java.io.IOException ignored) {
-                    // reader closed
-                }
-            });
+            BoundedBuffer err = new BoundedBuffer(16 * 1024);
+            StreamedExec out = streamOut(b, List.of("/bin/sh", "-c", script, "artifacts", outputDir), err);
+            ExecHandle h = out.handle();
             long total = 0;
-            try (h; java.io.InputStream in = pipe.source()) {
+            try (h; java.io.InputStream in = out.stdout()) {
                 TarReader reader = new TarReader(in);
                 for (TarReader.Entry e = reader.next(); e != null; e = reader.next()) {
                     if (e.type() != TarReader.Entry.Type.FILE) {
