@@ -467,11 +467,7 @@ final class DefaultSandboxSession implements SandboxSession {
         if (plan == null) {
             throw new UnsupportedOperationException("stateful sessions are not supported for " + handler.id());
         }
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("HOME", home);
-        env.put("TMPDIR", "/tmp");
-        env.putAll(options.runtime().env());
-        env.putAll(plan.env());
+        Map<String, String> env = boxEnv(plan.env());
         Launcher.Invocation inv = Launcher.buildKeepingStdin(KERNEL_DIR, plan.files(), plan.argv());
         long t0 = System.nanoTime();
         k = Kernel.start(backend, b, new ExecRequest(inv.argv(), env, options.runtime().user(), home, inv.stdin()),
@@ -487,10 +483,8 @@ final class DefaultSandboxSession implements SandboxSession {
         try {
             Box b = ensureOpen();
             MDC.put("sandbox.session", id);
-            Deadline due = deadline(runOptions);
-            Duration timeout = due.timeout();
-            boolean lifetimeBound = due.lifetimeBound();
-            DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit() : options.limits().outputLimit();
+            Bounds bounds = bounds(runOptions);
+            DataSize limit = bounds.outputLimit();
             long start = System.nanoTime();
             Kernel k = kernel(b);
             int cell = cellIds.incrementAndGet();
@@ -517,7 +511,7 @@ final class DefaultSandboxSession implements SandboxSession {
             int exitCode = 0;
             try {
                 k.send(req);
-                long deadline = start + timeout.toNanos();
+                long deadline = start + bounds.timeout().toNanos();
                 long graceEnd = Long.MAX_VALUE;
                 while (true) {
                     long now = System.nanoTime();
@@ -527,8 +521,7 @@ final class DefaultSandboxSession implements SandboxSession {
                         if (!interrupted) {
                             interrupted = true;
                             status = ExecutionStatus.TIMED_OUT;
-                            killReason = lifetimeBound ? "session lifetime of " + human(options.sessionTimeout())
-                                    + " exceeded" : "timed out after " + human(timeout);
+                            killReason = timeoutReason(bounds);
                             interrupt(k);
                             graceEnd = System.nanoTime() + INTERRUPT_GRACE.toNanos();
                             continue;
@@ -580,9 +573,7 @@ final class DefaultSandboxSession implements SandboxSession {
                             restarted = true;
                             int code2 = m.path("code").asInt(-1);
                             restartKernel(b);
-                            long oom = backend.oomKillCount(b);
-                            if (oom > oomKills) {
-                                oomKills = oom;
+                            if (newOomKill(b)) {
                                 status = ExecutionStatus.OOM_KILLED;
                                 killReason = "out of memory (limit " + options.limits().memory() + "); the kernel was "
                                         + "restarted";
@@ -615,7 +606,7 @@ final class DefaultSandboxSession implements SandboxSession {
             } else if (status == ExecutionStatus.TIMED_OUT || status == ExecutionStatus.OUTPUT_LIMIT) {
                 exitCode = restarted ? 137 : 130;
             }
-            if (lifetimeBound && status == ExecutionStatus.TIMED_OUT) {
+            if (bounds.lifetimeBound() && status == ExecutionStatus.TIMED_OUT) {
                 expire();
             }
             List<Artifact> artifacts = new ArrayList<>();
@@ -1272,18 +1263,51 @@ final class DefaultSandboxSession implements SandboxSession {
         return b;
     }
 
-    /** A run's timeout, shortened to what is left of the session's lifetime (then {@code lifetimeBound}). */
-    private record Deadline(Duration timeout, boolean lifetimeBound) {}
+    /**
+     * A run's bounds: its timeout, shortened to what is left of the session's lifetime (then {@code lifetimeBound}),
+     * and its per-stream output limit.
+     */
+    private record Bounds(Duration timeout, boolean lifetimeBound, DataSize outputLimit) {}
 
-    private Deadline deadline(RunOptions runOptions) {
+    private Bounds bounds(RunOptions runOptions) {
         Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
+        DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit() : options.limits().outputLimit();
         if (expiresAt != null) {
             Duration left = Duration.between(Instant.now(), expiresAt);
             if (left.compareTo(timeout) < 0) {
-                return new Deadline(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left, true);
+                return new Bounds(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left, true, limit);
             }
         }
-        return new Deadline(timeout, false);
+        return new Bounds(timeout, false, limit);
+    }
+
+    /** Why a run that reached its deadline was stopped. */
+    private String timeoutReason(Bounds bounds) {
+        return bounds.lifetimeBound() ? lifetimeReason() : "timed out after " + human(bounds.timeout());
+    }
+
+    private String lifetimeReason() {
+        return "session lifetime of " + human(options.sessionTimeout()) + " exceeded";
+    }
+
+    /** Whether the kernel's OOM killer struck in the box since the last check (and remembers the new count). */
+    private boolean newOomKill(Box b) {
+        long oom = backend.oomKillCount(b);
+        if (oom > oomKills) {
+            oomKills = oom;
+            return true;
+        }
+        return false;
+    }
+
+    /** The environment every program in the box starts with, then the plan's additions. */
+    private Map<String, String> boxEnv(Map<String, String> planEnv) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HOME", home);
+        env.put("TMPDIR", "/tmp");
+        env.putAll(options.runtime().env());
+        env.putAll(planEnv);
+        return env;
     }
 
     private ExecutionResult execute(String runDir, Map<String, byte[]> files, List<String> command,
@@ -1292,32 +1316,27 @@ final class DefaultSandboxSession implements SandboxSession {
         try {
             Box b = ensureOpen();
             MDC.put("sandbox.session", id);
-            Deadline due = deadline(runOptions);
-            Duration timeout = due.timeout();
-            boolean lifetimeBound = due.lifetimeBound();
-            DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit() : options.limits().outputLimit();
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("HOME", options.runtime().workdir());
-            env.put("TMPDIR", "/tmp");
-            env.putAll(options.runtime().env());
-            env.putAll(planEnv);
+            Bounds bounds = bounds(runOptions);
+            Map<String, String> env = boxEnv(planEnv);
             env.putAll(runOptions.env());
             String workdir = runOptions.workdir() == null ? null : BoxPaths.workdir(home, runOptions.workdir());
             if (outputDir != null) {
                 env.put("SANDBOX4J_OUTPUT_DIR", outputDir);
             }
             Launcher.Invocation inv = Launcher.build(runDir, files, runOptions.stdin(), command, workdir, outputDir);
-            log.debug("Session {} exec {} (timeout {}, output limit {})", id, Launcher.describe(command), timeout, limit);
+            log.debug("Session {} exec {} (timeout {}, output limit {})", id, Launcher.describe(command),
+                    bounds.timeout(), bounds.outputLimit());
             return supervise(b, new ExecRequest(inv.argv(), env, options.runtime().user(),
-                    options.runtime().workdir(), inv.stdin()), timeout, lifetimeBound, limit, runOptions.listener());
+                    options.runtime().workdir(), inv.stdin()), bounds, runOptions.listener());
         } finally {
             MDC.remove("sandbox.session");
             lock.unlock();
         }
     }
 
-    private ExecutionResult supervise(Box b, ExecRequest req, Duration timeout, boolean lifetimeBound,
-            DataSize limit, OutputListener listener) {
+    private ExecutionResult supervise(Box b, ExecRequest req, Bounds bounds, OutputListener listener) {
+        Duration timeout = bounds.timeout();
+        DataSize limit = bounds.outputLimit();
         BoundedBuffer out = new BoundedBuffer(limit.bytes());
         BoundedBuffer err = new BoundedBuffer(limit.bytes());
         CompletableFuture<String> flood = new CompletableFuture<>();
@@ -1376,9 +1395,7 @@ final class DefaultSandboxSession implements SandboxSession {
                     code = -1;
                 } else {
                     status = ExecutionStatus.TIMED_OUT;
-                    killReason = lifetimeBound
-                            ? "session lifetime of " + human(options.sessionTimeout()) + " exceeded"
-                            : "timed out after " + human(timeout);
+                    killReason = timeoutReason(bounds);
                     code = killAndReap(b, exit);
                 }
             }
@@ -1386,15 +1403,11 @@ final class DefaultSandboxSession implements SandboxSession {
             if (closed.get() && status != ExecutionStatus.OK) {
                 status = expired ? ExecutionStatus.TIMED_OUT : ExecutionStatus.KILLED;
                 killReason = closeReason != null ? closeReason : "session closed";
-            } else if (status == ExecutionStatus.NONZERO_EXIT) {
-                long oom = backend.oomKillCount(b);
-                if (oom > oomKills) {
-                    oomKills = oom;
-                    status = ExecutionStatus.OOM_KILLED;
-                    killReason = "out of memory (limit " + options.limits().memory() + ")";
-                }
+            } else if (status == ExecutionStatus.NONZERO_EXIT && newOomKill(b)) {
+                status = ExecutionStatus.OOM_KILLED;
+                killReason = "out of memory (limit " + options.limits().memory() + ")";
             }
-            if (lifetimeBound && status == ExecutionStatus.TIMED_OUT) {
+            if (bounds.lifetimeBound() && status == ExecutionStatus.TIMED_OUT) {
                 expire();
             }
             ExecutionResult r = new ExecutionResult(out.text(), err.text(), code, elapsed, status, killReason,
@@ -1465,7 +1478,7 @@ final class DefaultSandboxSession implements SandboxSession {
     /** Called when the session's lifetime is over. */
     void expire() {
         if (!closed.get()) {
-            closeReason = "session lifetime of " + human(options.sessionTimeout()) + " exceeded";
+            closeReason = lifetimeReason();
             expired = true;
             log.info("Session {}: {}", id, closeReason);
             close();
