@@ -36,16 +36,7 @@ public final class PythonScanner implements SourceScanner {
 
     @Override
     public ScannedSource scan(String code) {
-        requireNonNull(code, "code");
-        SourceBuilder builder = new SourceBuilder(code);
-        try {
-            List<ScanToken> tokens = new Lexer(code, builder).run();
-            new Finder(tokens, builder).run();
-        } catch (RuntimeException | StackOverflowError e) {
-            // Not expected; fail closed: an unscannable source "imports" something unknown.
-            builder.importRef(ImportRef.DYNAMIC, List.of(), 0, 0, ImportRef.SCAN_ERROR, true);
-        }
-        return builder.build();
+        return SourceBuilder.failClosed(code, b -> new Finder(new Lexer(code, b).run(), b).run());
     }
 
     @Override

@@ -16,6 +16,22 @@ public final class SourceBuilder {
     private final char[] codeOnly;
     private final List<ImportRef> imports = new ArrayList<>();
 
+    /**
+     * Runs a scanner's passes over {@code code} and builds the result; if a pass fails unexpectedly, the source is
+     * reported as unscannable ({@link ImportRef#SCAN_ERROR}), which policies treat as a blocking finding. Scanners
+     * therefore never throw (their other users, e.g. main-class detection, rely on that too).
+     */
+    public static ScannedSource failClosed(String code, java.util.function.Consumer<SourceBuilder> passes) {
+        java.util.Objects.requireNonNull(code, "code");
+        SourceBuilder builder = new SourceBuilder(code);
+        try {
+            passes.accept(builder);
+        } catch (RuntimeException | StackOverflowError e) {
+            builder.importRef(ImportRef.DYNAMIC, List.of(), 0, 0, ImportRef.SCAN_ERROR, true);
+        }
+        return builder.build();
+    }
+
     public SourceBuilder(String code) {
         this.code = code;
         this.withoutComments = code.toCharArray();
