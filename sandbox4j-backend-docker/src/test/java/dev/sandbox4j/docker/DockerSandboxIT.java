@@ -32,8 +32,9 @@ class DockerSandboxIT {
     static final String LIST_PROCESSES = """
             import os
             me = os.getpid()
+            runner = os.getppid()  # sandbox4j's resident runner that started this program (0 when an exec did)
             for p in os.listdir('/proc'):
-                if p.isdigit() and int(p) != me:
+                if p.isdigit() and int(p) not in (me, runner):
                     try:
                         st = open('/proc/%s/status' % p).read()
                     except OSError:
@@ -171,8 +172,8 @@ class DockerSandboxIT {
                     """;
             ExecutionResult r = s.run(bomb, RunOptions.timeout(Duration.ofSeconds(3)));
             assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
-            // starting our kill exec waits for a free pid while the bomb holds them all: ~1-2 s here
-            assertThat(r.duration()).isLessThan(Duration.ofSeconds(7));
+            // starting our kill exec waits for a free pid while the bomb holds them all: ~1-2 s here, more when busy
+            assertThat(r.duration()).isLessThan(Duration.ofSeconds(15));
             ExecutionResult after = s.run(LIST_PROCESSES);
             assertThat(after.stdout()).as(after.stderr()).isEmpty();
             assertThat(s.run("print('alive')").stdout()).isEqualTo("alive\n");

@@ -74,6 +74,8 @@ final class BoxPool {
     /** Signalled whenever a box becomes ready, a creation or removal ends, capacity frees up, or the pool closes. */
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Ready> ready = new ArrayDeque<>();
+    /** Resident runners started in ready boxes (by box id), handed to the session that takes the box. */
+    private final Map<String, Runner> runners = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean maintaining = new AtomicBoolean();
     private int creating;
     private int removing;
@@ -384,6 +386,9 @@ final class BoxPool {
         } catch (RuntimeException e) {
             failure = e;
         }
+        if (box != null) {
+            prestartRunner(box);
+        }
         boolean discard = false;
         lock.lock();
         try {
@@ -483,7 +488,29 @@ final class BoxPool {
         }
     }
 
+    /**
+     * Starts the box's resident runner now, so that the session that takes the box runs its first program without an
+     * engine exec. A box without one (no perl, a backend that cannot stream input) is still a good box.
+     */
+    private void prestartRunner(Box box) {
+        try {
+            runners.put(box.id(), Runner.start(backend, box, runtime.user(), runtime.workdir(),
+                    DefaultSandboxSession.baseEnv(runtime), Duration.ofSeconds(10)));
+        } catch (RuntimeException e) {
+            log.debug("Warm pool {}: no runner in box {}: {}", describe(), box.name(), e.toString());
+        }
+    }
+
+    /** The runner started in {@code box} while it was ready, if any; the caller owns it from now on. */
+    @Nullable Runner takeRunner(Box box) {
+        return runners.remove(box.id());
+    }
+
     private void removeQuietly(Box box) {
+        Runner r = runners.remove(box.id());
+        if (r != null) {
+            r.close();
+        }
         try {
             backend.remove(box.id());
         } catch (RuntimeException e) {

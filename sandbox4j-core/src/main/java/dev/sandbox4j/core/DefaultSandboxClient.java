@@ -8,6 +8,8 @@ import dev.sandbox4j.InstallConfig;
 import dev.sandbox4j.PoolConfig;
 import dev.sandbox4j.PoolStats;
 import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
@@ -77,6 +79,7 @@ public final class DefaultSandboxClient implements SandboxClient {
     private static final class Lease {
         private @Nullable Box box;
         private @Nullable BoxPool pool;
+        private @Nullable Runner runner;
     }
 
     private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
@@ -274,6 +277,7 @@ public final class DefaultSandboxClient implements SandboxClient {
             box = pool.acquire(); // null: no ready box, create a temporary one
             if (box != null) {
                 current.pool = pool;
+                current.runner = pool.takeRunner(box);
                 log.info("Session {} uses pooled box {}", spec.labels().get(LABEL_SESSION), box.name());
             }
         }
@@ -286,8 +290,22 @@ public final class DefaultSandboxClient implements SandboxClient {
         return box;
     }
 
+    /** The resident runner that came with the box {@link #createBox} just handed out on this thread, if any. */
+    @Nullable Runner leasedRunner() {
+        Lease current = lease.get();
+        if (current == null) {
+            return null;
+        }
+        Runner r = current.runner;
+        current.runner = null;
+        return r;
+    }
+
     /** A session failed to start after its box was made: remove the box and give the pool its capacity back. */
     private void discard(Lease failed) {
+        if (failed.runner != null) {
+            failed.runner.close();
+        }
         if (failed.box != null) {
             removeQuietly(failed.box.id());
         }
@@ -441,6 +459,20 @@ public final class DefaultSandboxClient implements SandboxClient {
             }
         }
         return removed;
+    }
+
+    /**
+     * One-shot run: the result is returned as soon as the program ended; the box is removed in the background
+     * ({@link #close()} waits for such removals, so nothing is left behind).
+     */
+    @Override
+    public ExecutionResult run(String language, String code, SessionOptions session, RunOptions run) {
+        SandboxSession s = openSession(language, session);
+        try {
+            return s.run(code, run);
+        } finally {
+            Thread.ofVirtual().name("sandbox4j-close").start(s::close);
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
@@ -75,6 +76,9 @@ final class DefaultSandboxSession implements SandboxSession {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** How long to wait for a killed process to be reported gone before giving up on its stream. */
     private static final Duration KILL_GRACE = Duration.ofMillis(700);
+    private static final Duration LIFETIME_SLACK = Duration.ofMillis(300);
+    /** How long a resident runner may take to start. */
+    private static final Duration RUNNER_START = Duration.ofSeconds(10);
     /** Files read back with getFile are capped (the box's tmpfs is bounded anyway). */
     static final long MAX_FILE_READ = 1L << 30;
     /** Time a compile step (javac, g++, go build) may take, separate from the run's timeout. */
@@ -104,6 +108,7 @@ final class DefaultSandboxSession implements SandboxSession {
     private final String principal;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
     private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
     private final AtomicLong runs = new AtomicLong();
     private final InstallConfig installConfig;
@@ -111,6 +116,11 @@ final class DefaultSandboxSession implements SandboxSession {
     private final boolean removeOnClose;
     private final List<String> installed = new CopyOnWriteArrayList<>();
     private volatile @Nullable Box box;
+    /** The box's resident runner ({@link Runner}), started in the background when the box is; null until then. */
+    private final Object runnerLock = new Object();
+    private @Nullable CompletableFuture<Runner> runnerStart;
+    private @Nullable Runner runner;
+    private volatile boolean runnerUnavailable;
     private volatile @Nullable String closeReason;
     /** Set when the session's lifetime ran out (as opposed to an explicit close). */
     private volatile boolean expired;
@@ -180,6 +190,17 @@ final class DefaultSandboxSession implements SandboxSession {
         String seed = imageLabels == null ? null : imageLabels.get(LABEL_WORKSPACE_SEED);
         if (seed != null) {
             seedWorkspace(seed);
+        }
+        Runner leased = client.leasedRunner();
+        if (leased != null && !options.stateful() && leased.isAlive()) {
+            synchronized (runnerLock) {
+                runner = leased;
+            }
+        } else {
+            if (leased != null) {
+                leased.close();
+            }
+            startRunnerSoon(box);
         }
         log.info("Session {} opened: {} box {} ({} ms)", id, handler.id(), spec.name(),
                 (System.nanoTime() - t0) / 1_000_000);
@@ -661,7 +682,7 @@ final class DefaultSandboxSession implements SandboxSession {
     private void restartKernel(Box b) {
         Kernel k = kernel;
         kernel = null;
-        if (!backend.killAll(b, options.runtime().user())) {
+        if (!killUntrusted(b)) {
             replaceBox(b);
         }
         if (k != null) {
@@ -692,7 +713,7 @@ final class DefaultSandboxSession implements SandboxSession {
                     }
                 }
             } else if (!options.stateful()) {
-                backend.killAll(b, options.runtime().user());
+                killUntrusted(b);
             }
             log.info("Session {} reset", id);
         } catch (java.io.IOException e) {
@@ -817,8 +838,9 @@ final class DefaultSandboxSession implements SandboxSession {
      */
     private boolean stopEverythingBut(Box b, @Nullable Kernel k) {
         if (k == null) {
-            return backend.killAll(b, options.runtime().user());
+            return killUntrusted(b);
         }
+        retireRunner();
         String pid = Integer.toString(k.pid());
         return internalExec(List.of("/bin/sh", "-c", "kill -STOP \"$1\" || exit 1\n" + KILL_ALL_BUT, "freeze", pid),
                 new byte[0], DataSize.ofKilobytes(4)).exitCode() == 0;
@@ -933,7 +955,7 @@ final class DefaultSandboxSession implements SandboxSession {
                 try {
                     writer.get(COPY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (ExecutionException e) {
-                    backend.killAll(b, options.runtime().user());
+                    killUntrusted(b);
                     Throwable c = e.getCause();
                     throw c instanceof java.io.IOException io ? new UncheckedIOException(io.getMessage(), io)
                             : unwrap(e);
@@ -945,7 +967,7 @@ final class DefaultSandboxSession implements SandboxSession {
                 }
             }
         } catch (TimeoutException e) {
-            backend.killAll(box, options.runtime().user());
+            killUntrusted(box);
             throw new BackendException(backend.name(), "copy to the box did not finish within " + human(COPY_TIMEOUT),
                     e);
         } catch (ExecutionException e) {
@@ -1015,12 +1037,12 @@ final class DefaultSandboxSession implements SandboxSession {
                 log.debug("Session {}: copied {} to {}: {}", id, source, hostPath, result);
                 return result;
             } catch (java.io.IOException e) {
-                backend.killAll(b, options.runtime().user());
+                killUntrusted(b);
                 throw new UncheckedIOException("copy of '" + source + "' to " + hostPath + " failed: " + e.getMessage(),
                         e);
             }
         } catch (TimeoutException e) {
-            backend.killAll(box, options.runtime().user());
+            killUntrusted(box);
             throw new BackendException(backend.name(), "copy from the box did not finish within "
                     + human(COPY_TIMEOUT), e);
         } catch (ExecutionException e) {
@@ -1241,7 +1263,7 @@ final class DefaultSandboxSession implements SandboxSession {
                 int code = h.exitCode().get(60, TimeUnit.SECONDS);
                 return new Capture(code, out.bytes(), err.text(), out.overflowed());
             } catch (TimeoutException e) {
-                backend.killAll(b, options.runtime().user());
+                killUntrusted(b);
                 throw new BackendException(backend.name(), "file transfer did not finish within 60 s", e);
             } catch (ExecutionException e) {
                 throw unwrap(e);
@@ -1275,7 +1297,10 @@ final class DefaultSandboxSession implements SandboxSession {
         if (expiresAt != null) {
             Duration left = Duration.between(Instant.now(), expiresAt);
             if (left.compareTo(timeout) < 0) {
-                return new Bounds(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left, true, limit);
+                // a little past the lifetime, so that the session's own expiry (which closes it) normally comes first
+                // and the run does not race it with a kill in a box that is being removed
+                Duration bound = left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left.plus(LIFETIME_SLACK);
+                return new Bounds(bound, true, limit);
             }
         }
         return new Bounds(timeout, false, limit);
@@ -1302,11 +1327,17 @@ final class DefaultSandboxSession implements SandboxSession {
 
     /** The environment every program in the box starts with, then the plan's additions. */
     private Map<String, String> boxEnv(Map<String, String> planEnv) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("HOME", home);
-        env.put("TMPDIR", "/tmp");
-        env.putAll(options.runtime().env());
+        Map<String, String> env = baseEnv(options.runtime());
         env.putAll(planEnv);
+        return env;
+    }
+
+    /** The environment every program of a box with this runtime starts with (the work directory is home). */
+    static Map<String, String> baseEnv(RuntimeConfig runtime) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HOME", runtime.workdir());
+        env.put("TMPDIR", "/tmp");
+        env.putAll(runtime.env());
         return env;
     }
 
@@ -1372,7 +1403,7 @@ final class DefaultSandboxSession implements SandboxSession {
             }
         };
         long start = System.nanoTime();
-        ExecHandle handle = backend.exec(b, req, sink);
+        ExecHandle handle = launch(b, req, sink);
         try {
             CompletableFuture<Integer> exit = handle.exitCode();
             ExecutionStatus status;
@@ -1423,7 +1454,7 @@ final class DefaultSandboxSession implements SandboxSession {
             throw unwrap(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            backend.killAll(b, options.runtime().user());
+            killUntrusted(b);
             throw new BackendException(backend.name(), "interrupted while waiting for the program", e);
         } finally {
             handle.close();
@@ -1435,8 +1466,8 @@ final class DefaultSandboxSession implements SandboxSession {
         if (closed.get()) {
             return -1;
         }
-        boolean clean = backend.killAll(b, options.runtime().user());
-        if (!clean) {
+        boolean clean = killUntrusted(b);
+        if (!clean && !closed.get()) {
             log.warn("Session {}: processes survived the kill; replacing the box", id);
             replaceBox(b);
         }
@@ -1447,13 +1478,119 @@ final class DefaultSandboxSession implements SandboxSession {
         }
     }
 
+    /** Kills every process of the sandbox user (the resident runner with them). */
+    private boolean killUntrusted(Box b) {
+        retireRunner();
+        return backend.killAll(b, options.runtime().user());
+    }
+
+    /** Forgets the runner (it is about to be killed, or its box replaced); the next run starts a new one. */
+    private void retireRunner() {
+        CompletableFuture<Runner> pending;
+        Runner r;
+        synchronized (runnerLock) {
+            pending = runnerStart;
+            r = runner;
+            runnerStart = null;
+            runner = null;
+        }
+        if (pending != null) {
+            pending.thenAccept(Runner::close);
+        }
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    /** Starts the runner on a background thread, so that opening the session does not wait for it. */
+    private void startRunnerSoon(Box b) {
+        if (options.stateful() || runnerUnavailable) {
+            return;
+        }
+        CompletableFuture<Runner> f = new CompletableFuture<>();
+        synchronized (runnerLock) {
+            runnerStart = f;
+        }
+        Thread.ofVirtual().name("sandbox4j-runner-" + id).start(() -> {
+            try {
+                f.complete(Runner.start(backend, b, options.runtime().user(), home, boxEnv(Map.of()), RUNNER_START));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+    }
+
+    /**
+     * Starts a program of the sandbox user: through the resident runner when there is one (about a millisecond),
+     * else with an engine exec (tens of milliseconds). A backend that cannot stream an exec's input, or an image
+     * without perl, keeps using execs.
+     */
+    private ExecHandle launch(Box b, ExecRequest req, OutputSink sink) {
+        if (req.user().equals(options.runtime().user()) && !runnerUnavailable) {
+            Runner r = runner(b);
+            if (r != null) {
+                try {
+                    return r.run(req, sink);
+                } catch (RuntimeException e) {
+                    log.debug("Session {}: runner unusable ({}); using an exec", id, e.toString());
+                    retireRunner();
+                }
+            }
+        }
+        return backend.exec(b, req, sink);
+    }
+
+    /** The live runner of box {@code b}, started now if need be; null if it cannot start (then never tried again). */
+    private @Nullable Runner runner(Box b) {
+        CompletableFuture<Runner> pending;
+        Runner old;
+        synchronized (runnerLock) {
+            if (runner != null && runner.isAlive()) {
+                return runner;
+            }
+            old = runner;
+            pending = runnerStart;
+            runner = null;
+            runnerStart = null;
+        }
+        if (old != null) {
+            old.close();
+        }
+        Runner r;
+        try {
+            r = pending != null ? pending.join()
+                    : Runner.start(backend, b, options.runtime().user(), home, boxEnv(Map.of()), RUNNER_START);
+        } catch (RuntimeException e) {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            runnerUnavailable = true;
+            log.info("Session {}: no resident runner ({}); each program starts with an exec", id, cause.getMessage());
+            return null;
+        }
+        synchronized (runnerLock) {
+            if (!closed.get() && box == b) {
+                runner = r;
+                return r;
+            }
+        }
+        r.close();
+        return null;
+    }
+
     /** Last resort when processes cannot be killed (e.g. the pids limit prevents even our kill): a fresh box. */
     private void replaceBox(Box old) {
+        retireRunner();
         try {
             backend.remove(old.id());
+            if (closed.get()) {
+                return;
+            }
             Box fresh = backend.create(old.spec());
             box = fresh;
             oomKills = 0;
+            if (closed.get()) { // closed meanwhile: close() may have removed the old box only
+                backend.remove(fresh.id());
+            }
         } catch (RuntimeException e) {
             closeReason = "box could not be replaced: " + e.getMessage();
             close();
@@ -1488,6 +1625,7 @@ final class DefaultSandboxSession implements SandboxSession {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            awaitClosed();
             return;
         }
         Box b = box;
@@ -1495,11 +1633,12 @@ final class DefaultSandboxSession implements SandboxSession {
         if (k != null) {
             k.close();
         }
+        retireRunner();
         try {
             if (b != null && removeOnClose) {
                 backend.remove(b.id());
             } else if (b != null) {
-                backend.killAll(b, options.runtime().user());
+                killUntrusted(b);
             }
             log.info("Session {} closed", id);
             client.events().sessionClosed(new SessionEvent(Instant.now(), id, principal, handler.id(), image,
@@ -1510,6 +1649,18 @@ final class DefaultSandboxSession implements SandboxSession {
         } finally {
             client.forget(this);
             onClose.forEach(Runnable::run);
+            closeDone.countDown();
+        }
+    }
+
+    /** A second close() returns once the first one has removed the box (a client closing waits for its boxes). */
+    private void awaitClosed() {
+        try {
+            if (!closeDone.await(2, TimeUnit.MINUTES)) {
+                log.warn("Session {}: still closing after 2 minutes", id);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

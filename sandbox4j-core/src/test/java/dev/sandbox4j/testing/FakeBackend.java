@@ -80,6 +80,8 @@ public final class FakeBackend implements SandboxBackend {
     public volatile boolean killSucceeds = true;
     /** Whether streaming execs are supported (false: the SPI's default, UnsupportedOperationException). */
     public volatile boolean streamingSupported = true;
+    /** How many times a session tried to start its resident runner (the fake has no perl: it exits 127 at once). */
+    public final java.util.concurrent.atomic.AtomicInteger runnerStarts = new java.util.concurrent.atomic.AtomicInteger();
 
     public FakeBackend() {
         images.add("sandbox4j/python:bookworm");
@@ -154,6 +156,10 @@ public final class FakeBackend implements SandboxBackend {
         }
         if (!boxes.containsKey(box.id())) {
             throw new dev.sandbox4j.BackendException("fake", "no such box " + box.id(), null);
+        }
+        if (request.argv().get(0).equals("perl")) { // a session's resident runner: not recorded with the execs
+            runnerStarts.incrementAndGet();
+            return run(Behaviour.exit(127, "", "perl: not found"), sink, null);
         }
         execs.add(request);
         events.add("exec-stream");
