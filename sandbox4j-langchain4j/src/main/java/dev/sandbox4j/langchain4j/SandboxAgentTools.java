@@ -171,8 +171,7 @@ public final class SandboxAgentTools implements AutoCloseable {
     }
 
     @Tool(name = SandboxTools.LIST_LANGUAGES,
-            value = "Lists the programming languages the sandbox can run, with their package managers and whether "
-                    + "they support stateful sessions.")
+            value = "Lists the languages the sandbox can run and whether each one's image is available.")
     public List<Content> listLanguages() {
         return answer(tools.listLanguages());
     }

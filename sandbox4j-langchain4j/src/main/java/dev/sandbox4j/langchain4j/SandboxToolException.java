@@ -10,6 +10,7 @@ public final class SandboxToolException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public SandboxToolException(String message) {
-        super(message);
+        // no stack trace: this is an answer for the model, not a bug (LangChain4j logs it at WARN)
+        super(message, null, false, false);
     }
 }

@@ -34,6 +34,12 @@ final class ScriptedChatModel implements ChatModel {
         return this;
     }
 
+    /** Adds a step that answers with fixed text. */
+    ScriptedChatModel reply(String text) {
+        steps.add(request -> AiMessage.from(text));
+        return this;
+    }
+
     /** Adds a step that answers with text made from the last tool result. */
     ScriptedChatModel answer(Function<ToolExecutionResultMessage, String> fromLastToolResult) {
         steps.add(request -> AiMessage.from(fromLastToolResult.apply(lastToolResult(request))));
