@@ -14,7 +14,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * Spring Boot auto-configuration of sandbox4j: a {@link SandboxClient} (from the {@code sandbox4j.*}
  * {@link SandboxProperties}, changed by any {@link SandboxClientCustomizer} beans), the {@link SandboxTools} over it
- * and, with Spring AI on the class path, a {@link SandboxToolCallbackProvider}. Each bean is created only if the
+ * and, with Spring AI on the class path, a {@link SandboxToolCallbackProvider} (which hands images to the
+ * {@link SandboxImageListener} bean, if there is one). Each bean is created only if the
  * application defines none of its type; the client and the tools are closed with the context (the tools first, so
  * their sessions' boxes are removed, then the client's remaining boxes). {@code sandbox4j.enabled=false} turns it off.
  *
@@ -51,8 +52,11 @@ public class SandboxAutoConfiguration {
     static class SpringAiTools {
         @Bean
         @ConditionalOnMissingBean
-        SandboxToolCallbackProvider sandboxToolCallbackProvider(SandboxTools sandboxTools) {
-            return SandboxToolCallbackProvider.of(sandboxTools);
+        SandboxToolCallbackProvider sandboxToolCallbackProvider(SandboxTools sandboxTools,
+                ObjectProvider<SandboxImageListener> imageListener) {
+            SandboxToolCallbackProvider.Builder b = SandboxToolCallbackProvider.builder(sandboxTools);
+            imageListener.ifUnique(b::imageListener);
+            return b.build();
         }
     }
 }

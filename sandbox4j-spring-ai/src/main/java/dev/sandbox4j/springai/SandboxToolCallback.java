@@ -9,7 +9,6 @@ import dev.sandbox4j.tools.ToolResult;
 import dev.sandbox4j.tools.ToolSpec;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.memory.ChatMemory;
 import org.springframework.ai.chat.model.ToolContext;
@@ -42,9 +41,9 @@ public final class SandboxToolCallback implements ToolCallback {
     private final SandboxTools tools;
     private final ToolSpec spec;
     private final ToolDefinition definition;
-    private final @Nullable BiConsumer<String, ToolImage> imageListener;
+    private final @Nullable SandboxImageListener imageListener;
 
-    SandboxToolCallback(SandboxTools tools, ToolSpec spec, @Nullable BiConsumer<String, ToolImage> imageListener) {
+    SandboxToolCallback(SandboxTools tools, ToolSpec spec, @Nullable SandboxImageListener imageListener) {
         this.tools = requireNonNull(tools, "tools");
         this.spec = requireNonNull(spec, "spec");
         this.imageListener = imageListener;
@@ -80,7 +79,7 @@ public final class SandboxToolCallback implements ToolCallback {
             throw new ToolExecutionException(definition, new SandboxToolFailure(r.text()));
         }
         if (imageListener != null) {
-            r.images().forEach(image -> imageListener.accept(scope, image));
+            r.images().forEach(image -> imageListener.onImage(scope, image));
         }
         return r.text() + describe(r.images());
     }

@@ -3,8 +3,6 @@ package dev.sandbox4j.springai;
 import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.tools.SandboxTools;
-import dev.sandbox4j.tools.ToolImage;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.ToolCallbackProvider;
@@ -37,7 +35,7 @@ public final class SandboxToolCallbackProvider implements ToolCallbackProvider {
     private final SandboxTools tools;
     private final SandboxToolCallback[] callbacks;
 
-    private SandboxToolCallbackProvider(SandboxTools tools, @Nullable BiConsumer<String, ToolImage> imageListener) {
+    private SandboxToolCallbackProvider(SandboxTools tools, @Nullable SandboxImageListener imageListener) {
         this.tools = tools;
         this.callbacks = tools.specs().stream()
                 .map(spec -> new SandboxToolCallback(tools, spec, imageListener))
@@ -66,17 +64,14 @@ public final class SandboxToolCallbackProvider implements ToolCallbackProvider {
     /** Configures a {@link SandboxToolCallbackProvider}. */
     public static final class Builder {
         private final SandboxTools tools;
-        private @Nullable BiConsumer<String, ToolImage> imageListener;
+        private @Nullable SandboxImageListener imageListener;
 
         private Builder(SandboxTools tools) {
             this.tools = requireNonNull(tools, "tools");
         }
 
-        /**
-         * Receives each plot or image file a tool call produced, with the call's scope (e.g. to show it to the
-         * user): Spring AI passes only text to the model. Called on the calling thread. Default: none.
-         */
-        public Builder imageListener(BiConsumer<String, ToolImage> listener) {
+        /** Receives each plot or image file a tool call produced (see {@link SandboxImageListener}). Default: none. */
+        public Builder imageListener(SandboxImageListener listener) {
             this.imageListener = requireNonNull(listener, "listener");
             return this;
         }
