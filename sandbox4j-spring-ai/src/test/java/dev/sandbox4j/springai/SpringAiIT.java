@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.model.ToolContext;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.ToolCallbackProvider;
@@ -102,6 +103,23 @@ class SpringAiIT {
             assertThat(context.getBean(SandboxTools.class).sessionCount("it-alice")).isOne();
         });
         // the context closed: the session's box is gone (checked for all tests in noLeftovers)
+    }
+
+    @Test
+    void aChatClientWithAScriptedModelGetsTheRealOutput() {
+        runner.run(context -> {
+            ScriptedChatModel model = new ScriptedChatModel()
+                    .callTool("execute_code", """
+                            {"language": "python", "code": "import math\\nprint(math.factorial(20))"}""")
+                    .answer(response -> "20! = " + response.responseData());
+            ChatClient chat = ChatClient.builder(model)
+                    .defaultToolCallbacks(context.getBean(ToolCallbackProvider.class))
+                    .build();
+            String answer = chat.prompt().user("What is 20 factorial?")
+                    .toolContext(Map.of(SandboxToolCallbackProvider.SCOPE_KEY, "it-chat"))
+                    .call().content();
+            assertThat(answer).startsWith("20! = status: ok (exit code 0").contains("2432902008176640000");
+        });
     }
 
     @Test
