@@ -255,8 +255,10 @@ public final class SandboxAgentTools implements AutoCloseable {
         }
 
         /**
-         * Whether plots and image files come back as {@link ImageContent} (default true). Set it to false for a
-         * model whose provider cannot take images in a tool result; they are then described in the text.
+         * Whether plots and image files come back as {@link ImageContent} (default true). LangChain4j 1.19 sends
+         * images in tool results to Anthropic, Amazon Bedrock and Gemini; its other providers (OpenAI Chat
+         * Completions, Azure OpenAI, Ollama, Mistral, ...) throw {@code UnsupportedFeatureException} for them. Set it
+         * to false for those: images are then described in the text (name, type, size).
          */
         public Builder imagesAsContent(boolean imagesAsContent) {
             this.imagesAsContent = imagesAsContent;
