@@ -2,6 +2,8 @@ package dev.sandbox4j.langchain4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.code.CodeExecutionEngine;
 import dev.langchain4j.data.message.Content;
 import dev.langchain4j.data.message.ImageContent;
@@ -17,6 +19,7 @@ import dev.sandbox4j.tools.SandboxTools;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -58,6 +61,14 @@ class LangChain4jIT {
                 .build();
     }
 
+    static String json(Map<String, ?> arguments) {
+        try {
+            return new ObjectMapper().writeValueAsString(arguments);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
     @Test
     void theModelCallsExecuteCodeAndAnswersWithTheRealOutput() {
         ScriptedChatModel model = new ScriptedChatModel()
@@ -76,8 +87,13 @@ class LangChain4jIT {
     @Test
     void aPlotComesBackAsImageContentInTheToolResult() {
         ScriptedChatModel model = new ScriptedChatModel()
-                .callTool("execute_code", """
-                        {"language": "python", "code": "import matplotlib.pyplot as plt\\nplt.plot([0, 1, 2], [0, 1, 4])\\nplt.title('squares')\\nplt.show()\\nprint('drawn')"}""")
+                .callTool("execute_code", json(Map.of("language", "python", "code", """
+                        import matplotlib.pyplot as plt
+                        plt.plot([0, 1, 2], [0, 1, 4])
+                        plt.title('squares')
+                        plt.show()
+                        print('drawn')
+                        """)))
                 .answer(result -> "done");
 
         assertThat(assistant(model).chat("it-plot", "Plot x squared")).isEqualTo("done");

@@ -2,11 +2,14 @@ package dev.sandbox4j.springai;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandbox4j.internal.Texts;
 import dev.sandbox4j.tools.SandboxTools;
 import dev.sandbox4j.tools.ToolImage;
 import dev.sandbox4j.tools.ToolResult;
 import dev.sandbox4j.tools.ToolSpec;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -15,9 +18,6 @@ import org.springframework.ai.chat.model.ToolContext;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.definition.ToolDefinition;
 import org.springframework.ai.tool.execution.ToolExecutionException;
-import org.springframework.ai.util.json.JsonParser;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.type.TypeReference;
 
 /**
  * One sandbox tool ({@code execute_code}, {@code create_session}, ...) as a Spring AI {@link ToolCallback}. Its
@@ -36,7 +36,7 @@ import tools.jackson.core.type.TypeReference;
  * @since 0.2
  */
 public final class SandboxToolCallback implements ToolCallback {
-    private static final TypeReference<Map<String, Object>> ARGUMENTS = new TypeReference<>() {};
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SandboxTools tools;
     private final ToolSpec spec;
@@ -88,19 +88,23 @@ public final class SandboxToolCallback implements ToolCallback {
         if (toolInput == null || toolInput.isBlank()) {
             return Map.of();
         }
+        Object value;
         try {
-            Map<String, Object> m = JsonParser.fromJson(toolInput, ARGUMENTS);
-            return m == null ? Map.of() : m;
-        } catch (RuntimeException e) { // Jackson's, or Spring AI's wrapping of it
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            String why = root instanceof JacksonException j ? j.getOriginalMessage() : root.getMessage();
-            throw new ToolExecutionException(definition, new SandboxToolFailure("The arguments of " + spec.name()
-                    + " are not a JSON object (" + Texts.sanitize(String.valueOf(why), 120)
-                    + "). Send them as the tool's input schema describes."));
+            value = JSON.readValue(toolInput, Object.class);
+        } catch (JsonProcessingException e) {
+            throw notAnObject(Texts.sanitize(e.getOriginalMessage(), 120));
         }
+        if (!(value instanceof Map<?, ?> m)) {
+            throw notAnObject(value instanceof List ? "got an array" : "got '" + Texts.sanitize(toolInput, 40) + "'");
+        }
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        m.forEach((k, v) -> arguments.put(String.valueOf(k), v));
+        return arguments;
+    }
+
+    private ToolExecutionException notAnObject(String why) {
+        return new ToolExecutionException(definition, new SandboxToolFailure("The arguments of " + spec.name()
+                + " are not a JSON object (" + why + "). Send them as the tool's input schema describes."));
     }
 
     static String scope(@Nullable ToolContext context) {

@@ -13,7 +13,7 @@ import org.springframework.ai.tool.ToolCallbackProvider;
  * Spring AI tool callbacks, one {@link SandboxToolCallback} per {@link SandboxTools#specs() tool spec}.
  *
  * <pre>{@code
- * ChatClient chat = ChatClient.builder(chatModel).defaultToolCallbacks(sandboxToolCallbackProvider).build();
+ * ChatClient chat = ChatClient.builder(chatModel).defaultTools(sandboxToolCallbackProvider).build();
  * String answer = chat.prompt()
  *         .user("What is the 30th Fibonacci number? Compute it.")
  *         .toolContext(Map.of(SandboxToolCallbackProvider.SCOPE_KEY, conversationId))

@@ -34,7 +34,7 @@ class ChatClientToolsTest {
                     .callTool("execute_code", "{\"session_id\": \"calc\", \"code\": \"print(6 * 7)\"}")
                     .answer(response -> "The sandbox printed: " + response.responseData());
             ChatClient chat = ChatClient.builder(model)
-                    .defaultToolCallbacks(context.getBean(ToolCallbackProvider.class))
+                    .defaultTools(context.getBean(ToolCallbackProvider.class))
                     .build();
 
             String answer = chat.prompt()

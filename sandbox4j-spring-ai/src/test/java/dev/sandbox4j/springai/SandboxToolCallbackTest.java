@@ -87,6 +87,12 @@ class SandboxToolCallbackTest {
         assertThatThrownBy(() -> exec.call("[1, 2"))
                 .isInstanceOf(ToolExecutionException.class)
                 .hasMessageStartingWith("The arguments of execute_code are not a JSON object (");
+        assertThatThrownBy(() -> exec.call("[1, 2]"))
+                .isInstanceOf(ToolExecutionException.class)
+                .hasMessage("The arguments of execute_code are not a JSON object (got an array). Send them as the "
+                        + "tool's input schema describes.");
+        assertThat(callback("list_languages").call("")).as("no arguments at all is an empty object")
+                .contains("python");
         assertThatThrownBy(() -> callback("close_session").call("{\"session_id\": \"nope\"}"))
                 .isInstanceOf(ToolExecutionException.class)
                 .hasMessageContaining("Unknown session_id 'nope'");

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandbox4j.PoolStats;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.tools.SandboxTools;
@@ -51,6 +53,14 @@ class SpringAiIT {
         return image.mimeType() + (png ? " png" : " not-png");
     }
 
+    static String json(Map<String, ?> arguments) {
+        try {
+            return new ObjectMapper().writeValueAsString(arguments);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
     static ToolCallback callback(ToolCallbackProvider provider, String name) {
         return Arrays.stream(provider.getToolCallbacks()).filter(c -> c.getToolDefinition().name().equals(name))
                 .findFirst().orElseThrow();
@@ -85,14 +95,18 @@ class SpringAiIT {
                     "{\"language\": \"python\", \"session_id\": \"lab\"}", alice)).contains("session 'lab'");
             callback(provider, "write_file").call(
                     "{\"session_id\": \"lab\", \"path\": \"data.csv\", \"content\": \"x,y\\n1,2\\n3,5\\n\"}", alice);
-            String sum = callback(provider, "execute_code").call("""
-                    {"session_id": "lab", "code": "import pandas as pd\\ndf = pd.read_csv('data.csv')\\nprint(df.y.sum())"}""",
-                    alice);
+            String sum = callback(provider, "execute_code").call(json(Map.of("session_id", "lab", "code", """
+                    import pandas as pd
+                    df = pd.read_csv('data.csv')
+                    print(df.y.sum())
+                    """)), alice);
             assertThat(sum).contains("status: ok").contains("7");
 
-            String plot = callback(provider, "execute_code").call("""
-                    {"session_id": "lab", "code": "import matplotlib.pyplot as plt\\nplt.plot(df.x, df.y)\\nplt.show()"}""",
-                    alice);
+            String plot = callback(provider, "execute_code").call(json(Map.of("session_id", "lab", "code", """
+                    import matplotlib.pyplot as plt
+                    plt.plot(df.x, df.y)
+                    plt.show()
+                    """)), alice);
             assertThat(plot).contains("status: ok").contains("Images produced (not included in this text): ")
                     .contains("image/png");
             assertThat(images).contains("it-alice:image/png png");
@@ -113,7 +127,7 @@ class SpringAiIT {
                             {"language": "python", "code": "import math\\nprint(math.factorial(20))"}""")
                     .answer(response -> "20! = " + response.responseData());
             ChatClient chat = ChatClient.builder(model)
-                    .defaultToolCallbacks(context.getBean(ToolCallbackProvider.class))
+                    .defaultTools(context.getBean(ToolCallbackProvider.class))
                     .build();
             String answer = chat.prompt().user("What is 20 factorial?")
                     .toolContext(Map.of(SandboxToolCallbackProvider.SCOPE_KEY, "it-chat"))
