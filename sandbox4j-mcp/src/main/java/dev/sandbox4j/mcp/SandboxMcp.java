@@ -117,6 +117,9 @@ public final class SandboxMcp {
                 .instructions(INSTRUCTIONS)
                 .capabilities(capabilities())
                 .jsonMapper(mapper)
+                // SandboxTools checks arguments itself, with messages that say what to do, and accepts language
+                // aliases (py, js) the schema's enum does not list
+                .validateToolInputs(false)
                 .tools(toolSpecifications(tools, mapper, scope));
         return spec;
     }

@@ -101,6 +101,15 @@ public final class McpClientChecks {
         assertThat(missing.isError()).isTrue();
         assertThat(text(missing)).contains("No such file");
         assertOk(call(client, "close_session", Map.of("session_id", "t")));
+        CallToolResult rust = call(client, "execute_code", Map.of("language", "rust", "code", "fn main() {}"));
+        assertThat(rust.isError()).isTrue();
+        assertThat(text(rust)).contains("Expected language one of", "python", "but was 'rust'");
+        CallToolResult noCode = call(client, "execute_code", Map.of("language", "python"));
+        assertThat(noCode.isError()).isTrue();
+        assertThat(text(noCode)).contains("Missing argument 'code'");
+        CallToolResult alias = call(client, "execute_code", Map.of("language", "py", "code", "print('alias')"));
+        assertThat(alias.isError()).as("language aliases work although the schema lists canonical ids").isFalse();
+        assertThat(text(alias)).contains("alias");
         CallToolResult failing = call(client, "execute_code", Map.of("language", "python", "code", "1/0"));
         assertThat(failing.isError()).as("a failing program is a result, not a tool error").isFalse();
         assertThat(text(failing)).contains("nonzero_exit", "ZeroDivisionError");
