@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.ToolCallbackProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -121,6 +123,13 @@ class SandboxAutoConfigurationTest {
         runner.withClassLoader(new FilteredClassLoader(ToolCallbackProvider.class)).run(context -> assertThat(context)
                 .hasNotFailed().hasSingleBean(SandboxClient.class).hasSingleBean(SandboxTools.class)
                 .doesNotHaveBean(SandboxToolCallbackProvider.class));
+    }
+
+    @Test
+    void isRegisteredAsAnAutoConfiguration() {
+        // what Spring Boot reads from META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports
+        assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).getCandidates())
+                .contains(SandboxAutoConfiguration.class.getName());
     }
 
     @Test
