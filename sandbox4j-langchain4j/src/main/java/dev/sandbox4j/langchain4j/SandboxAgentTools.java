@@ -46,8 +46,9 @@ import org.jspecify.annotations.Nullable;
  * bad arguments, engine failure) throws a {@link SandboxToolException} with a message for the model; LangChain4j's
  * default error handler sends that message back as an error result. A program that runs and fails is not an error.
  *
- * <p>Thread-safe. The {@link SandboxTools} this object was built on belong to the caller, except those made by
- * {@link #create(SandboxClient)}, which {@link #close()} closes (their sessions, never the client).
+ * <p>Thread-safe. The {@link SandboxTools} given to {@link #builder(SandboxTools)} belong to the caller; those made
+ * by {@link #create(SandboxClient)} or {@link #builder(SandboxClient)} are closed by {@link #close()} (their
+ * sessions, never the client).
  *
  * @since 0.2
  */
@@ -67,12 +68,20 @@ public final class SandboxAgentTools implements AutoCloseable {
 
     /** Tools over {@code client} with default settings; {@link #close()} closes their sessions (not the client). */
     public static SandboxAgentTools create(SandboxClient client) {
-        return new SandboxAgentTools(SandboxTools.builder(client).build(), true, true);
+        return builder(client).build();
     }
 
-    /** A builder over existing tools, which stay the caller's to close. */
+    /**
+     * A builder of tools over {@code client} with a default {@link SandboxTools}, which {@link #close()} closes
+     * (their sessions, never the client).
+     */
+    public static Builder builder(SandboxClient client) {
+        return new Builder(null, requireNonNull(client, "client"));
+    }
+
+    /** A builder over existing tools (their limits, session options), which stay the caller's to close. */
     public static Builder builder(SandboxTools tools) {
-        return new Builder(tools);
+        return new Builder(requireNonNull(tools, "tools"), null);
     }
 
     /** The tool layer underneath (e.g. to inspect {@link SandboxTools#sessionCount(String)}). */
@@ -185,7 +194,7 @@ public final class SandboxAgentTools implements AutoCloseable {
         return tools.closeScope(scope(memoryId));
     }
 
-    /** Closes the tool layer's sessions if {@link #create(SandboxClient)} made it; otherwise nothing. Idempotent. */
+    /** Closes the tool layer's sessions if this object made it (from a client); otherwise nothing. Idempotent. */
     @Override
     public void close() {
         if (ownsTools) {
@@ -247,11 +256,13 @@ public final class SandboxAgentTools implements AutoCloseable {
 
     /** Configures {@link SandboxAgentTools}. */
     public static final class Builder {
-        private final SandboxTools tools;
+        private final @Nullable SandboxTools tools;
+        private final @Nullable SandboxClient client;
         private boolean imagesAsContent = true;
 
-        private Builder(SandboxTools tools) {
-            this.tools = requireNonNull(tools, "tools");
+        private Builder(@Nullable SandboxTools tools, @Nullable SandboxClient client) {
+            this.tools = tools;
+            this.client = client;
         }
 
         /**
@@ -266,7 +277,10 @@ public final class SandboxAgentTools implements AutoCloseable {
         }
 
         public SandboxAgentTools build() {
-            return new SandboxAgentTools(tools, false, imagesAsContent);
+            if (tools != null) {
+                return new SandboxAgentTools(tools, false, imagesAsContent);
+            }
+            return new SandboxAgentTools(SandboxTools.builder(requireNonNull(client)).build(), true, imagesAsContent);
         }
     }
 

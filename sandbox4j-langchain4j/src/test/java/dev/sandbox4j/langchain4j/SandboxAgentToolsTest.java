@@ -172,5 +172,10 @@ class SandboxAgentToolsTest {
         owned.close();
         assertThat(owned.sandboxTools().sessionCount()).isZero();
         assertThat(client.openSessions()).as("only alice's session is left").isOne();
+
+        SandboxAgentTools describing = SandboxAgentTools.builder(client).imagesAsContent(false).build();
+        describing.createSession("dan", "python", false, null);
+        describing.close();
+        assertThat(client.openSessions()).as("tools built from a client are closed with it").isOne();
     }
 }
