@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p><b>Sessions per conversation.</b> Each tool receives the chat memory id ({@link ToolMemoryId}); the sessions a
- * conversation creates belong to it (its <em>scope</em>), and no other conversation can see or use them. Without a
- * chat memory, LangChain4j passes {@code "default"}, so all callers share one scope. Call
+ * conversation creates belong to it (its <em>scope</em>), and no other conversation can see or use them. An AI
+ * service without a memory id (no {@code @MemoryId} parameter) shares one scope, {@value #DEFAULT_SCOPE}. Call
  * {@link #endConversation(Object)} when a conversation ends to close its sessions at once; otherwise they close
  * after the idle timeout of the {@link SandboxTools}.
  *

@@ -159,6 +159,19 @@ class SandboxAgentToolsTest {
                 .hasSize(9);
     }
 
+    interface StatelessAssistant {
+        String chat(String message);
+    }
+
+    @Test
+    void anAiServiceWithoutMemoryIdUsesTheDefaultScope() {
+        backend.behaviour = r -> Behaviour.exit(0, "", "");
+        model.callTool("create_session", "{\"language\": \"python\", \"stateful\": false}").answer(r -> r.text());
+        StatelessAssistant stateless = AiServices.builder(StatelessAssistant.class).chatModel(model).tools(tools).build();
+        assertThat(stateless.chat("open one")).contains("Created python session");
+        assertThat(sandboxTools.sessionCount(SandboxAgentTools.DEFAULT_SCOPE)).isOne();
+    }
+
     @Test
     void closeClosesOnlyToolsItCreated() {
         backend.behaviour = r -> Behaviour.exit(0, "", "");
