@@ -126,6 +126,25 @@ class SandboxAutoConfigurationTest {
     }
 
     @Test
+    void theReadmeExamplePropertiesBind() {
+        // README "Spring AI" properties, without sandbox4j.backend (this test runs on the fake backend)
+        runner.withPropertyValues("sandbox4j.default-timeout=20s", "sandbox4j.policy=production",
+                        "sandbox4j.pool.python.min-size=2", "sandbox4j.pool.python.max-size=8",
+                        "sandbox4j.labels[team]=agents", "sandbox4j.tools.max-sessions-per-scope=4",
+                        "sandbox4j.tools.idle-timeout=15m")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    SandboxProperties p = context.getBean(SandboxProperties.class);
+                    assertThat(p.defaultTimeout()).hasSeconds(20);
+                    assertThat(p.pool()).containsEntry("python", new SandboxProperties.Pool(2, 8));
+                    assertThat(p.labels()).containsEntry("team", "agents");
+                    assertThat(p.tools().maxSessionsPerScope()).isEqualTo(4);
+                    assertThat(context.getBean(SandboxClient.class).check("python", "print(1)").policy())
+                            .isEqualTo("production");
+                });
+    }
+
+    @Test
     void isRegisteredAsAnAutoConfiguration() {
         // what Spring Boot reads from META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports
         assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).getCandidates())
