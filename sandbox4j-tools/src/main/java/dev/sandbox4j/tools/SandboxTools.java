@@ -40,8 +40,11 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -110,7 +113,12 @@ public final class SandboxTools implements AutoCloseable {
     private final Clock clock;
     private final List<ToolSpec> specs;
     private final Map<String, Scope> scopes = new ConcurrentHashMap<>();
+    /** Sessions open or being opened, in all scopes (kept apart from the scopes' locks: no lock nesting). */
+    private final AtomicInteger reserved = new AtomicInteger();
     private final @Nullable ScheduledExecutorService reaper;
+    private final Duration closeGrace;
+    /** Calls in flight (party 0 is {@link #close()}), so closing can let them finish and remove their boxes. */
+    private final Phaser calls = new Phaser(1);
     private volatile boolean closed;
 
     private SandboxTools(Builder b) {
@@ -123,6 +131,7 @@ public final class SandboxTools implements AutoCloseable {
         this.maxOutputChars = b.maxOutputChars;
         this.maxFileBytes = b.maxFileSize.bytes();
         this.clock = b.clock;
+        this.closeGrace = b.closeGrace;
         this.specs = ToolCatalog.specs(List.copyOf(client.languages()), maxTimeout.toSeconds(), maxFileBytes);
         if (b.reaperInterval.isZero()) {
             this.reaper = null;
@@ -256,6 +265,11 @@ public final class SandboxTools implements AutoCloseable {
         }
     }
 
+    /** Number of scopes the tools remember (tests: empty scopes are forgotten after the idle timeout). */
+    int scopeCount() {
+        return scopes.size();
+    }
+
     /** Number of open sessions in all scopes. */
     public int sessionCount() {
         int n = 0;
@@ -297,7 +311,8 @@ public final class SandboxTools implements AutoCloseable {
     public int reapIdle() {
         Instant now = clock.instant();
         List<Entry> expired = new ArrayList<>();
-        for (Scope s : scopes.values()) {
+        for (Map.Entry<String, Scope> se : scopes.entrySet()) {
+            Scope s = se.getValue();
             synchronized (s) {
                 for (var it = s.sessions.values().iterator(); it.hasNext(); ) {
                     Entry e = it.next();
@@ -309,8 +324,14 @@ public final class SandboxTools implements AutoCloseable {
                         }
                         it.remove();
                         s.rememberExpired(e.id);
+                        s.lastActivity = now;
                         expired.add(e);
                     }
+                }
+                // forget a conversation that has had no session for a while (its expiry notes go with it)
+                if (s.sessions.isEmpty() && s.pending.isEmpty() && !s.lastActivity.plus(idleTimeout).isAfter(now)) {
+                    s.removed = true;
+                    scopes.remove(se.getKey(), s);
                 }
             }
         }
@@ -329,7 +350,11 @@ public final class SandboxTools implements AutoCloseable {
         }
     }
 
-    /** Closes every session the tools opened (not the client) and stops the reaper. Idempotent. */
+    /**
+     * Refuses new calls, waits up to {@link Builder#closeGrace(Duration)} for calls in flight (so a one-shot run
+     * removes its own box), then closes every session the tools opened (not the client) and stops the reaper.
+     * Idempotent.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -338,6 +363,13 @@ public final class SandboxTools implements AutoCloseable {
         closed = true;
         if (reaper != null) {
             reaper.shutdownNow();
+        }
+        try {
+            calls.awaitAdvanceInterruptibly(calls.arrive(), closeGrace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("Closing with {} tool call(s) still running after {}", calls.getUnarrivedParties(), closeGrace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         for (String scope : List.copyOf(scopes.keySet())) {
             closeScope(scope);
@@ -385,6 +417,7 @@ public final class SandboxTools implements AutoCloseable {
         String id = requestedId != null ? requestedId : "s-" + UUID.randomUUID().toString().substring(0, 8);
         Scope s = reserve(scope, id);
         SandboxSession session = null;
+        boolean registered = false;
         try {
             session = open(language, stateful);
             Instant now = clock.instant();
@@ -396,9 +429,9 @@ public final class SandboxTools implements AutoCloseable {
                 }
                 s.sessions.put(id, e);
                 s.expired.remove(id);
+                registered = true;
             }
             log.info("Opened session {} ({}, {}) for scope {}", id, session.id(), session.language(), scope);
-            session = null;
             Map<String, Object> m = sessionMap(e);
             return ToolResult.ok("Created " + (e.session.isStateful() ? "stateful " : "") + e.session.language()
                     + " session '" + id + "'" + (e.session.isStateful()
@@ -409,8 +442,11 @@ public final class SandboxTools implements AutoCloseable {
             synchronized (s) {
                 s.pending.remove(id);
             }
-            if (session != null) {
-                session.close();
+            if (!registered) {
+                reserved.decrementAndGet();
+                if (session != null) {
+                    session.close();
+                }
             }
         }
     }
@@ -816,24 +852,16 @@ public final class SandboxTools implements AutoCloseable {
                     throw new ToolError("Session limit reached: at most " + maxSessionsPerScope + " open sessions ("
                             + String.join(", ", s.sessions.keySet()) + "). Close one with close_session first.");
                 }
-                if (sessionCount() + pendingCount() >= maxSessions) {
+                if (reserved.incrementAndGet() > maxSessions) {
+                    reserved.decrementAndGet();
                     throw new ToolError("The sandbox is busy: " + maxSessions + " sessions are open. Run without "
                             + "a session, or try again later.");
                 }
                 s.pending.add(id);
+                s.lastActivity = clock.instant();
                 return s;
             }
         }
-    }
-
-    private int pendingCount() {
-        int n = 0;
-        for (Scope s : scopes.values()) {
-            synchronized (s) {
-                n += s.pending.size();
-            }
-        }
-        return n;
     }
 
     private interface SessionCall {
@@ -908,7 +936,9 @@ public final class SandboxTools implements AutoCloseable {
         return m;
     }
 
+    /** Closes a session already removed from its scope (each entry passes here exactly once). */
     private void closeEntry(Entry e) {
+        reserved.decrementAndGet();
         e.lock.lock(); // wait for a running call
         try {
             e.closing = true;
@@ -926,6 +956,7 @@ public final class SandboxTools implements AutoCloseable {
         if (closed) {
             return ToolResult.error("The sandbox tools are closed.");
         }
+        calls.register();
         try {
             return body.get();
         } catch (ToolError e) {
@@ -948,6 +979,8 @@ public final class SandboxTools implements AutoCloseable {
             log.warn("Tool {} failed", tool, e);
             return ToolResult.error("Internal error in " + tool + " (" + e.getClass().getSimpleName() + "): "
                     + Texts.sanitize(String.valueOf(e.getMessage()), 300));
+        } finally {
+            calls.arriveAndDeregister();
         }
     }
 
@@ -1059,6 +1092,7 @@ public final class SandboxTools implements AutoCloseable {
         final java.util.Set<String> pending = new LinkedHashSet<>();
         final java.util.Set<String> expired = new LinkedHashSet<>();
         boolean removed;
+        Instant lastActivity = Instant.EPOCH;
 
         void rememberExpired(String id) {
             expired.add(id);
@@ -1207,6 +1241,7 @@ public final class SandboxTools implements AutoCloseable {
         private DataSize maxFileSize = DataSize.ofMegabytes(1);
         private Duration reaperInterval = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
+        private Duration closeGrace = Duration.ofSeconds(10);
 
         private Builder(SandboxClient client) {
             this.client = requireNonNull(client, "client");
@@ -1282,6 +1317,19 @@ public final class SandboxTools implements AutoCloseable {
                 throw new IllegalArgumentException("reaperInterval (" + interval + ") must not be negative");
             }
             this.reaperInterval = interval;
+            return this;
+        }
+
+        /**
+         * How long {@link SandboxTools#close()} waits for calls in flight before closing the sessions under them.
+         * The default is 10 seconds.
+         */
+        public Builder closeGrace(Duration grace) {
+            requireNonNull(grace, "grace");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("closeGrace (" + grace + ") must not be negative");
+            }
+            this.closeGrace = grace;
             return this;
         }
 

@@ -180,6 +180,51 @@ class SandboxToolsTest {
     }
 
     @Test
+    void capsSessionsAcrossScopesAndFreesSlotsOnClose() throws Exception {
+        try (SandboxTools capped = SandboxTools.builder(client).reaperInterval(Duration.ZERO).maxSessions(3)
+                .build()) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            List<java.util.concurrent.Future<ToolResult>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String scope = "scope-" + i;
+                results.add(pool.submit(() -> capped.call(scope, "create_session",
+                        Map.of("language", "python", "stateful", false))));
+            }
+            int ok = 0;
+            for (var f : results) {
+                ToolResult r = f.get();
+                if (r.isError()) {
+                    assertThat(r.text()).contains("The sandbox is busy: 3 sessions are open");
+                } else {
+                    ok++;
+                }
+            }
+            pool.shutdown();
+            assertThat(ok).isEqualTo(3);
+            assertThat(capped.sessionCount()).isEqualTo(3);
+            for (int i = 0; i < 6; i++) {
+                capped.closeScope("scope-" + i);
+            }
+            assertThat(capped.call("again", "create_session", Map.of("language", "python", "stateful", false))
+                    .isError()).as("closing frees the slots").isFalse();
+        }
+    }
+
+    @Test
+    void forgetsScopesThatHaveBeenEmptyForTheIdleTimeout() {
+        tools.call("old", "create_session", Map.of("language", "python", "stateful", false, "session_id", "x"));
+        tools.call("old", "close_session", Map.of("session_id", "x"));
+        tools.reapIdle();
+        assertThat(tools.scopeCount()).as("recently active: kept").isEqualTo(1);
+        clock.advance(Duration.ofMinutes(11));
+        tools.reapIdle();
+        assertThat(tools.scopeCount()).isZero();
+        assertThat(tools.call("old", "create_session", Map.of("language", "python", "stateful", false))
+                .isError()).as("a forgotten scope starts afresh").isFalse();
+        assertThat(tools.scopeCount()).isEqualTo(1);
+    }
+
+    @Test
     void closeClosesEverySessionAndRefusesLaterCalls() {
         tools.call("chat", "create_session", Map.of("language", "python", "stateful", false));
         tools.call("other", "create_session", Map.of("language", "python", "stateful", false));
@@ -189,6 +234,34 @@ class SandboxToolsTest {
         assertThat(backend.boxes).isEmpty();
         assertError(tools.call("chat", "list_languages", Map.of()), "closed");
         assertThat(client.openSessions()).isZero();
+    }
+
+    @Test
+    void closeLetsARunInFlightFinish() throws Exception {
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        backend.behaviour = r -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Behaviour.exit(0, "done\n", "");
+        };
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        java.util.concurrent.CompletableFuture<ToolResult> run = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> tools.call("chat", "execute_code", Map.of("language", "python", "code", "print(1)")), threads);
+        started.await();
+        java.util.concurrent.CompletableFuture<Void> closing =
+                java.util.concurrent.CompletableFuture.runAsync(tools::close, threads);
+        org.awaitility.Awaitility.await().until(() -> tools.call("x", "list_languages", Map.of()).isError());
+        assertThat(closing).as("close waits for the call").isNotDone();
+        release.countDown();
+        closing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(run.get().text()).contains("done");
+        assertThat(backend.boxes).as("the one-shot box is removed by its own run").isEmpty();
+        threads.shutdown();
     }
 
     @Test
