@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         versionProvider = SandboxCommand.Version.class,
         description = "Run untrusted code in hardened, resource-limited containers.",
         subcommands = {RunCommand.class, CheckCommand.class, PolicyCommand.class, DoctorCommand.class, GcCommand.class, ImagesCommand.class,
-            BenchCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
+            BenchCommand.class, ServeCommand.class, McpCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
@@ -43,7 +43,7 @@ public final class SandboxCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "Missing command: run, check, policy, doctor, gc, images, bench or serve");
+        throw new CommandLine.ParameterException(new CommandLine(this), "Missing command: run, check, policy, doctor, gc, images, bench, serve or mcp");
     }
 
     static CommandLine commandLine(ClientFactory clients) {

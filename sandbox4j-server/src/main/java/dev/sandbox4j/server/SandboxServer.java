@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.sandbox4j.PoolConfig;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.mcp.McpHttpEndpoint;
+import dev.sandbox4j.tools.SandboxTools;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -16,6 +19,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +27,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
 import org.jspecify.annotations.Nullable;
@@ -88,6 +95,10 @@ public final class SandboxServer implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final byte[] openApi;
+    private final Authenticator auth;
+    /** The MCP tools ({@code /mcp}): their own sessions, scoped by tenant and MCP session, closed on shutdown. */
+    private final SandboxTools mcpTools;
+    private final McpHttpEndpoint mcp;
 
     private SandboxServer(ServerConfig config, SandboxClient client, boolean ownsClient, AuditLog audit) {
         this.config = config;
@@ -102,8 +113,16 @@ public final class SandboxServer implements AutoCloseable {
         this.metrics = new ServerMetrics(sessions::size, limiter::inFlight, client);
         metricsRef[0] = metrics;
         Authenticator auth = new Authenticator(config.apiKeys(), config.maxSessions(), config.maxConcurrentRuns());
+        this.auth = auth;
         this.api = new Api(config, client, limiter, sessions, metrics, watcher, auth, draining::get);
         this.openApi = resource("openapi.json");
+        this.mcpTools = SandboxTools.builder(client)
+                .sessionOptions(SessionOptions.builder().runtime(Api.runtime(config)).build())
+                .idleTimeout(config.sessionIdleTimeout())
+                .maxTimeout(config.maxRunTimeout())
+                .maxSessions(config.maxSessions())
+                .build();
+        this.mcp = McpHttpEndpoint.create(mcpTools, MCP_PATH);
         this.app = createApp();
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sandbox4j-session-reaper");
@@ -286,8 +305,10 @@ public final class SandboxServer implements AutoCloseable {
                 }
             }
             reaper.shutdownNow();
-            int n = sessions.size();
+            int n = sessions.size() + mcpTools.sessionCount();
             sessions.closeAll("shutdown");
+            mcp.close();
+            mcpTools.close();
             if (ownsClient) {
                 client.close(); // also ends one-shot runs still going
             }
@@ -329,6 +350,9 @@ public final class SandboxServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ routes
 
+    /** Where the MCP streamable HTTP endpoint answers. */
+    static final String MCP_PATH = "/mcp";
+
     private Javalin createApp() {
         return Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = !Boolean.getBoolean("sandbox4j.platformThreads");
@@ -343,6 +367,15 @@ public final class SandboxServer implements AutoCloseable {
                 h.setSendXPoweredBy(false);
             });
             cfg.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(5).toMillis()));
+            // MCP's streamable HTTP transport is the SDK's servlet, next to Javalin's; the filter applies our API keys
+            cfg.jetty.modifyServletContextHandler(h -> {
+                FilterHolder filter = new FilterHolder(new McpAuthFilter(auth, draining::get));
+                filter.setAsyncSupported(true);
+                h.addFilter(filter, MCP_PATH, EnumSet.of(DispatcherType.REQUEST));
+                ServletHolder servlet = new ServletHolder("mcp", mcp.servlet());
+                servlet.setAsyncSupported(true);
+                h.addServlet(servlet, MCP_PATH);
+            });
             cfg.requestLogger.http(this::logRequest);
 
             cfg.routes.before(api::begin);

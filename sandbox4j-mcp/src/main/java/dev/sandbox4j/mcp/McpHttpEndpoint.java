@@ -1,0 +1,104 @@
+package dev.sandbox4j.mcp;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sandbox4j.tools.SandboxTools;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandbox tools over MCP's streamable HTTP transport, as a servlet to mount in a servlet container (Jetty 12
+ * ee10 in the HTTP service). Authentication is the container's job: put a filter in front of the servlet that
+ * rejects unauthenticated requests and stores the caller's tenant with {@link #TENANT_ATTRIBUTE}; each MCP session's
+ * sandbox sessions are then scoped to {@code tenant + MCP session id}, so neither another tenant nor another MCP
+ * session of the same tenant can use them.
+ *
+ * <pre>{@code
+ * McpHttpEndpoint mcp = McpHttpEndpoint.create(tools, "/mcp");
+ * ServletHolder holder = new ServletHolder(mcp.servlet());
+ * holder.setAsyncSupported(true);
+ * contextHandler.addServlet(holder, "/mcp");
+ * }</pre>
+ *
+ * <p>Sessions of an MCP session that ends without closing them expire after the tools' idle timeout.
+ *
+ * @since 0.2
+ */
+public final class McpHttpEndpoint implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(McpHttpEndpoint.class);
+
+    /** Request attribute (a {@code String}) naming the authenticated caller's tenant. */
+    public static final String TENANT_ATTRIBUTE = "dev.sandbox4j.mcp.tenant";
+
+    private static final String TENANT_KEY = "tenant";
+
+    private final HttpServletStreamableServerTransportProvider transport;
+    private final McpSyncServer server;
+
+    private McpHttpEndpoint(HttpServletStreamableServerTransportProvider transport, McpSyncServer server) {
+        this.transport = transport;
+        this.server = server;
+    }
+
+    /**
+     * An endpoint that answers at {@code path} (e.g. {@code /mcp}, the servlet's mapping).
+     *
+     * @param tools the tools to serve; the endpoint never closes them
+     */
+    public static McpHttpEndpoint create(SandboxTools tools, String path) {
+        requireNonNull(tools, "tools");
+        requireNonNull(path, "path");
+        McpJsonMapper mapper = SandboxMcp.jsonMapper();
+        HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(mapper)
+                .mcpEndpoint(path)
+                .keepAliveInterval(Duration.ofSeconds(30))
+                .contextExtractor(McpHttpEndpoint::context)
+                .build();
+        Function<McpSyncServerExchange, String> scope = McpHttpEndpoint::scope;
+        McpSyncServer server = SandboxMcp.configure(McpServer.sync(transport), tools, mapper, scope).build();
+        log.info("MCP streamable HTTP endpoint at {} ({} tools)", path, tools.specs().size());
+        return new McpHttpEndpoint(transport, server);
+    }
+
+    /** The servlet to mount; it needs async support. */
+    public HttpServlet servlet() {
+        return transport;
+    }
+
+    /** Ends every MCP session and stops the server (not the tools). Idempotent. */
+    @Override
+    public void close() {
+        try {
+            server.closeGracefully();
+        } catch (RuntimeException e) {
+            log.debug("Closing the MCP server: {}", e.toString());
+        }
+    }
+
+    private static McpTransportContext context(HttpServletRequest request) {
+        Object tenant = request.getAttribute(TENANT_ATTRIBUTE);
+        return tenant instanceof String t ? McpTransportContext.create(Map.of(TENANT_KEY, t)) : McpTransportContext.EMPTY;
+    }
+
+    private static String scope(McpSyncServerExchange exchange) {
+        @Nullable Object tenant = exchange.transportContext() == null ? null : exchange.transportContext().get(TENANT_KEY);
+        String session = exchange.sessionId();
+        if (session == null || session.isBlank()) {
+            throw new IllegalStateException("MCP call without a session id");
+        }
+        return (tenant instanceof String t ? t : "-") + "/" + session;
+    }
+}
