@@ -66,7 +66,8 @@ public final class KubernetesBackendFactory implements SandboxBackendFactory {
         }
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(cfg).build()) {
             VersionInfo v = client.getKubernetesVersion();
-            return Availability.available("Kubernetes " + v.getGitVersion() + " at " + cfg.getMasterUrl()
+            String version = v.getGitVersion() != null ? v.getGitVersion() : "v" + v.getMajor() + "." + v.getMinor();
+            return Availability.available("Kubernetes " + version + " at " + cfg.getMasterUrl()
                     + ", namespace " + namespace(settings, cfg) + " (" + source + ")");
         } catch (RuntimeException e) {
             return Availability.unavailable("cannot reach the Kubernetes API at " + cfg.getMasterUrl() + " ("
@@ -112,8 +113,8 @@ public final class KubernetesBackendFactory implements SandboxBackendFactory {
                 ? Config.fromKubeconfig(settings.context(), settings.kubeconfig().toFile())
                 : Config.autoConfigure(settings.context());
         if (probe) {
-            cfg.setConnectionTimeout(3_000);
-            cfg.setRequestTimeout(5_000);
+            cfg.setConnectionTimeout(10_000);
+            cfg.setRequestTimeout(10_000);
             cfg.setRequestRetryBackoffLimit(0);
         }
         return cfg;
