@@ -670,6 +670,13 @@ final class KubernetesBackend implements SandboxBackend {
     }
 
     static String rootMessage(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            // the JDK client reports a refused connection as a bare ClosedChannelException under a ConnectException
+            if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+                    || c instanceof javax.net.ssl.SSLException || c instanceof java.net.http.HttpTimeoutException) {
+                return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
+            }
+        }
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
