@@ -52,8 +52,13 @@ final class KubernetesBackend implements SandboxBackend {
     private static final Logger log = LoggerFactory.getLogger(KubernetesBackend.class);
 
     /**
-     * Kills every process of the calling uid except this shell and PID 1 (the box's reaper, which shares the uid here),
-     * until none is left; see the Docker backend's script of the same name.
+     * Kills every process of the calling uid except this shell and the box's reaper, until none is left; see the Docker
+     * backend's script of the same name. The reaper (PID 1, see {@link PodSpecs#REAPER}) and the {@code sleep} it
+     * waits on share the sandbox uid here, so they are told apart by their session: PID 1 is session 1, every process
+     * started through exec gets a session of its own (the runtime calls setsid), and no process can join session 1,
+     * so only the reaper and its own child are in it. {@code kill -1} never signals PID 1; the reaper restarts its
+     * {@code sleep} when it is killed. Only shell builtins are used, so it keeps working while a fork bomb holds the
+     * pids limit.
      */
     static final String KILL_ALL = """
             i=0
@@ -62,8 +67,12 @@ final class KubernetesBackend implements SandboxBackend {
               kill -9 -1 2>/dev/null
               left=
               for p in /proc/[0-9]*; do
-                case "${p#/proc/}" in "$$"|1) continue ;; esac
-                [ -O "$p" ] && { left=$p; break; }
+                [ "${p#/proc/}" = "$$" ] && continue
+                [ -O "$p" ] || continue
+                read -r stat < "$p/stat" 2>/dev/null || continue
+                set -- ${stat##*) }
+                [ "$4" = 1 ] && continue
+                left=$p; break
               done
               [ -z "$left" ] && exit 0
               i=$((i+1))
