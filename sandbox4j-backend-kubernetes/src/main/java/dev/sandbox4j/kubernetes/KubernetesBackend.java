@@ -320,21 +320,64 @@ final class KubernetesBackend implements SandboxBackend {
 
     @Override
     public ExecHandle exec(Box box, ExecRequest request, @Nullable InputStream stdin, OutputSink sink) {
-        checkUser(box, request.user());
+        try {
+            checkUser(box, request.user());
+        } catch (RuntimeException e) {
+            closeQuietly(stdin);
+            throw e;
+        }
         List<String> argv = wrap(request, box.spec().limits());
         PodExec handle = new PodExec(sink);
         ContainerResource container = pod(box.id()).inContainer(containerOf(box));
-        TtyExecOutputErrorable io = stdin == null ? container : container.readingInput(stdin);
+        TtyExecOutputErrorable io = stdin == null ? container : container.redirectingInput();
+        ExecWatch watch;
         try {
-            handle.watch = io.writingOutput(handle.stdout)
+            watch = io.writingOutput(handle.stdout)
                     .writingError(handle.stderr)
                     .usingListener(handle)
                     .exec(argv.toArray(String[]::new));
         } catch (KubernetesClientException e) {
+            closeQuietly(stdin);
             throw fail("exec in " + box.name(), e);
+        }
+        handle.watch = watch;
+        if (stdin != null) {
+            Thread.ofVirtual().name("sandbox4j-k8s-stdin-" + box.name()).start(() -> pump(stdin, watch, handle));
         }
         handle.finish();
         return handle;
+    }
+
+    /**
+     * Copies {@code stdin} into the exec's standard input until it ends, then closes that (the process sees
+     * end-of-file where the API server speaks the v5 streaming protocol). Stops when the exec ends or is closed;
+     * the source is closed either way, so a writer feeding it is never left blocked.
+     */
+    private static void pump(InputStream stdin, ExecWatch watch, PodExec handle) {
+        try (InputStream in = stdin) {
+            OutputStream out = watch.getInput();
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while (!handle.exitCode().isDone() && (n = in.read(buf)) >= 0) {
+                out.write(buf, 0, n);
+                out.flush();
+            }
+            if (!handle.exitCode().isDone()) {
+                out.close();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            log.debug("exec stdin stopped: {}", e.toString());
+        }
+    }
+
+    private static void closeQuietly(@Nullable InputStream in) {
+        if (in != null) {
+            try {
+                in.close();
+            } catch (java.io.IOException e) {
+                // nothing to release
+            }
+        }
     }
 
     /** The argv that runs {@code request} through {@link #EXEC_WRAPPER}. */

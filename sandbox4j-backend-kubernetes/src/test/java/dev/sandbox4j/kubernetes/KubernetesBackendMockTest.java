@@ -291,6 +291,29 @@ class KubernetesBackendMockTest {
     }
 
     @Test
+    void execWithAStdinStreamAsksForStdinAndReleasesTheStream() throws Exception {
+        Box box = createRunning("box-a", Map.of());
+        ExecRequest req = new ExecRequest(List.of("cat"), Map.of(), "65534:65534", "/workspace", new byte[0]);
+        server.expect().get().withPath(execPath("box-a", KubernetesBackend.wrap(req, box.spec().limits()), true))
+                .andUpgradeToWebSocket()
+                .open(new OutputStreamMessage("echoed"), new StatusStreamMessage(0))
+                .done().once();
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        java.io.InputStream source = new java.io.ByteArrayInputStream("input".getBytes(StandardCharsets.UTF_8)) {
+            @Override
+            public void close() {
+                released.set(true);
+            }
+        };
+        Collected sink = new Collected();
+        try (ExecHandle h = backend.exec(box, req, source, sink)) {
+            assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isZero();
+        }
+        assertThat(sink.out.toString(StandardCharsets.UTF_8)).isEqualTo("echoed");
+        await().atMost(Duration.ofSeconds(10)).untilTrue(released);
+    }
+
+    @Test
     void killAllAndOomCountRunTheirScriptsAsThePodUser() {
         Box box = createRunning("box-a", Map.of());
         ExecRequest kill = new ExecRequest(List.of("/bin/sh", "-c", KubernetesBackend.KILL_ALL), Map.of(),
