@@ -726,7 +726,8 @@ final class KubernetesBackend implements SandboxBackend {
             // the JDK client reports a refused connection as a bare ClosedChannelException under a ConnectException
             if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
                     || c instanceof javax.net.ssl.SSLException || c instanceof java.net.http.HttpTimeoutException) {
-                return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
+                return c.getClass().getSimpleName() + ": " + (c.getMessage() != null ? c.getMessage()
+                        : c instanceof java.net.ConnectException ? "connection refused" : "no detail");
             }
         }
         Throwable t = e;
