@@ -54,6 +54,12 @@ import org.junit.jupiter.api.io.TempDir;
 @EnableKubernetesMockClient(crud = true)
 class KubernetesBackendMockTest {
     static final String NS = "sandboxes";
+    /** The mock server logs every request at INFO (through java.util.logging); keep the build log readable. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     KubernetesMockServer server;
     KubernetesClient client;
