@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Properties (all optional): {@code kubernetes.kubeconfig} (file; else {@code $KUBECONFIG}, {@code ~/.kube/config}
  * or the in-cluster service account), {@code kubernetes.context}, {@code kubernetes.namespace} (else the context's,
  * else {@code default}), {@code kubernetes.runtimeClassName} (e.g. {@code gvisor}), {@code kubernetes.podTemplate}
- * (a Pod manifest merged under the hardening), {@code kubernetes.imagePullPolicy} ({@code IfNotPresent}),
+ * (a Pod manifest merged under the hardening), {@code kubernetes.imagePullPolicy} ({@code Never} for the locally built
+ * {@code sandbox4j/*} images, else {@code IfNotPresent}),
  * {@code kubernetes.startTimeout} (seconds, 120), {@code kubernetes.volumeMedium} ({@code Memory} or {@code disk}),
  * {@code kubernetes.networkPolicy} ({@code create} or {@code skip}).
  *

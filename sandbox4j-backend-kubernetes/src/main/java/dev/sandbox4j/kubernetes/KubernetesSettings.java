@@ -22,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * @param kubeconfig kubeconfig file, or {@code null} for {@code $KUBECONFIG}, {@code ~/.kube/config} or in-cluster
  * @param runtimeClassName RuntimeClass for every Pod (e.g. {@code gvisor}, {@code kata}), or {@code null}
  * @param podTemplate Pod merged under the hardening (scheduling, annotations, pull secrets...), or {@code null}
- * @param imagePullPolicy {@code IfNotPresent}, {@code Always} or {@code Never}
+ * @param imagePullPolicy {@code IfNotPresent}, {@code Always} or {@code Never}; {@code null} for {@code Never} for the
+ *     locally built {@code sandbox4j/*} images (they are in no registry: load them onto the nodes) and
+ *     {@code IfNotPresent} for any other
  * @param startTimeout how long {@code create} waits for the Pod to run
  * @param memoryVolumes whether {@code /workspace} and {@code /tmp} are memory-backed (tmpfs; they count against
  *     the memory limit, as on Docker) instead of node disk
@@ -34,7 +36,7 @@ record KubernetesSettings(
         @Nullable Path kubeconfig,
         @Nullable String runtimeClassName,
         @Nullable Pod podTemplate,
-        String imagePullPolicy,
+        @Nullable String imagePullPolicy,
         Duration startTimeout,
         boolean memoryVolumes,
         boolean networkPolicy) {
@@ -54,7 +56,6 @@ record KubernetesSettings(
     private static final Set<String> PULL_POLICIES = Set.of("IfNotPresent", "Always", "Never");
 
     KubernetesSettings {
-        requireNonNull(imagePullPolicy, "imagePullPolicy");
         requireNonNull(startTimeout, "startTimeout");
         if (namespace != null && !DNS_LABEL.matcher(namespace).matches()) {
             throw new IllegalArgumentException(NAMESPACE + " ('" + namespace + "') must be a namespace name (lower "
@@ -64,7 +65,7 @@ record KubernetesSettings(
             throw new IllegalArgumentException(RUNTIME_CLASS + " ('" + runtimeClassName + "') must be a RuntimeClass "
                     + "name such as gvisor or kata");
         }
-        if (!PULL_POLICIES.contains(imagePullPolicy)) {
+        if (imagePullPolicy != null && !PULL_POLICIES.contains(imagePullPolicy)) {
             throw new IllegalArgumentException(PULL_POLICY + " ('" + imagePullPolicy
                     + "') must be IfNotPresent, Always or Never");
         }
@@ -74,7 +75,7 @@ record KubernetesSettings(
     }
 
     static KubernetesSettings defaults() {
-        return new KubernetesSettings(null, null, null, null, null, "IfNotPresent", Duration.ofMinutes(2), true, true);
+        return new KubernetesSettings(null, null, null, null, null, null, Duration.ofMinutes(2), true, true);
     }
 
     /**
@@ -100,10 +101,18 @@ record KubernetesSettings(
                 kubeconfig == null ? null : Path.of(kubeconfig),
                 blankToNull(config.get(RUNTIME_CLASS)),
                 template == null ? null : readTemplate(Path.of(template)),
-                pull == null ? "IfNotPresent" : pull,
+                pull,
                 duration(config.get(START_TIMEOUT), Duration.ofMinutes(2)),
                 medium == null || medium.equalsIgnoreCase("Memory"),
                 policy == null || policy.equals("create"));
+    }
+
+    /** The pull policy for {@code image}: the configured one, else see {@link #imagePullPolicy()}. */
+    String pullPolicyFor(String image) {
+        if (imagePullPolicy != null) {
+            return imagePullPolicy;
+        }
+        return image.startsWith("sandbox4j/") ? "Never" : "IfNotPresent";
     }
 
     /** Reads a Pod manifest (YAML or JSON). */

@@ -159,7 +159,7 @@ final class PodSpecs {
                 : ps.getContainers().get(0);
         c.setName(CONTAINER);
         c.setImage(spec.image());
-        c.setImagePullPolicy(settings.imagePullPolicy());
+        c.setImagePullPolicy(settings.pullPolicyFor(spec.image()));
         c.setCommand(List.of("/bin/sh", "-c", REAPER));
         c.setArgs(List.of());
         c.setWorkingDir(rt.workdir());

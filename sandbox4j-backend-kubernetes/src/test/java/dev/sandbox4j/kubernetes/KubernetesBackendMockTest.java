@@ -61,8 +61,9 @@ class KubernetesBackendMockTest {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     }
 
-    KubernetesMockServer server;
-    KubernetesClient client;
+    // one server for the class (stopping a mock server can take seconds on a loaded machine); tearDown empties it
+    static KubernetesMockServer server;
+    static KubernetesClient client;
 
     private KubernetesBackend backend;
 
@@ -74,6 +75,7 @@ class KubernetesBackendMockTest {
     @AfterEach
     void tearDown() {
         client.pods().inNamespace(NS).delete();
+        client.network().v1().networkPolicies().inNamespace(NS).delete();
     }
 
     static KubernetesSettings settings(Duration startTimeout) {

@@ -66,7 +66,7 @@ class PodSpecsTest {
         Container c = s.getContainers().get(0);
         assertThat(c.getName()).isEqualTo("sandbox");
         assertThat(c.getImage()).isEqualTo("sandbox4j/python:bookworm");
-        assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent");
+        assertThat(c.getImagePullPolicy()).isEqualTo("Never"); // a locally built sandbox4j/* image
         assertThat(c.getCommand()).containsExactly("/bin/sh", "-c", PodSpecs.REAPER);
         assertThat(c.getWorkingDir()).isEqualTo("/workspace");
         assertHardened(c.getSecurityContext(), true);
@@ -235,7 +235,7 @@ class PodSpecsTest {
         Container c = s.getContainers().get(0);
         assertThat(c.getName()).isEqualTo("sandbox");
         assertThat(c.getImage()).isEqualTo("sandbox4j/python:bookworm");
-        assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent");
+        assertThat(c.getImagePullPolicy()).isEqualTo("Never"); // not the template's Always
         assertThat(c.getCommand()).containsExactly("/bin/sh", "-c", PodSpecs.REAPER);
         assertHardened(c.getSecurityContext(), true);
         assertThat(c.getLivenessProbe()).isNull();
@@ -252,6 +252,16 @@ class PodSpecsTest {
         assertThat(c.getVolumeMounts()).extracting(m -> m.getName() + "=" + m.getMountPath() + ":"
                 + Boolean.TRUE.equals(m.getReadOnly()))
                 .containsExactly("certs=/etc/certs:true", "workspace=/workspace:false", "tmp=/tmp:false");
+    }
+
+    @Test
+    void pullPolicyDefaultsToNeverOnlyForLocallyBuiltImages() {
+        KubernetesSettings d = KubernetesSettings.defaults();
+        assertThat(d.pullPolicyFor("sandbox4j/python:bookworm")).isEqualTo("Never");
+        assertThat(d.pullPolicyFor("registry.example.com/python:3.12")).isEqualTo("IfNotPresent");
+        KubernetesSettings always = KubernetesSettings.from(new BackendConfig(Map.of("kubernetes.imagePullPolicy",
+                "Always")));
+        assertThat(always.pullPolicyFor("sandbox4j/python:bookworm")).isEqualTo("Always");
     }
 
     @Test
