@@ -107,15 +107,31 @@ class KubernetesBackendMockTest {
                 .build();
     }
 
+    /**
+     * Creates a box on a thread of its own: on two cores the common pool has one thread, and blocking it in create
+     * would starve the client's own asynchronous work.
+     */
+    private CompletableFuture<Box> createAsync(String name, Map<String, String> labels) {
+        CompletableFuture<Box> f = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                f.complete(backend.create(spec(name, labels)));
+            } catch (Throwable t) {
+                f.completeExceptionally(new java.util.concurrent.CompletionException(t));
+            }
+        });
+        return f;
+    }
+
     private Box createRunning(String name, Map<String, String> labels) {
-        CompletableFuture<Box> created = CompletableFuture.supplyAsync(() -> backend.create(spec(name, labels)));
+        CompletableFuture<Box> created = createAsync(name, labels);
         kubelet(name, running());
         return created.join();
     }
 
     @Test
     void createWaitsForRunningAndLeavesAHardenedLabelledPod() {
-        CompletableFuture<Box> created = CompletableFuture.supplyAsync(() -> backend.create(spec("box-a", Map.of())));
+        CompletableFuture<Box> created = createAsync("box-a", Map.of());
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> client.pods().inNamespace(NS).withName("box-a").get() != null);
         assertThat(created).isNotDone(); // still Pending: no status yet
@@ -180,7 +196,7 @@ class KubernetesBackendMockTest {
 
     @Test
     void imageThatCannotBePulledFailsCreateAndLeavesNothing() {
-        CompletableFuture<Box> created = CompletableFuture.supplyAsync(() -> backend.create(spec("box-a", Map.of())));
+        CompletableFuture<Box> created = createAsync("box-a", Map.of());
         kubelet("box-a", new PodStatusBuilder().withPhase("Pending")
                 .addToContainerStatuses(new ContainerStatusBuilder().withName("sandbox").withNewState().withNewWaiting()
                         .withReason("ErrImageNeverPull").withMessage("image is not present with pull policy Never")
@@ -195,7 +211,7 @@ class KubernetesBackendMockTest {
     @Test
     void podThatIsNeverScheduledTimesOutAndIsDeleted() {
         backend = new KubernetesBackend(client, settings(Duration.ofSeconds(2)), NS, "mock");
-        CompletableFuture<Box> created = CompletableFuture.supplyAsync(() -> backend.create(spec("box-a", Map.of())));
+        CompletableFuture<Box> created = createAsync("box-a", Map.of());
         assertThatThrownBy(() -> created.get(60, TimeUnit.SECONDS)).cause().isInstanceOf(BackendException.class)
                 .hasMessageContaining("did not start within 2 s (kubernetes.startTimeout)");
         assertThat(client.pods().inNamespace(NS).withName("box-a").get()).isNull();
@@ -215,7 +231,7 @@ class KubernetesBackendMockTest {
 
     @Test
     void containerThatCannotStartFailsCreate() {
-        CompletableFuture<Box> created = CompletableFuture.supplyAsync(() -> backend.create(spec("box-a", Map.of())));
+        CompletableFuture<Box> created = createAsync("box-a", Map.of());
         kubelet("box-a", new PodStatusBuilder().withPhase("Pending")
                 .addToContainerStatuses(new ContainerStatusBuilder().withName("sandbox").withNewState().withNewWaiting()
                         .withReason("CreateContainerConfigError")
@@ -322,8 +338,12 @@ class KubernetesBackendMockTest {
     void execWithAStdinStreamAsksForStdinAndReleasesTheStream() throws Exception {
         Box box = createRunning("box-a", Map.of());
         ExecRequest req = new ExecRequest(List.of("cat"), Map.of(), "65534:65534", "/workspace", new byte[0]);
-        emit(execPath("box-a", KubernetesBackend.wrap(req, box.spec().limits()), true),
-                new OutputStreamMessage("echoed"), new StatusStreamMessage(0));
+        // the mock server answers the stdin frame (channel 0, then the bytes) with the exit status
+        server.expect().get().withPath(execPath("box-a", KubernetesBackend.wrap(req, box.spec().limits()), true))
+                .andUpgradeToWebSocket()
+                .open(new OutputStreamMessage("echoed"))
+                .expect("\u0000input").andEmit(new StatusStreamMessage(0)).once()
+                .done().once();
         java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
         java.io.InputStream source = new java.io.ByteArrayInputStream("input".getBytes(StandardCharsets.UTF_8)) {
             @Override
