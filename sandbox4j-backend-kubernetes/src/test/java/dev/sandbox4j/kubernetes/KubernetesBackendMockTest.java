@@ -243,17 +243,10 @@ class KubernetesBackendMockTest {
         assertThat(client.pods().inNamespace(NS).withName("box-a").get()).isNull();
     }
 
-    /** The reaper of the core finds orphaned Pods through list() and removes them through remove(). */
-    @Test
-    void coreReaperRemovesOrphanedPods() {
-        createRunning("alive", Map.of("dev.sandbox4j.owner", "other-host:1:2"));
-        createRunning("ended", Map.of("dev.sandbox4j.owner", "other-host:1:2"));
-        kubelet("ended", new PodStatusBuilder().withPhase("Failed").build());
-        createRunning("expired", Map.of("dev.sandbox4j.owner", "other-host:1:2",
-                "dev.sandbox4j.expires", Long.toString(Instant.now().getEpochSecond() - 5)));
-
+    /** A backend for a {@link SandboxClient} of its own (the client closes it, and with it its own API client). */
+    private SandboxBackendFactory ownBackend() {
         KubernetesClient own = server.createClient();
-        SandboxBackendFactory factory = new SandboxBackendFactory() {
+        return new SandboxBackendFactory() {
             @Override
             public String name() {
                 return "kubernetes";
@@ -266,9 +259,55 @@ class KubernetesBackendMockTest {
 
             @Override
             public SandboxBackend create(BackendConfig config) {
-                return new KubernetesBackend(own, settings(Duration.ofSeconds(5)), NS, "mock");
+                return new KubernetesBackend(own, settings(Duration.ofMinutes(2)), NS, "mock");
             }
         };
+    }
+
+    /** The core's warm pool fills itself with Pods and hands one to a session, which deletes it on close. */
+    @Test
+    void corePoolHandsOutPods() {
+        io.fabric8.kubernetes.client.Watch kubelet = client.pods().inNamespace(NS).watch(
+                new io.fabric8.kubernetes.client.Watcher<Pod>() {
+                    @Override
+                    public void eventReceived(Action action, Pod pod) {
+                        if (action == Action.ADDED && pod.getStatus() == null) {
+                            pod.setStatus(running());
+                            client.pods().inNamespace(NS).resource(pod).updateStatus();
+                        }
+                    }
+
+                    @Override
+                    public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+                });
+        try (SandboxClient sc = SandboxClient.builder().backendFactory(ownBackend()).reapOrphans(false)
+                .pool(dev.sandbox4j.PoolConfig.builder("python").minSize(1).maxSize(1).build()).build()) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> sc.poolStats().get(0).ready() == 1);
+            List<String> pooled = client.pods().inNamespace(NS).list().getItems().stream()
+                    .map(p -> p.getMetadata().getName()).toList();
+            assertThat(pooled).hasSize(1);
+            try (var session = sc.openSession("python")) {
+                assertThat(session.id()).isNotBlank();
+                assertThat(sc.poolStats().get(0).handedOut()).isEqualTo(1);
+                assertThat(client.pods().inNamespace(NS).withName(pooled.get(0)).get()).isNotNull();
+            }
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> client.pods().inNamespace(NS).withName(pooled.get(0)).get() == null);
+        } finally {
+            kubelet.close();
+        }
+    }
+
+    /** The reaper of the core finds orphaned Pods through list() and removes them through remove(). */
+    @Test
+    void coreReaperRemovesOrphanedPods() {
+        createRunning("alive", Map.of("dev.sandbox4j.owner", "other-host:1:2"));
+        createRunning("ended", Map.of("dev.sandbox4j.owner", "other-host:1:2"));
+        kubelet("ended", new PodStatusBuilder().withPhase("Failed").build());
+        createRunning("expired", Map.of("dev.sandbox4j.owner", "other-host:1:2",
+                "dev.sandbox4j.expires", Long.toString(Instant.now().getEpochSecond() - 5)));
+
+        SandboxBackendFactory factory = ownBackend();
         try (SandboxClient sc = SandboxClient.builder().backendFactory(factory).reapOrphans(false).build()) {
             assertThat(sc.removeOrphans()).containsExactlyInAnyOrder("ended", "expired");
         }
