@@ -45,7 +45,12 @@ final class DoctorCommand implements Callable<Integer> {
         boolean engine = false;
         for (SandboxBackendFactory f : BackendSelector.discover()) {
             Availability a = f.probe(BackendConfig.empty());
-            line(out, a.available(), "backend " + f.name(), a.detail());
+            if (a.available() || f.name().equals("docker")) {
+                line(out, a.available(), "backend " + f.name(), a.detail());
+            } else {
+                // an optional backend (e.g. kubernetes without a cluster) is not a problem of this machine
+                out.printf("[ -- ] %-16s %s%n", "backend " + f.name(), a.detail());
+            }
             engine |= a.available() && f.name().equals("docker");
         }
         if (!engine) {
