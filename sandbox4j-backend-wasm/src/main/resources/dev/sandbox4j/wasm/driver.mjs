@@ -138,7 +138,8 @@ async def run(code, stateful, env, argv, cwd, filename, artifacts):
         os.environ.update(env)
         sys.argv = list(argv)
         os.chdir(cwd)
-        runner = CodeRunner(code, filename=filename, return_mode='last_expr' if stateful else 'none')
+        runner = CodeRunner(code, filename=filename, return_mode='last_expr' if stateful else 'none',
+                            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
         value = await runner.compile().run_async(g)
         if value is not None:
             g['_'] = value
