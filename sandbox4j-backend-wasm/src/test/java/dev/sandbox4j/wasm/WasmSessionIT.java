@@ -162,6 +162,32 @@ class WasmSessionIT {
     }
 
     @Test
+    void exhaustingV8sHeapIsOomKilled() {
+        SessionOptions options = SessionOptions.builder()
+                .limits(ResourceLimits.builder().memory(DataSize.ofMegabytes(128)).build()).build();
+        try (SandboxSession s = client.openSession("python", options)) {
+            // JavaScript objects live on V8's heap, outside Python's linear memory
+            ExecutionResult r = s.run("import js\nkeep = js.Array.new()\n"
+                    + "while True: keep.push(js.Array.new(100000).fill(js.Object.new()))",
+                    RunOptions.timeout(Duration.ofSeconds(90)));
+            assertThat(r.status()).as(r.killReason()).isEqualTo(ExecutionStatus.OOM_KILLED);
+            assertThat(r.killReason()).contains("V8's heap");
+            assertThat(s.run("print('recovered')").stdout()).isEqualTo("recovered\n");
+        }
+    }
+
+    @Test
+    void aProgramWritingToTheDriversChannelIsKilledAndTheSessionRecovers() {
+        try (SandboxSession s = open(false)) {
+            ExecutionResult r = s.run("import js\njs.Deno.stdout.writeSync(js.Uint8Array.new([0x5a, 1, 2, 3, 4]))\n"
+                    + "while True: pass", RunOptions.timeout(Duration.ofSeconds(20)));
+            assertThat(r.status()).isEqualTo(ExecutionStatus.KILLED);
+            assertThat(r.killReason()).contains("broke the driver's channel");
+            assertThat(s.run("print('fine')").stdout()).isEqualTo("fine\n");
+        }
+    }
+
+    @Test
     void filesGoInAndOutAndTraversalIsRefused() {
         try (SandboxSession s = open(false)) {
             s.putFile("data/in.txt", "abc".getBytes(StandardCharsets.UTF_8));
