@@ -293,6 +293,22 @@ final class DriverProcess {
         kill();
     }
 
+    /** Resident memory of the Deno process in bytes (Linux {@code /proc}), or -1 when unknown. */
+    long residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()),
+                    "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String kb = line.substring(6).trim().split("\\s+")[0];
+                    return Long.parseLong(kb) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or the process is gone
+        }
+        return -1;
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -405,7 +405,11 @@ public final class WasmSandboxClient implements SandboxClient {
             return false;
         }
         Optional<ProcessHandle> parent = p.parent();
-        return parent.isEmpty() || parent.get().pid() == 1 || !parent.get().isAlive();
+        if (parent.isPresent() && parent.get().pid() == ProcessHandle.current().pid()) {
+            return false; // ours (this JVM may itself be pid 1 in a container)
+        }
+        // a dead JVM's children are adopted by init
+        return parent.isEmpty() || parent.get().pid() == 1;
     }
 
     @Override

@@ -61,6 +61,10 @@ final class WasmSession implements SandboxSession {
     private static final Duration FILE_TIMEOUT = Duration.ofSeconds(60);
     private static final int KILLED_EXIT = 137;
     private static final int MAX_HISTORY = 1000;
+    /** How often a run checks the Deno process's resident memory. */
+    private static final long WATCH_NANOS = 200_000_000L;
+    /** Deno's own footprint besides the interpreter's linear memory and V8's heap (both bounded by the limit). */
+    private static final long RUNTIME_HEADROOM = 256L << 20;
 
     private final WasmSandboxClient client;
     private final String id;
@@ -231,11 +235,29 @@ final class WasmSession implements SandboxSession {
         @Nullable JsonNode result = null;
         ExecutionStatus status = null;
         String killReason = null;
+        long memory = options.limits().memory().bytes();
+        long residentLimit = 2 * memory + RUNTIME_HEADROOM;
+        long nextWatch = start + WATCH_NANOS;
         try {
             d.command(command, stdin);
             while (result == null && status == null) {
-                Frame f = d.next(deadline);
+                Frame f = d.next(Math.min(deadline, nextWatch));
+                long now = System.nanoTime();
+                if (now - nextWatch >= 0) {
+                    // backstop: memory a program allocates through JavaScript (ArrayBuffers) is outside both limits
+                    nextWatch = now + WATCH_NANOS;
+                    long rss = d.residentBytes();
+                    if (rss > residentLimit) {
+                        status = ExecutionStatus.OOM_KILLED;
+                        killReason = "out of memory (limit " + options.limits().memory() + "): the Deno process "
+                                + "grew to " + (rss >> 20) + " MiB";
+                        break;
+                    }
+                }
                 if (f == null) {
+                    if (now - deadline < 0) {
+                        continue;
+                    }
                     status = ExecutionStatus.TIMED_OUT;
                     killReason = "timed out after " + human(timeout);
                     break;

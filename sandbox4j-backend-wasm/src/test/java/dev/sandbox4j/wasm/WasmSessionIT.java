@@ -177,6 +177,21 @@ class WasmSessionIT {
     }
 
     @Test
+    void memoryAllocatedThroughJavaScriptIsCaughtByTheResidentMemoryWatch() {
+        SessionOptions options = SessionOptions.builder()
+                .limits(ResourceLimits.builder().memory(DataSize.ofMegabytes(64)).build()).build();
+        try (SandboxSession s = client.openSession("python", options)) {
+            // ArrayBuffers are neither Python's linear memory nor V8's heap; filled so that the pages are resident
+            ExecutionResult r = s.run("import js\nkeep = js.Array.new()\n"
+                    + "while True: keep.push(js.Uint8Array.new(16 << 20).fill(1))",
+                    RunOptions.timeout(Duration.ofSeconds(60)));
+            assertThat(r.status()).as(r.killReason()).isEqualTo(ExecutionStatus.OOM_KILLED);
+            assertThat(r.killReason()).contains("the Deno process grew to");
+            assertThat(s.run("print('recovered')").stdout()).isEqualTo("recovered\n");
+        }
+    }
+
+    @Test
     void aProgramWritingToTheDriversChannelIsKilledAndTheSessionRecovers() {
         try (SandboxSession s = open(false)) {
             ExecutionResult r = s.run("import js\njs.Deno.stdout.writeSync(js.Uint8Array.new([0x5a, 1, 2, 3, 4]))\n"
