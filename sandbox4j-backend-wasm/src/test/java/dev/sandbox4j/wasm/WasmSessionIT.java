@@ -306,6 +306,20 @@ class WasmSessionIT {
     }
 
     @Test
+    void sessionClosesItselfWhenItsLifetimeIsOver() {
+        SandboxSession s = client.openSession("python",
+                SessionOptions.builder().sessionTimeout(Duration.ofSeconds(3)).build());
+        long pid = ((WasmSession) s).pid();
+        ExecutionResult r = s.run("while True: pass", RunOptions.timeout(Duration.ofSeconds(60)));
+        assertThat(r.status()).isEqualTo(ExecutionStatus.KILLED);
+        assertThat(r.killReason()).isEqualTo("session lifetime of 3 s exceeded");
+        assertThat(s.isOpen()).isFalse();
+        assertThat(client.processIds()).doesNotContain(pid);
+        assertThatThrownBy(() -> s.run("1")).isInstanceOf(SessionClosedException.class)
+                .hasMessageContaining("lifetime");
+    }
+
+    @Test
     void closingKillsTheDenoProcess() {
         SandboxSession s = open(false);
         long pid = ((WasmSession) s).pid();
