@@ -38,6 +38,7 @@ final class DenoCommand {
         List<String> argv = base(installation.deno());
         List<Path> read = new ArrayList<>();
         read.add(installation.pyodide());
+        read.add(driver); // the interpreter's worker loads the driver module again
         if (snapshot != null) {
             read.add(snapshot);
         }

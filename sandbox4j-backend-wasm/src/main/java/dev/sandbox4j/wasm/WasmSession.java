@@ -60,6 +60,10 @@ final class WasmSession implements SandboxSession {
     private static final Logger log = LoggerFactory.getLogger(WasmSession.class);
     private static final Duration FILE_TIMEOUT = Duration.ofSeconds(60);
     private static final int KILLED_EXIT = 137;
+    /** 128 + SIGINT: the run was interrupted. */
+    private static final int INTERRUPTED_EXIT = 130;
+    /** How long an interrupted program has to stop before its interpreter is killed. */
+    private static final long INTERRUPT_GRACE_NANOS = 2_000_000_000L;
     private static final int MAX_HISTORY = 1000;
     /** How often a run checks the Deno process's resident memory. */
     private static final long WATCH_NANOS = 200_000_000L;
@@ -238,10 +242,16 @@ final class WasmSession implements SandboxSession {
         long memory = options.limits().memory().bytes();
         long residentLimit = 2 * memory + RUNTIME_HEADROOM;
         long nextWatch = start + WATCH_NANOS;
+        // past the deadline or the output limit the program is interrupted first (KeyboardInterrupt, state kept);
+        // only if it does not stop within the grace period is the interpreter killed
+        ExecutionStatus stopping = null;
+        String stopReason = null;
+        long stopDeadline = 0;
         try {
             d.command(command, stdin);
             while (result == null && status == null) {
-                Frame f = d.next(Math.min(deadline, nextWatch));
+                long waitUntil = stopping != null ? stopDeadline : deadline;
+                Frame f = d.next(Math.min(waitUntil, nextWatch));
                 long now = System.nanoTime();
                 if (now - nextWatch >= 0) {
                     // backstop: memory a program allocates through JavaScript (ArrayBuffers) is outside both limits
@@ -255,11 +265,17 @@ final class WasmSession implements SandboxSession {
                     }
                 }
                 if (f == null) {
-                    if (now - deadline < 0) {
+                    if (now - waitUntil < 0) {
                         continue;
                     }
-                    status = ExecutionStatus.TIMED_OUT;
-                    killReason = "timed out after " + human(timeout);
+                    if (stopping == null) {
+                        stopping = ExecutionStatus.TIMED_OUT;
+                        stopReason = "timed out after " + human(timeout);
+                        stopDeadline = interrupt(d);
+                        continue;
+                    }
+                    status = stopping;
+                    killReason = stopReason + "; the program did not stop when interrupted";
                     break;
                 }
                 switch (f.type()) {
@@ -274,9 +290,10 @@ final class WasmSession implements SandboxSession {
                                 listener.onStderr(kept);
                             }
                         }
-                        if (c.overflowed()) {
-                            status = ExecutionStatus.OUTPUT_LIMIT;
-                            killReason = (isOut ? "stdout" : "stderr") + " exceeded the output limit of " + limit;
+                        if (c.overflowed() && stopping == null) {
+                            stopping = ExecutionStatus.OUTPUT_LIMIT;
+                            stopReason = (isOut ? "stdout" : "stderr") + " exceeded the output limit of " + limit;
+                            stopDeadline = interrupt(d);
                         }
                     }
                     case 'R' -> result = DriverProcess.json(f);
@@ -312,6 +329,15 @@ final class WasmSession implements SandboxSession {
             if (result.path("oom").asBoolean(false)) {
                 status = ExecutionStatus.OOM_KILLED;
                 killReason = "out of memory (limit " + options.limits().memory() + "): MemoryError";
+            } else if (stopping != null) {
+                status = stopping;
+                if (result.path("interrupted").asBoolean(false)) {
+                    exitCode = INTERRUPTED_EXIT;
+                    killReason = stopReason + "; the program was interrupted (KeyboardInterrupt)"
+                            + (options.stateful() ? ", the session's state is kept" : "");
+                } else {
+                    killReason = stopReason;
+                }
             } else {
                 status = exitCode == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
             }
@@ -349,6 +375,12 @@ final class WasmSession implements SandboxSession {
         }
         return new ExecutionResult(out.text(), err.text(), exitCode, elapsed, status, killReason, out.overflowed(),
                 err.overflowed(), List.of(), List.of(), artifacts, cell);
+    }
+
+    /** Asks the driver to interrupt the running program; returns the deadline for it to stop. */
+    private static long interrupt(DriverProcess d) {
+        d.command(Map.of("op", "interrupt"), null);
+        return System.nanoTime() + INTERRUPT_GRACE_NANOS;
     }
 
     private DriverProcess ensureDriver() {

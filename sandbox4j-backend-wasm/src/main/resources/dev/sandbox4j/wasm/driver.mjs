@@ -1,7 +1,8 @@
 // sandbox4j WebAssembly driver: loads Pyodide once in this Deno process and runs Python programs sent by the JVM.
 //
 // Wire format, both directions: frames of [type: 1 byte][length: 4 bytes, big-endian][payload].
-//   JVM -> driver: 'C' command (JSON), optionally followed by one 'D' frame (raw bytes: stdin or file content).
+//   JVM -> driver: 'C' command (JSON), optionally followed by one 'D' frame (raw bytes: stdin or file content);
+//                  the command {"op":"interrupt"} may come while a program runs.
 //   driver -> JVM: 'Y' ready (JSON), 'O'/'E' stdout/stderr bytes of the running program, 'R' result (JSON),
 //                  'F' file content (raw, after an 'R' of a get), 'X' fatal error (JSON; the driver then exits).
 // Console output is sent to stderr so that only frames reach fd 1.
@@ -14,7 +15,7 @@ const out = D.stdout;
 const input = D.stdin;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const [mode, pyodideDir, third, memLimitArg, revokeArg] = D.args;
+const [mode, pyodideDir, third, memLimitArg, revokeArg] = globalThis.name === "sandbox4j-pyodide" ? [] : D.args;
 
 function writeAll(bytes) {
   let off = 0;
@@ -146,6 +147,11 @@ async def run(code, stateful, env, argv, cwd, filename, artifacts):
             result['value'] = repr(value)
     except SystemExit as e:
         result['exit'] = _exit_code(e)
+    except KeyboardInterrupt as e:
+        # the JVM interrupted the run (timeout, output limit): no traceback, as after a kill
+        result['exit'] = 1
+        result['interrupted'] = True
+        result['error'] = {'name': 'KeyboardInterrupt', 'value': str(e), 'traceback': []}
     except BaseException as e:
         result['exit'] = 1
         result['oom'] = isinstance(e, MemoryError)
@@ -178,8 +184,8 @@ async def run(code, stateful, env, argv, cwd, filename, artifacts):
 _setup()
 `;
 
-async function load(loadPyodide, snapshot) {
-  const options = { indexURL: pyodideDir, stdout: () => {}, stderr: () => {} };
+async function load(loadPyodide, indexURL, snapshot) {
+  const options = { indexURL, stdout: () => {}, stderr: () => {} };
   if (snapshot) {
     options._loadSnapshot = snapshot;
   }
@@ -193,9 +199,9 @@ async function makeSnapshot(loadPyodide, target) {
   sendJson("R", { ok: true, bytes: bytes.length });
 }
 
-async function serve(loadPyodide) {
-  const snapshot = third ? D.readFileSync(third) : null;
-  const memLimit = Number(memLimitArg || "0");
+async function serve(loadPyodide, init) {
+  const snapshot = init.snapshot ? D.readFileSync(init.snapshot) : null;
+  const memLimit = Number(init.memLimit || "0");
   if (memLimit > 0) {
     // Python's allocator grows the linear memory through this method; past the limit growth fails and Python raises
     // MemoryError. The property is frozen so that the program cannot put the original back.
@@ -211,7 +217,7 @@ async function serve(loadPyodide) {
       configurable: false,
     });
   }
-  const py = await load(loadPyodide, snapshot);
+  const py = await load(loadPyodide, init.pyodideDir, snapshot);
   let stdinBytes = new Uint8Array(0);
   let stdinPos = 0;
   py.setStdout({ write: (buf) => { send("O", buf); return buf.length; }, isatty: false });
@@ -225,20 +231,22 @@ async function serve(loadPyodide) {
     },
     isatty: false,
   });
+  py.setInterruptBuffer(init.interrupt);
   const helper = py.toPy({});
   py.runPython(HELPER, { globals: helper, filename: "<sandbox4j>" });
   const versions = { python: py.runPython("import sys; sys.version.split()[0]"), pyodide: py.version };
 
-  if (revokeArg === "1") {
+  if (init.revoke) {
     // Pyodide is in memory now: the program needs none of its files
-    D.permissions.revokeSync({ name: "read", path: pyodideDir });
-    if (third) {
-      D.permissions.revokeSync({ name: "read", path: third });
+    D.permissions.revokeSync({ name: "read", path: init.pyodideDir });
+    if (init.snapshot) {
+      D.permissions.revokeSync({ name: "read", path: init.snapshot });
     }
+    D.permissions.revokeSync({ name: "read", path: new URL(import.meta.url).pathname });
   }
   quietConsole();
   sendJson("Y", versions);
-  return { py, helper, setStdin: (bytes) => { stdinBytes = bytes; stdinPos = 0; } };
+  return { py, helper, interrupt: init.interrupt, setStdin: (bytes) => { stdinBytes = bytes; stdinPos = 0; } };
 }
 
 function quietConsole() {
@@ -251,31 +259,82 @@ function quietConsole() {
   console.debug = err;
 }
 
+// The interpreter runs in a worker so that this thread stays free to read the JVM's frames: an "interrupt" command
+// sets Pyodide's interrupt buffer (SIGINT), and the running program gets a KeyboardInterrupt while its state is kept.
+// Every other command is passed on to the worker, which also writes all the frames (this thread writes none).
+const WORKER_NAME = "sandbox4j-pyodide";
+
 async function main() {
-  const { loadPyodide } = await import(new URL("pyodide.mjs", "file://" + pyodideDir).href);
   if (mode === "snapshot") {
+    const { loadPyodide } = await import(new URL("pyodide.mjs", "file://" + pyodideDir).href);
     await makeSnapshot(loadPyodide, third);
     return;
   }
-  const { py, helper, setStdin } = await serve(loadPyodide);
-  for (;;) {
-    const frame = await readFrame();
-    if (frame === null || frame.type !== "C") {
-      return;
+  const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(import.meta.url, { type: "module", name: WORKER_NAME });
+  const failed = new Promise((resolve) => {
+    worker.onerror = (e) => {
+      e.preventDefault();
+      resolve(e.message || "the interpreter's worker failed");
+    };
+  });
+  worker.postMessage({
+    init: { pyodideDir, snapshot: third, memLimit: memLimitArg, revoke: revokeArg === "1", interrupt },
+  });
+  const reading = (async () => {
+    for (;;) {
+      const frame = await readFrame();
+      if (frame === null || frame.type !== "C") {
+        return null;
+      }
+      const cmd = JSON.parse(decoder.decode(frame.payload));
+      if (cmd.op === "interrupt") {
+        Atomics.store(interrupt, 0, 2); // SIGINT
+        continue;
+      }
+      let data = null;
+      if (cmd.data) {
+        const d = await readFrame();
+        if (d === null || d.type !== "D") {
+          return null;
+        }
+        data = d.payload;
+      }
+      if (cmd.op === "exit") {
+        return null;
+      }
+      worker.postMessage({ cmd, data }, data ? [data.buffer] : []);
     }
-    const cmd = JSON.parse(decoder.decode(frame.payload));
-    let data = null;
-    if (cmd.data) {
-      const d = await readFrame();
-      if (d === null || d.type !== "D") {
+  })();
+  const message = await Promise.race([reading, failed]);
+  if (message) {
+    throw new Error(message);
+  }
+}
+
+async function workerMain() {
+  let state = null;
+  let chain = Promise.resolve();
+  self.onmessage = (e) => {
+    const msg = e.data;
+    chain = chain.then(async () => {
+      if (msg.init) {
+        const { loadPyodide } = await import(new URL("pyodide.mjs", "file://" + msg.init.pyodideDir).href);
+        state = await serve(loadPyodide, msg.init);
         return;
       }
-      data = d.payload;
-    }
-    if (!(await handle(py, helper, setStdin, cmd, data))) {
-      return;
-    }
-  }
+      Atomics.store(state.interrupt, 0, 0);
+      await handle(state.py, state.helper, state.setStdin, msg.cmd, msg.data);
+    }).catch((e) => {
+      const message = e && e.message ? e.message : String(e);
+      try {
+        sendJson("X", { message: message.substring(0, 4000) });
+      } catch {
+        // the channel is gone
+      }
+      self.close();
+    });
+  };
 }
 
 async function handle(py, helper, setStdin, cmd, data) {
@@ -286,8 +345,16 @@ async function handle(py, helper, setStdin, cmd, data) {
       const env = py.toPy(cmd.env ?? {});
       const argv = py.toPy(cmd.argv ?? ["main.py"]);
       try {
-        const json = await run(cmd.code, !!cmd.stateful, env, argv, cmd.cwd ?? "/workspace",
-            cmd.filename ?? "main.py", !!cmd.artifacts);
+        let json;
+        try {
+          json = await run(cmd.code, !!cmd.stateful, env, argv, cmd.cwd ?? "/workspace",
+              cmd.filename ?? "main.py", !!cmd.artifacts);
+        } catch (e) {
+          // an interrupt that arrived after the program ended, while the helper cleaned up
+          const text = String(e && e.message ? e.message : e);
+          json = JSON.stringify({ exit: 1, interrupted: text.includes("KeyboardInterrupt"),
+            error: { name: "KeyboardInterrupt", value: text.substring(0, 1000), traceback: [] } });
+        }
         send("R", encoder.encode(json));
       } finally {
         run.destroy();
@@ -347,16 +414,19 @@ function describeFsError(e) {
   return e && e.code ? e.code : String(e);
 }
 
-try {
-  await main();
-} catch (e) {
-  const message = e && e.message ? e.message : String(e);
+if (globalThis.name === WORKER_NAME) {
+  await workerMain();
+} else {
   try {
-    sendJson("X", { message: message.substring(0, 4000) });
-  } catch {
-    // the channel is gone
+    await main();
+  } catch (e) {
+    const message = e && e.message ? e.message : String(e);
+    try {
+      sendJson("X", { message: message.substring(0, 4000) });
+    } catch {
+      // the channel is gone
+    }
   }
+  // exit without waiting for the worker or timers the program may have left behind
+  D.exit(0);
 }
-// exit without waiting for timers the program may have left behind
-globalThis.close?.();
-D.exit(0);

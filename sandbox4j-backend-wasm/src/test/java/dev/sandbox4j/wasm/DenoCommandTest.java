@@ -17,7 +17,7 @@ class DenoCommandTest {
                 256L << 20);
         assertThat(argv).startsWith("/opt/w/bin/deno", "run")
                 .contains("--no-prompt", "--no-remote", "--no-npm", "--no-config",
-                        "--allow-read=/opt/w/pyodide,/c/p.snapshot", "--v8-flags=--max-old-space-size=256")
+                        "--allow-read=/opt/w/pyodide,/tmp/sandbox4j-wasm-1/driver.mjs,/c/p.snapshot", "--v8-flags=--max-old-space-size=256")
                 .noneMatch(a -> a.startsWith("--allow-write") || a.startsWith("--allow-net")
                         || a.equals("--allow-env") || a.equals("--allow-run") || a.equals("--allow-ffi")
                         || a.equals("-A") || a.equals("--allow-all"));
@@ -30,7 +30,7 @@ class DenoCommandTest {
         DenoPermissions p = new DenoPermissions(true, List.of(Path.of("/data"), Path.of("/more")),
                 List.of(Path.of("/out")), List.of("example.com", "10.0.0.1:8080"), true, true);
         List<String> argv = DenoCommand.serve(INSTALL, p, DRIVER, null, 512L << 20);
-        assertThat(argv).contains("--allow-read=/opt/w/pyodide,/data,/more", "--allow-write=/out",
+        assertThat(argv).contains("--allow-read=/opt/w/pyodide,/tmp/sandbox4j-wasm-1/driver.mjs,/data,/more", "--allow-write=/out",
                 "--allow-net=example.com,10.0.0.1:8080", "--allow-env", "--allow-run", "--allow-ffi",
                 "--v8-flags=--max-old-space-size=512");
         // no snapshot; Pyodide's files stay readable because the caller granted reads

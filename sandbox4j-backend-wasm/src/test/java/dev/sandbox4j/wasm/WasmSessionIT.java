@@ -120,15 +120,36 @@ class WasmSessionIT {
     }
 
     @Test
-    void timeoutKillsTheInterpreterAndTheSessionStaysUsable() {
+    void timeoutInterruptsTheProgramAndKeepsTheSessionsState() {
         try (SandboxSession s = open(true)) {
             s.run("x = 1");
-            ExecutionResult r = s.run("while True: pass", RunOptions.timeout(Duration.ofSeconds(2)));
+            s.putFile("kept.txt", new byte[] {1});
+            ExecutionResult r = s.run("print('started', flush=True)\nwhile True: pass",
+                    RunOptions.timeout(Duration.ofSeconds(2)));
             assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
-            assertThat(r.killReason()).startsWith("timed out after 2 s").contains("state is lost");
-            assertThat(r.cell().kernelRestarted()).isTrue();
-            ExecutionResult after = s.run("print('alive')\n'x' in globals()");
+            assertThat(r.exitCode()).isEqualTo(130);
+            assertThat(r.stdout()).isEqualTo("started\n");
+            assertThat(r.killReason()).startsWith("timed out after 2 s").contains("interrupted", "state is kept");
+            assertThat(r.cell().kernelRestarted()).isFalse();
+            assertThat(r.cell().error().name()).isEqualTo("KeyboardInterrupt");
+            ExecutionResult after = s.run("print('alive')\nx");
             assertThat(after.stdout()).isEqualTo("alive\n");
+            assertThat(after.cell().value()).containsEntry("text/plain", "1");
+            assertThat(s.getFile("kept.txt")).containsExactly(1);
+        }
+    }
+
+    @Test
+    void aProgramThatIgnoresTheInterruptIsKilledAndTheInterpreterRestarts() {
+        try (SandboxSession s = open(true)) {
+            s.run("x = 1");
+            ExecutionResult r = s.run("while True:\n    try:\n        while True: pass\n"
+                    + "    except KeyboardInterrupt:\n        pass", RunOptions.timeout(Duration.ofSeconds(1)));
+            assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
+            assertThat(r.exitCode()).isEqualTo(137);
+            assertThat(r.killReason()).contains("did not stop when interrupted", "state is lost");
+            assertThat(r.cell().kernelRestarted()).isTrue();
+            ExecutionResult after = s.run("'x' in globals()");
             assertThat(after.cell().value()).containsEntry("text/plain", "False");
             assertThat(after.cell().kernelRestarted()).isFalse();
         }
