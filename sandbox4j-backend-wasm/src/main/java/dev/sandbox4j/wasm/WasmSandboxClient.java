@@ -141,8 +141,31 @@ public final class WasmSandboxClient implements SandboxClient {
 
     /** Starts the interpreter of a session. */
     DriverProcess startDriver(WasmSession session) {
-        long memory = session.options().limits().memory().bytes();
         Path snap = snapshot();
+        try {
+            return startDriver(session, snap);
+        } catch (BackendException e) {
+            if (snap == null) {
+                throw e;
+            }
+            // a snapshot that no longer loads (truncated, or made by another build) must not break every session
+            log.warn("Starting from the snapshot {} failed; removing it and starting without: {}", snap,
+                    e.getMessage());
+            synchronized (snapshotLock) {
+                snapshot = null;
+                snapshotFailed = true;
+            }
+            try {
+                Files.deleteIfExists(snap);
+            } catch (IOException ignored) {
+                // another process may hold it; it is not used any more by this client
+            }
+            return startDriver(session, null);
+        }
+    }
+
+    private DriverProcess startDriver(WasmSession session, @Nullable Path snap) {
+        long memory = session.options().limits().memory().bytes();
         List<String> argv = DenoCommand.serve(config.installation(), config.permissions(), driver, snap, memory);
         long maxFrame = Math.min(Integer.MAX_VALUE - 8L, Math.max(64L << 20, 2 * memory + (16L << 20)));
         DriverProcess d = DriverProcess.start(argv, denoEnvironment(), home, config.startTimeout(), (int) maxFrame,

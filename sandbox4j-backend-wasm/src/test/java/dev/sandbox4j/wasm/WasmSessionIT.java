@@ -304,6 +304,27 @@ class WasmSessionIT {
     }
 
     @Test
+    void aBrokenSnapshotIsReplacedByAFreshStart(@TempDir Path cache) throws Exception {
+        try (WasmSandboxClient c = WasmTestSupport.builder().eventListener(SandboxEventListener.NONE)
+                .snapshotCache(cache).build()) {
+            try (SandboxSession s = c.openSession("python", false)) {
+                assertThat(s.run("print(1)").stdout()).isEqualTo("1\n");
+            }
+            Path snapshot;
+            try (var files = Files.list(cache)) {
+                snapshot = files.filter(p -> p.toString().endsWith(".snapshot")).findFirst().orElseThrow();
+            }
+            Files.write(snapshot, new byte[] {1, 2, 3}); // corrupt it; a new client reuses the file
+            try (WasmSandboxClient c2 = WasmTestSupport.builder().eventListener(SandboxEventListener.NONE)
+                            .snapshotCache(cache).build();
+                    SandboxSession s = c2.openSession("python", false)) {
+                assertThat(s.run("print(2)").stdout()).isEqualTo("2\n");
+            }
+            assertThat(snapshot).doesNotExist();
+        }
+    }
+
+    @Test
     void unsupportedOperationsSaySo() {
         try (SandboxSession s = open(false)) {
             assertThatThrownBy(() -> s.exec("ls")).isInstanceOf(UnsupportedOperationException.class)
