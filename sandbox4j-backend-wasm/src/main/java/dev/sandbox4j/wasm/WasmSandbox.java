@@ -6,6 +6,7 @@ import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.audit.JsonLinesAuditListener;
 import dev.sandbox4j.audit.SandboxEventListener;
 import dev.sandbox4j.policy.SecurityPolicy;
+import dev.sandbox4j.spi.Availability;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,36 @@ public final class WasmSandbox {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Whether Deno and Pyodide are installed where a default {@link #builder()} looks, and which versions: for
+     * {@code doctor}-style checks. Runs {@code deno --version}; never throws.
+     */
+    public static Availability availability() {
+        try {
+            WasmInstallation installation = WasmInstallation.locate(null, null, System.getenv());
+            Process p = new ProcessBuilder(installation.deno().toString(), "--version")
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return Availability.unavailable(installation.deno() + " --version failed: "
+                        + dev.sandbox4j.internal.Texts.sanitize(out.strip(), 200));
+            }
+            String deno = out.lines().findFirst().orElse("deno ?").strip();
+            String pyodide = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(installation.pyodide().resolve("package.json").toFile()).path("version").asText("?");
+            return Availability.available(deno + ", pyodide " + pyodide + " (" + installation.deno() + ", "
+                    + installation.pyodide() + ")");
+        } catch (dev.sandbox4j.BackendUnavailableException e) {
+            return Availability.unavailable(e.getMessage());
+        } catch (java.io.IOException e) {
+            return Availability.unavailable(e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Availability.unavailable("interrupted");
+        }
     }
 
     /** Configures a wasm {@link SandboxClient}. Each method validates its argument at once. */

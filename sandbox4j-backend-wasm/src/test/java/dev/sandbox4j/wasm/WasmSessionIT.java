@@ -304,6 +304,13 @@ class WasmSessionIT {
     }
 
     @Test
+    void availabilityNamesTheVersions() {
+        var a = WasmSandbox.availability();
+        assertThat(a.available()).as(a.detail()).isTrue();
+        assertThat(a.detail()).startsWith("deno 2.").contains("pyodide 3");
+    }
+
+    @Test
     void aBrokenSnapshotIsReplacedByAFreshStart(@TempDir Path cache) throws Exception {
         try (WasmSandboxClient c = WasmTestSupport.builder().eventListener(SandboxEventListener.NONE)
                 .snapshotCache(cache).build()) {
