@@ -134,8 +134,8 @@ public final class WasmSandbox {
 
         /**
          * Lets programs connect to these hosts ({@code --allow-net=host[:port],...}), e.g. {@code "pypi.org"} or
-         * {@code "10.0.0.5:8080"}. Python's own sockets do not work in Pyodide; programs use {@code pyodide.http} or
-         * JavaScript's {@code fetch}.
+         * {@code "10.0.0.5:8080"}. Python's own sockets reach no network in Pyodide; programs use
+         * {@code pyodide.http.pyfetch} or JavaScript's {@code fetch}, which Deno checks against this list.
          *
          * @throws IllegalArgumentException if no host is given or a host is malformed
          */

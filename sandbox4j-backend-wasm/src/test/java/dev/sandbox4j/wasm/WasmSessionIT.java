@@ -332,6 +332,45 @@ class WasmSessionIT {
     }
 
     @Test
+    void allowNetOpensExactlyTheListedHosts() throws Exception {
+        com.sun.net.httpserver.HttpServer allowed = server();
+        com.sun.net.httpserver.HttpServer other = server();
+        int allowedPort = allowed.getAddress().getPort();
+        int otherPort = other.getAddress().getPort();
+        try (WasmSandboxClient c = WasmTestSupport.builder().eventListener(SandboxEventListener.NONE)
+                        .allowNet("127.0.0.1:" + allowedPort).build();
+                SandboxSession s = c.openSession("python", false)) {
+            // Python's sockets do not reach the network in Pyodide; fetch goes through Deno's permissions
+            ExecutionResult r = s.run(String.join("\n",
+                    "import pyodide.http",
+                    "for port in (" + allowedPort + ", " + otherPort + "):",
+                    "    try:",
+                    "        resp = await pyodide.http.pyfetch(f'http://127.0.0.1:{port}/')",
+                    "        print(port, 'fetched', await resp.string())",
+                    "    except Exception as e:",
+                    "        print(port, 'refused', type(e).__name__)"), RunOptions.timeout(Duration.ofSeconds(30)));
+            assertThat(r.stdout()).as(r.stderr()).contains(allowedPort + " fetched hello",
+                    otherPort + " refused");
+        } finally {
+            allowed.stop(0);
+            other.stop(0);
+        }
+    }
+
+    private static com.sun.net.httpserver.HttpServer server() throws java.io.IOException {
+        var server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = "hello".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    @Test
     void unsupportedOperationsSaySo() {
         try (SandboxSession s = open(false)) {
             assertThatThrownBy(() -> s.exec("ls")).isInstanceOf(UnsupportedOperationException.class)

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * The compatibility kit against the wasm backend (real Deno and Pyodide). Nothing is declared unsupported: the kit's
  * fork bomb finds no {@code fork} in WebAssembly (it raises OSError) and is ended by the timeout, and sockets are
- * denied by Deno's permissions.
+ * cannot reach any network in Pyodide
+ * (HTTP through Deno's fetch needs {@code allowNet}).
  */
 class WasmTckIT extends SandboxTck {
     private static WasmSandboxClient client;
