@@ -96,6 +96,7 @@ public final class WasmSandbox {
         private String principal = System.getProperty("user.name", "unknown");
         private boolean reapOrphans = true;
         private Map<String, String> environment = System.getenv();
+        private @Nullable Path wheels;
 
         private Builder() {}
 
@@ -235,6 +236,23 @@ public final class WasmSandbox {
             return this;
         }
 
+        /**
+         * A local directory of wheels (like pip's {@code --find-links}, e.g. a mirror's {@code files/}) from which
+         * {@link dev.sandbox4j.SandboxSession#install} installs pure-Python wheels ({@code py3-none-any}) into the
+         * session's interpreter, offline. Dependencies are not resolved: name each library needed. Default: none,
+         * and {@code install} is unsupported.
+         *
+         * @throws IllegalArgumentException if it is not a directory
+         */
+        public Builder wheels(Path directory) {
+            requireNonNull(directory, "directory");
+            if (!java.nio.file.Files.isDirectory(directory)) {
+                throw new IllegalArgumentException("wheels directory '" + directory + "' does not exist");
+            }
+            this.wheels = directory.toAbsolutePath().normalize();
+            return this;
+        }
+
         /** The environment variables looked up ({@code SANDBOX4J_*}); for tests. */
         Builder environment(Map<String, String> environment) {
             this.environment = Map.copyOf(environment);
@@ -258,7 +276,7 @@ public final class WasmSandbox {
                     : Path.of(System.getProperty("user.home"), ".cache", "sandbox4j", "wasm");
             return WasmSandboxClient.create(new WasmSandboxClient.Config(installation, permissions(),
                     snapshots ? cache : null, defaultTimeout, startTimeout, policy, eventListener, principal,
-                    reapOrphans));
+                    reapOrphans, wheels));
         }
 
         private static void checkPositive(String name, Duration d) {

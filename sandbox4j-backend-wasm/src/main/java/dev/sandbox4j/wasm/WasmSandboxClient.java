@@ -71,7 +71,7 @@ public final class WasmSandboxClient implements SandboxClient {
     /** What the builder configured. */
     record Config(WasmInstallation installation, DenoPermissions permissions, @Nullable Path snapshotCache,
             Duration defaultTimeout, Duration startTimeout, @Nullable SecurityPolicy policy,
-            SandboxEventListener events, String principal, boolean reapOrphans) {}
+            SandboxEventListener events, String principal, boolean reapOrphans, @Nullable Path wheels) {}
 
     private final Config config;
     private final Path home;
@@ -324,6 +324,11 @@ public final class WasmSandboxClient implements SandboxClient {
 
     SandboxEventListener events() {
         return config.events();
+    }
+
+    /** Directory of pure-Python wheels that sessions may install, or {@code null}. */
+    @Nullable Path wheels() {
+        return config.wheels();
     }
 
     String image() {

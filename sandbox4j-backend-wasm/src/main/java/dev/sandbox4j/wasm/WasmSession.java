@@ -80,6 +80,9 @@ final class WasmSession implements SandboxSession {
     private final String workdir;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Map<String, Object>> history = new ArrayList<>();
+    /** Wheels installed so far (file name to content), installed again into a restarted interpreter. */
+    private final Map<String, byte[]> wheels = new LinkedHashMap<>();
+    private final List<String> installed = new ArrayList<>();
     private volatile @Nullable DriverProcess driver;
     private volatile boolean closed;
     private volatile @Nullable String closeReason;
@@ -172,7 +175,10 @@ final class WasmSession implements SandboxSession {
             throw new IllegalArgumentException("code must not be blank");
         }
         if (!runOptions.libraries().isEmpty()) {
-            install(runOptions.libraries());
+            ExecutionResult installation = install(runOptions.libraries());
+            if (installation.status() != ExecutionStatus.OK) {
+                return installation;
+            }
         }
         ensureOpen();
         String cwd = runOptions.workdir() == null ? workdir : WasmPaths.workdir(workdir, runOptions.workdir());
@@ -210,6 +216,9 @@ final class WasmSession implements SandboxSession {
         if (lostState) { // the interpreter had died between runs
             restarted = true;
             lostState = false;
+        }
+        if (restarted) {
+            executionCount = 0; // a fresh interpreter counts from 1 again
         }
         DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit()
                 : options.limits().outputLimit();
@@ -400,6 +409,12 @@ final class WasmSession implements SandboxSession {
             d.kill();
             throw new SessionClosedException("session " + id + " is closed");
         }
+        for (Map.Entry<String, byte[]> w : wheels.entrySet()) { // the installed libraries survive a restart
+            String problem = sendWheel(d, w.getKey(), w.getValue());
+            if (problem != null) {
+                log.warn("Session {}: reinstalling {} after a restart failed: {}", id, w.getKey(), problem);
+            }
+        }
         return d;
     }
 
@@ -459,14 +474,97 @@ final class WasmSession implements SandboxSession {
     @Override
     public ExecutionResult install(List<String> libraries) {
         requireNonNull(libraries, "libraries");
-        throw new UnsupportedOperationException("the wasm backend cannot install libraries: Pyodide's package index "
-                + "(CDN) is not used and native wheels do not run in WebAssembly; Pyodide's standard library is "
-                + "available. Use a container backend for " + libraries);
+        if (libraries.isEmpty()) {
+            throw new IllegalArgumentException("libraries must not be empty");
+        }
+        Path dir = client.wheels();
+        if (dir == null) {
+            throw new UnsupportedOperationException("the wasm backend installs libraries only from a local directory "
+                    + "of pure-Python wheels (WasmSandbox.builder().wheels(dir)); none is configured. Pyodide's "
+                    + "package index (a CDN) is not used and native wheels do not run in WebAssembly. Libraries: "
+                    + libraries);
+        }
+        List<Wheels.Spec> specs = libraries.stream().map(Wheels.Spec::parse).toList();
+        ensureOpen();
+        long start = System.nanoTime();
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        ExecutionStatus status = ExecutionStatus.OK;
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Wheels.Spec spec : specs) {
+                String key = Wheels.normalize(spec.name());
+                if (installed.stream().anyMatch(i -> Wheels.normalize(Wheels.Spec.parse(i).name()).equals(key))) {
+                    out.append(spec.name()).append(" is already installed\n");
+                    continue;
+                }
+                List<String> rejected = new ArrayList<>();
+                Path wheel = Wheels.find(dir, spec, rejected).orElse(null);
+                if (wheel == null) {
+                    err.append("no pure-Python wheel (py3-none-any) for '").append(spec.name())
+                            .append(spec.version() != null ? "==" + spec.version() : "").append("' in ").append(dir);
+                    if (!rejected.isEmpty()) {
+                        err.append(" (found ").append(String.join(", ", rejected.subList(0,
+                                Math.min(3, rejected.size())))).append(": native code does not run in WebAssembly)");
+                    }
+                    err.append('\n');
+                    status = ExecutionStatus.INSTALL_FAILED;
+                    break;
+                }
+                byte[] bytes = Files.readAllBytes(wheel);
+                String name = wheel.getFileName().toString();
+                String problem = sendWheel(ensureDriver(), name, bytes);
+                if (problem != null) {
+                    err.append("installing ").append(name).append(" failed: ").append(problem).append('\n');
+                    status = ExecutionStatus.INSTALL_FAILED;
+                    break;
+                }
+                wheels.put(name, bytes);
+                installed.add(spec.name() + "==" + Wheels.version(wheel));
+                out.append("Installed ").append(name).append(" (dependencies are not resolved)\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            lock.unlock();
+        }
+        ExecutionResult r = new ExecutionResult(out.toString(), err.toString(),
+                status == ExecutionStatus.OK ? 0 : 1, Duration.ofNanos(System.nanoTime() - start), status, null,
+                false, false);
+        client.events().runFinished(new RunEvent(Instant.now(), id, principal, "python", "install",
+                WasmSandboxClient.sha256(String.join(" ", libraries)), options.limits(), FILE_TIMEOUT, r.status(),
+                r.exitCode(), r.duration(), null, List.of()));
+        return r;
+    }
+
+    /** Installs one wheel into the interpreter; returns {@code null} or what went wrong. */
+    private @Nullable String sendWheel(DriverProcess d, String name, byte[] bytes) {
+        try {
+            d.command(Map.of("op", "wheel", "name", name, "data", true), bytes);
+            long deadline = System.nanoTime() + FILE_TIMEOUT.toNanos();
+            for (Frame f; (f = d.next(deadline)) != null; ) {
+                if (f.type() == 'R') {
+                    JsonNode r = DriverProcess.json(f);
+                    return r.has("error") ? r.path("message").asText() : null;
+                }
+            }
+            killDriver();
+            return "the interpreter did not answer within " + human(FILE_TIMEOUT);
+        } catch (DriverGoneException | IOException e) {
+            killDriver();
+            return e.getMessage();
+        }
     }
 
     @Override
     public List<String> installedLibraries() {
-        return List.of();
+        lock.lock();
+        try {
+            return List.copyOf(installed);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

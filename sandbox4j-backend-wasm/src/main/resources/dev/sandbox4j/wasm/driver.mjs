@@ -181,6 +181,18 @@ async def run(code, stateful, env, argv, cwd, filename, artifacts):
             result['oom'] = True
     return json.dumps(result)
 
+def install_wheel(path):
+    import importlib, sysconfig, zipfile
+    site = sysconfig.get_paths()['purelib']
+    try:
+        with zipfile.ZipFile(path) as z:
+            count = len(z.namelist())
+            z.extractall(site)  # zipfile drops absolute paths and '..' from member names
+    finally:
+        os.remove(path)
+    importlib.invalidate_caches()
+    return json.dumps({'ok': True, 'files': count, 'site': site})
+
 _setup()
 `;
 
@@ -390,6 +402,20 @@ async function handle(py, helper, setStdin, cmd, data) {
       const bytes = py.FS.readFile(cmd.path);
       sendJson("R", { ok: true, size: bytes.length });
       send("F", bytes);
+      return true;
+    }
+    case "wheel": {
+      const install = helper.get("install_wheel");
+      try {
+        py.FS.mkdirTree("/tmp/.sandbox4j-wheels");
+        const path = "/tmp/.sandbox4j-wheels/" + cmd.name.replace(/[^A-Za-z0-9._+!-]/g, "_");
+        py.FS.writeFile(path, data ?? new Uint8Array(0));
+        send("R", encoder.encode(install(path)));
+      } catch (e) {
+        sendJson("R", { error: "install", message: String(e && e.message ? e.message : e).substring(0, 2000) });
+      } finally {
+        install.destroy();
+      }
       return true;
     }
     case "reset": {

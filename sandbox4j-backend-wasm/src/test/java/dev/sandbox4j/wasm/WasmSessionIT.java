@@ -371,12 +371,50 @@ class WasmSessionIT {
     }
 
     @Test
+    void installsPureWheelsFromALocalDirectoryAndKeepsThemAcrossRestarts(@TempDir Path wheels) throws Exception {
+        Path wheel = wheels.resolve("sandbox4j_demo-1.0-py3-none-any.whl");
+        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(wheel))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("sandbox4j_demo/__init__.py"));
+            zip.write("VALUE = 'from a wheel'\n".getBytes(StandardCharsets.UTF_8));
+            zip.putNextEntry(new java.util.zip.ZipEntry("sandbox4j_demo-1.0.dist-info/METADATA"));
+            zip.write("Metadata-Version: 2.1\nName: sandbox4j-demo\nVersion: 1.0\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(wheels.resolve("nativepkg-2.0-cp314-cp314-manylinux_2_28_x86_64.whl"), new byte[] {0});
+        try (WasmSandboxClient c = WasmTestSupport.builder().eventListener(SandboxEventListener.NONE)
+                        .wheels(wheels).build();
+                SandboxSession s = c.openSession("python", true)) {
+            ExecutionResult installed = s.install("sandbox4j-demo");
+            assertThat(installed.status()).as(installed.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(installed.stdout()).contains("Installed sandbox4j_demo-1.0-py3-none-any.whl");
+            assertThat(s.installedLibraries()).containsExactly("sandbox4j-demo==1.0");
+            assertThat(s.install("sandbox4j_demo").stdout()).contains("already installed");
+            assertThat(s.run("import sandbox4j_demo\nprint(sandbox4j_demo.VALUE)").stdout())
+                    .isEqualTo("from a wheel\n");
+
+            ExecutionResult nativeWheel = s.install("nativepkg");
+            assertThat(nativeWheel.status()).isEqualTo(ExecutionStatus.INSTALL_FAILED);
+            assertThat(nativeWheel.stderr()).contains("no pure-Python wheel", "native code");
+            ExecutionResult missing = s.run("print('never')", RunOptions.builder().libraries("absent").build());
+            assertThat(missing.status()).isEqualTo(ExecutionStatus.INSTALL_FAILED);
+            assertThat(missing.stdout()).doesNotContain("never");
+            assertThatThrownBy(() -> s.install("--index-url=http://evil")).isInstanceOf(
+                    IllegalArgumentException.class);
+
+            ExecutionResult killed = s.run("while True:\n    try:\n        while True: pass\n"
+                    + "    except KeyboardInterrupt:\n        pass", RunOptions.timeout(Duration.ofSeconds(1)));
+            assertThat(killed.cell().kernelRestarted()).isTrue();
+            assertThat(s.run("import sandbox4j_demo\nprint(sandbox4j_demo.VALUE)").stdout())
+                    .isEqualTo("from a wheel\n");
+        }
+    }
+
+    @Test
     void unsupportedOperationsSaySo() {
         try (SandboxSession s = open(false)) {
             assertThatThrownBy(() -> s.exec("ls")).isInstanceOf(UnsupportedOperationException.class)
                     .hasMessageContaining("no shell");
             assertThatThrownBy(() -> s.install("requests")).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("cannot install");
+                    .hasMessageContaining("WasmSandbox.builder().wheels(dir)");
             assertThatThrownBy(() -> s.commit("x:1")).isInstanceOf(UnsupportedOperationException.class);
             assertThatThrownBy(() -> client.openSession("javascript")).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("Expected language 'python'");
