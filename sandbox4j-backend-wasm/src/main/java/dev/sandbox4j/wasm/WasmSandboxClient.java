@@ -193,6 +193,9 @@ public final class WasmSandboxClient implements SandboxClient {
             try {
                 Path file = dir.resolve("pyodide-" + pyodideVersion + "-" + installationKey() + ".snapshot");
                 if (Files.isRegularFile(file) && Files.size(file) > 0) {
+                    // marks it as in use, so that other clients' clean-up of stale snapshots leaves it alone
+                    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(
+                            System.currentTimeMillis()));
                     snapshot = file;
                     return file;
                 }
@@ -229,6 +232,7 @@ public final class WasmSandboxClient implements SandboxClient {
                         + Texts.sanitize(Files.readString(errLog, StandardCharsets.UTF_8), 600));
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            removeStaleSnapshots(file);
             log.info("Pyodide memory snapshot made in {} ms ({} MiB)", (System.nanoTime() - start) / 1_000_000,
                     Files.size(file) >> 20);
             return file;
@@ -238,6 +242,22 @@ public final class WasmSandboxClient implements SandboxClient {
             throw new IOException("interrupted", e);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Snapshots of other builds (an older driver, Pyodide or Deno) unused for a week: 30 MiB each. */
+    private static void removeStaleSnapshots(Path current) {
+        long weekAgo = System.currentTimeMillis() - Duration.ofDays(7).toMillis();
+        try (Stream<Path> files = Files.list(current.getParent())) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (!p.equals(current) && name.startsWith("pyodide-") && name.endsWith(".snapshot")
+                        && Files.getLastModifiedTime(p).toMillis() < weekAgo) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            log.debug("Cannot clean old snapshots next to {}: {}", current, e.toString());
         }
     }
 
