@@ -1,0 +1,805 @@
+package dev.sandbox4j.wasm;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sandbox4j.Artifact;
+import dev.sandbox4j.BackendException;
+import dev.sandbox4j.CellOutput;
+import dev.sandbox4j.Command;
+import dev.sandbox4j.CopyResult;
+import dev.sandbox4j.DataSize;
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.OutputListener;
+import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.SandboxSession;
+import dev.sandbox4j.SessionClosedException;
+import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.audit.PolicyDecisionEvent;
+import dev.sandbox4j.audit.RunEvent;
+import dev.sandbox4j.policy.OutputSanitizer;
+import dev.sandbox4j.policy.PolicyVerdict;
+import dev.sandbox4j.policy.Redaction;
+import dev.sandbox4j.policy.SecurityPolicy;
+import dev.sandbox4j.policy.Sanitized;
+import dev.sandbox4j.policy.Severity;
+import dev.sandbox4j.policy.Violation;
+import dev.sandbox4j.wasm.DriverProcess.DriverGoneException;
+import dev.sandbox4j.wasm.Frames.Frame;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A session of the wasm backend: one Deno process running Pyodide, restarted when a run has to be killed.
+ *
+ * <p>Runs are serialised. A stateless session runs each program in fresh Python globals (modules imported by earlier
+ * runs stay loaded); a stateful one keeps its globals. Files live in the interpreter's in-memory filesystem: they stay
+ * between runs, but are lost, like the globals, when a run is killed (timeout, output flood, out of memory) and the
+ * interpreter restarts. Thread-safe.
+ */
+final class WasmSession implements SandboxSession {
+    private static final Logger log = LoggerFactory.getLogger(WasmSession.class);
+    private static final Duration FILE_TIMEOUT = Duration.ofSeconds(60);
+    private static final int KILLED_EXIT = 137;
+    /** 128 + SIGINT: the run was interrupted. */
+    private static final int INTERRUPTED_EXIT = 130;
+    /** How long an interrupted program has to stop before its interpreter is killed. */
+    private static final long INTERRUPT_GRACE_NANOS = 2_000_000_000L;
+    private static final int MAX_HISTORY = 1000;
+    /** How often a run checks the Deno process's resident memory. */
+    private static final long WATCH_NANOS = 200_000_000L;
+    /** Deno's own footprint besides the interpreter's linear memory and V8's heap (both bounded by the limit). */
+    private static final long RUNTIME_HEADROOM = 256L << 20;
+
+    private final WasmSandboxClient client;
+    private final String id;
+    private final SessionOptions options;
+    private final @Nullable SecurityPolicy policy;
+    private final @Nullable OutputSanitizer sanitizer;
+    private final String principal;
+    private final Duration defaultTimeout;
+    private final String workdir;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<Map<String, Object>> history = new ArrayList<>();
+    /** Wheels installed so far (file name to content), installed again into a restarted interpreter. */
+    private final Map<String, byte[]> wheels = new LinkedHashMap<>();
+    private final List<String> installed = new ArrayList<>();
+    private volatile @Nullable DriverProcess driver;
+    private volatile boolean closed;
+    private volatile @Nullable String closeReason;
+    private volatile @Nullable ScheduledFuture<?> lifetime;
+    private int executionCount;
+    private boolean lostState;
+
+    WasmSession(WasmSandboxClient client, String id, SessionOptions options, @Nullable SecurityPolicy policy,
+            String principal, Duration defaultTimeout) {
+        this.client = client;
+        this.id = id;
+        this.options = options;
+        this.policy = policy;
+        this.sanitizer = options.sanitizer();
+        this.principal = principal;
+        this.defaultTimeout = defaultTimeout;
+        this.workdir = options.runtime().workdir();
+    }
+
+    /** Starts the interpreter (the caller closes the session if this throws). */
+    void start() {
+        lock.lock();
+        try {
+            driver = client.startDriver(this);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void lifetime(ScheduledFuture<?> future) {
+        this.lifetime = future;
+    }
+
+    SessionOptions options() {
+        return options;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String language() {
+        return "python";
+    }
+
+    @Override
+    public String image() {
+        return client.image();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public boolean isStateful() {
+        return options.stateful();
+    }
+
+    /** Process id of the running interpreter, or {@code -1} between a kill and the restart. */
+    long pid() {
+        DriverProcess d = driver;
+        return d != null && d.isAlive() ? d.pid() : -1;
+    }
+
+    @Override
+    public PolicyVerdict isSafe(String code) {
+        requireNonNull(code, "code");
+        if (policy == null) {
+            return new PolicyVerdict(true, Severity.HIGH, List.of(), "none");
+        }
+        return decide(code, policy);
+    }
+
+    private PolicyVerdict decide(String code, SecurityPolicy p) {
+        PolicyVerdict v = p.check("python", code);
+        client.events().policyDecision(new PolicyDecisionEvent(Instant.now(), id, principal, "python",
+                WasmSandboxClient.sha256(code), code.length(), v));
+        return v;
+    }
+
+    @Override
+    public ExecutionResult run(String code, RunOptions runOptions) {
+        requireNonNull(code, "code");
+        requireNonNull(runOptions, "options");
+        if (code.isBlank()) {
+            throw new IllegalArgumentException("code must not be blank");
+        }
+        if (!runOptions.libraries().isEmpty()) {
+            ExecutionResult installation = install(runOptions.libraries());
+            if (installation.status() != ExecutionStatus.OK) {
+                return installation;
+            }
+        }
+        ensureOpen();
+        String cwd = runOptions.workdir() == null ? workdir : WasmPaths.workdir(workdir, runOptions.workdir());
+        Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
+        List<Violation> findings = List.of();
+        if (policy != null) {
+            PolicyVerdict v = decide(code, policy);
+            findings = v.violations();
+            if (!v.allowed()) {
+                ExecutionResult blocked = new ExecutionResult("", "", -1, Duration.ZERO,
+                        ExecutionStatus.BLOCKED_BY_POLICY, "blocked by security policy '" + v.policy() + "'", false,
+                        false, v.violations(), List.of());
+                audit(code, timeout, blocked);
+                return blocked;
+            }
+        }
+        ExecutionResult r;
+        lock.lock();
+        try {
+            ensureOpen();
+            r = runLocked(code, runOptions, cwd, timeout);
+            remember(code, r);
+        } finally {
+            lock.unlock();
+        }
+        r = finish(r, findings);
+        audit(code, timeout, r);
+        return r;
+    }
+
+    private ExecutionResult runLocked(String code, RunOptions runOptions, String cwd, Duration timeout) {
+        boolean restarted = lostState;
+        lostState = false;
+        DriverProcess d = ensureDriver();
+        if (lostState) { // the interpreter had died between runs
+            restarted = true;
+            lostState = false;
+        }
+        if (restarted) {
+            executionCount = 0; // a fresh interpreter counts from 1 again
+        }
+        DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit()
+                : options.limits().outputLimit();
+        Map<String, String> env = new LinkedHashMap<>(options.runtime().env());
+        env.putAll(runOptions.env());
+        List<String> argv = new ArrayList<>();
+        argv.add(options.stateful() ? "<cell>" : "main.py");
+        argv.addAll(runOptions.args());
+        byte[] stdin = runOptions.stdin();
+        Map<String, Object> command = new LinkedHashMap<>();
+        command.put("op", "run");
+        command.put("code", code);
+        command.put("stateful", options.stateful());
+        command.put("env", env);
+        command.put("argv", argv);
+        command.put("cwd", cwd);
+        command.put("filename", options.stateful() ? "<cell-" + (executionCount + 1) + ">" : "main.py");
+        command.put("artifacts", runOptions.captureArtifacts());
+        command.put("data", stdin != null);
+        log.debug("Session {} run (timeout {}, output limit {})", id, timeout, limit);
+
+        OutputCollector out = new OutputCollector(limit.bytes());
+        OutputCollector err = new OutputCollector(limit.bytes());
+        OutputListener listener = runOptions.listener();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        @Nullable JsonNode result = null;
+        ExecutionStatus status = null;
+        String killReason = null;
+        long memory = options.limits().memory().bytes();
+        long residentLimit = 2 * memory + RUNTIME_HEADROOM;
+        long nextWatch = start + WATCH_NANOS;
+        // past the deadline or the output limit the program is interrupted first (KeyboardInterrupt, state kept);
+        // only if it does not stop within the grace period is the interpreter killed
+        ExecutionStatus stopping = null;
+        String stopReason = null;
+        long stopDeadline = 0;
+        try {
+            d.command(command, stdin);
+            while (result == null && status == null) {
+                long waitUntil = stopping != null ? stopDeadline : deadline;
+                Frame f = d.next(Math.min(waitUntil, nextWatch));
+                long now = System.nanoTime();
+                if (now - nextWatch >= 0) {
+                    // backstop: memory a program allocates through JavaScript (ArrayBuffers) is outside both limits
+                    nextWatch = now + WATCH_NANOS;
+                    long rss = d.residentBytes();
+                    if (rss > residentLimit) {
+                        status = ExecutionStatus.OOM_KILLED;
+                        killReason = "out of memory (limit " + options.limits().memory() + "): the Deno process "
+                                + "grew to " + (rss >> 20) + " MiB";
+                        break;
+                    }
+                }
+                if (f == null) {
+                    if (now - waitUntil < 0) {
+                        continue;
+                    }
+                    if (stopping == null) {
+                        stopping = ExecutionStatus.TIMED_OUT;
+                        stopReason = "timed out after " + human(timeout);
+                        stopDeadline = interrupt(d);
+                        continue;
+                    }
+                    status = stopping;
+                    killReason = stopReason + "; the program did not stop when interrupted";
+                    break;
+                }
+                switch (f.type()) {
+                    case 'O', 'E' -> {
+                        boolean isOut = f.type() == 'O';
+                        OutputCollector c = isOut ? out : err;
+                        byte[] kept = c.append(f.payload());
+                        if (kept.length > 0) {
+                            if (isOut) {
+                                listener.onStdout(kept);
+                            } else {
+                                listener.onStderr(kept);
+                            }
+                        }
+                        if (c.overflowed() && stopping == null) {
+                            stopping = ExecutionStatus.OUTPUT_LIMIT;
+                            stopReason = (isOut ? "stdout" : "stderr") + " exceeded the output limit of " + limit;
+                            stopDeadline = interrupt(d);
+                        }
+                    }
+                    case 'R' -> result = DriverProcess.json(f);
+                    default -> {
+                        status = ExecutionStatus.KILLED;
+                        killReason = "the sandboxed program broke the driver's channel (frame '" + f.type() + "')";
+                    }
+                }
+            }
+        } catch (DriverGoneException e) {
+            if (closed) {
+                status = ExecutionStatus.KILLED;
+                killReason = closeReason != null ? closeReason : "session closed";
+            } else if (e.heapExhausted()) {
+                status = ExecutionStatus.OOM_KILLED;
+                killReason = "out of memory (limit " + options.limits().memory() + "): V8's heap is exhausted";
+            } else {
+                status = ExecutionStatus.KILLED;
+                killReason = e.getMessage();
+            }
+        } catch (IOException | UncheckedIOException e) {
+            status = ExecutionStatus.KILLED;
+            killReason = "the driver's channel failed: " + e.getMessage();
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+
+        int exitCode = KILLED_EXIT;
+        List<Artifact> artifacts = List.of();
+        CellOutput.CellError error = null;
+        Map<String, String> value = Map.of();
+        if (result != null) {
+            exitCode = result.path("exit").asInt(1);
+            if (result.path("oom").asBoolean(false)) {
+                status = ExecutionStatus.OOM_KILLED;
+                killReason = "out of memory (limit " + options.limits().memory() + "): MemoryError";
+            } else if (stopping != null) {
+                status = stopping;
+                if (result.path("interrupted").asBoolean(false)) {
+                    exitCode = INTERRUPTED_EXIT;
+                    killReason = stopReason + "; the program was interrupted (KeyboardInterrupt)"
+                            + (options.stateful() ? ", the session's state is kept" : "");
+                } else {
+                    killReason = stopReason;
+                }
+            } else {
+                status = exitCode == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
+            }
+            JsonNode e = result.path("error");
+            if (e.isObject()) {
+                List<String> tb = new ArrayList<>();
+                e.path("traceback").forEach(n -> tb.add(n.asText()));
+                error = new CellOutput.CellError(e.path("name").asText(), e.path("value").asText(), tb);
+            }
+            if (result.hasNonNull("value")) {
+                value = Map.of("text/plain", result.get("value").asText());
+            }
+            List<Artifact> found = new ArrayList<>();
+            result.path("artifacts").forEach(a -> found.add(Artifact.of(a.path("name").asText(),
+                    Base64.getDecoder().decode(a.path("data").asText()))));
+            artifacts = found;
+        }
+        boolean kill = result == null || status == ExecutionStatus.OOM_KILLED;
+        if (kill) {
+            // the interpreter is stuck, flooding, out of memory or gone: kill it; the next use starts a fresh one
+            killDriver();
+            if (!closed) {
+                killReason += options.stateful() ? "; the interpreter was restarted and its state is lost"
+                        : "; the interpreter was restarted (files in the sandbox are lost)";
+            }
+            restarted = true;
+        }
+        CellOutput cell = null;
+        if (options.stateful()) {
+            if (restarted && kill) {
+                executionCount = 0;
+            }
+            int count = kill ? executionCount + 1 : ++executionCount;
+            cell = new CellOutput(count, value, List.of(), error, restarted);
+        }
+        return new ExecutionResult(out.text(), err.text(), exitCode, elapsed, status, killReason, out.overflowed(),
+                err.overflowed(), List.of(), List.of(), artifacts, cell);
+    }
+
+    /** Asks the driver to interrupt the running program; returns the deadline for it to stop. */
+    private static long interrupt(DriverProcess d) {
+        d.command(Map.of("op", "interrupt"), null);
+        return System.nanoTime() + INTERRUPT_GRACE_NANOS;
+    }
+
+    private DriverProcess ensureDriver() {
+        DriverProcess d = driver;
+        if (d != null && d.isAlive()) {
+            return d;
+        }
+        if (d != null) {
+            d.kill();
+            lostState = true;
+            log.info("Session {}: the interpreter had exited; starting a new one", id);
+        }
+        ensureOpen();
+        d = client.startDriver(this);
+        driver = d;
+        if (closed) { // closed while starting
+            d.kill();
+            throw new SessionClosedException("session " + id + " is closed");
+        }
+        for (Map.Entry<String, byte[]> w : wheels.entrySet()) { // the installed libraries survive a restart
+            String problem = sendWheel(d, w.getKey(), w.getValue());
+            if (problem != null) {
+                log.warn("Session {}: reinstalling {} after a restart failed: {}", id, w.getKey(), problem);
+            }
+        }
+        return d;
+    }
+
+    private void killDriver() {
+        DriverProcess d = driver;
+        driver = null;
+        if (d != null) {
+            d.kill();
+        }
+    }
+
+    /** Applies the sanitiser and attaches policy findings. */
+    private ExecutionResult finish(ExecutionResult r, List<Violation> findings) {
+        if (sanitizer == null) {
+            return findings.isEmpty() ? r : r.with(findings, List.of());
+        }
+        Sanitized out = sanitizer.sanitize(r.stdout());
+        Sanitized err = sanitizer.sanitize(r.stderr());
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        Stream.concat(out.redactions().stream(), err.redactions().stream())
+                .forEach(x -> counts.merge(x.kind(), x.count(), Integer::sum));
+        List<Redaction> redactions = counts.entrySet().stream().map(e -> new Redaction(e.getKey(), e.getValue()))
+                .toList();
+        return new ExecutionResult(out.text(), err.text(), r.exitCode(), r.duration(), r.status(), r.killReason(),
+                r.stdoutTruncated(), r.stderrTruncated(), findings, redactions, r.artifacts(), r.cell());
+    }
+
+    private void audit(String code, Duration timeout, ExecutionResult r) {
+        client.events().runFinished(new RunEvent(Instant.now(), id, principal, "python", "run",
+                WasmSandboxClient.sha256(code), options.limits(), timeout, r.status(), r.exitCode(), r.duration(),
+                r.killReason(), r.redactions().stream().map(Redaction::kind).toList()));
+    }
+
+    private void remember(String code, ExecutionResult r) {
+        Map<String, Object> cell = new LinkedHashMap<>();
+        cell.put("code", code);
+        cell.put("result", r);
+        history.add(cell);
+        if (history.size() > MAX_HISTORY) {
+            history.remove(0);
+        }
+    }
+
+    @Override
+    public ExecutionResult exec(List<String> command, RunOptions runOptions) {
+        requireNonNull(command, "command");
+        throw new UnsupportedOperationException("the wasm backend runs Python in WebAssembly: there is no shell and "
+                + "no processes to exec (command '" + (command.isEmpty() ? "" : command.get(0)) + "'); use a "
+                + "container backend for commands");
+    }
+
+    @Override
+    public List<ExecutionResult> execSequence(List<Command> commands, RunOptions runOptions) {
+        throw new UnsupportedOperationException("the wasm backend cannot run commands (no shell, no processes)");
+    }
+
+    @Override
+    public ExecutionResult install(List<String> libraries) {
+        requireNonNull(libraries, "libraries");
+        if (libraries.isEmpty()) {
+            throw new IllegalArgumentException("libraries must not be empty");
+        }
+        Path dir = client.wheels();
+        if (dir == null) {
+            throw new UnsupportedOperationException("the wasm backend installs libraries only from a local directory "
+                    + "of pure-Python wheels (WasmSandbox.builder().wheels(dir)); none is configured. Pyodide's "
+                    + "package index (a CDN) is not used and native wheels do not run in WebAssembly. Libraries: "
+                    + libraries);
+        }
+        List<Wheels.Spec> specs = libraries.stream().map(Wheels.Spec::parse).toList();
+        ensureOpen();
+        long start = System.nanoTime();
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        ExecutionStatus status = ExecutionStatus.OK;
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Wheels.Spec spec : specs) {
+                String key = Wheels.normalize(spec.name());
+                if (installed.stream().anyMatch(i -> Wheels.normalize(Wheels.Spec.parse(i).name()).equals(key))) {
+                    out.append(spec.name()).append(" is already installed\n");
+                    continue;
+                }
+                List<String> rejected = new ArrayList<>();
+                Path wheel = Wheels.find(dir, spec, rejected).orElse(null);
+                if (wheel == null) {
+                    err.append("no pure-Python wheel (py3-none-any) for '").append(spec.name())
+                            .append(spec.version() != null ? "==" + spec.version() : "").append("' in ").append(dir);
+                    if (!rejected.isEmpty()) {
+                        err.append(" (found ").append(String.join(", ", rejected.subList(0,
+                                Math.min(3, rejected.size())))).append(": native code does not run in WebAssembly)");
+                    }
+                    err.append('\n');
+                    status = ExecutionStatus.INSTALL_FAILED;
+                    break;
+                }
+                byte[] bytes = Files.readAllBytes(wheel);
+                String name = wheel.getFileName().toString();
+                String problem = sendWheel(ensureDriver(), name, bytes);
+                if (problem != null) {
+                    err.append("installing ").append(name).append(" failed: ").append(problem).append('\n');
+                    status = ExecutionStatus.INSTALL_FAILED;
+                    break;
+                }
+                wheels.put(name, bytes);
+                installed.add(spec.name() + "==" + Wheels.version(wheel));
+                out.append("Installed ").append(name).append(" (dependencies are not resolved)\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            lock.unlock();
+        }
+        ExecutionResult r = new ExecutionResult(out.toString(), err.toString(),
+                status == ExecutionStatus.OK ? 0 : 1, Duration.ofNanos(System.nanoTime() - start), status, null,
+                false, false);
+        client.events().runFinished(new RunEvent(Instant.now(), id, principal, "python", "install",
+                WasmSandboxClient.sha256(String.join(" ", libraries)), options.limits(), FILE_TIMEOUT, r.status(),
+                r.exitCode(), r.duration(), null, List.of()));
+        return r;
+    }
+
+    /** Installs one wheel into the interpreter; returns {@code null} or what went wrong. */
+    private @Nullable String sendWheel(DriverProcess d, String name, byte[] bytes) {
+        try {
+            d.command(Map.of("op", "wheel", "name", name, "data", true), bytes);
+            long deadline = System.nanoTime() + FILE_TIMEOUT.toNanos();
+            for (Frame f; (f = d.next(deadline)) != null; ) {
+                if (f.type() == 'R') {
+                    JsonNode r = DriverProcess.json(f);
+                    return r.has("error") ? r.path("message").asText() : null;
+                }
+            }
+            killDriver();
+            return "the interpreter did not answer within " + human(FILE_TIMEOUT);
+        } catch (DriverGoneException | IOException e) {
+            killDriver();
+            return e.getMessage();
+        }
+    }
+
+    @Override
+    public List<String> installedLibraries() {
+        lock.lock();
+        try {
+            return List.copyOf(installed);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void putFile(String path, byte[] content) {
+        requireNonNull(content, "content");
+        String target = WasmPaths.resolve(workdir, requireNonNull(path, "path"));
+        fileOp(Map.of("op", "put", "path", target, "data", true), content, target);
+    }
+
+    @Override
+    public byte[] getFile(String path) {
+        String target = WasmPaths.resolve(workdir, requireNonNull(path, "path"));
+        return fileOp(Map.of("op", "get", "path", target), null, target);
+    }
+
+    private byte[] fileOp(Map<String, Object> command, byte @Nullable [] data, String target) {
+        lock.lock();
+        try {
+            ensureOpen();
+            DriverProcess d = ensureDriver();
+            long deadline = System.nanoTime() + FILE_TIMEOUT.toNanos();
+            try {
+                d.command(command, data);
+                JsonNode r = null;
+                for (; ; ) {
+                    Frame f = d.next(deadline);
+                    if (f == null) {
+                        killDriver();
+                        throw new BackendException("wasm", "file operation on '" + target + "' did not finish "
+                                + "within " + human(FILE_TIMEOUT), null);
+                    }
+                    if (f.type() == 'O' || f.type() == 'E') {
+                        continue; // output of a callback a program left behind
+                    }
+                    if (f.type() == 'R' && r == null) {
+                        r = DriverProcess.json(f);
+                        if (r.has("error")) {
+                            if (r.path("error").asText().equals("not_found")) {
+                                throw new UncheckedIOException(new NoSuchFileException(target, null,
+                                        "no such regular file in the sandbox"));
+                            }
+                            throw new UncheckedIOException(new IOException("cannot write '" + target + "': "
+                                    + r.path("message").asText()));
+                        }
+                        if (!command.get("op").equals("get")) {
+                            return new byte[0];
+                        }
+                    } else if (f.type() == 'F' && r != null) {
+                        return f.payload();
+                    } else {
+                        killDriver();
+                        throw new BackendException("wasm", "unexpected frame '" + f.type() + "' from the driver",
+                                null);
+                    }
+                }
+            } catch (DriverGoneException e) {
+                killDriver();
+                throw new BackendException("wasm", "the interpreter ended during a file operation: "
+                        + e.getMessage(), e);
+            } catch (IOException e) {
+                killDriver();
+                throw new BackendException("wasm", "malformed reply from the driver", e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void copyToRuntime(Path hostPath, String boxPath) {
+        requireNonNull(hostPath, "hostPath");
+        String base = WasmPaths.resolve(workdir, requireNonNull(boxPath, "boxPath"));
+        try {
+            if (Files.isSymbolicLink(hostPath)) {
+                throw new IOException("'" + hostPath + "' is a symbolic link; copy its target instead");
+            }
+            if (Files.isRegularFile(hostPath, LinkOption.NOFOLLOW_LINKS)) {
+                putFile(base, Files.readAllBytes(hostPath));
+                return;
+            }
+            if (!Files.isDirectory(hostPath, LinkOption.NOFOLLOW_LINKS)) {
+                throw new NoSuchFileException(hostPath.toString());
+            }
+            List<Path> files = new ArrayList<>();
+            try (Stream<Path> walk = Files.walk(hostPath)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    if (Files.isSymbolicLink(p)) {
+                        throw new IOException("'" + p + "' is a symbolic link; the wasm backend copies regular "
+                                + "files only");
+                    }
+                    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        files.add(p);
+                    }
+                }
+            }
+            for (Path p : files) { // checked all before copying any
+                String rel = hostPath.relativize(p).toString().replace('\\', '/');
+                putFile(base + "/" + rel, Files.readAllBytes(p));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public CopyResult copyFromRuntime(String boxPath, Path hostPath) {
+        requireNonNull(hostPath, "hostPath");
+        byte[] content = getFile(boxPath);
+        String name = boxPath.substring(boxPath.lastIndexOf('/') + 1);
+        try {
+            Path target = Files.isDirectory(hostPath) ? hostPath.resolve(name) : hostPath;
+            if (Files.isSymbolicLink(target)) {
+                throw new IOException("refusing to write through the symbolic link '" + target + "'");
+            }
+            if (target.getParent() != null) {
+                Files.createDirectories(target.getParent());
+            }
+            Files.write(target, content);
+            return new CopyResult(1, 0, content.length, List.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String commit(String image) {
+        throw new UnsupportedOperationException("the wasm backend has no images to commit");
+    }
+
+    @Override
+    public void reset() {
+        lock.lock();
+        try {
+            ensureOpen();
+            executionCount = 0;
+            if (!options.stateful()) {
+                return;
+            }
+            DriverProcess d = ensureDriver();
+            try {
+                d.command(Map.of("op", "reset"), null);
+                long deadline = System.nanoTime() + FILE_TIMEOUT.toNanos();
+                for (Frame f; (f = d.next(deadline)) != null; ) {
+                    if (f.type() == 'R') {
+                        return;
+                    }
+                }
+                killDriver(); // did not answer: a fresh interpreter is a reset too
+            } catch (DriverGoneException e) {
+                killDriver();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String exportNotebook() {
+        lock.lock();
+        try {
+            return Notebook.write(client.pythonVersion(), history);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new SessionClosedException("session " + id + " is closed"
+                    + (closeReason != null ? " (" + closeReason + ")" : ""));
+        }
+    }
+
+    /** Closes with a reason (e.g. the session's lifetime ran out). */
+    void close(@Nullable String reason) {
+        if (closed) {
+            return;
+        }
+        closeReason = reason;
+        closed = true;
+        ScheduledFuture<?> f = lifetime;
+        if (f != null) {
+            f.cancel(false);
+        }
+        DriverProcess d = driver;
+        if (d != null) {
+            if (lock.tryLock()) {
+                try {
+                    d.close();
+                } finally {
+                    lock.unlock();
+                }
+            } else {
+                d.kill(); // a run is going on: it ends with status killed
+            }
+        }
+        driver = null;
+        client.closed(this, reason);
+    }
+
+    @Override
+    public void close() {
+        close(null);
+    }
+
+    static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    /** At most {@code limit} bytes of one stream; what comes after is dropped and counted. */
+    static final class OutputCollector {
+        private final long limit;
+        private final java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        private boolean overflowed;
+
+        OutputCollector(long limit) {
+            this.limit = limit;
+        }
+
+        byte[] append(byte[] chunk) {
+            long room = limit - data.size();
+            int keep = (int) Math.max(0, Math.min(room, chunk.length));
+            if (keep < chunk.length) {
+                overflowed = true;
+            }
+            data.write(chunk, 0, keep);
+            return keep == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, keep);
+        }
+
+        boolean overflowed() {
+            return overflowed;
+        }
+
+        String text() {
+            return StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(data.toByteArray())).toString();
+        }
+    }
+}
