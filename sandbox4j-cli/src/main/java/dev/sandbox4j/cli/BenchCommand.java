@@ -118,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
             report(out, "session open from warm pool", open);
             List<Long> oneShot = new ArrayList<>();
             for (int i = 0; i < warmup + iterations; i++) {
-                awaitReady(client);
+                awaitQuiet(client, pool.minSize());
                 long t0 = System.nanoTime();
                 ExecutionResult r = client.run(language, code, SessionOptions.defaults(), opts);
                 long t1 = System.nanoTime();
@@ -193,6 +193,23 @@ final class BenchCommand implements Callable<Integer> {
     private static void awaitReady(SandboxClient client) {
         long end = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < end && client.poolStats().stream().allMatch(p -> p.ready() == 0)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Waits (up to 10 s) until the pool is full again and the previous box is removed, so that each one-shot measures
+     * its own latency rather than the engine's background work for the previous one (refill, removal).
+     */
+    private static void awaitQuiet(SandboxClient client, int minSize) {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < end
+                && !client.poolStats().stream().allMatch(p -> p.ready() >= minSize && p.inUse() == 0)) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
