@@ -39,6 +39,8 @@ die() {
 # ---- package -----------------------------------------------------------------------------------
 missing=()
 command -v podman >/dev/null 2>&1 || missing+=(podman)
+# the init process of containers created with Init=true (a recommended package, so not pulled in by default)
+[ -x /usr/libexec/podman/catatonit ] || missing+=(catatonit)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]} (apt-get)"

@@ -84,11 +84,24 @@ final class DockerBackend implements SandboxBackend {
 
     private final DockerClient docker;
     private final String description;
+    private final boolean podman;
+    private final @Nullable String defaultRuntime;
     private final ScheduledExecutorService poller;
 
     DockerBackend(DockerClient docker, String description) {
+        this(docker, description, false, null);
+    }
+
+    /**
+     * @param podman whether the engine is Podman's Docker-compatible service (its differences are handled here)
+     * @param defaultRuntime OCI runtime of boxes whose {@link RuntimeConfig} names none, or {@code null} for the
+     *     engine's default
+     */
+    DockerBackend(DockerClient docker, String description, boolean podman, @Nullable String defaultRuntime) {
         this.docker = docker;
         this.description = description;
+        this.podman = podman;
+        this.defaultRuntime = defaultRuntime;
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sandbox4j-docker-poller");
             t.setDaemon(true);
@@ -110,6 +123,26 @@ final class DockerBackend implements SandboxBackend {
         return description;
     }
 
+    /** Whether the engine is Podman (through its Docker-compatible API). */
+    boolean podman() {
+        return podman;
+    }
+
+    /** Names of the OCI runtimes the engine offers (Docker info's {@code Runtimes}); empty when it does not say. */
+    java.util.SortedSet<String> runtimes() {
+        return runtimes(docker);
+    }
+
+    static java.util.SortedSet<String> runtimes(DockerClient docker) {
+        try {
+            var r = docker.infoCmd().exec().getRuntimes();
+            return r == null ? new java.util.TreeSet<>() : new java.util.TreeSet<>(r.keySet());
+        } catch (RuntimeException e) {
+            log.debug("cannot list the engine's runtimes: {}", e.toString());
+            return new java.util.TreeSet<>();
+        }
+    }
+
     @Override
     public boolean imageExists(String image) {
         try {
@@ -128,8 +161,10 @@ final class DockerBackend implements SandboxBackend {
         RuntimeConfig rt = spec.runtime();
         String[] uid = rt.user().split(":");
         Map<String, String> tmpfs = new LinkedHashMap<>();
+        // Podman 4.3 refuses tmpfs uid=/gid= options: there the workdir is world-writable with the sticky bit (only
+        // the untrusted uid and the supervisor live in the box; files stay owned by who wrote them)
         tmpfs.put(rt.workdir(), "rw,nosuid,nodev," + (rt.workdirExecutable() ? "exec" : "noexec") + ",size="
-                + l.workdirSize().bytes() + ",mode=0700,uid=" + uid[0] + ",gid=" + uid[1]);
+                + l.workdirSize().bytes() + (podman ? ",mode=1777" : ",mode=0700,uid=" + uid[0] + ",gid=" + uid[1]));
         tmpfs.put("/tmp", "rw,nosuid,nodev,noexec,size=" + l.tmpSize().bytes() + ",mode=1777");
         HostConfig hc = HostConfig.newHostConfig()
                 .withInit(true)
@@ -144,12 +179,10 @@ final class DockerBackend implements SandboxBackend {
                 .withTmpFs(tmpfs)
                 .withIpcMode("private")
                 .withShmSize(Math.min(64L << 20, l.memory().bytes() / 4))
-                .withUlimits(List.of(
-                        new Ulimit("nofile", (long) l.openFiles(), (long) l.openFiles()),
-                        new Ulimit("fsize", l.fileSize().bytes(), l.fileSize().bytes()),
-                        new Ulimit("core", 0L, 0L)));
-        if (rt.ociRuntime() != null) {
-            hc.withRuntime(rt.ociRuntime());
+                .withUlimits(ulimits(l));
+        String runtime = rt.ociRuntime() != null ? rt.ociRuntime() : defaultRuntime;
+        if (runtime != null) {
+            hc.withRuntime(runtime);
         }
         List<String> env = new ArrayList<>();
         env.add("HOME=" + rt.workdir());
@@ -174,6 +207,11 @@ final class DockerBackend implements SandboxBackend {
                     + "engine; build it with `sandbox4j images build` (or point the language at an image you have)",
                     e);
         } catch (RuntimeException e) {
+            if (runtime != null && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("runtime")) {
+                throw new BackendException("docker", "the engine has no OCI runtime '" + runtime + "' (it offers "
+                        + runtimes() + "); register it with the engine (for gVisor: scripts/setup-runsc.sh) or pick "
+                        + "one it offers: " + DockerBackendFactory.rootMessage(e), e);
+            }
             throw fail("create container " + spec.name(), e);
         }
         try {
@@ -183,6 +221,20 @@ final class DockerBackend implements SandboxBackend {
             throw fail("start container " + spec.name(), e);
         }
         return new Box(id, spec.name(), spec);
+    }
+
+    private List<Ulimit> ulimits(ResourceLimits l) {
+        List<Ulimit> u = new ArrayList<>(List.of(
+                new Ulimit("nofile", (long) l.openFiles(), (long) l.openFiles()),
+                new Ulimit("fsize", l.fileSize().bytes(), l.fileSize().bytes()),
+                new Ulimit("core", 0L, 0L)));
+        if (podman) {
+            // Rootful Podman fills in every ulimit not given with its own maximum, and runc may not set that nproc
+            // here ("error setting rlimit type 6"). The pids limit is what bounds processes; this only has to be
+            // settable and high enough for every box of the uid on the host together.
+            u.add(new Ulimit("nproc", 16384L, 16384L));
+        }
+        return u;
     }
 
     @Override
