@@ -203,8 +203,8 @@ final class DockerBackend implements SandboxBackend {
         try {
             id = cmd.exec().getId();
         } catch (NotFoundException e) {
-            throw new ImageUnavailableException(spec.image(), "Image '" + spec.image() + "' is not on the Docker "
-                    + "engine; build it with `sandbox4j images build` (or point the language at an image you have)",
+            throw new ImageUnavailableException(spec.image(), "Image '" + spec.image() + "' is not on the "
+                    + (podman ? "Podman" : "Docker") + " engine; build it with `sandbox4j images build` (or point the language at an image you have)",
                     e);
         } catch (RuntimeException e) {
             if (runtime != null && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("runtime")) {
@@ -424,10 +424,21 @@ final class DockerBackend implements SandboxBackend {
             if (current.size() == 1 && current.containsKey(wanted)) {
                 return;
             }
+            if (podman && current.isEmpty()) {
+                if (wanted.equals("none")) {
+                    return;
+                }
+                throw new UnsupportedOperationException("Podman cannot connect a container that was created "
+                        + "without a network to network '" + wanted + "' (Docker can); with Podman, install libraries"
+                        + " into the image instead, or open the session with a network");
+            }
             for (String name : current.keySet()) {
                 docker.disconnectFromNetworkCmd().withContainerId(box.id()).withNetworkId(name).withForce(true).exec();
             }
-            docker.connectToNetworkCmd().withContainerId(box.id()).withNetworkId(wanted).exec();
+            // Podman cannot connect a container to "none"; disconnected from every network it keeps only loopback
+            if (!(podman && wanted.equals("none"))) {
+                docker.connectToNetworkCmd().withContainerId(box.id()).withNetworkId(wanted).exec();
+            }
             log.debug("box {} now on network {}", box.name(), wanted);
         } catch (NotFoundException e) {
             throw new BackendException("docker", "network '" + network + "' or box " + box.name()
