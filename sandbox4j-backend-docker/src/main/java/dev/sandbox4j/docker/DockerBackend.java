@@ -263,7 +263,7 @@ final class DockerBackend implements SandboxBackend {
         } catch (RuntimeException e) {
             throw fail("exec in " + box.name(), e);
         }
-        DockerExec exec = new DockerExec(execId, sink);
+        DockerExec exec = new DockerExec(box.id(), execId, sink);
         try {
             docker.execStartCmd(execId)
                     .withStdIn(stdin)
@@ -277,13 +277,16 @@ final class DockerBackend implements SandboxBackend {
 
     /** One exec: its stream callback plus a poller for streams that stay open after the process exits. */
     private final class DockerExec extends ResultCallback.Adapter<Frame> implements ExecHandle {
+        private final String boxId;
         private final String execId;
         private final OutputSink sink;
+        private int polls;
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile long exitedSeenAt;
 
-        DockerExec(String execId, OutputSink sink) {
+        DockerExec(String boxId, String execId, OutputSink sink) {
+            this.boxId = boxId;
             this.execId = execId;
             this.sink = sink;
         }
@@ -372,6 +375,11 @@ final class DockerBackend implements SandboxBackend {
             try {
                 InspectExecResponse r = docker.inspectExecCmd(execId).exec();
                 if (Boolean.TRUE.equals(r.isRunning())) {
+                    // gVisor: when the sandbox dies (its memory limit kills the whole sandbox, not one process) the
+                    // exec stays "running" forever; the container's state tells
+                    if (++polls % 4 == 0 && boxDied()) {
+                        return;
+                    }
                     schedulePoll(250);
                     return;
                 }
@@ -391,6 +399,24 @@ final class DockerBackend implements SandboxBackend {
                     schedulePoll(500);
                 }
             }
+        }
+
+        /** Whether the box is gone; if so the exec ends with 137 when the OOM killer took it, else -1. */
+        private boolean boxDied() {
+            InspectContainerResponse.ContainerState st;
+            try {
+                st = docker.inspectContainerCmd(boxId).exec().getState();
+            } catch (NotFoundException e) {
+                st = null;
+            }
+            if (st != null && Boolean.TRUE.equals(st.getRunning())) {
+                return false;
+            }
+            boolean oom = st != null && Boolean.TRUE.equals(st.getOOMKilled());
+            log.debug("box {} died during exec {}{}", boxId, execId, oom ? " (out of memory)" : "");
+            exit.complete(oom ? 137 : -1);
+            closeStream();
+            return true;
         }
 
         @Override
@@ -576,6 +602,15 @@ final class DockerBackend implements SandboxBackend {
             }
         } catch (RuntimeException e) {
             log.debug("cannot read OOM counter of {}: {}", box.name(), e.toString());
+            // a box the OOM killer took whole (gVisor: the sandbox, not one process): no count, but it struck
+            try {
+                InspectContainerResponse.ContainerState st = docker.inspectContainerCmd(box.id()).exec().getState();
+                if (st != null && !Boolean.TRUE.equals(st.getRunning()) && Boolean.TRUE.equals(st.getOOMKilled())) {
+                    return Long.MAX_VALUE;
+                }
+            } catch (RuntimeException again) {
+                log.debug("cannot inspect {}: {}", box.name(), again.toString());
+            }
         }
         return -1;
     }

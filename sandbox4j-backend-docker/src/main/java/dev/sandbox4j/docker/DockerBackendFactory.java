@@ -17,13 +17,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Properties: {@code docker.host} ({@code unix:///path} or {@code tcp://host:port}), {@code docker.tls.verify} and
  * {@code docker.cert.path} (TLS client certificates for {@code tcp://}), {@code docker.runtime} (the OCI runtime of
- * every box whose {@code RuntimeConfig} names none, e.g. {@code runsc} for gVisor; it must be one the engine offers).
+ * every box whose {@code RuntimeConfig} names none, e.g. {@code runsc} for gVisor; it must be one the engine offers;
+ * else the {@code SANDBOX4J_DOCKER_RUNTIME} environment variable).
  */
 public final class DockerBackendFactory implements SandboxBackendFactory {
     private static final Logger log = LoggerFactory.getLogger(DockerBackendFactory.class);
 
     /** Backend property: default OCI runtime of the boxes, e.g. {@code runsc}. */
     public static final String RUNTIME = "docker.runtime";
+    /** Environment variable read when the {@link #RUNTIME} property is not set. */
+    public static final String RUNTIME_ENV = "SANDBOX4J_DOCKER_RUNTIME";
 
     @Override
     public String name() {
@@ -71,17 +74,33 @@ public final class DockerBackendFactory implements SandboxBackendFactory {
         }
         String runtime = defaultRuntime(config);
         log.info("Using backend docker: {}{}", e.describe(), runtime == null ? "" : ", runtime " + runtime);
-        return new DockerBackend(DockerClients.create(e.config()), e.describe(), e.podman(), runtime);
+        return new DockerBackend(DockerClients.create(e.config()),
+                e.describe() + (runtime == null ? "" : ", runtime " + runtime), e.podman(), runtime);
     }
 
-    static @Nullable String defaultRuntime(BackendConfig config) {
+    /**
+     * The OCI runtime boxes get when their {@code RuntimeConfig} names none: the {@code docker.runtime} property, else
+     * the {@code SANDBOX4J_DOCKER_RUNTIME} environment variable, else {@code null} (the engine's default).
+     *
+     * @throws IllegalArgumentException when the value is not a runtime name
+     */
+    public static @Nullable String defaultRuntime(BackendConfig config) {
+        return defaultRuntime(config, System.getenv());
+    }
+
+    static @Nullable String defaultRuntime(BackendConfig config, java.util.Map<String, String> env) {
         String runtime = config.get(RUNTIME);
+        String from = RUNTIME;
+        if (runtime == null || runtime.isBlank()) {
+            runtime = env.get(RUNTIME_ENV);
+            from = RUNTIME_ENV;
+        }
         if (runtime == null || runtime.isBlank()) {
             return null;
         }
         runtime = runtime.strip();
         if (!runtime.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException(RUNTIME + " ('" + runtime
+            throw new IllegalArgumentException(from + " ('" + runtime
                     + "') must be a runtime name such as 'runc' or 'runsc'");
         }
         return runtime;

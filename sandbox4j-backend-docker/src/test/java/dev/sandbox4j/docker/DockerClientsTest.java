@@ -129,11 +129,17 @@ class DockerClientsTest {
 
     @Test
     void defaultRuntimeMustBeARuntimeName() {
-        assertThat(DockerBackendFactory.defaultRuntime(new BackendConfig(Map.of("docker.runtime", " runsc "))))
-                .isEqualTo("runsc");
-        assertThat(DockerBackendFactory.defaultRuntime(BackendConfig.empty())).isNull();
+        assertThat(DockerBackendFactory.defaultRuntime(new BackendConfig(Map.of("docker.runtime", " runsc ")),
+                Map.of("SANDBOX4J_DOCKER_RUNTIME", "kata"))).isEqualTo("runsc");
+        assertThat(DockerBackendFactory.defaultRuntime(BackendConfig.empty(), Map.of("SANDBOX4J_DOCKER_RUNTIME",
+                "kata"))).isEqualTo("kata");
+        assertThat(DockerBackendFactory.defaultRuntime(BackendConfig.empty(), Map.of())).isNull();
+        assertThatThrownBy(() -> DockerBackendFactory.defaultRuntime(BackendConfig.empty(),
+                Map.of("SANDBOX4J_DOCKER_RUNTIME", "a;b")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("SANDBOX4J_DOCKER_RUNTIME ('a;b') must be a runtime name such as 'runc' or 'runsc'");
         assertThatThrownBy(() -> DockerBackendFactory.defaultRuntime(
-                new BackendConfig(Map.of("docker.runtime", "run sc"))))
+                new BackendConfig(Map.of("docker.runtime", "run sc")), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("docker.runtime ('run sc') must be a runtime name such as 'runc' or 'runsc'");
     }
