@@ -1,0 +1,279 @@
+package dev.sandbox4j.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sandbox4j.DataSize;
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.ResourceLimits;
+import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SandboxSession;
+import dev.sandbox4j.SessionOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.UnaryOperator;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The compatibility kit every backend passes. A backend's integration test extends this class, creates a client of
+ * that backend (typically in a static {@code @BeforeAll}, closed in {@code @AfterAll}) and returns it from
+ * {@link #client()}; {@link #liveBoxes()} lists what the backend still holds so that the kit can check that nothing
+ * leaks. The programs are Python.
+ *
+ * <p>Tests of a {@link TckFeature} the backend declares in {@link #unsupported()} are skipped with the declared reason;
+ * everything else must pass.
+ *
+ * @since 0.2
+ */
+public abstract class SandboxTck {
+    /** The client under test. */
+    protected abstract SandboxClient client();
+
+    /**
+     * Ids of the boxes (containers, Pods, processes) the backend still holds for {@link #client()}; the kit compares
+     * this set before and after opening and closing sessions.
+     */
+    protected abstract Set<String> liveBoxes();
+
+    /** The language the kit's (Python) programs run as: {@code python} unless the backend names it otherwise. */
+    protected String language() {
+        return "python";
+    }
+
+    /** The options every session of the kit starts from; limits are changed per test. */
+    protected SessionOptions.Builder options() {
+        return SessionOptions.builder();
+    }
+
+    /** Features this backend cannot offer on its platform, with the reason; their tests are skipped. */
+    protected Map<TckFeature, String> unsupported() {
+        return Map.of();
+    }
+
+    /** How long a box may take to disappear after its session closed (an API server deletes Pods asynchronously). */
+    protected Duration removalGrace() {
+        return Duration.ofSeconds(10);
+    }
+
+    private void require(TckFeature feature) {
+        String reason = unsupported().get(feature);
+        Assumptions.assumeTrue(reason == null, () -> feature + " unsupported by this backend: " + reason);
+    }
+
+    private SandboxSession open() {
+        return client().openSession(language(), options().build());
+    }
+
+    private SandboxSession open(UnaryOperator<ResourceLimits.Builder> limits) {
+        SessionOptions base = options().build();
+        return client().openSession(language(),
+                base.toBuilder().limits(limits.apply(base.limits().toBuilder()).build()).build());
+    }
+
+    @Test
+    void runsHelloWorldWithExitCodeAndStderr() {
+        try (SandboxSession s = open()) {
+            ExecutionResult ok = s.run("print('hello, tck')");
+            assertThat(ok.status()).as(ok.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(ok.exitCode()).isZero();
+            assertThat(ok.stdout()).isEqualTo("hello, tck\n");
+            assertThat(ok.killReason()).isNull();
+
+            ExecutionResult failed = s.run("import sys\nprint('out')\nsys.stderr.write('err\\n')\nsys.exit(3)");
+            assertThat(failed.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(failed.exitCode()).isEqualTo(3);
+            assertThat(failed.stdout()).isEqualTo("out\n");
+            assertThat(failed.stderr()).isEqualTo("err\n");
+
+            ExecutionResult raised = s.run("raise ValueError('tck boom')");
+            assertThat(raised.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(raised.stderr()).contains("ValueError: tck boom");
+
+            ExecutionResult unicode = s.run("print('grüße ✓ 数据')");
+            assertThat(unicode.stdout()).isEqualTo("grüße ✓ 数据\n");
+        }
+    }
+
+    @Test
+    void feedsStandardInput() {
+        require(TckFeature.STDIN);
+        try (SandboxSession s = open()) {
+            ExecutionResult r = s.run("import sys\ndata = sys.stdin.read()\nprint(len(data), data.upper().strip())",
+                    RunOptions.builder().stdin("line one\nline two\n").build());
+            assertThat(r.stdout()).as(r.stderr()).isEqualTo("18 LINE ONE\nLINE TWO\n");
+            ExecutionResult none = s.run("import sys\nprint(repr(sys.stdin.read()))");
+            assertThat(none.stdout()).as(none.stderr()).isEqualTo("''\n");
+        }
+    }
+
+    @Test
+    void killsARunPastItsTimeoutAndTheSessionStaysUsable() {
+        require(TckFeature.TIMEOUT);
+        try (SandboxSession s = open()) {
+            ExecutionResult r = s.run("print('started', flush=True)\nwhile True:\n    pass",
+                    RunOptions.timeout(Duration.ofSeconds(2)));
+            assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
+            assertThat(r.killReason()).isNotBlank();
+            assertThat(r.stdout()).isEqualTo("started\n");
+            assertThat(r.duration()).isLessThan(Duration.ofSeconds(20));
+            ExecutionResult after = s.run("print('still usable')");
+            assertThat(after.status()).isEqualTo(ExecutionStatus.OK);
+            assertThat(after.stdout()).isEqualTo("still usable\n");
+        }
+    }
+
+    @Test
+    void truncatesAnOutputFloodAndSaysSo() {
+        require(TckFeature.OUTPUT_LIMIT);
+        try (SandboxSession s = open(l -> l.outputLimit(DataSize.ofKilobytes(64)))) {
+            ExecutionResult r = s.run("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)",
+                    RunOptions.timeout(Duration.ofSeconds(20)));
+            assertThat(r.status()).isEqualTo(ExecutionStatus.OUTPUT_LIMIT);
+            assertThat(r.stdoutTruncated()).isTrue();
+            assertThat(r.stderrTruncated()).isFalse();
+            assertThat(r.stdout()).hasSize(64 * 1024);
+            assertThat(r.killReason()).contains("output limit");
+            ExecutionResult small = s.run("print('x' * 2000)",
+                    RunOptions.builder().outputLimit(DataSize.ofKilobytes(1)).build());
+            assertThat(small.stdout()).hasSize(1024);
+            assertThat(small.stdoutTruncated()).isTrue();
+            assertThat(s.run("print('ok')").stdout()).isEqualTo("ok\n");
+        }
+    }
+
+    @Test
+    void endsARunPastTheMemoryLimitAsOutOfMemory() {
+        require(TckFeature.MEMORY_LIMIT);
+        try (SandboxSession s = open(l -> l.memory(DataSize.ofMegabytes(128)))) {
+            ExecutionResult r = s.run("a = []\nwhile True:\n    a.append(bytearray(16 * 1024 * 1024))",
+                    RunOptions.timeout(Duration.ofSeconds(30)));
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OOM_KILLED);
+            assertThat(r.killReason()).contains("memory");
+            ExecutionResult after = s.run("print('after oom')");
+            assertThat(after.stdout()).as(after.stderr()).isEqualTo("after oom\n");
+        }
+    }
+
+    @Test
+    void containsAForkBomb() {
+        require(TckFeature.PROCESS_LIMIT);
+        try (SandboxSession s = open(l -> l.pids(64))) {
+            ExecutionResult r = s.run("""
+                    import os
+                    while True:
+                        try:
+                            os.fork()
+                        except OSError:
+                            pass
+                    """, RunOptions.timeout(Duration.ofSeconds(3)));
+            assertThat(r.status()).isIn(ExecutionStatus.TIMED_OUT, ExecutionStatus.KILLED);
+            assertThat(r.duration()).isLessThan(Duration.ofSeconds(30));
+            ExecutionResult after = s.run("print('alive')", RunOptions.timeout(Duration.ofSeconds(20)));
+            assertThat(after.stdout()).as(after.stderr()).isEqualTo("alive\n");
+        }
+    }
+
+    @Test
+    void roundTripsFilesAndRefusesTraversal() {
+        require(TckFeature.FILES);
+        try (SandboxSession s = open()) {
+            byte[] data = new byte[200_000];
+            new Random(11).nextBytes(data);
+            s.putFile("tck/in.bin", data);
+            assertThat(s.getFile("tck/in.bin")).isEqualTo(data);
+            ExecutionResult r = s.run("data = open('tck/in.bin', 'rb').read()\nprint(len(data))\n"
+                    + "open('tck/out.txt', 'w').write('written by the program')");
+            assertThat(r.stdout()).as(r.stderr()).isEqualTo("200000\n");
+            assertThat(new String(s.getFile("tck/out.txt"), StandardCharsets.UTF_8))
+                    .isEqualTo("written by the program");
+            for (String bad : List.of("../etc/passwd", "/etc/passwd", "tck/../../etc/shadow", "")) {
+                assertThatThrownBy(() -> s.putFile(bad, new byte[] {1}))
+                        .as(bad).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> s.getFile(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+            }
+            assertThatThrownBy(() -> s.getFile("tck/missing.txt")).isInstanceOf(RuntimeException.class);
+        }
+    }
+
+    @Test
+    void cannotReachTheNetwork() {
+        require(TckFeature.NETWORK_ISOLATION);
+        try (SandboxSession s = open()) {
+            ExecutionResult r = s.run("""
+                    import socket
+                    for target in [('1.1.1.1', 80), ('8.8.8.8', 53)]:
+                        try:
+                            socket.create_connection(target, timeout=3).close()
+                            print('connected', target)
+                        except Exception as e:
+                            print('refused', type(e).__name__)
+                    """, RunOptions.timeout(Duration.ofSeconds(20)));
+            assertThat(r.stdout()).as(r.stderr()).doesNotContain("connected").contains("refused");
+        }
+    }
+
+    @Test
+    void leavesNoBoxAfterSessionsAndOneShotRuns() {
+        Set<String> before = liveBoxes();
+        String id;
+        try (SandboxSession s = open()) {
+            assertThat(s.run("print(1)").stdout()).isEqualTo("1\n");
+            Set<String> during = new HashSet<>(liveBoxes());
+            during.removeAll(before);
+            assertThat(during).as("the open session's box").isNotEmpty();
+            id = s.id();
+        }
+        ExecutionResult oneShot = client().run(language(), "print('one shot')", options().build(), RunOptions.defaults());
+        assertThat(oneShot.stdout()).as(oneShot.stderr()).isEqualTo("one shot\n");
+        assertNothingLeftBut(before, "session " + id + " and a one-shot run");
+    }
+
+    @Test
+    void runsSessionsConcurrentlyAndLeavesNoBox() throws Exception {
+        require(TckFeature.CONCURRENCY);
+        Set<String> before = liveBoxes();
+        int n = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<String>> outputs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                outputs.add(pool.submit(() -> {
+                    try (SandboxSession s = open()) {
+                        ExecutionResult r = s.run("print(" + k + " * 7)");
+                        return r.stdout() + r.stderr();
+                    }
+                }));
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(outputs.get(i).get()).isEqualTo(i * 7 + "\n");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertNothingLeftBut(before, n + " concurrent sessions");
+    }
+
+    private void assertNothingLeftBut(Set<String> before, String what) {
+        Awaitility.await("boxes of " + what + " removed").atMost(removalGrace())
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    Set<String> left = new HashSet<>(liveBoxes());
+                    left.removeAll(before);
+                    assertThat(left).as("boxes left behind by " + what).isEmpty();
+                });
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * The backend compatibility kit: {@link dev.sandbox4j.tck.SandboxTck} is an abstract JUnit test class that every
+ * backend's integration tests extend with a client of that backend, so that Docker (runc and runsc), Podman,
+ * Kubernetes and the WebAssembly sandbox are held to the same behaviour.
+ */
+@NullMarked
+package dev.sandbox4j.tck;
+
+import org.jspecify.annotations.NullMarked;
