@@ -181,7 +181,7 @@ final class DockerBackend implements SandboxBackend {
                 .withTmpFs(tmpfs)
                 .withIpcMode("private")
                 .withShmSize(Math.min(64L << 20, l.memory().bytes() / 4))
-                .withUlimits(ulimits(l, gvisor));
+                .withUlimits(ulimits(l, gvisor, podman));
         if (runtime != null) {
             hc.withRuntime(runtime);
         }
@@ -244,7 +244,7 @@ final class DockerBackend implements SandboxBackend {
         return pids * 8L + 256;
     }
 
-    private List<Ulimit> ulimits(ResourceLimits l, boolean gvisor) {
+    static List<Ulimit> ulimits(ResourceLimits l, boolean gvisor, boolean podman) {
         List<Ulimit> u = new ArrayList<>(List.of(
                 new Ulimit("nofile", (long) l.openFiles(), (long) l.openFiles()),
                 new Ulimit("fsize", l.fileSize().bytes(), l.fileSize().bytes()),
