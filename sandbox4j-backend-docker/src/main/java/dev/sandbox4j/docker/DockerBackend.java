@@ -419,9 +419,18 @@ final class DockerBackend implements SandboxBackend {
                 exit.complete(code == null ? -1 : code.intValue());
                 closeStream();
             } catch (RuntimeException e) {
-                if (!exit.isDone()) {
+                // e.g. 404 for the exec: gVisor's execs vanish with a dead sandbox while their stream stays open
+                if (!exit.isDone() && !boxDiedQuietly()) {
                     schedulePoll(500);
                 }
+            }
+        }
+
+        private boolean boxDiedQuietly() {
+            try {
+                return boxDied();
+            } catch (RuntimeException e) {
+                return false;
             }
         }
 
@@ -617,6 +626,7 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public long oomKillCount(Box box) {
+        boolean failed = false;
         try {
             Result r = run(box, box.spec().supervisorUser(), List.of("/bin/sh", "-c", OOM_COUNT), 10);
             for (String line : r.output.split("\n")) {
@@ -624,16 +634,35 @@ final class DockerBackend implements SandboxBackend {
                     return Long.parseLong(line.substring("oom_kill ".length()).trim());
                 }
             }
+            failed = r.exitCode != 0;
         } catch (RuntimeException e) {
             log.debug("cannot read OOM counter of {}: {}", box.name(), e.toString());
-            // a box the OOM killer took whole (gVisor: the sandbox, not one process): no count, but it struck
+            failed = true;
+        }
+        // A box the OOM killer took whole (gVisor: the sandbox, not one process) has no counter to read, but the
+        // engine records it. It may still call the dying box running, or not yet OOM-killed, for a moment (the OOM
+        // event arrives after the exit): ask again for up to 2 s.
+        int tries = failed ? 20 : 1;
+        for (int i = 0; i < tries; i++) {
             try {
                 InspectContainerResponse.ContainerState st = docker.inspectContainerCmd(box.id()).exec().getState();
-                if (st != null && !Boolean.TRUE.equals(st.getRunning()) && Boolean.TRUE.equals(st.getOOMKilled())) {
-                    return Long.MAX_VALUE;
+                if (st != null && !Boolean.TRUE.equals(st.getRunning())) {
+                    if (Boolean.TRUE.equals(st.getOOMKilled())) {
+                        return Long.MAX_VALUE;
+                    }
+                    tries = Math.max(tries, 10);
                 }
-            } catch (RuntimeException again) {
-                log.debug("cannot inspect {}: {}", box.name(), again.toString());
+                if (i + 1 < tries) {
+                    Thread.sleep(100);
+                }
+            } catch (NotFoundException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            } catch (RuntimeException e) {
+                log.debug("cannot inspect {}: {}", box.name(), e.toString());
+                return -1;
             }
         }
         return -1;

@@ -1,13 +1,21 @@
 package dev.sandbox4j.docker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
+import dev.sandbox4j.DataSize;
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.tck.SandboxTck;
 import dev.sandbox4j.tck.TckFeature;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -16,6 +24,7 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The compatibility kit on Docker with gVisor: every box runs under the engine's {@code runsc} runtime (registered by
@@ -66,6 +75,21 @@ class DockerRunscTckIT extends SandboxTck {
                 .ociRuntime(RUNTIME)
                 .label(DockerTestSupport.RUN_LABEL, DockerTestSupport.RUN_ID)
                 .build());
+    }
+
+    @Test
+    void reportsTheSandboxDyingOfItsMemoryLimitAsOutOfMemory() {
+        SessionOptions base = options().build();
+        try (SandboxSession s = client.openSession("python", base.toBuilder()
+                .limits(base.limits().toBuilder().memory(DataSize.ofMegabytes(128)).build()).build())) {
+            ExecutionResult r = s.run("a = []\nwhile True:\n    a.append(bytearray(16 * 1024 * 1024))",
+                    RunOptions.timeout(Duration.ofSeconds(30)));
+            assertThat(r.status()).as("%s", r).isEqualTo(ExecutionStatus.OOM_KILLED);
+            assertThat(r.exitCode()).isEqualTo(137);
+            assertThat(r.killReason()).contains("out of memory").contains("128 MiB");
+            // well before the timeout: the dead box is noticed, not waited out
+            assertThat(r.duration()).isLessThan(Duration.ofSeconds(25));
+        }
     }
 
     @Override
