@@ -284,6 +284,12 @@ final class DockerBackend implements SandboxBackend {
                     .withAttachStdin(withStdin)
                     .exec()
                     .getId();
+        } catch (ConflictException e) {
+            if (String.valueOf(e.getMessage()).contains("is not running")) {
+                throw new BackendException("docker", "box " + box.name() + " is no longer running (it was removed or "
+                        + "died, e.g. of its memory limit under gVisor); open a new session", e);
+            }
+            throw fail("exec in " + box.name(), e);
         } catch (RuntimeException e) {
             throw fail("exec in " + box.name(), e);
         }

@@ -1,6 +1,7 @@
 package dev.sandbox4j.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
@@ -9,6 +10,7 @@ import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SessionOptions;
@@ -89,6 +91,9 @@ class DockerRunscTckIT extends SandboxTck {
             assertThat(r.killReason()).contains("out of memory").contains("128 MiB");
             // well before the timeout: the dead box is noticed, not waited out
             assertThat(r.duration()).isLessThan(Duration.ofSeconds(25));
+            assertThatThrownBy(() -> s.run("print(1)"))
+                    .isInstanceOf(SandboxException.class)
+                    .hasMessageContaining("is no longer running");
         }
     }
 
