@@ -84,11 +84,24 @@ final class DockerBackend implements SandboxBackend {
 
     private final DockerClient docker;
     private final String description;
+    private final boolean podman;
+    private final @Nullable String defaultRuntime;
     private final ScheduledExecutorService poller;
 
     DockerBackend(DockerClient docker, String description) {
+        this(docker, description, false, null);
+    }
+
+    /**
+     * @param podman whether the engine is Podman's Docker-compatible service (its differences are handled here)
+     * @param defaultRuntime OCI runtime of boxes whose {@link RuntimeConfig} names none, or {@code null} for the
+     *     engine's default
+     */
+    DockerBackend(DockerClient docker, String description, boolean podman, @Nullable String defaultRuntime) {
         this.docker = docker;
         this.description = description;
+        this.podman = podman;
+        this.defaultRuntime = defaultRuntime;
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sandbox4j-docker-poller");
             t.setDaemon(true);
@@ -110,6 +123,26 @@ final class DockerBackend implements SandboxBackend {
         return description;
     }
 
+    /** Whether the engine is Podman (through its Docker-compatible API). */
+    boolean podman() {
+        return podman;
+    }
+
+    /** Names of the OCI runtimes the engine offers (Docker info's {@code Runtimes}); empty when it does not say. */
+    java.util.SortedSet<String> runtimes() {
+        return runtimes(docker);
+    }
+
+    static java.util.SortedSet<String> runtimes(DockerClient docker) {
+        try {
+            var r = docker.infoCmd().exec().getRuntimes();
+            return r == null ? new java.util.TreeSet<>() : new java.util.TreeSet<>(r.keySet());
+        } catch (RuntimeException e) {
+            log.debug("cannot list the engine's runtimes: {}", e.toString());
+            return new java.util.TreeSet<>();
+        }
+    }
+
     @Override
     public boolean imageExists(String image) {
         try {
@@ -128,28 +161,29 @@ final class DockerBackend implements SandboxBackend {
         RuntimeConfig rt = spec.runtime();
         String[] uid = rt.user().split(":");
         Map<String, String> tmpfs = new LinkedHashMap<>();
+        // Podman 4.3 refuses tmpfs uid=/gid= options: there the workdir is world-writable with the sticky bit (only
+        // the untrusted uid and the supervisor live in the box; files stay owned by who wrote them)
         tmpfs.put(rt.workdir(), "rw,nosuid,nodev," + (rt.workdirExecutable() ? "exec" : "noexec") + ",size="
-                + l.workdirSize().bytes() + ",mode=0700,uid=" + uid[0] + ",gid=" + uid[1]);
+                + l.workdirSize().bytes() + (podman ? ",mode=1777" : ",mode=0700,uid=" + uid[0] + ",gid=" + uid[1]));
         tmpfs.put("/tmp", "rw,nosuid,nodev,noexec,size=" + l.tmpSize().bytes() + ",mode=1777");
+        String runtime = rt.ociRuntime() != null ? rt.ociRuntime() : defaultRuntime;
+        boolean gvisor = isGvisor(runtime);
         HostConfig hc = HostConfig.newHostConfig()
                 .withInit(true)
                 .withNetworkMode(rt.networkEnabled() ? "bridge" : "none")
                 .withReadonlyRootfs(rt.readOnlyRootFilesystem())
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges"))
-                .withPidsLimit((long) l.pids())
+                .withPidsLimit(gvisor ? gvisorHostPids(l.pids()) : (long) l.pids())
                 .withMemory(l.memory().bytes())
                 .withMemorySwap(l.memory().bytes())
                 .withNanoCPUs(Math.round(l.cpus() * 1e9))
                 .withTmpFs(tmpfs)
                 .withIpcMode("private")
                 .withShmSize(Math.min(64L << 20, l.memory().bytes() / 4))
-                .withUlimits(List.of(
-                        new Ulimit("nofile", (long) l.openFiles(), (long) l.openFiles()),
-                        new Ulimit("fsize", l.fileSize().bytes(), l.fileSize().bytes()),
-                        new Ulimit("core", 0L, 0L)));
-        if (rt.ociRuntime() != null) {
-            hc.withRuntime(rt.ociRuntime());
+                .withUlimits(ulimits(l, gvisor, podman));
+        if (runtime != null) {
+            hc.withRuntime(runtime);
         }
         List<String> env = new ArrayList<>();
         env.add("HOME=" + rt.workdir());
@@ -170,10 +204,15 @@ final class DockerBackend implements SandboxBackend {
         try {
             id = cmd.exec().getId();
         } catch (NotFoundException e) {
-            throw new ImageUnavailableException(spec.image(), "Image '" + spec.image() + "' is not on the Docker "
-                    + "engine; build it with `sandbox4j images build` (or point the language at an image you have)",
+            throw new ImageUnavailableException(spec.image(), "Image '" + spec.image() + "' is not on the "
+                    + (podman ? "Podman" : "Docker") + " engine; build it with `sandbox4j images build` (or point the language at an image you have)",
                     e);
         } catch (RuntimeException e) {
+            if (runtime != null && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("runtime")) {
+                throw new BackendException("docker", "the engine has no OCI runtime '" + runtime + "' (it offers "
+                        + runtimes() + "); register it with the engine (for gVisor: scripts/setup-runsc.sh) or pick "
+                        + "one it offers: " + DockerBackendFactory.rootMessage(e), e);
+            }
             throw fail("create container " + spec.name(), e);
         }
         try {
@@ -183,6 +222,43 @@ final class DockerBackend implements SandboxBackend {
             throw fail("start container " + spec.name(), e);
         }
         return new Box(id, spec.name(), spec);
+    }
+
+    /** Whether the runtime is gVisor's {@code runsc} (under that name or one naming gVisor). */
+    static boolean isGvisor(@Nullable String runtime) {
+        if (runtime == null) {
+            return false;
+        }
+        String r = runtime.toLowerCase(java.util.Locale.ROOT);
+        return r.startsWith("runsc") || r.contains("gvisor");
+    }
+
+    /**
+     * The engine's pids limit of a gVisor box. Under runsc the container's pids cgroup holds the sandbox's own host
+     * tasks, not the program's processes: the Sentry's threads (~50 idle) plus, on the ptrace platform, about five host
+     * tasks per sandboxed process (measured: 40 processes = 260 host tasks). Hitting that limit kills the Sentry, i.e.
+     * the whole box. So the processes of the program are limited inside the sandbox with RLIMIT_NPROC (gVisor enforces
+     * it: fork fails with EAGAIN) and this limit is only the host-side backstop.
+     */
+    static long gvisorHostPids(int pids) {
+        return pids * 8L + 256;
+    }
+
+    static List<Ulimit> ulimits(ResourceLimits l, boolean gvisor, boolean podman) {
+        List<Ulimit> u = new ArrayList<>(List.of(
+                new Ulimit("nofile", (long) l.openFiles(), (long) l.openFiles()),
+                new Ulimit("fsize", l.fileSize().bytes(), l.fileSize().bytes()),
+                new Ulimit("core", 0L, 0L)));
+        if (gvisor) {
+            // the process limit inside the sandbox (see gvisorHostPids)
+            u.add(new Ulimit("nproc", (long) l.pids(), (long) l.pids()));
+        } else if (podman) {
+            // Rootful Podman fills in every ulimit not given with its own maximum, and runc may not set that nproc
+            // here ("error setting rlimit type 6"). The pids limit is what bounds processes; this only has to be
+            // settable and high enough for every box of the uid on the host together.
+            u.add(new Ulimit("nproc", 16384L, 16384L));
+        }
+        return u;
     }
 
     @Override
@@ -208,10 +284,16 @@ final class DockerBackend implements SandboxBackend {
                     .withAttachStdin(withStdin)
                     .exec()
                     .getId();
+        } catch (ConflictException e) {
+            if (String.valueOf(e.getMessage()).contains("is not running")) {
+                throw new BackendException("docker", "box " + box.name() + " is no longer running (it was removed or "
+                        + "died, e.g. of its memory limit under gVisor); open a new session", e);
+            }
+            throw fail("exec in " + box.name(), e);
         } catch (RuntimeException e) {
             throw fail("exec in " + box.name(), e);
         }
-        DockerExec exec = new DockerExec(execId, sink);
+        DockerExec exec = new DockerExec(box.id(), execId, sink);
         try {
             docker.execStartCmd(execId)
                     .withStdIn(stdin)
@@ -225,13 +307,16 @@ final class DockerBackend implements SandboxBackend {
 
     /** One exec: its stream callback plus a poller for streams that stay open after the process exits. */
     private final class DockerExec extends ResultCallback.Adapter<Frame> implements ExecHandle {
+        private final String boxId;
         private final String execId;
         private final OutputSink sink;
+        private int polls;
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile long exitedSeenAt;
 
-        DockerExec(String execId, OutputSink sink) {
+        DockerExec(String boxId, String execId, OutputSink sink) {
+            this.boxId = boxId;
             this.execId = execId;
             this.sink = sink;
         }
@@ -320,6 +405,11 @@ final class DockerBackend implements SandboxBackend {
             try {
                 InspectExecResponse r = docker.inspectExecCmd(execId).exec();
                 if (Boolean.TRUE.equals(r.isRunning())) {
+                    // gVisor: when the sandbox dies (its memory limit kills the whole sandbox, not one process) the
+                    // exec stays "running" forever; the container's state tells
+                    if (++polls % 4 == 0 && boxDied()) {
+                        return;
+                    }
                     schedulePoll(250);
                     return;
                 }
@@ -335,10 +425,37 @@ final class DockerBackend implements SandboxBackend {
                 exit.complete(code == null ? -1 : code.intValue());
                 closeStream();
             } catch (RuntimeException e) {
-                if (!exit.isDone()) {
+                // e.g. 404 for the exec: gVisor's execs vanish with a dead sandbox while their stream stays open
+                if (!exit.isDone() && !boxDiedQuietly()) {
                     schedulePoll(500);
                 }
             }
+        }
+
+        private boolean boxDiedQuietly() {
+            try {
+                return boxDied();
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** Whether the box is gone; if so the exec ends with 137 when the OOM killer took it, else -1. */
+        private boolean boxDied() {
+            InspectContainerResponse.ContainerState st;
+            try {
+                st = docker.inspectContainerCmd(boxId).exec().getState();
+            } catch (NotFoundException e) {
+                st = null;
+            }
+            if (st != null && Boolean.TRUE.equals(st.getRunning())) {
+                return false;
+            }
+            boolean oom = st != null && Boolean.TRUE.equals(st.getOOMKilled());
+            log.debug("box {} died during exec {}{}", boxId, execId, oom ? " (out of memory)" : "");
+            exit.complete(oom ? 137 : -1);
+            closeStream();
+            return true;
         }
 
         @Override
@@ -372,10 +489,21 @@ final class DockerBackend implements SandboxBackend {
             if (current.size() == 1 && current.containsKey(wanted)) {
                 return;
             }
+            if (podman && current.isEmpty()) {
+                if (wanted.equals("none")) {
+                    return;
+                }
+                throw new UnsupportedOperationException("Podman cannot connect a container that was created "
+                        + "without a network to network '" + wanted + "' (Docker can); with Podman, install libraries"
+                        + " into the image instead, or open the session with a network");
+            }
             for (String name : current.keySet()) {
                 docker.disconnectFromNetworkCmd().withContainerId(box.id()).withNetworkId(name).withForce(true).exec();
             }
-            docker.connectToNetworkCmd().withContainerId(box.id()).withNetworkId(wanted).exec();
+            // Podman cannot connect a container to "none"; disconnected from every network it keeps only loopback
+            if (!(podman && wanted.equals("none"))) {
+                docker.connectToNetworkCmd().withContainerId(box.id()).withNetworkId(wanted).exec();
+            }
             log.debug("box {} now on network {}", box.name(), wanted);
         } catch (NotFoundException e) {
             throw new BackendException("docker", "network '" + network + "' or box " + box.name()
@@ -504,6 +632,7 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public long oomKillCount(Box box) {
+        boolean failed = false;
         try {
             Result r = run(box, box.spec().supervisorUser(), List.of("/bin/sh", "-c", OOM_COUNT), 10);
             for (String line : r.output.split("\n")) {
@@ -511,8 +640,36 @@ final class DockerBackend implements SandboxBackend {
                     return Long.parseLong(line.substring("oom_kill ".length()).trim());
                 }
             }
+            failed = r.exitCode != 0;
         } catch (RuntimeException e) {
             log.debug("cannot read OOM counter of {}: {}", box.name(), e.toString());
+            failed = true;
+        }
+        // A box the OOM killer took whole (gVisor: the sandbox, not one process) has no counter to read, but the
+        // engine records it. It may still call the dying box running, or not yet OOM-killed, for a moment (the OOM
+        // event arrives after the exit): ask again for up to 2 s.
+        int tries = failed ? 20 : 1;
+        for (int i = 0; i < tries; i++) {
+            try {
+                InspectContainerResponse.ContainerState st = docker.inspectContainerCmd(box.id()).exec().getState();
+                if (st != null && !Boolean.TRUE.equals(st.getRunning())) {
+                    if (Boolean.TRUE.equals(st.getOOMKilled())) {
+                        return Long.MAX_VALUE;
+                    }
+                    tries = Math.max(tries, 10);
+                }
+                if (i + 1 < tries) {
+                    Thread.sleep(100);
+                }
+            } catch (NotFoundException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            } catch (RuntimeException e) {
+                log.debug("cannot inspect {}: {}", box.name(), e.toString());
+                return -1;
+            }
         }
         return -1;
     }

@@ -43,6 +43,11 @@ final class DockerTestSupport {
     static SandboxClient.Builder clientBuilder() {
         requireEngine();
         SandboxClient.Builder b = SandboxClient.builder().backend("docker").reapOrphans(false);
+        // e.g. -Dsandbox.docker.runtime=runsc runs these tests under gVisor
+        String runtime = System.getProperty("sandbox.docker.runtime");
+        if (runtime != null && !runtime.isBlank()) {
+            b.backendProperty(DockerBackendFactory.RUNTIME, runtime);
+        }
         for (String lang : List.of("python", "javascript", "java", "r", "cpp", "go")) {
             String image = System.getProperty("sandbox.image." + lang);
             if (image != null && !image.isBlank()) {

@@ -4,9 +4,11 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Info;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.core.BackendSelector;
+import dev.sandbox4j.docker.DockerBackendFactory;
 import dev.sandbox4j.docker.DockerImageBuilder;
 import dev.sandbox4j.spi.Availability;
 import dev.sandbox4j.spi.BackendConfig;
@@ -36,6 +38,10 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--no-smoke", description = "Skip the smoke run in each language.")
     boolean noSmoke;
 
+    @Option(names = "--runtime", paramLabel = "NAME", description = "OCI runtime to check and to run the smoke tests "
+            + "in, e.g. runsc (default: the docker.runtime setting, SANDBOX4J_DOCKER_RUNTIME, if set).")
+    String runtime;
+
     private int problems;
 
     @Override
@@ -59,10 +65,18 @@ final class DoctorCommand implements Callable<Integer> {
         }
         try (DockerClient dc = ImagesCommand.docker()) {
             Info info = dc.infoCmd().exec();
-            line(out, true, "runtimes", new TreeSet<>(info.getRuntimes() == null ? java.util.Set.of()
-                    : info.getRuntimes().keySet())
-                    + "; cgroup v" + (info.getCGroupVersion() == null ? "1" : info.getCGroupVersion())
+            TreeSet<String> offered = new TreeSet<>(info.getRuntimes() == null ? java.util.Set.of()
+                    : info.getRuntimes().keySet());
+            line(out, true, "runtimes", offered + " (default " + info.getRawValues().getOrDefault("DefaultRuntime", "?") + "); cgroup v"
+                    + (info.getCGroupVersion() == null ? "1" : info.getCGroupVersion())
                     + ", kernel " + info.getKernelVersion());
+            String wanted = runtime != null ? runtime : DockerBackendFactory.defaultRuntime(BackendConfig.empty());
+            if (wanted != null) {
+                boolean ok = offered.contains(wanted);
+                line(out, ok, "runtime " + wanted, ok ? "offered by the engine; boxes run in it"
+                        : "not offered by the engine -> register it in /etc/docker/daemon.json"
+                        + (wanted.equals("runsc") ? " (gVisor: sudo scripts/setup-runsc.sh)" : ""));
+            }
             DockerImageBuilder images = new DockerImageBuilder(dc, l -> { });
             for (String lang : DockerImageBuilder.buildableLanguages()) {
                 DockerImageBuilder.Status s = images.status(lang);
@@ -86,7 +100,9 @@ final class DoctorCommand implements Callable<Integer> {
                         continue;
                     }
                     long t0 = System.nanoTime();
-                    ExecutionResult r = client.run(lang, code, SessionOptions.defaults(),
+                    SessionOptions options = runtime == null ? SessionOptions.defaults() : SessionOptions.builder()
+                            .runtime(RuntimeConfig.builder().ociRuntime(runtime).build()).build();
+                    ExecutionResult r = client.run(lang, code, options,
                             RunOptions.timeout(Duration.ofSeconds(30)));
                     long ms = (System.nanoTime() - t0) / 1_000_000;
                     line(out, r.isOk() && r.stdout().equals("ok\n"), "smoke " + lang,

@@ -95,6 +95,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--image", paramLabel = "IMAGE", description = "Run in this image instead of the language's default.")
     @Nullable String image;
 
+    @Option(names = "--runtime", paramLabel = "NAME", description = "OCI runtime of the box, e.g. runsc for gVisor "
+            + "(default: SANDBOX4J_DOCKER_RUNTIME, else the engine's default; `sandbox4j doctor` lists them).")
+    @Nullable String runtime;
+
     @Option(names = "--stdin", paramLabel = "FILE", description = "Give the program this file as standard input (- for ours).")
     @Nullable String stdin;
 
@@ -205,7 +209,7 @@ final class RunCommand implements Callable<Integer> {
         SessionOptions options = SessionOptions.builder()
                 .install(install)
                 .limits(limits.build())
-                .runtime(RuntimeConfig.builder().image(image).build())
+                .runtime(RuntimeConfig.builder().image(image).ociRuntime(runtime).build())
                 .policy(policyOptions.resolve(null))
                 .sanitizer(sanitize ? dev.sandbox4j.policy.OutputSanitizer.defaults() : null)
                 .build();

@@ -85,6 +85,8 @@ class SandboxCommandTest {
         assertThat(run("run", "--lang", "python", "/no/such/file.py")).isEqualTo(2);
         assertThat(err.toString()).contains("File not found: '/no/such/file.py'");
         assertThat(run("run", "--lang", "python", "--pids", "0", "-c", "x")).isEqualTo(2);
+        assertThat(run("run", "--lang", "python", "--runtime", "run sc", "-c", "x")).isEqualTo(2);
+        assertThat(err.toString()).contains("ociRuntime ('run sc') must be a runtime name such as 'runc' or 'runsc'");
         assertThat(backend.execs).isEmpty();
     }
 

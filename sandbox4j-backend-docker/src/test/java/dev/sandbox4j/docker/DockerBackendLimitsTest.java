@@ -1,0 +1,41 @@
+package dev.sandbox4j.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.model.Ulimit;
+import dev.sandbox4j.ResourceLimits;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class DockerBackendLimitsTest {
+    private static Map<String, Long> hard(ResourceLimits l, boolean gvisor, boolean podman) {
+        return DockerBackend.ulimits(l, gvisor, podman).stream()
+                .collect(Collectors.toMap(Ulimit::getName, Ulimit::getHardLong));
+    }
+
+    @Test
+    void recognisesGvisorRuntimes() {
+        assertThat(DockerBackend.isGvisor("runsc")).isTrue();
+        assertThat(DockerBackend.isGvisor("runsc-kvm")).isTrue();
+        assertThat(DockerBackend.isGvisor("my-gVisor")).isTrue();
+        assertThat(DockerBackend.isGvisor("runc")).isFalse();
+        assertThat(DockerBackend.isGvisor("kata")).isFalse();
+        assertThat(DockerBackend.isGvisor(null)).isFalse();
+    }
+
+    @Test
+    void underGvisorTheProcessLimitIsNprocInsideAndThePidsCgroupOnlyABackstop() {
+        ResourceLimits l = ResourceLimits.builder().pids(64).build();
+        assertThat(hard(l, true, false)).containsEntry("nproc", 64L);
+        assertThat(DockerBackend.gvisorHostPids(64)).isEqualTo(64 * 8 + 256);
+        assertThat(hard(l, false, false)).doesNotContainKey("nproc").containsKeys("nofile", "fsize", "core");
+    }
+
+    @Test
+    void podmanAlwaysGetsAnNprocItCanSet() {
+        ResourceLimits l = ResourceLimits.builder().pids(64).build();
+        assertThat(hard(l, false, true)).containsEntry("nproc", 16384L);
+        assertThat(hard(l, true, true)).as("gVisor on Podman: the sandbox's own limit").containsEntry("nproc", 64L);
+    }
+}
