@@ -59,6 +59,10 @@ final class DoctorCommand implements Callable<Integer> {
             }
             engine |= a.available() && f.name().equals("docker");
         }
+        // the daemonless WebAssembly sandbox (Pyodide in Deno): optional, so never a problem of this machine
+        Availability wasm = dev.sandbox4j.wasm.WasmSandbox.availability();
+        out.printf("[ %s ] %-16s %s%n", wasm.available() ? "ok" : "--", "wasm", wasm.available() ? wasm.detail()
+                : wasm.detail() + " (install: scripts/setup-wasm.sh)");
         if (!engine) {
             out.println("  -> install and start Docker: sudo scripts/setup-engine.sh");
             return 1;
