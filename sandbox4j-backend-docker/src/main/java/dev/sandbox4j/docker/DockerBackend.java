@@ -21,6 +21,7 @@ import dev.sandbox4j.ImageUnavailableException;
 import dev.sandbox4j.ResourceLimits;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.spi.Box;
+import dev.sandbox4j.spi.BoxCommands;
 import dev.sandbox4j.spi.BoxInfo;
 import dev.sandbox4j.spi.BoxSpec;
 import dev.sandbox4j.spi.ExecHandle;
@@ -36,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -79,8 +81,6 @@ final class DockerBackend implements SandboxBackend {
             exit 1
             """;
 
-    private static final String OOM_COUNT =
-            "cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control";
 
     private final DockerClient docker;
     private final String description;
@@ -609,36 +609,17 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public boolean killAll(Box box, String user) {
-        for (int attempt = 1; attempt <= 3; attempt++) {
-            try {
-                Result r = run(box, user, List.of("/bin/sh", "-c", KILL_ALL), 10);
-                if (r.exitCode == 0) {
-                    return true;
-                }
-                log.debug("kill in {} (attempt {}) exited {}: {}", box.name(), attempt, r.exitCode, r.output);
-            } catch (RuntimeException e) {
-                // e.g. "cannot fork" while a fork bomb holds every pid: retry
-                log.debug("kill in {} (attempt {}) failed: {}", box.name(), attempt, e.toString());
-            }
-            try {
-                Thread.sleep(100L * attempt);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return false;
+        return BoxCommands.retry(this, box, user, KILL_ALL, Duration.ofSeconds(10), 3);
     }
 
     @Override
     public long oomKillCount(Box box) {
         boolean failed = false;
         try {
-            Result r = run(box, box.spec().supervisorUser(), List.of("/bin/sh", "-c", OOM_COUNT), 10);
-            for (String line : r.output.split("\n")) {
-                if (line.startsWith("oom_kill ")) {
-                    return Long.parseLong(line.substring("oom_kill ".length()).trim());
-                }
+            Result r = run(box, box.spec().supervisorUser(), List.of("/bin/sh", "-c", BoxCommands.OOM_COUNT), 10);
+            long kills = BoxCommands.oomKills(r.output);
+            if (kills >= 0) {
+                return kills;
             }
             failed = r.exitCode != 0;
         } catch (RuntimeException e) {
@@ -678,25 +659,9 @@ final class DockerBackend implements SandboxBackend {
 
     /** A short helper exec of our own, collected in memory. */
     private Result run(Box box, String user, List<String> argv, int timeoutSeconds) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ExecRequest req = new ExecRequest(argv, Map.of(), user, "/", new byte[0]);
-        try (ExecHandle h = exec(box, req, new OutputSink() {
-            @Override
-            public void stdout(byte[] chunk) {
-                synchronized (out) {
-                    out.writeBytes(chunk);
-                }
-            }
-
-            @Override
-            public void stderr(byte[] chunk) {
-                stdout(chunk);
-            }
-        })) {
-            int code = h.exitCode().get(timeoutSeconds, TimeUnit.SECONDS);
-            synchronized (out) {
-                return new Result(code, out.toString(StandardCharsets.UTF_8));
-            }
+        try {
+            BoxCommands.Output out = BoxCommands.collect(this, box, user, argv, Duration.ofSeconds(timeoutSeconds));
+            return new Result(out.exitCode(), out.text());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw fail("exec in " + box.name(), e);

@@ -405,7 +405,7 @@ class KubernetesBackendMockTest {
                 "65534:65534", "/", new byte[0]);
         emit(execPath("box-a", KubernetesBackend.wrap(kill, box.spec().limits()), false),
                 new StatusStreamMessage(0));
-        ExecRequest oom = new ExecRequest(List.of("/bin/sh", "-c", KubernetesBackend.OOM_COUNT), Map.of(),
+        ExecRequest oom = new ExecRequest(List.of("/bin/sh", "-c", dev.sandbox4j.spi.BoxCommands.OOM_COUNT), Map.of(),
                 "65534:65534", "/", new byte[0]);
         emit(execPath("box-a", KubernetesBackend.wrap(oom, box.spec().limits()), false),
                 new OutputStreamMessage("low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n"), new StatusStreamMessage(0));

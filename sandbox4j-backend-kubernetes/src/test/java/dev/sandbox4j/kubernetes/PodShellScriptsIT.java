@@ -136,7 +136,7 @@ class PodShellScriptsIT {
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> sh(KubernetesBackend.KILL_ALL).code == 0);
         assertThat(others()).isEmpty();
-        Result oom = sh(KubernetesBackend.OOM_COUNT);
+        Result oom = sh(dev.sandbox4j.spi.BoxCommands.OOM_COUNT);
         assertThat(oom.out).contains("oom_kill ");
     }
 }
