@@ -17,6 +17,7 @@ import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
+import dev.sandbox4j.internal.Notebooks;
 import dev.sandbox4j.audit.RunEvent;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
@@ -79,7 +80,7 @@ final class WasmSession implements SandboxSession {
     private final Duration defaultTimeout;
     private final String workdir;
     private final ReentrantLock lock = new ReentrantLock();
-    private final List<Map<String, Object>> history = new ArrayList<>();
+    private final List<Notebooks.Cell> history = new ArrayList<>();
     /** Wheels installed so far (file name to content), installed again into a restarted interpreter. */
     private final Map<String, byte[]> wheels = new LinkedHashMap<>();
     private final List<String> installed = new ArrayList<>();
@@ -449,10 +450,7 @@ final class WasmSession implements SandboxSession {
     }
 
     private void remember(String code, ExecutionResult r) {
-        Map<String, Object> cell = new LinkedHashMap<>();
-        cell.put("code", code);
-        cell.put("result", r);
-        history.add(cell);
+        history.add(new Notebooks.Cell(code, r));
         if (history.size() > MAX_HISTORY) {
             history.remove(0);
         }
@@ -725,7 +723,13 @@ final class WasmSession implements SandboxSession {
     public String exportNotebook() {
         lock.lock();
         try {
-            return Notebook.write(client.pythonVersion(), history);
+            return Notebooks.write(history, meta -> {
+                meta.putObject("kernelspec")
+                        .put("name", "python3")
+                        .put("display_name", "Python 3 (Pyodide)")
+                        .put("language", "python");
+                meta.putObject("language_info").put("name", "python").put("version", client.pythonVersion());
+            });
         } finally {
             lock.unlock();
         }

@@ -38,6 +38,7 @@ import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.PlanContext;
 import dev.sandbox4j.spi.SandboxBackend;
+import dev.sandbox4j.internal.Notebooks;
 import dev.sandbox4j.internal.TarExtractor;
 import dev.sandbox4j.internal.TarReader;
 import dev.sandbox4j.internal.TarWriter;
