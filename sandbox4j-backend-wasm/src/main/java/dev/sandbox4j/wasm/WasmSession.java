@@ -18,12 +18,12 @@ import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
 import dev.sandbox4j.internal.Notebooks;
+import dev.sandbox4j.internal.RunResults;
 import dev.sandbox4j.audit.RunEvent;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.Redaction;
 import dev.sandbox4j.policy.SecurityPolicy;
-import dev.sandbox4j.policy.Sanitized;
 import dev.sandbox4j.policy.Severity;
 import dev.sandbox4j.policy.Violation;
 import dev.sandbox4j.wasm.DriverProcess.DriverGoneException;
@@ -189,9 +189,7 @@ final class WasmSession implements SandboxSession {
             PolicyVerdict v = decide(code, policy);
             findings = v.violations();
             if (!v.allowed()) {
-                ExecutionResult blocked = new ExecutionResult("", "", -1, Duration.ZERO,
-                        ExecutionStatus.BLOCKED_BY_POLICY, "blocked by security policy '" + v.policy() + "'", false,
-                        false, v.violations(), List.of());
+                ExecutionResult blocked = RunResults.blockedByPolicy(v);
                 audit(code, timeout, blocked);
                 return blocked;
             }
@@ -429,18 +427,7 @@ final class WasmSession implements SandboxSession {
 
     /** Applies the sanitiser and attaches policy findings. */
     private ExecutionResult finish(ExecutionResult r, List<Violation> findings) {
-        if (sanitizer == null) {
-            return findings.isEmpty() ? r : r.with(findings, List.of());
-        }
-        Sanitized out = sanitizer.sanitize(r.stdout());
-        Sanitized err = sanitizer.sanitize(r.stderr());
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        Stream.concat(out.redactions().stream(), err.redactions().stream())
-                .forEach(x -> counts.merge(x.kind(), x.count(), Integer::sum));
-        List<Redaction> redactions = counts.entrySet().stream().map(e -> new Redaction(e.getKey(), e.getValue()))
-                .toList();
-        return new ExecutionResult(out.text(), err.text(), r.exitCode(), r.duration(), r.status(), r.killReason(),
-                r.stdoutTruncated(), r.stderrTruncated(), findings, redactions, r.artifacts(), r.cell());
+        return RunResults.finish(r, findings, sanitizer);
     }
 
     private void audit(String code, Duration timeout, ExecutionResult r) {
