@@ -17,6 +17,7 @@ import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
+import dev.sandbox4j.internal.BoxPaths;
 import dev.sandbox4j.internal.Notebooks;
 import dev.sandbox4j.internal.RunResults;
 import dev.sandbox4j.audit.RunEvent;
@@ -182,7 +183,7 @@ final class WasmSession implements SandboxSession {
             }
         }
         ensureOpen();
-        String cwd = runOptions.workdir() == null ? workdir : WasmPaths.workdir(workdir, runOptions.workdir());
+        String cwd = runOptions.workdir() == null ? workdir : BoxPaths.workdir(workdir, runOptions.workdir());
         Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
         List<Violation> findings = List.of();
         if (policy != null) {
@@ -555,13 +556,13 @@ final class WasmSession implements SandboxSession {
     @Override
     public void putFile(String path, byte[] content) {
         requireNonNull(content, "content");
-        String target = WasmPaths.resolve(workdir, requireNonNull(path, "path"));
+        String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
         fileOp(Map.of("op", "put", "path", target, "data", true), content, target);
     }
 
     @Override
     public byte[] getFile(String path) {
-        String target = WasmPaths.resolve(workdir, requireNonNull(path, "path"));
+        String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
         return fileOp(Map.of("op", "get", "path", target), null, target);
     }
 
@@ -621,7 +622,7 @@ final class WasmSession implements SandboxSession {
     @Override
     public void copyToRuntime(Path hostPath, String boxPath) {
         requireNonNull(hostPath, "hostPath");
-        String base = WasmPaths.resolve(workdir, requireNonNull(boxPath, "boxPath"));
+        String base = BoxPaths.resolve(workdir, requireNonNull(boxPath, "boxPath"));
         try {
             if (Files.isSymbolicLink(hostPath)) {
                 throw new IOException("'" + hostPath + "' is a symbolic link; copy its target instead");

@@ -37,6 +37,7 @@ import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.PlanContext;
 import dev.sandbox4j.spi.SandboxBackend;
+import dev.sandbox4j.internal.BoxPaths;
 import dev.sandbox4j.internal.Notebooks;
 import dev.sandbox4j.internal.RunResults;
 import dev.sandbox4j.internal.TarExtractor;
