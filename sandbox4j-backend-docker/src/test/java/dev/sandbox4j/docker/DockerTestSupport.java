@@ -7,32 +7,23 @@ import com.github.dockerjava.api.model.Container;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.spi.Availability;
 import dev.sandbox4j.spi.BackendConfig;
+import dev.sandbox4j.tck.EngineCheck;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Shared set-up for integration tests against the real engine: skips when Docker is missing (fails instead with
  * {@code -Dsandbox.it.strict=true}), labels every box with this run's id, and checks that none is left behind.
  */
 final class DockerTestSupport {
-    static final String RUN_ID = UUID.randomUUID().toString();
-    static final String RUN_LABEL = "dev.sandbox4j.run-id";
+    static final String RUN_ID = EngineCheck.newRunId();
+    static final String RUN_LABEL = EngineCheck.RUN_LABEL;
 
     private DockerTestSupport() {}
 
     static void requireEngine() {
-        Availability a = new DockerBackendFactory().probe(BackendConfig.empty());
-        if (!a.available()) {
-            if (Boolean.getBoolean("sandbox.it.strict")) {
-                Assertions.fail("Docker engine required (sandbox.it.strict=true): " + a.detail());
-            }
-            Assumptions.abort("Docker engine not available: " + a.detail());
-        }
+        EngineCheck.requireBackend("docker");
     }
 
     static SandboxClient client() {
@@ -41,18 +32,11 @@ final class DockerTestSupport {
 
     /** The builder {@link #client()} uses, for tests that configure more (e.g. warm pools). */
     static SandboxClient.Builder clientBuilder() {
-        requireEngine();
-        SandboxClient.Builder b = SandboxClient.builder().backend("docker").reapOrphans(false);
+        SandboxClient.Builder b = EngineCheck.clientBuilder("docker");
         // e.g. -Dsandbox.docker.runtime=runsc runs these tests under gVisor
         String runtime = System.getProperty("sandbox.docker.runtime");
         if (runtime != null && !runtime.isBlank()) {
             b.backendProperty(DockerBackendFactory.RUNTIME, runtime);
-        }
-        for (String lang : List.of("python", "javascript", "java", "r", "cpp", "go")) {
-            String image = System.getProperty("sandbox.image." + lang);
-            if (image != null && !image.isBlank()) {
-                b.image(lang, image);
-            }
         }
         return b;
     }

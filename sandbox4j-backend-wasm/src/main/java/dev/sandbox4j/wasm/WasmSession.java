@@ -17,12 +17,14 @@ import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
+import dev.sandbox4j.internal.BoxPaths;
+import dev.sandbox4j.internal.Notebooks;
+import dev.sandbox4j.internal.RunResults;
 import dev.sandbox4j.audit.RunEvent;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.Redaction;
 import dev.sandbox4j.policy.SecurityPolicy;
-import dev.sandbox4j.policy.Sanitized;
 import dev.sandbox4j.policy.Severity;
 import dev.sandbox4j.policy.Violation;
 import dev.sandbox4j.wasm.DriverProcess.DriverGoneException;
@@ -79,7 +81,7 @@ final class WasmSession implements SandboxSession {
     private final Duration defaultTimeout;
     private final String workdir;
     private final ReentrantLock lock = new ReentrantLock();
-    private final List<Map<String, Object>> history = new ArrayList<>();
+    private final List<Notebooks.Cell> history = new ArrayList<>();
     /** Wheels installed so far (file name to content), installed again into a restarted interpreter. */
     private final Map<String, byte[]> wheels = new LinkedHashMap<>();
     private final List<String> installed = new ArrayList<>();
@@ -181,16 +183,14 @@ final class WasmSession implements SandboxSession {
             }
         }
         ensureOpen();
-        String cwd = runOptions.workdir() == null ? workdir : WasmPaths.workdir(workdir, runOptions.workdir());
+        String cwd = runOptions.workdir() == null ? workdir : BoxPaths.workdir(workdir, runOptions.workdir());
         Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
         List<Violation> findings = List.of();
         if (policy != null) {
             PolicyVerdict v = decide(code, policy);
             findings = v.violations();
             if (!v.allowed()) {
-                ExecutionResult blocked = new ExecutionResult("", "", -1, Duration.ZERO,
-                        ExecutionStatus.BLOCKED_BY_POLICY, "blocked by security policy '" + v.policy() + "'", false,
-                        false, v.violations(), List.of());
+                ExecutionResult blocked = RunResults.blockedByPolicy(v);
                 audit(code, timeout, blocked);
                 return blocked;
             }
@@ -428,18 +428,7 @@ final class WasmSession implements SandboxSession {
 
     /** Applies the sanitiser and attaches policy findings. */
     private ExecutionResult finish(ExecutionResult r, List<Violation> findings) {
-        if (sanitizer == null) {
-            return findings.isEmpty() ? r : r.with(findings, List.of());
-        }
-        Sanitized out = sanitizer.sanitize(r.stdout());
-        Sanitized err = sanitizer.sanitize(r.stderr());
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        Stream.concat(out.redactions().stream(), err.redactions().stream())
-                .forEach(x -> counts.merge(x.kind(), x.count(), Integer::sum));
-        List<Redaction> redactions = counts.entrySet().stream().map(e -> new Redaction(e.getKey(), e.getValue()))
-                .toList();
-        return new ExecutionResult(out.text(), err.text(), r.exitCode(), r.duration(), r.status(), r.killReason(),
-                r.stdoutTruncated(), r.stderrTruncated(), findings, redactions, r.artifacts(), r.cell());
+        return RunResults.finish(r, findings, sanitizer);
     }
 
     private void audit(String code, Duration timeout, ExecutionResult r) {
@@ -449,10 +438,7 @@ final class WasmSession implements SandboxSession {
     }
 
     private void remember(String code, ExecutionResult r) {
-        Map<String, Object> cell = new LinkedHashMap<>();
-        cell.put("code", code);
-        cell.put("result", r);
-        history.add(cell);
+        history.add(new Notebooks.Cell(code, r));
         if (history.size() > MAX_HISTORY) {
             history.remove(0);
         }
@@ -570,13 +556,13 @@ final class WasmSession implements SandboxSession {
     @Override
     public void putFile(String path, byte[] content) {
         requireNonNull(content, "content");
-        String target = WasmPaths.resolve(workdir, requireNonNull(path, "path"));
+        String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
         fileOp(Map.of("op", "put", "path", target, "data", true), content, target);
     }
 
     @Override
     public byte[] getFile(String path) {
-        String target = WasmPaths.resolve(workdir, requireNonNull(path, "path"));
+        String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
         return fileOp(Map.of("op", "get", "path", target), null, target);
     }
 
@@ -636,7 +622,7 @@ final class WasmSession implements SandboxSession {
     @Override
     public void copyToRuntime(Path hostPath, String boxPath) {
         requireNonNull(hostPath, "hostPath");
-        String base = WasmPaths.resolve(workdir, requireNonNull(boxPath, "boxPath"));
+        String base = BoxPaths.resolve(workdir, requireNonNull(boxPath, "boxPath"));
         try {
             if (Files.isSymbolicLink(hostPath)) {
                 throw new IOException("'" + hostPath + "' is a symbolic link; copy its target instead");
@@ -725,7 +711,13 @@ final class WasmSession implements SandboxSession {
     public String exportNotebook() {
         lock.lock();
         try {
-            return Notebook.write(client.pythonVersion(), history);
+            return Notebooks.write(history, meta -> {
+                meta.putObject("kernelspec")
+                        .put("name", "python3")
+                        .put("display_name", "Python 3 (Pyodide)")
+                        .put("language", "python");
+                meta.putObject("language_info").put("name", "python").put("version", client.pythonVersion());
+            });
         } finally {
             lock.unlock();
         }

@@ -95,7 +95,8 @@ class WasmSessionIT {
             assertThat(err.cell().error().name()).isEqualTo("NameError");
             s.reset();
             assertThat(s.run("x").cell().error().name()).isEqualTo("NameError");
-            assertThat(s.exportNotebook()).contains("\"nbformat\" : 4", "x = 6 * 7");
+            assertThat(s.exportNotebook()).contains("\"nbformat\" : 4", "x = 6 * 7", "\"Python 3 (Pyodide)\"",
+                    "\"version\" : \"3.");
         }
     }
 
@@ -428,6 +429,7 @@ class WasmSessionIT {
             ExecutionResult r = s.run("import os\nos.system('ls')");
             assertThat(r.status()).isEqualTo(ExecutionStatus.BLOCKED_BY_POLICY);
             assertThat(r.violations()).isNotEmpty();
+            assertThat(r.killReason()).startsWith("blocked by policy 'strict': ").contains("violation(s) at or above");
         }
     }
 

@@ -24,7 +24,6 @@ import dev.sandbox4j.core.policy.scan.Scanners;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.Redaction;
-import dev.sandbox4j.policy.Sanitized;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.policy.Severity;
 import dev.sandbox4j.policy.Violation;
@@ -38,6 +37,9 @@ import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.PlanContext;
 import dev.sandbox4j.spi.SandboxBackend;
+import dev.sandbox4j.internal.BoxPaths;
+import dev.sandbox4j.internal.Notebooks;
+import dev.sandbox4j.internal.RunResults;
 import dev.sandbox4j.internal.TarExtractor;
 import dev.sandbox4j.internal.TarReader;
 import dev.sandbox4j.internal.TarWriter;
@@ -243,11 +245,7 @@ final class DefaultSandboxSession implements SandboxSession {
         if (policy != null) {
             PolicyVerdict verdict = decide(code, policy);
             if (!verdict.allowed()) {
-                List<Violation> reasons = verdict.blocking();
-                ExecutionResult blocked = new ExecutionResult("", "", -1, Duration.ZERO,
-                        ExecutionStatus.BLOCKED_BY_POLICY, "blocked by policy '" + policy.name() + "': "
-                                + reasons.size() + " violation(s) at or above " + policy.threshold().wireName()
-                                + ", first: " + reasons.get(0), false, false, verdict.violations(), List.of());
+                ExecutionResult blocked = RunResults.blockedByPolicy(verdict);
                 audit("run", code, runOptions, blocked);
                 return blocked;
             }
@@ -333,22 +331,7 @@ final class DefaultSandboxSession implements SandboxSession {
 
     /** Applies the sanitiser and attaches policy findings. */
     private ExecutionResult finish(ExecutionResult r, List<Violation> findings) {
-        if (sanitizer == null) {
-            return findings.isEmpty() ? r : r.with(findings, List.of());
-        }
-        Sanitized out = sanitizer.sanitize(r.stdout());
-        Sanitized err = sanitizer.sanitize(r.stderr());
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (Redaction x : out.redactions()) {
-            counts.merge(x.kind(), x.count(), Integer::sum);
-        }
-        for (Redaction x : err.redactions()) {
-            counts.merge(x.kind(), x.count(), Integer::sum);
-        }
-        List<Redaction> redactions = counts.entrySet().stream().map(e -> new Redaction(e.getKey(), e.getValue()))
-                .toList();
-        return new ExecutionResult(out.text(), err.text(), r.exitCode(), r.duration(), r.status(), r.killReason(),
-                r.stdoutTruncated(), r.stderrTruncated(), findings, redactions, r.artifacts(), r.cell());
+        return RunResults.finish(r, findings, sanitizer);
     }
 
     private void audit(String kind, String code, RunOptions runOptions, ExecutionResult r) {

@@ -17,10 +17,10 @@ import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.internal.RunResults;
 import dev.sandbox4j.internal.Texts;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
-import dev.sandbox4j.policy.Violation;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -562,11 +562,7 @@ final class Api {
         if (v.allowed()) {
             return null;
         }
-        List<Violation> reasons = v.blocking();
-        return new ExecutionResult("", "", -1, Duration.ZERO, ExecutionStatus.BLOCKED_BY_POLICY,
-                "blocked by policy '" + policy.name() + "': " + reasons.size() + " violation(s) at or above "
-                        + policy.threshold().wireName() + (reasons.isEmpty() ? "" : ", first: " + reasons.get(0)),
-                false, false, v.violations(), List.of());
+        return RunResults.blockedByPolicy(v);
     }
 
     private RunOptions runOptions(RequestValidator.RunSpec spec, OutputListener listener, boolean stateful) {

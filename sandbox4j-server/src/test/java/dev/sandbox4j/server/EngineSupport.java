@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import dev.sandbox4j.docker.DockerBackendFactory;
 import dev.sandbox4j.docker.DockerClients;
-import dev.sandbox4j.spi.Availability;
 import dev.sandbox4j.spi.BackendConfig;
+import dev.sandbox4j.tck.EngineCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Shared set-up of the integration tests against the real engine: skips when Docker is missing (fails instead with
@@ -22,30 +18,19 @@ import org.junit.jupiter.api.Assumptions;
  * server's {@code labels} setting), and finds what is left behind.
  */
 final class EngineSupport {
-    static final String RUN_LABEL = "dev.sandbox4j.run-id";
-    static final String RUN_ID = UUID.randomUUID().toString();
+    static final String RUN_LABEL = EngineCheck.RUN_LABEL;
+    static final String RUN_ID = EngineCheck.newRunId();
 
     private EngineSupport() {}
 
     static void requireEngine() {
-        Availability a = new DockerBackendFactory().probe(BackendConfig.empty());
-        if (!a.available()) {
-            if (Boolean.getBoolean("sandbox.it.strict")) {
-                Assertions.fail("Docker engine required (sandbox.it.strict=true): " + a.detail());
-            }
-            Assumptions.abort("Docker engine not available: " + a.detail());
-        }
+        EngineCheck.requireBackend("docker");
     }
 
     /** A server configuration whose boxes carry {@code dev.sandbox4j.run-id=<runId>}, on a free loopback port. */
     static ServerConfig.Builder config(String runId) {
         ServerConfig.Builder b = ServerConfig.builder().port(0).backend("docker").label(RUN_LABEL, runId);
-        for (String lang : List.of("python", "javascript", "java", "r", "cpp", "go")) {
-            String image = System.getProperty("sandbox.image." + lang);
-            if (image != null && !image.isBlank()) {
-                b.image(lang, image);
-            }
-        }
+        EngineCheck.images().forEach(b::image);
         return b;
     }
 

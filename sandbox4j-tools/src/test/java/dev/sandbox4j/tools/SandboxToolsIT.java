@@ -2,23 +2,14 @@ package dev.sandbox4j.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.dockerjava.api.DockerClient;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.docker.DockerBackendFactory;
-import dev.sandbox4j.docker.DockerClients;
-import dev.sandbox4j.spi.Availability;
-import dev.sandbox4j.spi.BackendConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.sandbox4j.tck.EngineCheck;
 import java.util.Base64;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,29 +17,16 @@ import org.junit.jupiter.api.Test;
 /** The tool layer against the real Docker engine: limits, binary and image files, size bounds, directories. */
 @Tag("docker")
 class SandboxToolsIT {
-    static final String RUN_LABEL = "dev.sandbox4j.run-id";
-    static final String RUN_ID = UUID.randomUUID().toString();
+    static final String RUN_ID = EngineCheck.newRunId();
     static SandboxClient client;
     static SandboxTools tools;
 
     @BeforeAll
     static void start() {
-        Availability a = new DockerBackendFactory().probe(BackendConfig.empty());
-        if (!a.available()) {
-            if (Boolean.getBoolean("sandbox.it.strict")) {
-                Assertions.fail("Docker engine required (sandbox.it.strict=true): " + a.detail());
-            }
-            Assumptions.abort("Docker engine not available: " + a.detail());
-        }
-        SandboxClient.Builder b = SandboxClient.builder().backend("docker").reapOrphans(false);
-        String python = System.getProperty("sandbox.image.python");
-        if (python != null && !python.isBlank()) {
-            b.image("python", python);
-        }
-        client = b.build();
+        client = EngineCheck.clientBuilder("docker").build();
         tools = SandboxTools.builder(client)
                 .sessionOptions(SessionOptions.builder()
-                        .runtime(RuntimeConfig.builder().label(RUN_LABEL, RUN_ID).build()).build())
+                        .runtime(RuntimeConfig.builder().label(EngineCheck.RUN_LABEL, RUN_ID).build()).build())
                 .maxOutputChars(500)
                 .maxFileSize(DataSize.ofKilobytes(4))
                 .build();
@@ -59,12 +37,7 @@ class SandboxToolsIT {
         if (tools != null) {
             tools.close();
             client.close();
-            try (DockerClient dc = DockerClients.create(DockerClients.config(BackendConfig.empty()))) {
-                assertThat(dc.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RUN_LABEL, RUN_ID)).exec())
-                        .as("containers left behind").isEmpty();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            EngineCheck.assertNoBoxesLeft("docker", RUN_ID);
         }
     }
 

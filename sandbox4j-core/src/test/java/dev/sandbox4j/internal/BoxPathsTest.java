@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,6 +21,20 @@ class BoxPathsTest {
         "/workspacex/a", "/tmpx", "", " ", "a\nb", "/workspace", "/tmp/", "a\u0000b"})
     void refusesEscapesAndNonsense(String path) {
         assertThatThrownBy(() -> BoxPaths.resolve("/workspace", path)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void refusalsSayWhy() {
+        assertThatThrownBy(() -> BoxPaths.resolve("/workspace", "../etc/passwd"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("path traversal");
+        assertThatThrownBy(() -> BoxPaths.resolve("/workspace", "/lib/python3.14/os.py"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside");
+        assertThatThrownBy(() -> BoxPaths.resolve("/workspace", "/tmp"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names a directory");
+        assertThatThrownBy(() -> BoxPaths.resolve("/workspace", " "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+        assertThatThrownBy(() -> BoxPaths.resolve("/workspace", "a\u0000b"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control characters");
     }
 
     @ParameterizedTest

@@ -1,11 +1,13 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.internal;
 
-import dev.sandbox4j.internal.Texts;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
-/** Resolves caller-supplied file paths against the box's writable directories and refuses escapes. */
-final class BoxPaths {
+/**
+ * Resolves caller-supplied file paths against a box's writable directories (the work directory and {@code /tmp}) and
+ * refuses escapes. Used by every session implementation (the core's, the WebAssembly backend's). Not API.
+ */
+public final class BoxPaths {
     private BoxPaths() {}
 
     /**
@@ -14,7 +16,7 @@ final class BoxPaths {
      * @throws IllegalArgumentException if the path is empty, has {@code ..} segments, control characters, or lies
      *     outside {@code workdir} and {@code /tmp}
      */
-    static String resolve(String workdir, String path) {
+    public static String resolve(String workdir, String path) {
         if (path.isEmpty() || path.isBlank()) {
             throw new IllegalArgumentException("file path must not be empty");
         }
@@ -51,7 +53,7 @@ final class BoxPaths {
     }
 
     /** Like {@link #resolve}, but the work directory itself is allowed (whole-directory copies). */
-    static String resolveAllowingRoot(String workdir, String path) {
+    public static String resolveAllowingRoot(String workdir, String path) {
         if (path.isBlank()) {
             throw new IllegalArgumentException("file path must not be empty");
         }
@@ -67,7 +69,7 @@ final class BoxPaths {
      * A working directory for a run: relative paths resolve against the work directory; any absolute path is allowed
      * (the program may read the image), but no {@code ..} segments or control characters.
      */
-    static String workdir(String workdir, String path) {
+    public static String workdir(String workdir, String path) {
         for (int i = 0; i < path.length(); i++) {
             if (Character.isISOControl(path.charAt(i))) {
                 throw new IllegalArgumentException("workdir '" + Texts.sanitize(path, 80)

@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,17 +11,57 @@ import dev.sandbox4j.ExecutionResult;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
-/** Writes a session's runs as a Jupyter notebook (nbformat 4.5). */
-final class Notebooks {
+/**
+ * Writes a session's runs as a Jupyter notebook (nbformat 4.5): one code cell per run with its streams, rich values,
+ * error and plots. Shared by the core's sessions and other backends' sessions (the WebAssembly one).
+ */
+public final class Notebooks {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** One run: its code and result. */
-    record Cell(String code, ExecutionResult result) {}
+    public record Cell(String code, ExecutionResult result) {}
 
     private Notebooks() {}
 
-    static String write(String language, String image, String sessionId, List<Cell> cells) {
+    /**
+     * A notebook of a box's session: kernelspec and language_info for the language, and the session id and image
+     * under {@code metadata.sandbox4j}.
+     */
+    public static String write(String language, String image, String sessionId, List<Cell> cells) {
+        return write(cells, meta -> {
+            ObjectNode spec = meta.putObject("kernelspec");
+            ObjectNode info = meta.putObject("language_info");
+            switch (language) {
+                case "python" -> {
+                    spec.put("name", "python3").put("display_name", "Python 3").put("language", "python");
+                    info.put("name", "python").put("file_extension", ".py").put("mimetype", "text/x-python");
+                }
+                case "javascript" -> {
+                    spec.put("name", "javascript")
+                            .put("display_name", "JavaScript (Node.js)")
+                            .put("language", "javascript");
+                    info.put("name", "javascript").put("file_extension", ".js");
+                }
+                case "r" -> {
+                    spec.put("name", "ir").put("display_name", "R").put("language", "R");
+                    info.put("name", "R").put("file_extension", ".r");
+                }
+                default -> {
+                    spec.put("name", language).put("display_name", language).put("language", language);
+                    info.put("name", language);
+                }
+            }
+            meta.putObject("sandbox4j").put("session", sessionId).put("image", image);
+        });
+    }
+
+    /**
+     * A notebook of {@code cells}; {@code metadata} fills the notebook's top-level metadata object (kernelspec,
+     * language_info and whatever else the caller records).
+     */
+    public static String write(List<Cell> cells, Consumer<ObjectNode> metadata) {
         ObjectNode nb = JSON.createObjectNode();
         ArrayNode out = nb.putArray("cells");
         int n = 0;
@@ -71,28 +111,7 @@ final class Notebooks {
                 }
             }
         }
-        ObjectNode meta = nb.putObject("metadata");
-        ObjectNode spec = meta.putObject("kernelspec");
-        ObjectNode info = meta.putObject("language_info");
-        switch (language) {
-            case "python" -> {
-                spec.put("name", "python3").put("display_name", "Python 3").put("language", "python");
-                info.put("name", "python").put("file_extension", ".py").put("mimetype", "text/x-python");
-            }
-            case "javascript" -> {
-                spec.put("name", "javascript").put("display_name", "JavaScript (Node.js)").put("language", "javascript");
-                info.put("name", "javascript").put("file_extension", ".js");
-            }
-            case "r" -> {
-                spec.put("name", "ir").put("display_name", "R").put("language", "R");
-                info.put("name", "R").put("file_extension", ".r");
-            }
-            default -> {
-                spec.put("name", language).put("display_name", language).put("language", language);
-                info.put("name", language);
-            }
-        }
-        meta.putObject("sandbox4j").put("session", sessionId).put("image", image);
+        metadata.accept(nb.putObject("metadata"));
         nb.put("nbformat", 4);
         nb.put("nbformat_minor", 5);
         try {
