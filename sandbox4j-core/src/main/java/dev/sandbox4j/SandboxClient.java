@@ -84,7 +84,10 @@ public interface SandboxClient extends AutoCloseable {
         return run(language, code, SessionOptions.defaults(), RunOptions.defaults());
     }
 
-    /** One-shot run: opens a session, runs {@code code} once and closes the session. */
+    /**
+     * One-shot run: opens a session, runs {@code code} once and closes the session. The built-in client returns as soon
+     * as the program ended and removes the box in the background; {@link #close()} waits for such removals.
+     */
     default ExecutionResult run(String language, String code, SessionOptions session, RunOptions run) {
         try (SandboxSession s = openSession(language, session)) {
             return s.run(code, run);
