@@ -115,7 +115,7 @@ final class Api {
 
     // ------------------------------------------------------------------ one-shot runs
 
-    /** {@code POST /v1/execute}: a fresh box, one run, box removed. */
+    /** {@code POST /v1/execute}: a fresh box, one run, box removed (in the background, after the answer). */
     void execute(Context ctx) {
         Caller caller = caller(ctx);
         AuditLog.Entry entry = entry(ctx);
@@ -148,9 +148,12 @@ final class Api {
                     metrics.phase("run", language, System.nanoTime() - t1);
                     return r;
                 } finally {
-                    long t2 = System.nanoTime();
-                    s.close();
-                    metrics.phase("close", language, System.nanoTime() - t2);
+                    // the answer does not wait for the box's removal; shutdown (client.close) waits for it
+                    Thread.ofVirtual().name("sandbox4j-close-" + s.id()).start(() -> {
+                        long t2 = System.nanoTime();
+                        s.close();
+                        metrics.phase("close", language, System.nanoTime() - t2);
+                    });
                 }
             });
         }
