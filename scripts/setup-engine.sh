@@ -119,10 +119,10 @@ else
     # Detached from this shell: own session, no stdin, output to the log, survives our exit.
     # (A simple command, not the as_root function, so no extra bash process lingers as its parent.)
     if [ "$(id -u)" -eq 0 ]; then
-        setsid nohup dockerd </dev/null >>"$DOCKERD_LOG" 2>&1 &
+        (cd / && exec setsid nohup dockerd </dev/null >>"$DOCKERD_LOG" 2>&1) &
     else
         as_root true # fails early with a clear message when we cannot become root
-        sudo -n sh -c 'exec setsid nohup dockerd </dev/null >>"$1" 2>&1' sh "$DOCKERD_LOG" &
+        sudo -n sh -c 'cd / && exec setsid nohup dockerd </dev/null >>"$1" 2>&1' sh "$DOCKERD_LOG" &
     fi
     disown 2>/dev/null || true
 fi

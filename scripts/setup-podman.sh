@@ -67,13 +67,24 @@ fi
 sock_ok() {
     [ -S "$SOCK" ] && [ "$(curl -fsS --max-time 3 --unix-socket "$SOCK" http://d/_ping 2>/dev/null)" = "OK" ]
 }
+# A service left running in a directory that was deleted since (e.g. the CI clone it was started from) still answers
+# _ping, but conmon cannot start containers ("Failed to get working directory"): restart it.
+svc=$(pgrep -f "podman system service .*$SOCK" | head -n1 || true)
+if [ -n "$svc" ] && readlink "/proc/$svc/cwd" 2>/dev/null | grep -q ' (deleted)$'; then
+    log "podman service (pid $svc) runs in a deleted directory; restarting it"
+    kill "$svc" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$svc" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$svc" 2>/dev/null || true
+    rm -f "$SOCK"
+fi
 if sock_ok; then
     log "podman service already answers on $SOCK"
 else
     mkdir -p "$(dirname "$SOCK")" "$(dirname "$LOGF")"
     rm -f "$SOCK"
     log "starting podman system service on unix://$SOCK (log: $LOGF)"
-    setsid nohup podman system service --time=0 "unix://$SOCK" </dev/null >>"$LOGF" 2>&1 &
+    # from /, so that the service (and the conmon processes it starts) never sit in a directory that may be deleted
+    (cd / && exec setsid nohup podman system service --time=0 "unix://$SOCK" </dev/null >>"$LOGF" 2>&1) &
     disown 2>/dev/null || true
     deadline=$((SECONDS + TIMEOUT))
     until sock_ok; do

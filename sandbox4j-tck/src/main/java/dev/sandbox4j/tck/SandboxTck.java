@@ -262,7 +262,11 @@ public abstract class SandboxTck {
                 assertThat(outputs.get(i).get()).isEqualTo(i * 7 + "\n");
             }
         } finally {
-            pool.shutdownNow();
+            // no interrupts: a session still opening or closing must finish and remove its box, even if another failed
+            pool.shutdown();
+            if (!pool.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES)) {
+                pool.shutdownNow();
+            }
         }
         assertNothingLeftBut(before, n + " concurrent sessions");
     }
