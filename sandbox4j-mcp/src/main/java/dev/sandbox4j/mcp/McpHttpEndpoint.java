@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * contextHandler.addServlet(holder, "/mcp");
  * }</pre>
  *
- * <p>Sessions of an MCP session that ends without closing them expire after the tools' idle timeout.
+ * <p>When a client ends its MCP session ({@code DELETE} with {@code Mcp-Session-Id}), the filter should call
+ * {@link #mcpSessionEnded} so the sandbox sessions it left open are closed at once; sessions of a client that just
+ * disappears expire after the tools' idle timeout.
  *
  * @since 0.2
  */
@@ -44,12 +46,18 @@ public final class McpHttpEndpoint implements AutoCloseable {
 
     private static final String TENANT_KEY = "tenant";
 
+    /** The header carrying the MCP session id on streamable HTTP. */
+    public static final String SESSION_HEADER = "Mcp-Session-Id";
+
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
+    private final SandboxTools tools;
 
-    private McpHttpEndpoint(HttpServletStreamableServerTransportProvider transport, McpSyncServer server) {
+    private McpHttpEndpoint(HttpServletStreamableServerTransportProvider transport, McpSyncServer server,
+            SandboxTools tools) {
         this.transport = transport;
         this.server = server;
+        this.tools = tools;
     }
 
     /**
@@ -70,12 +78,26 @@ public final class McpHttpEndpoint implements AutoCloseable {
         Function<McpSyncServerExchange, String> scope = McpHttpEndpoint::scope;
         McpSyncServer server = SandboxMcp.configure(McpServer.sync(transport), tools, mapper, scope).build();
         log.info("MCP streamable HTTP endpoint at {} ({} tools)", path, tools.specs().size());
-        return new McpHttpEndpoint(transport, server);
+        return new McpHttpEndpoint(transport, server, tools);
     }
 
     /** The servlet to mount; it needs async support. */
     public HttpServlet servlet() {
         return transport;
+    }
+
+    /**
+     * Closes the sandbox sessions an ended MCP session left open.
+     *
+     * @param tenant the tenant that owned it (as given in {@link #TENANT_ATTRIBUTE}), or {@code null}
+     * @return how many sandbox sessions were closed
+     */
+    public int mcpSessionEnded(@Nullable String tenant, String mcpSessionId) {
+        int n = tools.closeScope(scope(tenant, mcpSessionId));
+        if (n > 0) {
+            log.info("MCP session {} ended: closed {} sandbox session(s)", mcpSessionId, n);
+        }
+        return n;
     }
 
     /** Ends every MCP session and stops the server (not the tools). Idempotent. */
@@ -99,6 +121,10 @@ public final class McpHttpEndpoint implements AutoCloseable {
         if (session == null || session.isBlank()) {
             throw new IllegalStateException("MCP call without a session id");
         }
-        return (tenant instanceof String t ? t : "-") + "/" + session;
+        return scope(tenant instanceof String t ? t : null, session);
+    }
+
+    private static String scope(@Nullable String tenant, String mcpSessionId) {
+        return (tenant == null ? "-" : tenant) + "/" + mcpSessionId;
     }
 }

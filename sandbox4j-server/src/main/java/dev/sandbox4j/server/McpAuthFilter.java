@@ -15,15 +15,18 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Guards the MCP servlet ({@code /mcp}) like the REST API: the same API keys (a 401 problem without a valid one),
- * a 503 while shutting down, and the caller's tenant handed to the MCP endpoint, which scopes sessions by it.
+ * a 503 while shutting down, and the caller's tenant handed to the MCP endpoint, which scopes sessions by it. When a
+ * client ends its MCP session ({@code DELETE}), the sandbox sessions it left open are closed.
  */
 final class McpAuthFilter implements Filter {
     private final Authenticator auth;
     private final BooleanSupplier draining;
+    private final McpHttpEndpoint endpoint;
 
-    McpAuthFilter(Authenticator auth, BooleanSupplier draining) {
+    McpAuthFilter(Authenticator auth, BooleanSupplier draining, McpHttpEndpoint endpoint) {
         this.auth = auth;
         this.draining = draining;
+        this.endpoint = endpoint;
     }
 
     @Override
@@ -50,5 +53,9 @@ final class McpAuthFilter implements Filter {
         }
         req.setAttribute(McpHttpEndpoint.TENANT_ATTRIBUTE, caller.tenant());
         chain.doFilter(request, response);
+        String mcpSession = req.getHeader(McpHttpEndpoint.SESSION_HEADER);
+        if ("DELETE".equals(req.getMethod()) && mcpSession != null && res.getStatus() < 300) {
+            endpoint.mcpSessionEnded(caller.tenant(), mcpSession);
+        }
     }
 }

@@ -369,7 +369,7 @@ public final class SandboxServer implements AutoCloseable {
             cfg.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(5).toMillis()));
             // MCP's streamable HTTP transport is the SDK's servlet, next to Javalin's; the filter applies our API keys
             cfg.jetty.modifyServletContextHandler(h -> {
-                FilterHolder filter = new FilterHolder(new McpAuthFilter(auth, draining::get));
+                FilterHolder filter = new FilterHolder(new McpAuthFilter(auth, draining::get, mcp));
                 filter.setAsyncSupported(true);
                 h.addFilter(filter, MCP_PATH, EnumSet.of(DispatcherType.REQUEST));
                 ServletHolder servlet = new ServletHolder("mcp", mcp.servlet());

@@ -95,6 +95,10 @@ class McpHttpIT {
         assertThat(created.isError()).as(McpClientChecks.text(created)).isFalse();
         McpSyncClient bob = client(BOB);
         McpSyncClient alice2 = client(ALICE);
+        int boxes = EngineSupport.boxes(RUN_ID).size();
+        assertThat(McpClientChecks.call(alice2, "create_session", Map.of("language", "python", "stateful", false))
+                .isError()).isFalse();
+        assertThat(EngineSupport.boxes(RUN_ID)).hasSize(boxes + 1);
         try {
             for (McpSyncClient other : new McpSyncClient[] {bob, alice2}) {
                 CallToolResult r = McpClientChecks.call(other, "execute_code",
@@ -106,6 +110,9 @@ class McpHttpIT {
             bob.closeGracefully();
             alice2.closeGracefully();
         }
+        // ending an MCP session (DELETE /mcp) closes the sandbox sessions it left open
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(EngineSupport.boxes(RUN_ID)).hasSize(boxes));
         assertThat(McpClientChecks.call(alice, "close_session", Map.of("session_id", "private")).isError()).isFalse();
     }
 

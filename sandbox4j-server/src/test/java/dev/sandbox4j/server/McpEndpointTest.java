@@ -1,0 +1,80 @@
+package dev.sandbox4j.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.mcp.McpClientChecks;
+import dev.sandbox4j.mcp.SandboxMcp;
+import dev.sandbox4j.testing.FakeBackend;
+import dev.sandbox4j.testing.FakeBackend.Behaviour;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code /mcp} on the service against the in-memory backend: API keys, the SDK client, shutdown. */
+class McpEndpointTest {
+    static final String ALICE = "alice-mcp-secret-0123456789";
+
+    FakeBackend backend;
+    SandboxServer server;
+
+    @BeforeEach
+    void start() {
+        backend = new FakeBackend();
+        backend.behaviour = r -> r.argv().contains("python3") ? Behaviour.exit(0, "hi\n", "") : Behaviour.exit(0, "", "");
+        SandboxClient client = SandboxClient.builder().backendFactory(backend.factory()).reapOrphans(false).build();
+        server = SandboxServer.start(ServerConfig.builder().port(0).apiKey(ApiKey.of("alice", "acme", ALICE))
+                .shutdownGrace(Duration.ofSeconds(1)).build(), client, true);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        assertThat(backend.boxes).as("boxes left after shutdown").isEmpty();
+    }
+
+    @Test
+    void refusesAMissingKeyWithAProblem() throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.uri() + "/mcp"))
+                    .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(401);
+            assertThat(r.body()).contains("\"status\":401", "requires an API key");
+        }
+    }
+
+    @Test
+    void servesTheToolsAndClosesTheirSessionsOnShutdown() {
+        HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(server.uri().toString())
+                .endpoint("/mcp").jsonMapper(SandboxMcp.jsonMapper())
+                .httpRequestCustomizer((b, method, uri, body, ctx) -> b.header("X-API-Key", ALICE)).build();
+        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build();
+        try {
+            client.initialize();
+            McpClientChecks.listsTools(client);
+            CallToolResult r = McpClientChecks.call(client, "execute_code", Map.of("language", "python",
+                    "code", "print('hi')"));
+            assertThat(r.isError()).as(McpClientChecks.text(r)).isFalse();
+            assertThat(McpClientChecks.text(r)).contains("hi");
+            CallToolResult s = McpClientChecks.call(client, "create_session", Map.of("language", "python",
+                    "stateful", false));
+            assertThat(s.isError()).as(McpClientChecks.text(s)).isFalse();
+            assertThat(backend.boxes).hasSize(1);
+        } finally {
+            client.close();
+        }
+        // @AfterEach: the server's shutdown removes the session's box
+    }
+}
