@@ -30,8 +30,12 @@ class SandboxCodeExecutionEngineTest {
         backend.behaviour = r -> Behaviour.exit(0, "42\n", "");
         CodeExecutionEngine engine = SandboxCodeExecutionEngine.create(client, "python");
         assertThat(engine.execute("print(6 * 7)")).isEqualTo("42\n");
-        assertThat(backend.boxes).as("one-shot box removed").isEmpty();
-        assertThat(backend.removed).hasSize(1);
+        // a one-shot run's box is removed in the background, after the result
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(backend.boxes).as("one-shot box removed").isEmpty());
+        // a one-shot run's box is removed in the background, after the result
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(backend.removed).hasSize(1));
     }
 
     @Test

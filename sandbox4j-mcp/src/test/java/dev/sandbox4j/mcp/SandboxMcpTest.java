@@ -89,6 +89,8 @@ class SandboxMcpTest {
         });
         served.get(60, TimeUnit.SECONDS); // returns by itself once the input ends
         assertThat(tools.sessionCount(McpStdioServer.SCOPE)).as("the client's sessions are closed").isZero();
-        assertThat(backend.boxes).isEmpty();
+        // a one-shot run's box is removed in the background, after the result
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(backend.boxes).isEmpty());
     }
 }

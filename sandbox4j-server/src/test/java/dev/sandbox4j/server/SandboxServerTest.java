@@ -180,8 +180,11 @@ class SandboxServerTest {
         assertThat(j.has("duration_ms") && j.has("stdout_truncated") && j.has("stderr_truncated")).isTrue();
         assertThat(j.get("violations").isArray() && j.get("artifacts").isArray()).isTrue();
         assertThat(r.header("X-Request-Id")).isPresent();
-        assertThat(backend.boxes).as("one-shot box removed").isEmpty();
-        assertThat(backend.removed).hasSize(1);
+        // the box of a one-shot run is removed in the background, after the answer
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(backend.boxes).as("one-shot box removed").isEmpty();
+            assertThat(backend.removed).hasSize(1);
+        });
     }
 
     @Test

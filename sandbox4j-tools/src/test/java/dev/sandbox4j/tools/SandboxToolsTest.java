@@ -66,7 +66,9 @@ class SandboxToolsTest {
                 .containsEntry("stdout", "42\n").containsEntry("language", "python")
                 .containsEntry("session_id", null);
         assertThat(tools.sessionCount()).isZero();
-        assertThat(backend.boxes).as("the one-shot box is removed").isEmpty();
+        // a one-shot run's box is removed in the background, after the result
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(backend.boxes).as("the one-shot box is removed").isEmpty());
     }
 
     @Test
@@ -260,7 +262,9 @@ class SandboxToolsTest {
         release.countDown();
         closing.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(run.get().text()).contains("done");
-        assertThat(backend.boxes).as("the one-shot box is removed by its own run").isEmpty();
+        // a one-shot run's box is removed in the background, after the result
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(backend.boxes).as("the one-shot box is removed by its own run").isEmpty());
         threads.shutdown();
     }
 
