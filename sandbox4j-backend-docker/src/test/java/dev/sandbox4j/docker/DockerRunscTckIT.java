@@ -87,7 +87,9 @@ class DockerRunscTckIT extends SandboxTck {
             ExecutionResult r = s.run("a = []\nwhile True:\n    a.append(bytearray(16 * 1024 * 1024))",
                     RunOptions.timeout(Duration.ofSeconds(30)));
             assertThat(r.status()).as("%s", r).isEqualTo(ExecutionStatus.OOM_KILLED);
-            assertThat(r.exitCode()).isEqualTo(137);
+            // the whole sandbox died: the exit code is what the engine reports for the dead exec (137, or 128 when the
+            // program ran under the box's resident runner, whose exec runsc ends with 128)
+            assertThat(r.exitCode()).isIn(128, 137);
             assertThat(r.killReason()).contains("out of memory").contains("128 MiB");
             // well before the timeout: the dead box is noticed, not waited out
             assertThat(r.duration()).isLessThan(Duration.ofSeconds(25));
