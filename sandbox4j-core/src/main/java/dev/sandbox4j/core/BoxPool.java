@@ -494,8 +494,7 @@ final class BoxPool {
      */
     private void prestartRunner(Box box) {
         try {
-            runners.put(box.id(), Runner.start(backend, box, runtime.user(), runtime.workdir(),
-                    DefaultSandboxSession.baseEnv(runtime), Duration.ofSeconds(10)));
+            runners.put(box.id(), Runner.start(backend, box, runtime));
         } catch (RuntimeException e) {
             log.debug("Warm pool {}: no runner in box {}: {}", describe(), box.name(), e.toString());
         }

@@ -79,8 +79,6 @@ final class DefaultSandboxSession implements SandboxSession {
     /** How long to wait for a killed process to be reported gone before giving up on its stream. */
     private static final Duration KILL_GRACE = Duration.ofMillis(700);
     private static final Duration LIFETIME_SLACK = Duration.ofMillis(300);
-    /** How long a resident runner may take to start. */
-    private static final Duration RUNNER_START = Duration.ofSeconds(10);
     /** Files read back with getFile are capped (the box's tmpfs is bounded anyway). */
     static final long MAX_FILE_READ = 1L << 30;
     /** Time a compile step (javac, g++, go build) may take, separate from the run's timeout. */
@@ -1496,7 +1494,7 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         Thread.ofVirtual().name("sandbox4j-runner-" + id).start(() -> {
             try {
-                f.complete(Runner.start(backend, b, options.runtime().user(), home, boxEnv(Map.of()), RUNNER_START));
+                f.complete(Runner.start(backend, b, options.runtime()));
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             }
@@ -1542,7 +1540,7 @@ final class DefaultSandboxSession implements SandboxSession {
         Runner r;
         try {
             r = pending != null ? pending.join()
-                    : Runner.start(backend, b, options.runtime().user(), home, boxEnv(Map.of()), RUNNER_START);
+                    : Runner.start(backend, b, options.runtime());
         } catch (RuntimeException e) {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                     ? e.getCause() : e;

@@ -68,6 +68,21 @@ final class Runner implements AutoCloseable {
         handle.exitCode().whenComplete((code, e) -> died(code == null ? 137 : code));
     }
 
+    /** How long a runner may take to start. */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * Starts the runner of a box made with {@code runtime}: as its sandbox user, in its work directory, with the
+     * environment every program of the box starts with ({@link DefaultSandboxSession#baseEnv}).
+     *
+     * @throws BackendException if it exits or does not become ready within {@link #START_TIMEOUT}
+     * @throws UnsupportedOperationException if the backend cannot stream an exec's standard input
+     */
+    static Runner start(SandboxBackend backend, Box box, dev.sandbox4j.RuntimeConfig runtime) {
+        return start(backend, box, runtime.user(), runtime.workdir(), DefaultSandboxSession.baseEnv(runtime),
+                START_TIMEOUT);
+    }
+
     /**
      * Starts a runner in the box and waits until it is ready.
      *
