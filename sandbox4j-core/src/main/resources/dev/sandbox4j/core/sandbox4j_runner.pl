@@ -118,11 +118,14 @@ while (1) {
     }
     my $status;
     while (1) {
+        # Known to have exited before this select: a quiet select then means all it wrote has been read. (A quiet
+        # select before the exit was seen proves nothing: the program may write and exit right after it.)
+        my $exited = defined $status;
         my ($rin, $win) = ('', '');
         vec($rin, $_, 1) = 1 for keys %open;
         vec($win, fileno($in_w), 1) = 1 if $writing;
         # once the program has exited, only drain what it wrote (processes it left behind may hold the pipes)
-        my $n = select(my $rout = $rin, my $wout = $win, undef, defined $status ? 0 : 0.05);
+        my $n = select(my $rout = $rin, my $wout = $win, undef, $exited ? 0 : 0.05);
         if ($n > 0) {
             for my $fd (keys %open) {
                 next unless vec($rout, $fd, 1);
@@ -147,10 +150,10 @@ while (1) {
                 }
             }
         }
-        if (!defined $status && waitpid($pid, POSIX::WNOHANG()) == $pid) {
+        if (!$exited && waitpid($pid, POSIX::WNOHANG()) == $pid) {
             $status = $?;
         }
-        last if defined $status && (!%open || $n == 0);
+        last if $exited && (!%open || $n == 0);
     }
     close $in_w if $writing;
     close $_->[0] for values %open;

@@ -134,6 +134,27 @@ class RunnerTest {
     }
 
     @Test
+    void outputWrittenJustBeforeTheExitIsNeverLost() throws Exception {
+        // CI once saw a run with exit code 0 and no output: the runner polls (select, 50 ms), then reaps (waitpid);
+        // a program that wrote and exited between the two had its output dropped when a quiet poll ended the run.
+        // A 20 ms pause before the reap turns that microsecond window into one most runs fall into.
+        String pause = "select(undef, undef, undef, 0.02);\n";
+        backend.script = s -> {
+            int at = s.indexOf("        if (!$exited && waitpid(");
+            assertThat(at).as("the runner's reap").isPositive();
+            return s.substring(0, at) + pause + s.substring(at);
+        };
+        Runner r = start();
+        Random random = new Random(5);
+        for (int i = 0; i < 60; i++) {
+            double sleep = random.nextDouble() * 0.06;
+            Out out = run(r, List.of("perl", "-e", "select(undef, undef, undef, " + sleep + "); print 'x' x 3"),
+                    Map.of(), "/", new byte[0]);
+            assertThat(out).as("run %d (sleeping %.3f s)", i, sleep).isEqualTo(new Out("xxx", "", 0));
+        }
+    }
+
+    @Test
     void theRunEndsWithTheRunnersExitCodeWhenTheRunnerIsKilled() throws Exception {
         Runner r = start();
         Out out = run(r, List.of("/bin/sh", "-c", "kill -9 $PPID; sleep 5"), Map.of(), "/", new byte[0]);
@@ -180,6 +201,8 @@ class RunnerTest {
     private static final class HostBackend implements SandboxBackend {
         final List<Process> processes = new CopyOnWriteArrayList<>();
         volatile String perl = "perl";
+        /** Rewrites the runner's script before it starts (to widen a race window). */
+        volatile java.util.function.UnaryOperator<String> script = s -> s;
 
         @Override
         public ExecHandle exec(Box box, ExecRequest request, OutputSink sink) {
@@ -191,6 +214,7 @@ class RunnerTest {
             List<String> argv = new ArrayList<>(request.argv());
             if (argv.get(0).equals("perl")) {
                 argv.set(0, perl);
+                argv.set(2, script.apply(argv.get(2)));
             }
             Process p;
             try {
