@@ -14,6 +14,7 @@ import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
 import dev.sandbox4j.audit.SandboxEventListener;
 import dev.sandbox4j.audit.SessionEvent;
+import dev.sandbox4j.internal.Hashes;
 import dev.sandbox4j.internal.Texts;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
@@ -25,13 +26,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -266,8 +264,8 @@ public final class WasmSandboxClient implements SandboxClient {
         Path wasm = config.installation().pyodide().resolve("pyodide.asm.wasm");
         String key = config.installation().deno() + ":" + Files.size(config.installation().deno()) + ":"
                 + Files.getLastModifiedTime(config.installation().deno()) + ":" + Files.size(wasm) + ":"
-                + Files.getLastModifiedTime(wasm) + ":" + sha256Hex(Files.readAllBytes(driver)).substring(0, 8);
-        return sha256(key).substring(0, 16);
+                + Files.getLastModifiedTime(wasm) + ":" + Hashes.sha256(Files.readAllBytes(driver)).substring(0, 8);
+        return Hashes.sha256(key).substring(0, 16);
     }
 
     @Override
@@ -393,7 +391,7 @@ public final class WasmSandboxClient implements SandboxClient {
         }
         PolicyVerdict v = policy.check("python", code);
         config.events().policyDecision(new PolicyDecisionEvent(Instant.now(), null, config.principal(), "python",
-                sha256(code), code.length(), v));
+                Hashes.sha256(code), code.length(), v));
         return v;
     }
 
@@ -526,18 +524,6 @@ public final class WasmSandboxClient implements SandboxClient {
             });
         } catch (IOException | UncheckedIOException e) {
             log.debug("Cannot delete {}: {}", dir, e.toString());
-        }
-    }
-
-    static String sha256(String text) {
-        return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

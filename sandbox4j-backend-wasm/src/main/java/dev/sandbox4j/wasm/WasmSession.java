@@ -18,6 +18,7 @@ import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
 import dev.sandbox4j.internal.BoxPaths;
+import dev.sandbox4j.internal.Hashes;
 import dev.sandbox4j.internal.Notebooks;
 import dev.sandbox4j.internal.RunResults;
 import dev.sandbox4j.audit.RunEvent;
@@ -165,7 +166,7 @@ final class WasmSession implements SandboxSession {
     private PolicyVerdict decide(String code, SecurityPolicy p) {
         PolicyVerdict v = p.check("python", code);
         client.events().policyDecision(new PolicyDecisionEvent(Instant.now(), id, principal, "python",
-                WasmSandboxClient.sha256(code), code.length(), v));
+                Hashes.sha256(code), code.length(), v));
         return v;
     }
 
@@ -433,7 +434,7 @@ final class WasmSession implements SandboxSession {
 
     private void audit(String code, Duration timeout, ExecutionResult r) {
         client.events().runFinished(new RunEvent(Instant.now(), id, principal, "python", "run",
-                WasmSandboxClient.sha256(code), options.limits(), timeout, r.status(), r.exitCode(), r.duration(),
+                Hashes.sha256(code), options.limits(), timeout, r.status(), r.exitCode(), r.duration(),
                 r.killReason(), r.redactions().stream().map(Redaction::kind).toList()));
     }
 
@@ -519,7 +520,7 @@ final class WasmSession implements SandboxSession {
                 status == ExecutionStatus.OK ? 0 : 1, Duration.ofNanos(System.nanoTime() - start), status, null,
                 false, false);
         client.events().runFinished(new RunEvent(Instant.now(), id, principal, "python", "install",
-                WasmSandboxClient.sha256(String.join(" ", libraries)), options.limits(), FILE_TIMEOUT, r.status(),
+                Hashes.sha256(String.join(" ", libraries)), options.limits(), FILE_TIMEOUT, r.status(),
                 r.exitCode(), r.duration(), null, List.of()));
         return r;
     }

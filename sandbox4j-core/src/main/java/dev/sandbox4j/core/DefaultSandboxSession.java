@@ -21,6 +21,7 @@ import dev.sandbox4j.audit.PolicyDecisionEvent;
 import dev.sandbox4j.audit.RunEvent;
 import dev.sandbox4j.audit.SessionEvent;
 import dev.sandbox4j.core.policy.scan.Scanners;
+import dev.sandbox4j.internal.Hashes;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.Redaction;
