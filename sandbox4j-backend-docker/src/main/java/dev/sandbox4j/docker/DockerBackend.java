@@ -29,11 +29,9 @@ import dev.sandbox4j.spi.ExecRequest;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.SandboxBackend;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,39 +56,11 @@ import org.slf4j.LoggerFactory;
 final class DockerBackend implements SandboxBackend {
     private static final Logger log = LoggerFactory.getLogger(DockerBackend.class);
 
-    /**
-     * Kills every process of the calling uid except this shell, until none is left. Stopping before killing keeps
-     * forkers from replacing what is killed; the loop uses only shell builtins, so it keeps working while a fork bomb
-     * holds the pids limit.
-     */
-    static final String KILL_ALL = """
-            i=0
-            while [ "$i" -lt 400 ]; do
-              kill -STOP -1 2>/dev/null
-              kill -9 -1 2>/dev/null
-              left=
-              for p in /proc/[0-9]*; do
-                [ "${p#/proc/}" = "$$" ] && continue
-                [ -O "$p" ] && { left=$p; break; }
-              done
-              [ -z "$left" ] && exit 0
-              i=$((i+1))
-              [ "$i" -gt 20 ] && sleep 0.01 2>/dev/null
-            done
-            echo "still running: $left" >&2
-            exit 1
-            """;
-
-
     private final DockerClient docker;
     private final String description;
     private final boolean podman;
     private final @Nullable String defaultRuntime;
     private final ScheduledExecutorService poller;
-
-    DockerBackend(DockerClient docker, String description) {
-        this(docker, description, false, null);
-    }
 
     /**
      * @param podman whether the engine is Podman's Docker-compatible service (its differences are handled here)
@@ -121,11 +91,6 @@ final class DockerBackend implements SandboxBackend {
     @Override
     public String describe() {
         return description;
-    }
-
-    /** Whether the engine is Podman (through its Docker-compatible API). */
-    boolean podman() {
-        return podman;
     }
 
     /** Names of the OCI runtimes the engine offers (Docker info's {@code Runtimes}); empty when it does not say. */
@@ -609,23 +574,18 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public boolean killAll(Box box, String user) {
-        return BoxCommands.retry(this, box, user, KILL_ALL, Duration.ofSeconds(10), 3);
+        return BoxCommands.retry(this, box, user, BoxCommands.KILL_ALL, Duration.ofSeconds(10), 3);
     }
 
     @Override
     public long oomKillCount(Box box) {
-        boolean failed = false;
-        try {
-            Result r = run(box, box.spec().supervisorUser(), List.of("/bin/sh", "-c", BoxCommands.OOM_COUNT), 10);
-            long kills = BoxCommands.oomKills(r.output);
-            if (kills >= 0) {
-                return kills;
-            }
-            failed = r.exitCode != 0;
-        } catch (RuntimeException e) {
-            log.debug("cannot read OOM counter of {}: {}", box.name(), e.toString());
-            failed = true;
+        BoxCommands.Output r = BoxCommands.tryScript(this, box, box.spec().supervisorUser(), BoxCommands.OOM_COUNT,
+                Duration.ofSeconds(10));
+        long kills = r == null ? -1 : BoxCommands.oomKills(r.text());
+        if (kills >= 0) {
+            return kills;
         }
+        boolean failed = r == null || r.exitCode() != 0;
         // A box the OOM killer took whole (gVisor: the sandbox, not one process) has no counter to read, but the
         // engine records it. It may still call the dying box running, or not yet OOM-killed, for a moment (the OOM
         // event arrives after the exit): ask again for up to 2 s.
@@ -653,21 +613,6 @@ final class DockerBackend implements SandboxBackend {
             }
         }
         return -1;
-    }
-
-    private record Result(int exitCode, String output) {}
-
-    /** A short helper exec of our own, collected in memory. */
-    private Result run(Box box, String user, List<String> argv, int timeoutSeconds) {
-        try {
-            BoxCommands.Output out = BoxCommands.collect(this, box, user, argv, Duration.ofSeconds(timeoutSeconds));
-            return new Result(out.exitCode(), out.text());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw fail("exec in " + box.name(), e);
-        } catch (Exception e) {
-            throw fail("exec in " + box.name(), e);
-        }
     }
 
     @Override

@@ -22,10 +22,8 @@ import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.TtyExecOutputErrorable;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.time.Duration;
@@ -47,43 +45,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Kubernetes' {@code exec} cannot choose a user: every process runs as the Pod's user, which is the sandbox user
  * ({@code runtime.user()}). The box's main process is PID 1 of the container's PID namespace, which no process in the
- * box can signal, so {@link #killAll} ({@code kill -9 -1} as the sandbox user) still leaves the box running, as with
+ * box can signal, so {@link #killAll} ({@link BoxCommands#KILL_ALL} as the sandbox user) still leaves the box running, as with
  * Docker's supervisor uid.
  */
 final class KubernetesBackend implements SandboxBackend {
     private static final Logger log = LoggerFactory.getLogger(KubernetesBackend.class);
-
-    /**
-     * Kills every process of the calling uid except this shell and the box's reaper, until none is left; see the Docker
-     * backend's script of the same name. The reaper (PID 1, see {@link PodSpecs#REAPER}) and the {@code sleep} it
-     * waits on share the sandbox uid here, so they are told apart by their session: PID 1 is session 1, every process
-     * started through exec gets a session of its own (the runtime calls setsid), and no process can join session 1,
-     * so only the reaper and its own child are in it. {@code kill -1} never signals PID 1; the reaper restarts its
-     * {@code sleep} when it is killed. Only shell builtins are used, so it keeps working while a fork bomb holds the
-     * pids limit.
-     */
-    static final String KILL_ALL = """
-            i=0
-            while [ "$i" -lt 400 ]; do
-              kill -STOP -1 2>/dev/null
-              kill -9 -1 2>/dev/null
-              left=
-              for p in /proc/[0-9]*; do
-                [ "${p#/proc/}" = "$$" ] && continue
-                [ -O "$p" ] || continue
-                read -r stat < "$p/stat" 2>/dev/null || continue
-                set -- ${stat##*) }
-                [ "$4" = 1 ] && continue
-                left=$p; break
-              done
-              [ -z "$left" ] && exit 0
-              i=$((i+1))
-              [ "$i" -gt 20 ] && sleep 0.01 2>/dev/null
-            done
-            echo "still running: $left" >&2
-            exit 1
-            """;
-
 
     /**
      * Runs a request's program the way Docker's exec would: in its working directory, with its environment added,
@@ -563,36 +529,14 @@ final class KubernetesBackend implements SandboxBackend {
 
     @Override
     public boolean killAll(Box box, String user) {
-        return BoxCommands.retry(this, box, user, KILL_ALL, Duration.ofSeconds(15), 3);
+        return BoxCommands.retry(this, box, user, BoxCommands.KILL_ALL, Duration.ofSeconds(15), 3);
     }
 
     @Override
     public long oomKillCount(Box box) {
-        try {
-            Result r = run(box, box.spec().runtime().user(), List.of("/bin/sh", "-c", BoxCommands.OOM_COUNT), 15);
-            long kills = BoxCommands.oomKills(r.output);
-            if (kills >= 0) {
-                return kills;
-            }
-        } catch (RuntimeException e) {
-            log.debug("cannot read OOM counter of {}: {}", box.name(), e.toString());
-        }
-        return -1;
-    }
-
-    private record Result(int exitCode, String output) {}
-
-    /** A short helper exec of our own, collected in memory. */
-    private Result run(Box box, String user, List<String> argv, int timeoutSeconds) {
-        try {
-            BoxCommands.Output out = BoxCommands.collect(this, box, user, argv, Duration.ofSeconds(timeoutSeconds));
-            return new Result(out.exitCode(), out.text());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException("kubernetes", "exec in " + box.name() + " interrupted", e);
-        } catch (Exception e) {
-            throw new BackendException("kubernetes", "exec in " + box.name() + " failed: " + rootMessage(e), e);
-        }
+        BoxCommands.Output r = BoxCommands.tryScript(this, box, box.spec().runtime().user(), BoxCommands.OOM_COUNT,
+                Duration.ofSeconds(15));
+        return r == null ? -1 : BoxCommands.oomKills(r.text());
     }
 
     /** Deletes the Pod at once (grace period 0). Idempotent. */

@@ -401,7 +401,7 @@ class KubernetesBackendMockTest {
     @Test
     void killAllAndOomCountRunTheirScriptsAsThePodUser() {
         Box box = createRunning("box-a", Map.of());
-        ExecRequest kill = new ExecRequest(List.of("/bin/sh", "-c", KubernetesBackend.KILL_ALL), Map.of(),
+        ExecRequest kill = new ExecRequest(List.of("/bin/sh", "-c", dev.sandbox4j.spi.BoxCommands.KILL_ALL), Map.of(),
                 "65534:65534", "/", new byte[0]);
         emit(execPath("box-a", KubernetesBackend.wrap(kill, box.spec().limits()), false),
                 new StatusStreamMessage(0));

@@ -122,7 +122,7 @@ class PodShellScriptsIT {
         docker(List.of("exec", "-d", "-u", USER, container, "/bin/sh", "-c", "setsid sleep 1000 & (sleep 999 &); "
                 + "python3 -c 'import time; time.sleep(1000)' & while :; do sleep 0.1; done"), 30);
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> others().size() >= 4);
-        Result kill = sh(KubernetesBackend.KILL_ALL);
+        Result kill = sh(dev.sandbox4j.spi.BoxCommands.KILL_ALL);
         assertThat(kill.code).as(kill.out).isZero();
         assertThat(others()).isEmpty();
         assertThat(sh("echo alive").out).isEqualTo("alive\n");
@@ -134,7 +134,7 @@ class PodShellScriptsIT {
                 "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"), 30);
         // the backend retries its kill when the bomb holds every pid (the exec itself cannot start then)
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> sh(KubernetesBackend.KILL_ALL).code == 0);
+                .until(() -> sh(dev.sandbox4j.spi.BoxCommands.KILL_ALL).code == 0);
         assertThat(others()).isEmpty();
         Result oom = sh(dev.sandbox4j.spi.BoxCommands.OOM_COUNT);
         assertThat(oom.out).contains("oom_kill ");

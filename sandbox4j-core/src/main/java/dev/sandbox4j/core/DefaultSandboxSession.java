@@ -1134,6 +1134,9 @@ final class DefaultSandboxSession implements SandboxSession {
                 }
                 h.exitCode().get(COPY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
+            if (!err.text().isBlank()) {
+                log.debug("artifact listing: {}", err.text().strip());
+            }
         } catch (java.io.IOException | ExecutionException | TimeoutException e) {
             log.warn("Session {}: could not collect artifacts: {}", id, e.toString());
             dropped.add("all (" + e.getMessage() + ")");

@@ -225,11 +225,6 @@ final class Runner implements AutoCloseable {
         }
     }
 
-    /** What the runner wrote to its own stderr (start-up failures). */
-    String errors() {
-        return errors.text();
-    }
-
     @Override
     public void close() {
         broken = true;
