@@ -6,6 +6,24 @@ log() {
     printf '[sandbox4j] %s\n' "$*" >&2
 }
 
+# die MESSAGE... : error line on stderr, then exit 1.
+die() {
+    log "ERROR: $*"
+    exit 1
+}
+
+# apt_install LOGFILE PACKAGE... : installs the packages (no recommends, waiting for the dpkg lock); when that fails,
+# refreshes the package lists once and tries again; when that fails too, shows the log's tail and dies. Needs root.
+apt_install() {
+    local logf="$1"
+    shift
+    local opts=(-y -q -o DPkg::Lock::Timeout=600 --no-install-recommends)
+    DEBIAN_FRONTEND=noninteractive apt-get install "${opts[@]}" "$@" >"$logf" 2>&1 ||
+        { DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 update >>"$logf" 2>&1 &&
+          DEBIAN_FRONTEND=noninteractive apt-get install "${opts[@]}" "$@" >>"$logf" 2>&1; } ||
+        { tail -n 20 "$logf" >&2; die "apt-get install $* failed (log: $logf)"; }
+}
+
 # _java_major JAVA_EXECUTABLE : prints the major version (8, 17, 21, 25, ...) or nothing.
 _java_major() {
     local java="$1" line ver

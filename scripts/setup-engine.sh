@@ -20,11 +20,6 @@ DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
 SOCK=/var/run/docker.sock
 export DEBIAN_FRONTEND=noninteractive
 
-die() {
-    log "ERROR: $*"
-    exit 1
-}
-
 # Run as root, via non-interactive sudo if we are not root.
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then

@@ -29,11 +29,6 @@ LOGF=/var/log/podman-service.log
 CONF=/etc/containers/containers.conf
 export DEBIAN_FRONTEND=noninteractive
 
-die() {
-    log "ERROR: $*"
-    exit 1
-}
-
 [ "$(id -u)" -eq 0 ] || die "setup-podman.sh needs root (it installs a package and runs the rootful Podman service)"
 
 # ---- package -----------------------------------------------------------------------------------
@@ -44,11 +39,7 @@ command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]} (apt-get)"
-    apt_opts=(-y -q -o DPkg::Lock::Timeout=600 --no-install-recommends)
-    apt-get install "${apt_opts[@]}" "${missing[@]}" >/tmp/sandbox4j-podman-apt.log 2>&1 ||
-        { apt-get -q -o DPkg::Lock::Timeout=600 update >>/tmp/sandbox4j-podman-apt.log 2>&1 &&
-          apt-get install "${apt_opts[@]}" "${missing[@]}" >>/tmp/sandbox4j-podman-apt.log 2>&1; } ||
-        { tail -n 20 /tmp/sandbox4j-podman-apt.log >&2; die "apt-get install ${missing[*]} failed"; }
+    apt_install /tmp/sandbox4j-podman-apt.log "${missing[@]}"
 fi
 
 # ---- containers.conf: default ulimits ----------------------------------------------------------

@@ -26,11 +26,6 @@ TIMEOUT=${SANDBOX4J_ENGINE_TIMEOUT:-30}
 WANT='{"path":"/usr/bin/runsc","runtimeArgs":["--platform=ptrace","--network=none"]}'
 export DEBIAN_FRONTEND=noninteractive
 
-die() {
-    log "ERROR: $*"
-    exit 1
-}
-
 [ "$(id -u)" -eq 0 ] || die "setup-runsc.sh needs root (it installs a package and edits $CONF)"
 
 # ---- packages ----------------------------------------------------------------------------------
@@ -39,11 +34,7 @@ missing=()
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]} (apt-get)"
-    apt_opts=(-y -q -o DPkg::Lock::Timeout=600 --no-install-recommends)
-    apt-get install "${apt_opts[@]}" "${missing[@]}" >/tmp/sandbox4j-runsc-apt.log 2>&1 ||
-        { apt-get -q -o DPkg::Lock::Timeout=600 update >>/tmp/sandbox4j-runsc-apt.log 2>&1 &&
-          apt-get install "${apt_opts[@]}" "${missing[@]}" >>/tmp/sandbox4j-runsc-apt.log 2>&1; } ||
-        { tail -n 20 /tmp/sandbox4j-runsc-apt.log >&2; die "apt-get install ${missing[*]} failed"; }
+    apt_install /tmp/sandbox4j-runsc-apt.log "${missing[@]}"
 fi
 
 # ---- engine configuration ----------------------------------------------------------------------

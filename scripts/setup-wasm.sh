@@ -25,11 +25,6 @@ HOME_DIR=${SANDBOX4J_WASM_HOME:-/opt/sandbox4j-wasm}
 DENO_VERSION=${DENO_VERSION:-2.9.6}
 PYODIDE_VERSION=${PYODIDE_VERSION:-314.0.7}
 
-die() {
-    log "ERROR: $*"
-    exit 1
-}
-
 case "$(uname -m)" in
     x86_64 | amd64) platform=linux-x64-glibc ;;
     aarch64 | arm64) platform=linux-arm64-glibc ;;
@@ -47,10 +42,7 @@ fi
 command -v npm >/dev/null 2>&1 || {
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         log "installing npm (apt-get)"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm >/tmp/sandbox4j-npm.log 2>&1 ||
-            { DEBIAN_FRONTEND=noninteractive apt-get update >>/tmp/sandbox4j-npm.log 2>&1 &&
-              DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm \
-                >>/tmp/sandbox4j-npm.log 2>&1; } || die "could not install npm (log: /tmp/sandbox4j-npm.log)"
+        apt_install /tmp/sandbox4j-npm.log npm
     else
         die "npm is needed to install deno and pyodide from the npm registry"
     fi
