@@ -37,8 +37,6 @@ final class DriverProcess {
     private final StringBuilder stderrTail = new StringBuilder();
     private final String name;
     private volatile boolean killed;
-    private String pythonVersion = "?";
-    private String pyodideVersion = "?";
 
     /** The driver ended (exited, was killed, or broke the framing). */
     static final class DriverGoneException extends Exception {
@@ -95,9 +93,7 @@ final class DriverProcess {
                 throw new BackendException("wasm", "Pyodide failed to start: " + d.describe(ready) + d.stderrHint(),
                         null);
             }
-            JsonNode v = JSON.readTree(ready.payload());
-            d.pythonVersion = v.path("python").asText("?");
-            d.pyodideVersion = v.path("pyodide").asText("?");
+            JSON.readTree(ready.payload()); // its content (the driver's versions) is not used, but it must be JSON
             return d;
         } catch (DriverGoneException e) {
             throw new BackendException("wasm", "Pyodide failed to start: " + e.getMessage(), e);
@@ -315,13 +311,5 @@ final class DriverProcess {
 
     long pid() {
         return process.pid();
-    }
-
-    String pythonVersion() {
-        return pythonVersion;
-    }
-
-    String pyodideVersion() {
-        return pyodideVersion;
     }
 }

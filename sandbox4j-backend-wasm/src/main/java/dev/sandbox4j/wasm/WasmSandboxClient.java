@@ -300,7 +300,7 @@ public final class WasmSandboxClient implements SandboxClient {
         Duration lifetime = options.sessionTimeout();
         if (lifetime != null) {
             session.lifetime(timers.schedule(
-                    () -> session.close("session lifetime of " + WasmSession.human(lifetime) + " exceeded"),
+                    () -> session.close("session lifetime of " + Texts.human(lifetime) + " exceeded"),
                     lifetime.toMillis(), TimeUnit.MILLISECONDS));
         }
         config.events().sessionOpened(new SessionEvent(Instant.now(), id, principal, "python", image(), null));

@@ -17,10 +17,12 @@ import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
+import dev.sandbox4j.internal.BoundedBuffer;
 import dev.sandbox4j.internal.BoxPaths;
 import dev.sandbox4j.internal.Hashes;
 import dev.sandbox4j.internal.Notebooks;
 import dev.sandbox4j.internal.RunResults;
+import dev.sandbox4j.internal.Texts;
 import dev.sandbox4j.audit.RunEvent;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
@@ -32,7 +34,6 @@ import dev.sandbox4j.wasm.DriverProcess.DriverGoneException;
 import dev.sandbox4j.wasm.Frames.Frame;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -241,8 +242,8 @@ final class WasmSession implements SandboxSession {
         command.put("data", stdin != null);
         log.debug("Session {} run (timeout {}, output limit {})", id, timeout, limit);
 
-        OutputCollector out = new OutputCollector(limit.bytes());
-        OutputCollector err = new OutputCollector(limit.bytes());
+        BoundedBuffer out = new BoundedBuffer(limit.bytes());
+        BoundedBuffer err = new BoundedBuffer(limit.bytes());
         OutputListener listener = runOptions.listener();
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
@@ -280,7 +281,7 @@ final class WasmSession implements SandboxSession {
                     }
                     if (stopping == null) {
                         stopping = ExecutionStatus.TIMED_OUT;
-                        stopReason = "timed out after " + human(timeout);
+                        stopReason = "timed out after " + Texts.human(timeout);
                         stopDeadline = interrupt(d);
                         continue;
                     }
@@ -291,7 +292,7 @@ final class WasmSession implements SandboxSession {
                 switch (f.type()) {
                     case 'O', 'E' -> {
                         boolean isOut = f.type() == 'O';
-                        OutputCollector c = isOut ? out : err;
+                        BoundedBuffer c = isOut ? out : err;
                         byte[] kept = c.append(f.payload());
                         if (kept.length > 0) {
                             if (isOut) {
@@ -537,7 +538,7 @@ final class WasmSession implements SandboxSession {
                 }
             }
             killDriver();
-            return "the interpreter did not answer within " + human(FILE_TIMEOUT);
+            return "the interpreter did not answer within " + Texts.human(FILE_TIMEOUT);
         } catch (DriverGoneException | IOException e) {
             killDriver();
             return e.getMessage();
@@ -581,7 +582,7 @@ final class WasmSession implements SandboxSession {
                     if (f == null) {
                         killDriver();
                         throw new BackendException("wasm", "file operation on '" + target + "' did not finish "
-                                + "within " + human(FILE_TIMEOUT), null);
+                                + "within " + Texts.human(FILE_TIMEOUT), null);
                     }
                     if (f.type() == 'O' || f.type() == 'E') {
                         continue; // output of a callback a program left behind
@@ -761,38 +762,5 @@ final class WasmSession implements SandboxSession {
     @Override
     public void close() {
         close(null);
-    }
-
-    static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-    }
-
-    /** At most {@code limit} bytes of one stream; what comes after is dropped and counted. */
-    static final class OutputCollector {
-        private final long limit;
-        private final java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
-        private boolean overflowed;
-
-        OutputCollector(long limit) {
-            this.limit = limit;
-        }
-
-        byte[] append(byte[] chunk) {
-            long room = limit - data.size();
-            int keep = (int) Math.max(0, Math.min(room, chunk.length));
-            if (keep < chunk.length) {
-                overflowed = true;
-            }
-            data.write(chunk, 0, keep);
-            return keep == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, keep);
-        }
-
-        boolean overflowed() {
-            return overflowed;
-        }
-
-        String text() {
-            return StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(data.toByteArray())).toString();
-        }
     }
 }

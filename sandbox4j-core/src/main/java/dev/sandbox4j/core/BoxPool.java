@@ -8,6 +8,7 @@ import dev.sandbox4j.PoolStats;
 import dev.sandbox4j.ResourceLimits;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SessionClosedException;
+import dev.sandbox4j.internal.Texts;
 import dev.sandbox4j.spi.Box;
 import dev.sandbox4j.spi.BoxSpec;
 import dev.sandbox4j.spi.SandboxBackend;
@@ -525,7 +526,7 @@ final class BoxPool {
         String message = waited == null
                 ? "warm pool " + describe() + " has no ready box (" + state + ") and its exhaustion strategy is "
                         + "FAIL_FAST" + failure
-                : "no box of warm pool " + describe() + " became ready within acquireTimeout " + human(waited)
+                : "no box of warm pool " + describe() + " became ready within acquireTimeout " + Texts.human(waited)
                         + " (" + state + ")" + failure;
         return new PoolExhaustedException(language, waited, message);
     }
@@ -541,9 +542,5 @@ final class BoxPool {
 
     private String describe() {
         return "'" + language + "' (" + image + ")";
-    }
-
-    private static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 }

@@ -38,6 +38,7 @@ import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.PlanContext;
 import dev.sandbox4j.spi.SandboxBackend;
+import dev.sandbox4j.internal.BoundedBuffer;
 import dev.sandbox4j.internal.BoxPaths;
 import dev.sandbox4j.internal.Notebooks;
 import dev.sandbox4j.internal.RunResults;
@@ -950,7 +951,7 @@ final class DefaultSandboxSession implements SandboxSession {
             }
         } catch (TimeoutException e) {
             killUntrusted(box);
-            throw new BackendException(backend.name(), "copy to the box did not finish within " + human(COPY_TIMEOUT),
+            throw new BackendException(backend.name(), "copy to the box did not finish within " + Texts.human(COPY_TIMEOUT),
                     e);
         } catch (ExecutionException e) {
             throw unwrap(e);
@@ -1026,7 +1027,7 @@ final class DefaultSandboxSession implements SandboxSession {
         } catch (TimeoutException e) {
             killUntrusted(box);
             throw new BackendException(backend.name(), "copy from the box did not finish within "
-                    + human(COPY_TIMEOUT), e);
+                    + Texts.human(COPY_TIMEOUT), e);
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (InterruptedException e) {
@@ -1293,11 +1294,11 @@ final class DefaultSandboxSession implements SandboxSession {
 
     /** Why a run that reached its deadline was stopped. */
     private String timeoutReason(Bounds bounds) {
-        return bounds.lifetimeBound() ? lifetimeReason() : "timed out after " + human(bounds.timeout());
+        return bounds.lifetimeBound() ? lifetimeReason() : "timed out after " + Texts.human(bounds.timeout());
     }
 
     private String lifetimeReason() {
-        return "session lifetime of " + human(options.sessionTimeout()) + " exceeded";
+        return "session lifetime of " + Texts.human(options.sessionTimeout()) + " exceeded";
     }
 
     /** Whether the kernel's OOM killer struck in the box since the last check (and remembers the new count). */
@@ -1580,13 +1581,6 @@ final class DefaultSandboxSession implements SandboxSession {
             closeReason = "box could not be replaced: " + e.getMessage();
             close();
         }
-    }
-
-    private static String human(Duration d) {
-        if (d.toMillis() % 1000 == 0) {
-            return d.toSeconds() + " s";
-        }
-        return d.toMillis() + " ms";
     }
 
     private static RuntimeException unwrap(ExecutionException e) {

@@ -1,6 +1,11 @@
 package dev.sandbox4j.internal;
 
-/** Helpers for putting untrusted or user-supplied text into messages. Not API: may change without notice. */
+import java.time.Duration;
+
+/**
+ * Helpers for messages: untrusted or user-supplied text put into them, durations written in them. Not API: may change
+ * without notice.
+ */
 public final class Texts {
     private Texts() {}
 
@@ -15,5 +20,13 @@ public final class Texts {
             sb.append('…');
         }
         return sb.toString();
+    }
+
+    /**
+     * A duration as messages write it: whole seconds as {@code "30 s"}, anything else in milliseconds
+     * ({@code "1500 ms"}).
+     */
+    public static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 }

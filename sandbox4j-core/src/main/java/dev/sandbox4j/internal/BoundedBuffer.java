@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -7,14 +7,17 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** Collects at most {@code limit} bytes; what comes after is counted and dropped. Thread-safe. */
-final class BoundedBuffer {
+/**
+ * Collects at most {@code limit} bytes of one output stream; what comes after is counted and dropped. Thread-safe.
+ * Not API: may change without notice.
+ */
+public final class BoundedBuffer {
     private final int limit;
     private byte[] data = new byte[256];
     private int size;
     private long dropped;
 
-    BoundedBuffer(long limit) {
+    public BoundedBuffer(long limit) {
         this.limit = (int) Math.min(limit, Integer.MAX_VALUE - 8);
     }
 
@@ -23,7 +26,7 @@ final class BoundedBuffer {
      *
      * @return the part of {@code chunk} that was kept (possibly empty), for forwarding to listeners
      */
-    synchronized byte[] append(byte[] chunk) {
+    public synchronized byte[] append(byte[] chunk) {
         int keep = Math.min(chunk.length, limit - size);
         if (keep < chunk.length) {
             dropped += chunk.length - keep;
@@ -39,16 +42,16 @@ final class BoundedBuffer {
         return keep == chunk.length ? chunk : Arrays.copyOf(chunk, keep);
     }
 
-    synchronized boolean overflowed() {
+    public synchronized boolean overflowed() {
         return dropped > 0;
     }
 
-    synchronized int size() {
+    public synchronized int size() {
         return size;
     }
 
     /** UTF-8 text; malformed sequences (binary output, a character cut by truncation) become U+FFFD. */
-    synchronized String text() {
+    public synchronized String text() {
         CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
@@ -59,7 +62,7 @@ final class BoundedBuffer {
         }
     }
 
-    synchronized byte[] bytes() {
+    public synchronized byte[] bytes() {
         return Arrays.copyOf(data, size);
     }
 }

@@ -1,4 +1,4 @@
-package dev.sandbox4j.core;
+package dev.sandbox4j.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
