@@ -6,6 +6,7 @@ import dev.sandbox4j.Command;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.FileTooLargeException;
 import dev.sandbox4j.ImageUnavailableException;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.PoolExhaustedException;
@@ -357,16 +358,12 @@ final class Api {
         String path = RequestValidator.path("path", ctx.pathParam("path"));
         byte[] content;
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            // the library reads a file whole: refuse big ones before they are read into memory
-            ExecutionResult size = ms.session.exec(List.of("stat", "-L", "-c", "%s", "--", path),
-                    RunOptions.builder().timeout(Duration.ofSeconds(10)).build());
-            long bytes = size.isOk() ? parseLong(size.stdout().trim()) : -1;
-            if (bytes > config.maxFileSize().bytes()) {
-                throw tooLarge("file '" + Texts.sanitize(path, 120) + "' is " + bytes + " bytes; downloads are "
-                        + "limited to " + config.maxFileSize().bytes() + " bytes (max_file_size)",
-                        config.maxFileSize().bytes());
-            }
-            content = ms.session.getFile(path);
+            content = ms.session.getFile(path, config.maxFileSize());
+        } catch (FileTooLargeException big) {
+            long limit = big.limit().bytes();
+            throw tooLarge("file '" + Texts.sanitize(path, 120) + "' is "
+                    + (big.size().isPresent() ? big.size().getAsLong() : "more than " + limit) + " bytes; downloads "
+                    + "are limited to " + limit + " bytes (max_file_size)", limit);
         }
         ctx.status(200).contentType("application/octet-stream").result(content);
     }
