@@ -104,14 +104,24 @@ final class Api {
     /** {@code /v1/*}: refuses requests while shutting down, and authenticates. */
     void authenticate(Context ctx) {
         AuditLog.Entry entry = entry(ctx);
+        Caller caller = admit(ctx.header("Authorization"), ctx.header("X-API-Key"));
+        entry.tenant = caller.tenant();
+        entry.keyId = caller.keyId();
+        ctx.attribute(CALLER, caller);
+    }
+
+    /**
+     * Admits a request to the REST API or to {@code /mcp}: the caller its API key names.
+     *
+     * @throws ApiException 503 (with a {@code Retry-After}) while the server is shutting down, 401 without a valid
+     *     key
+     */
+    Caller admit(@Nullable String authorization, @Nullable String apiKey) {
         if (draining.getAsBoolean()) {
             throw new ApiException(503, Problem.SHUTTING_DOWN, "the server is shutting down; retry on another "
                     + "instance or later", Map.of(), limiter.retryAfterSeconds(), null);
         }
-        Caller caller = auth.authenticate(ctx.header("Authorization"), ctx.header("X-API-Key"));
-        entry.tenant = caller.tenant();
-        entry.keyId = caller.keyId();
-        ctx.attribute(CALLER, caller);
+        return auth.authenticate(authorization, apiKey);
     }
 
     // ------------------------------------------------------------------ one-shot runs
@@ -698,12 +708,7 @@ final class Api {
     static void problem(Context ctx, ApiException e) {
         AuditLog.Entry entry = entry(ctx);
         entry.problem = e.type.slug;
-        if (e.retryAfterSeconds != null) {
-            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds));
-        }
-        if (e.status == 401) {
-            ctx.header("WWW-Authenticate", "Bearer realm=\"sandbox4j\"");
-        }
+        e.headers().forEach(ctx::header);
         if (Boolean.TRUE.equals(ctx.attribute(DisconnectWatcher.CLOSE_CONNECTION))) {
             ctx.header("Connection", "close");
         }
