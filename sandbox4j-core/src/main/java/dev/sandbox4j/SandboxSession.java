@@ -93,12 +93,38 @@ public interface SandboxSession extends AutoCloseable {
     void putFile(String path, byte[] content);
 
     /**
-     * Reads a file from the box (same path rules as {@link #putFile}).
+     * Reads a file from the box (same path rules as {@link #putFile}), whole. To read files of unknown size, prefer
+     * {@link #getFile(String, DataSize)}.
      *
      * @throws java.io.UncheckedIOException wrapping {@link java.nio.file.NoSuchFileException} if there is no such
      *     regular file
+     * @throws FileTooLargeException if the file is larger than the implementation reads at all (1 GiB for the
+     *     container backends)
      */
     byte[] getFile(String path);
+
+    /**
+     * Reads a file from the box (same path rules as {@link #putFile}) if it is at most {@code max} bytes long. A
+     * larger file is refused without being read into memory: the exception says how large it is when the sandbox
+     * could tell, and the limit that applied.
+     *
+     * <p>The default implementation reads the whole file with {@link #getFile(String)} and then checks its length;
+     * the library's sessions override it to stop before a file that is too large is transferred.
+     *
+     * @param max the most to read; a limit above what the implementation reads at all is lowered to that
+     * @throws FileTooLargeException if the file is larger than {@code max}
+     * @throws java.io.UncheckedIOException wrapping {@link java.nio.file.NoSuchFileException} if there is no such
+     *     regular file
+     * @since 0.2
+     */
+    default byte[] getFile(String path, DataSize max) {
+        java.util.Objects.requireNonNull(max, "max");
+        byte[] content = getFile(path);
+        if (content.length > max.bytes()) {
+            throw new FileTooLargeException(path, content.length, max);
+        }
+        return content;
+    }
 
     /**
      * Runs commands one after the other, each in its own working directory, each with its own result. Stops after the

@@ -11,6 +11,7 @@ import dev.sandbox4j.CopyResult;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.FileTooLargeException;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxSession;
@@ -559,16 +560,25 @@ final class WasmSession implements SandboxSession {
     public void putFile(String path, byte[] content) {
         requireNonNull(content, "content");
         String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
-        fileOp(Map.of("op", "put", "path", target, "data", true), content, target);
+        fileOp(Map.of("op", "put", "path", target, "data", true), content, target, null);
     }
 
     @Override
     public byte[] getFile(String path) {
         String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
-        return fileOp(Map.of("op", "get", "path", target), null, target);
+        return fileOp(Map.of("op", "get", "path", target), null, target, null);
     }
 
-    private byte[] fileOp(Map<String, Object> command, byte @Nullable [] data, String target) {
+    /** The driver refuses a file over {@code max} before sending it; the payload is checked here as well. */
+    @Override
+    public byte[] getFile(String path, DataSize max) {
+        requireNonNull(max, "max");
+        String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
+        return fileOp(Map.of("op", "get", "path", target, "max", max.bytes()), null, target, max);
+    }
+
+    private byte[] fileOp(Map<String, Object> command, byte @Nullable [] data, String target,
+            @Nullable DataSize max) {
         lock.lock();
         try {
             ensureOpen();
@@ -594,6 +604,9 @@ final class WasmSession implements SandboxSession {
                                 throw new UncheckedIOException(new NoSuchFileException(target, null,
                                         "no such regular file in the sandbox"));
                             }
+                            if (r.path("error").asText().equals("too_large") && max != null) {
+                                throw new FileTooLargeException(target, r.path("size").asLong(-1), max);
+                            }
                             throw new UncheckedIOException(new IOException("cannot write '" + target + "': "
                                     + r.path("message").asText()));
                         }
@@ -601,6 +614,9 @@ final class WasmSession implements SandboxSession {
                             return new byte[0];
                         }
                     } else if (f.type() == 'F' && r != null) {
+                        if (max != null && f.payload().length > max.bytes()) {
+                            throw new FileTooLargeException(target, f.payload().length, max);
+                        }
                         return f.payload();
                     } else {
                         killDriver();

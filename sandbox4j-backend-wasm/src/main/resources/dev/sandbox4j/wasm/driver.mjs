@@ -399,6 +399,10 @@ async function handle(py, helper, setStdin, cmd, data) {
         sendJson("R", { error: "not_found", message: cmd.path + " is not a regular file" });
         return true;
       }
+      if (typeof cmd.max === "number" && stat.size > cmd.max) {
+        sendJson("R", { error: "too_large", size: stat.size });
+        return true;
+      }
       const bytes = py.FS.readFile(cmd.path);
       sendJson("R", { ok: true, size: bytes.length });
       send("F", bytes);

@@ -7,6 +7,7 @@ import dev.sandbox4j.Artifact;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.FileTooLargeException;
 import dev.sandbox4j.ResourceLimits;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxSession;
@@ -239,6 +240,24 @@ class WasmSessionIT {
             assertThatThrownBy(() -> s.getFile("/etc/passwd")).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> s.getFile("missing.txt")).isInstanceOf(UncheckedIOException.class)
                     .hasCauseInstanceOf(NoSuchFileException.class);
+        }
+    }
+
+    @Test
+    void boundedReadRefusesALargerFileWithItsSize() {
+        try (SandboxSession s = open(false)) {
+            assertThat(s.run("open('big.txt', 'w').write('y' * 9000)").isOk()).isTrue();
+            assertThat(s.getFile("big.txt", DataSize.ofBytes(9000))).hasSize(9000);
+            assertThatThrownBy(() -> s.getFile("big.txt", DataSize.ofBytes(4096)))
+                    .isInstanceOfSatisfying(FileTooLargeException.class, e -> {
+                        assertThat(e.path()).isEqualTo("/workspace/big.txt");
+                        assertThat(e.size()).hasValue(9000);
+                        assertThat(e.limit()).isEqualTo(DataSize.ofBytes(4096));
+                    });
+            assertThatThrownBy(() -> s.getFile("missing.txt", DataSize.ofBytes(4096)))
+                    .isInstanceOf(UncheckedIOException.class).hasCauseInstanceOf(NoSuchFileException.class);
+            // the session stays usable after a refused read
+            assertThat(s.run("print(len(open('big.txt').read()))").stdout()).isEqualTo("9000\n");
         }
     }
 

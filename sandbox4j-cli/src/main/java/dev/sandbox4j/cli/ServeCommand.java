@@ -1,6 +1,7 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.DataSize;
+import dev.sandbox4j.policy.PolicyFiles;
 import dev.sandbox4j.server.ApiKey;
 import dev.sandbox4j.server.SandboxServer;
 import dev.sandbox4j.server.ServerConfig;
@@ -147,7 +148,7 @@ final class ServeCommand implements Callable<Integer> {
             b.shutdownGrace(shutdownGrace);
         }
         if (policy != null) {
-            b.policy(ServerConfigFiles.policy(policy, Path.of("")));
+            b.policy(PolicyFiles.presetOrFile(policy, Path.of(""), "policy"));
         }
         if (auditLog != null) {
             b.auditLog(auditLog);

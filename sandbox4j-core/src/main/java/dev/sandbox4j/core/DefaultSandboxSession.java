@@ -11,6 +11,7 @@ import dev.sandbox4j.InstallConfig;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.FileTooLargeException;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.RuntimeConfig;
@@ -405,20 +406,47 @@ final class DefaultSandboxSession implements SandboxSession {
 
     @Override
     public byte[] getFile(String path) {
+        return getFile(path, DataSize.ofBytes(MAX_FILE_READ));
+    }
+
+    /**
+     * Reads a regular file with one exec: $1 the path, $2 the limit, $3 the limit plus one. Exit 3: no such file; exit
+     * 4: {@code stat} says it is larger than the limit (its size on stderr), nothing is sent. Where there is no
+     * {@code stat}, {@code head} sends one byte past the limit, which tells the caller the file is too large.
+     */
+    static final String READ_SCRIPT = """
+            [ -f "$1" ] || { echo 'no such file' >&2; exit 3; }
+            s=$(stat -L -c %s -- "$1" 2>/dev/null) && [ "$s" -gt "$2" ] 2>/dev/null && { echo "size $s" >&2; exit 4; }
+            exec head -c "$3" -- "$1"
+            """;
+
+    @Override
+    public byte[] getFile(String path, DataSize max) {
         requireNonNull(path, "path");
+        requireNonNull(max, "max");
         String target = BoxPaths.resolve(options.runtime().workdir(), path);
-        List<String> cmd = List.of("/bin/sh", "-c",
-                "[ -f \"$1\" ] || { echo 'no such file' >&2; exit 3; }; exec cat -- \"$1\"", "sh", target);
-        Capture c = internalCapture(cmd, new byte[0], DataSize.ofBytes(MAX_FILE_READ));
+        DataSize limit = max.bytes() > MAX_FILE_READ ? DataSize.ofBytes(MAX_FILE_READ) : max;
+        List<String> cmd = List.of("/bin/sh", "-c", READ_SCRIPT, "sh", target, Long.toString(limit.bytes()),
+                Long.toString(limit.bytes() + 1));
+        Capture c = internalCapture(cmd, new byte[0], limit);
         if (c.exitCode == 3 && c.stderr.contains("no such file")) {
             throw new UncheckedIOException(new NoSuchFileException(target, null, "no such regular file in the box"));
+        }
+        if (c.exitCode == 4 && c.stderr.startsWith("size ")) {
+            long size;
+            try {
+                size = Long.parseLong(c.stderr.substring(5).strip());
+            } catch (NumberFormatException e) {
+                size = -1;
+            }
+            throw new FileTooLargeException(target, size, limit);
         }
         if (c.exitCode != 0) {
             throw new BackendException(backend.name(), "could not read '" + target + "' from the box: "
                     + c.stderr.strip(), null);
         }
         if (c.truncated) {
-            throw new IllegalArgumentException("file '" + target + "' is larger than " + DataSize.ofBytes(MAX_FILE_READ));
+            throw new FileTooLargeException(target, -1, limit);
         }
         return c.stdout;
     }

@@ -83,6 +83,34 @@ public final class PolicyFiles {
         }
     }
 
+    /**
+     * The policy a configuration setting names: a preset ({@link SecurityPolicy#presetNames()}, in any case, or
+     * {@code dev}/{@code prod}), else a policy file, relative paths resolved against {@code baseDir}. Surrounding
+     * blanks are ignored.
+     *
+     * @param presetOrFile the setting's value
+     * @param baseDir what a relative file path is relative to (the configuration file's directory, or
+     *     {@code Path.of("")} for the working directory)
+     * @param setting the setting's name, for the message, e.g. {@code "policy"}
+     * @throws IllegalArgumentException {@code "<setting> '<value>' is neither a preset (permissive, ...) nor a
+     *     file"} if it is neither, or as {@link #load} for a file that is not a valid policy
+     * @since 0.2
+     */
+    public static SecurityPolicy presetOrFile(String presetOrFile, Path baseDir, String setting) {
+        requireNonNull(presetOrFile, setting);
+        requireNonNull(baseDir, "baseDir");
+        String value = presetOrFile.trim();
+        if (SecurityPolicy.isPreset(value)) {
+            return SecurityPolicy.preset(value);
+        }
+        Path file = baseDir.resolve(value);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(setting + " '" + Texts.sanitize(value, 80) + "' is neither a preset ("
+                    + String.join(", ", SecurityPolicy.presetNames()) + ") nor a file");
+        }
+        return load(file);
+    }
+
     /** Writes a policy (YAML or JSON by extension). */
     public static void save(SecurityPolicy policy, Path file) {
         try {

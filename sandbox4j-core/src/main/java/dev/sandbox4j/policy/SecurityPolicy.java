@@ -8,6 +8,7 @@ import dev.sandbox4j.spi.ImportRef;
 import dev.sandbox4j.spi.ScannedSource;
 import dev.sandbox4j.spi.SourceScanner;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,8 +16,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Screens code before it runs: regex {@link SecurityPattern}s over a language-aware view of the source,
@@ -53,6 +56,10 @@ import java.util.regex.Pattern;
 public final class SecurityPolicy {
     private static final Map<String, Pattern> COMPILED = new ConcurrentHashMap<>();
     private static final Map<String, java.util.Optional<Set<String>>> HINTS = new ConcurrentHashMap<>();
+    /** The presets by name, from permissive to strict. */
+    private static final Map<String, Supplier<SecurityPolicy>> PRESETS = presets();
+    /** Short names {@link #preset} accepts as well. */
+    private static final Map<String, String> PRESET_ALIASES = Map.of("dev", "development", "prod", "production");
 
     private final String name;
     private final Severity threshold;
@@ -92,21 +99,51 @@ public final class SecurityPolicy {
         return defaults("strict", Severity.LOW);
     }
 
+    private static Map<String, Supplier<SecurityPolicy>> presets() {
+        Map<String, Supplier<SecurityPolicy>> m = new LinkedHashMap<>();
+        m.put("permissive", SecurityPolicy::permissive);
+        m.put("development", SecurityPolicy::development);
+        m.put("production", SecurityPolicy::production);
+        m.put("strict", SecurityPolicy::strict);
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * The names of the presets, from permissive to strict: {@code [permissive, development, production, strict]}.
+     * {@link #preset} also takes {@code dev} and {@code prod}, and any case.
+     *
+     * @since 0.2
+     */
+    public static List<String> presetNames() {
+        return List.copyOf(PRESETS.keySet());
+    }
+
+    /**
+     * Whether {@link #preset} knows this name.
+     *
+     * @since 0.2
+     */
+    public static boolean isPreset(String name) {
+        return presetOrNull(name) != null;
+    }
+
     /**
      * A preset by name.
      *
      * @throws IllegalArgumentException naming the presets if there is none by that name
      */
     public static SecurityPolicy preset(String name) {
-        return switch (name.trim().toLowerCase(Locale.ROOT)) {
-            case "permissive" -> permissive();
-            case "development", "dev" -> development();
-            case "production", "prod" -> production();
-            case "strict" -> strict();
-            default -> throw new IllegalArgumentException(
-                    "Expected policy preset one of [permissive, development, production, strict] but was '"
-                            + Texts.sanitize(name, 40) + "'");
-        };
+        Supplier<SecurityPolicy> p = presetOrNull(name);
+        if (p == null) {
+            throw new IllegalArgumentException("Expected policy preset one of " + PRESETS.keySet() + " but was '"
+                    + Texts.sanitize(name, 40) + "'");
+        }
+        return p.get();
+    }
+
+    private static @Nullable Supplier<SecurityPolicy> presetOrNull(String name) {
+        String key = name.trim().toLowerCase(Locale.ROOT);
+        return PRESETS.get(PRESET_ALIASES.getOrDefault(key, key));
     }
 
     private static SecurityPolicy defaults(String name, Severity threshold) {

@@ -43,6 +43,25 @@ class PolicyFilesTest {
     }
 
     @Test
+    void presetOrFileTakesAPresetByAnyOfItsNamesElseAFileRelativeToTheBaseDirectory() throws Exception {
+        assertThat(PolicyFiles.presetOrFile(" Strict ", dir, "policy").name()).isEqualTo("strict");
+        assertThat(PolicyFiles.presetOrFile("prod", dir, "policy").name()).isEqualTo("production");
+        assertThat(PolicyFiles.presetOrFile("dev", dir, "policy").name()).isEqualTo("development");
+        Files.createDirectories(dir.resolve("conf"));
+        Files.writeString(dir.resolve("conf/team.yaml"), "name: team\nextends: permissive\n");
+        assertThat(PolicyFiles.presetOrFile("conf/team.yaml", dir, "policy").name()).isEqualTo("team");
+        assertThat(PolicyFiles.presetOrFile(dir.resolve("conf/team.yaml").toString(), Path.of("nowhere"), "policy")
+                .name()).as("an absolute path ignores the base directory").isEqualTo("team");
+        assertThatThrownBy(() -> PolicyFiles.presetOrFile("lax", dir, "sandbox4j.policy"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sandbox4j.policy 'lax' is neither a preset (permissive, development, production, strict) "
+                        + "nor a file");
+        Files.writeString(dir.resolve("bad.yaml"), "threshold: sometimes\n");
+        assertThatThrownBy(() -> PolicyFiles.presetOrFile("bad.yaml", dir, "policy"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bad.yaml");
+    }
+
+    @Test
     void roundTripsYamlAndJson() {
         SecurityPolicy strict = SecurityPolicy.strict();
         for (String name : new String[] {"p.yaml", "p.json"}) {

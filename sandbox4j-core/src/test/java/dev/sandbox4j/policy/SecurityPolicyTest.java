@@ -166,6 +166,18 @@ class SecurityPolicyTest {
     }
 
     @Test
+    void presetNamesComeFromTheOnePlacePresetReadsThem() {
+        assertThat(SecurityPolicy.presetNames()).containsExactly("permissive", "development", "production", "strict");
+        for (String name : SecurityPolicy.presetNames()) {
+            assertThat(SecurityPolicy.isPreset(name.toUpperCase(java.util.Locale.ROOT))).as(name).isTrue();
+            assertThat(SecurityPolicy.preset(name).name()).isEqualTo(name);
+        }
+        assertThat(SecurityPolicy.isPreset(" dev ")).isTrue();
+        assertThat(SecurityPolicy.preset("prod").name()).isEqualTo("production");
+        assertThat(SecurityPolicy.isPreset("paranoid")).isFalse();
+    }
+
+    @Test
     void clearErrors() {
         assertThatThrownBy(() -> SecurityPolicy.preset("paranoid"))
                 .hasMessage("Expected policy preset one of [permissive, development, production, strict] but was 'paranoid'");

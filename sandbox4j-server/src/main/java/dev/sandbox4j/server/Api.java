@@ -6,6 +6,7 @@ import dev.sandbox4j.Command;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.FileTooLargeException;
 import dev.sandbox4j.ImageUnavailableException;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.PoolExhaustedException;
@@ -103,14 +104,24 @@ final class Api {
     /** {@code /v1/*}: refuses requests while shutting down, and authenticates. */
     void authenticate(Context ctx) {
         AuditLog.Entry entry = entry(ctx);
+        Caller caller = admit(ctx.header("Authorization"), ctx.header("X-API-Key"));
+        entry.tenant = caller.tenant();
+        entry.keyId = caller.keyId();
+        ctx.attribute(CALLER, caller);
+    }
+
+    /**
+     * Admits a request to the REST API or to {@code /mcp}: the caller its API key names.
+     *
+     * @throws ApiException 503 (with a {@code Retry-After}) while the server is shutting down, 401 without a valid
+     *     key
+     */
+    Caller admit(@Nullable String authorization, @Nullable String apiKey) {
         if (draining.getAsBoolean()) {
             throw new ApiException(503, Problem.SHUTTING_DOWN, "the server is shutting down; retry on another "
                     + "instance or later", Map.of(), limiter.retryAfterSeconds(), null);
         }
-        Caller caller = auth.authenticate(ctx.header("Authorization"), ctx.header("X-API-Key"));
-        entry.tenant = caller.tenant();
-        entry.keyId = caller.keyId();
-        ctx.attribute(CALLER, caller);
+        return auth.authenticate(authorization, apiKey);
     }
 
     // ------------------------------------------------------------------ one-shot runs
@@ -357,16 +368,12 @@ final class Api {
         String path = RequestValidator.path("path", ctx.pathParam("path"));
         byte[] content;
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            // the library reads a file whole: refuse big ones before they are read into memory
-            ExecutionResult size = ms.session.exec(List.of("stat", "-L", "-c", "%s", "--", path),
-                    RunOptions.builder().timeout(Duration.ofSeconds(10)).build());
-            long bytes = size.isOk() ? parseLong(size.stdout().trim()) : -1;
-            if (bytes > config.maxFileSize().bytes()) {
-                throw tooLarge("file '" + Texts.sanitize(path, 120) + "' is " + bytes + " bytes; downloads are "
-                        + "limited to " + config.maxFileSize().bytes() + " bytes (max_file_size)",
-                        config.maxFileSize().bytes());
-            }
-            content = ms.session.getFile(path);
+            content = ms.session.getFile(path, config.maxFileSize());
+        } catch (FileTooLargeException big) {
+            long limit = big.limit().bytes();
+            throw tooLarge("file '" + Texts.sanitize(path, 120) + "' is "
+                    + (big.size().isPresent() ? big.size().getAsLong() : "more than " + limit) + " bytes; downloads "
+                    + "are limited to " + limit + " bytes (max_file_size)", limit);
         }
         ctx.status(200).contentType("application/octet-stream").result(content);
     }
@@ -701,12 +708,7 @@ final class Api {
     static void problem(Context ctx, ApiException e) {
         AuditLog.Entry entry = entry(ctx);
         entry.problem = e.type.slug;
-        if (e.retryAfterSeconds != null) {
-            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds));
-        }
-        if (e.status == 401) {
-            ctx.header("WWW-Authenticate", "Bearer realm=\"sandbox4j\"");
-        }
+        e.headers().forEach(ctx::header);
         if (Boolean.TRUE.equals(ctx.attribute(DisconnectWatcher.CLOSE_CONNECTION))) {
             ctx.header("Connection", "close");
         }

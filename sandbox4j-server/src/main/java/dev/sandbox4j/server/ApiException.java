@@ -31,6 +31,18 @@ final class ApiException extends RuntimeException {
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
+    /** The headers that go with the problem document: {@code Retry-After}, and the challenge of a 401. */
+    Map<String, String> headers() {
+        Map<String, String> h = new LinkedHashMap<>();
+        if (retryAfterSeconds != null) {
+            h.put("Retry-After", Long.toString(retryAfterSeconds));
+        }
+        if (status == 401) {
+            h.put("WWW-Authenticate", "Bearer realm=\"sandbox4j\"");
+        }
+        return h;
+    }
+
     static ApiException badRequest(String detail) {
         return new ApiException(400, Problem.INVALID_REQUEST, detail);
     }

@@ -11,21 +11,19 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /**
- * Guards the MCP servlet ({@code /mcp}) like the REST API: the same API keys (a 401 problem without a valid one),
- * a 503 while shutting down, and the caller's tenant handed to the MCP endpoint, which scopes sessions by it. When a
- * client ends its MCP session ({@code DELETE}), the sandbox sessions it left open are closed.
+ * Guards the MCP servlet ({@code /mcp}) like the REST API, with the same admission ({@link Api#admit}): the same API
+ * keys (a 401 problem without a valid one), a 503 with {@code Retry-After} while shutting down, and the caller's
+ * tenant handed to the MCP endpoint, which scopes sessions by it. When a client ends its MCP session
+ * ({@code DELETE}), the sandbox sessions it left open are closed.
  */
 final class McpAuthFilter implements Filter {
-    private final Authenticator auth;
-    private final BooleanSupplier draining;
+    private final Api api;
     private final McpHttpEndpoint endpoint;
 
-    McpAuthFilter(Authenticator auth, BooleanSupplier draining, McpHttpEndpoint endpoint) {
-        this.auth = auth;
-        this.draining = draining;
+    McpAuthFilter(Api api, McpHttpEndpoint endpoint) {
+        this.api = api;
         this.endpoint = endpoint;
     }
 
@@ -36,17 +34,11 @@ final class McpAuthFilter implements Filter {
         HttpServletResponse res = (HttpServletResponse) response;
         Caller caller;
         try {
-            if (draining.getAsBoolean()) {
-                throw new ApiException(503, Problem.SHUTTING_DOWN, "the server is shutting down; retry on another "
-                        + "instance or later");
-            }
-            caller = auth.authenticate(req.getHeader("Authorization"), req.getHeader("X-API-Key"));
+            caller = api.admit(req.getHeader("Authorization"), req.getHeader("X-API-Key"));
         } catch (ApiException e) {
             Map<String, Object> body = Wire.problem(e, req.getRequestURI());
             res.setStatus(e.status);
-            if (e.status == 401) {
-                res.setHeader("WWW-Authenticate", "Bearer realm=\"sandbox4j\"");
-            }
+            e.headers().forEach(res::setHeader);
             res.setContentType(Api.PROBLEM_JSON);
             res.getOutputStream().write(Wire.writeString(body).getBytes(StandardCharsets.UTF_8));
             return;

@@ -244,8 +244,8 @@ final class RequestValidator {
             throw new ApiException(400, Problem.INVALID_REQUEST, "policy: " + Texts.sanitize(
                     String.valueOf(e.getMessage()), 300), Map.of("field", "policy"), null, e);
         }
-        throw ApiException.invalidField("policy", "policy must be a preset name (permissive, development, "
-                + "production, strict) or a policy object (the policy-file format)");
+        throw ApiException.invalidField("policy", "policy must be a preset name ("
+                + String.join(", ", SecurityPolicy.presetNames()) + ") or a policy object (the policy-file format)");
     }
 
     /**

@@ -95,7 +95,6 @@ public final class SandboxServer implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final byte[] openApi;
-    private final Authenticator auth;
     /** The MCP tools ({@code /mcp}): their own sessions, scoped by tenant and MCP session, closed on shutdown. */
     private final SandboxTools mcpTools;
     private final McpHttpEndpoint mcp;
@@ -113,7 +112,6 @@ public final class SandboxServer implements AutoCloseable {
         this.metrics = new ServerMetrics(sessions::size, limiter::inFlight, client);
         metricsRef[0] = metrics;
         Authenticator auth = new Authenticator(config.apiKeys(), config.maxSessions(), config.maxConcurrentRuns());
-        this.auth = auth;
         this.api = new Api(config, client, limiter, sessions, metrics, watcher, auth, draining::get);
         this.openApi = resource("openapi.json");
         this.mcpTools = SandboxTools.builder(client)
@@ -369,7 +367,7 @@ public final class SandboxServer implements AutoCloseable {
             cfg.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(5).toMillis()));
             // MCP's streamable HTTP transport is the SDK's servlet, next to Javalin's; the filter applies our API keys
             cfg.jetty.modifyServletContextHandler(h -> {
-                FilterHolder filter = new FilterHolder(new McpAuthFilter(auth, draining::get, mcp));
+                FilterHolder filter = new FilterHolder(new McpAuthFilter(api, mcp));
                 filter.setAsyncSupported(true);
                 h.addFilter(filter, MCP_PATH, EnumSet.of(DispatcherType.REQUEST));
                 ServletHolder servlet = new ServletHolder("mcp", mcp.servlet());

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.internal.Texts;
 import dev.sandbox4j.policy.PolicyFiles;
-import dev.sandbox4j.policy.SecurityPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -129,7 +128,7 @@ public final class ServerConfigFiles {
                     case "max_session_lifetime" -> b.maxSessionLifetime(duration(v, key));
                     case "session_check_interval" -> b.sessionCheckInterval(duration(v, key));
                     case "retry_after" -> b.retryAfter(duration(v, key));
-                    case "policy" -> b.policy(policy(text(v, key), dir));
+                    case "policy" -> b.policy(PolicyFiles.presetOrFile(text(v, key), dir, "policy"));
                     case "images" -> strings(v, key).forEach(b::image);
                     case "labels" -> strings(v, key).forEach(b::label);
                     case "audit_log" -> b.auditLog(dir.resolve(text(v, key)));
@@ -144,20 +143,6 @@ public final class ServerConfigFiles {
             }
         }
         return b;
-    }
-
-    /** A preset name ({@code permissive}, {@code development}, {@code production}, {@code strict}) or a policy file. */
-    public static SecurityPolicy policy(String presetOrFile, Path dir) {
-        String name = presetOrFile.trim().toLowerCase(Locale.ROOT);
-        if (Set.of("permissive", "development", "dev", "production", "prod", "strict").contains(name)) {
-            return SecurityPolicy.preset(name);
-        }
-        Path file = dir.resolve(presetOrFile);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("policy '" + Texts.sanitize(presetOrFile, 80)
-                    + "' is neither a preset (permissive, development, production, strict) nor a file");
-        }
-        return PolicyFiles.load(file);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.sandbox4j.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.mcp.McpClientChecks;
@@ -16,7 +17,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +56,46 @@ class McpEndpointTest {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(401);
             assertThat(r.body()).contains("\"status\":401", "requires an API key");
+        }
+    }
+
+    @Test
+    void whileShuttingDownRefusesWith503AndRetryAfterLikeTheRestApi() throws Exception {
+        server.close();
+        backend.behaviour = r -> r.argv().contains("python3") ? Behaviour.hang("") : Behaviour.exit(0, "", "");
+        SandboxClient client = SandboxClient.builder().backendFactory(backend.factory()).reapOrphans(false).build();
+        server = SandboxServer.start(ServerConfig.builder().port(0).apiKey(ApiKey.of("alice", "acme", ALICE))
+                .shutdownGrace(Duration.ofSeconds(20)).build(), client, true);
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            // a run in flight keeps the server draining (refusing new requests) until the run's timeout ends it
+            CompletableFuture<HttpResponse<String>> run = http.sendAsync(HttpRequest.newBuilder(
+                    URI.create(server.uri() + "/v1/execute")).header("X-API-Key", ALICE)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"language\":\"python\",\"code\":\"hang\","
+                            + "\"timeout_ms\":4000,\"capture_artifacts\":false}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.execs.stream()
+                    .anyMatch(r -> r.argv().contains("python3")));
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+
+            HttpRequest ping = HttpRequest.newBuilder(URI.create(server.uri() + "/mcp")).header("X-API-Key", ALICE)
+                    .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"))
+                    .build();
+            HttpResponse<String> mcp = await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> http.send(ping, HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 503);
+            HttpResponse<String> rest = http.send(HttpRequest.newBuilder(URI.create(server.uri() + "/v1/languages"))
+                    .header("X-API-Key", ALICE).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(rest.statusCode()).isEqualTo(503);
+            for (HttpResponse<String> r : List.of(mcp, rest)) {
+                assertThat(r.headers().firstValue("Retry-After")).as(r.uri().getPath()).hasValue("1");
+                assertThat(r.headers().firstValue("Content-Type")).as(r.uri().getPath())
+                        .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+                assertThat(r.body()).as(r.uri().getPath()).contains("\"status\":503", "shutting-down",
+                        "the server is shutting down");
+            }
+            assertThat(run.get(20, TimeUnit.SECONDS).body()).contains("\"status\":\"timed_out\"");
+            closing.get(20, TimeUnit.SECONDS);
         }
     }
 

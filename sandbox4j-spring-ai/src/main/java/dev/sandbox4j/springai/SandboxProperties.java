@@ -7,12 +7,9 @@ import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.policy.PolicyFiles;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.tools.SandboxTools;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -58,9 +55,6 @@ public record SandboxProperties(
         Map<String, String> labels,
         @DefaultValue("true") boolean reapOrphans,
         @DefaultValue Tools tools) {
-
-    private static final Set<String> PRESETS =
-            Set.of("permissive", "development", "dev", "production", "prod", "strict");
 
     public SandboxProperties {
         positive("sandbox4j.default-timeout", defaultTimeout);
@@ -157,16 +151,7 @@ public record SandboxProperties(
         if (policy == null || policy.isBlank()) {
             return null;
         }
-        String value = policy.trim();
-        if (PRESETS.contains(value.toLowerCase(Locale.ROOT))) {
-            return SecurityPolicy.preset(value);
-        }
-        Path file = Path.of(value);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("sandbox4j.policy '" + value
-                    + "' is neither a preset (permissive, development, production, strict) nor a file");
-        }
-        return PolicyFiles.load(file);
+        return PolicyFiles.presetOrFile(policy, Path.of(""), "sandbox4j.policy");
     }
 
     private static void positive(String name, @Nullable Duration d) {

@@ -9,6 +9,7 @@ import dev.sandbox4j.CellOutput;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.FileTooLargeException;
 import dev.sandbox4j.ImageUnavailableException;
 import dev.sandbox4j.PoolExhaustedException;
 import dev.sandbox4j.RunOptions;
@@ -539,17 +540,16 @@ public final class SandboxTools implements AutoCloseable {
                     + Texts.sanitize(encoding, 20) + "'.");
         }
         return withSession(scope, id, e -> {
-            // the library reads a file whole: refuse a big one before it is read into memory
-            ExecutionResult size = e.session.exec(List.of("stat", "-L", "-c", "%s", "--", path),
-                    RunOptions.builder().timeout(FILE_OP_TIMEOUT).build());
-            if (size.isOk()) {
-                long bytes = parseLong(size.stdout().trim());
-                if (bytes > maxFileBytes) {
-                    throw new ToolError("File '" + Texts.sanitize(path, 120) + "' is " + bytes + " bytes; at most "
-                            + maxFileBytes + " can be read. Print a part of it with execute_code instead.");
-                }
+            byte[] content;
+            try {
+                content = e.session.getFile(path, DataSize.ofBytes(maxFileBytes));
+            } catch (FileTooLargeException big) {
+                long limit = big.limit().bytes();
+                String size = big.size().isPresent() ? big.size().getAsLong() + " bytes"
+                        : "more than " + limit + " bytes";
+                throw new ToolError("File '" + Texts.sanitize(path, 120) + "' is " + size + "; at most " + limit
+                        + " can be read. Print a part of it with execute_code instead.");
             }
-            byte[] content = e.session.getFile(path);
             String mime = Artifact.mimeTypeOf(path);
             String text = enc.equals("base64") ? null : utf8(content);
             if (enc.equals("text") && text == null) {
