@@ -495,7 +495,7 @@ final class BoxPool {
      */
     private void prestartRunner(Box box) {
         try {
-            runners.put(box.id(), Runner.start(backend, box, runtime));
+            runners.put(box.id(), Runner.start(backend, box, runtime, 0, false));
         } catch (RuntimeException e) {
             log.debug("Warm pool {}: no runner in box {}: {}", describe(), box.name(), e.toString());
         }

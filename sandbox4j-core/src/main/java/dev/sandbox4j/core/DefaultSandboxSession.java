@@ -79,8 +79,21 @@ import org.slf4j.MDC;
 final class DefaultSandboxSession implements SandboxSession {
     private static final Logger log = LoggerFactory.getLogger(DefaultSandboxSession.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
     /** How long to wait for a killed process to be reported gone before giving up on its stream. */
     private static final Duration KILL_GRACE = Duration.ofMillis(700);
+    /**
+     * How long past a run's deadline the host waits for the runner, which enforces the deadline itself, before it
+     * decides the runner is stopped or dead and kills through the engine.
+     */
+    private static final Duration RUNNER_BACKSTOP = Duration.ofSeconds(2);
+    /** Longest the runner may take to answer a kill request between runs. */
+    private static final Duration RUNNER_KILL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration LIFETIME_SLACK = Duration.ofMillis(300);
     /** Files read back with getFile are capped (the box's tmpfs is bounded anyway). */
     static final long MAX_FILE_READ = 1L << 30;
@@ -195,7 +208,7 @@ final class DefaultSandboxSession implements SandboxSession {
             seedWorkspace(seed);
         }
         Runner leased = client.leasedRunner();
-        if (leased != null && !options.stateful() && leased.isAlive()) {
+        if (leased != null && leased.isAlive()) {
             synchronized (runnerLock) {
                 runner = leased;
             }
@@ -269,7 +282,7 @@ final class DefaultSandboxSession implements SandboxSession {
         ExecutionPlan plan = handler.plan(code, new PlanContext(runDir, runOptions.args(), outputDir, home));
         ExecutionResult raw;
         if (plan.compile().isEmpty()) {
-            raw = execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions, outputDir);
+            raw = execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions, outputDir, true);
         } else {
             raw = compileThenRun(runDir, plan, runOptions, outputDir);
         }
@@ -291,10 +304,10 @@ final class DefaultSandboxSession implements SandboxSession {
         RunOptions compileOptions = RunOptions.builder()
                 .timeout(runOptions.compileTimeout() != null ? runOptions.compileTimeout() : COMPILE_TIMEOUT)
                 .build();
-        ExecutionResult c = execute(runDir, plan.files(), plan.compile(), plan.env(), compileOptions, null);
+        ExecutionResult c = execute(runDir, plan.files(), plan.compile(), plan.env(), compileOptions, null, false);
         switch (c.status()) {
             case OK -> {
-                return execute(runDir, Map.of(), plan.argv(), plan.env(), runOptions, outputDir);
+                return execute(runDir, Map.of(), plan.argv(), plan.env(), runOptions, outputDir, true);
             }
             case NONZERO_EXIT -> {
                 return new ExecutionResult(c.stdout(), c.stderr(), c.exitCode(), c.duration(),
@@ -357,7 +370,7 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         String runDir = Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
         String outputDir = runOptions.captureArtifacts() ? home + "/" + OUTPUT_DIR : null;
-        ExecutionResult raw = execute(runDir, Map.of(), argv, Map.of(), runOptions, outputDir);
+        ExecutionResult raw = execute(runDir, Map.of(), argv, Map.of(), runOptions, outputDir, true);
         if (outputDir != null && isOpen()) {
             raw = collectArtifacts(raw, outputDir);
         }
@@ -499,6 +512,8 @@ final class DefaultSandboxSession implements SandboxSession {
         if (plan == null) {
             throw new UnsupportedOperationException("stateful sessions are not supported for " + handler.id());
         }
+        // a runner starting now would kill the kernel as a leftover: let it finish starting first
+        runner(b);
         Map<String, String> env = boxEnv(plan.env());
         Launcher.Invocation inv = Launcher.buildKeepingStdin(KERNEL_DIR, plan.files(), plan.argv());
         long t0 = System.nanoTime();
@@ -541,6 +556,8 @@ final class DefaultSandboxSession implements SandboxSession {
             ExecutionStatus status = null;
             String killReason = null;
             int exitCode = 0;
+            String nonce = null; // the ping sent after the cell's done; its pong ends the cell
+            boolean forged = false;
             try {
                 k.send(req);
                 long deadline = start + bounds.timeout().toNanos();
@@ -568,6 +585,18 @@ final class DefaultSandboxSession implements SandboxSession {
                     String type = m.path("type").asText();
                     if (m.has("id") && m.path("id").asInt() != cell && !type.equals("exit")) {
                         continue; // late output of an earlier, interrupted cell
+                    }
+                    if (nonce != null && !type.equals("stream") && !type.equals("exit")
+                            && !type.equals("protocol_error")) {
+                        // after the cell's done only its pong may come: anything else means the cell wrote protocol
+                        // messages of its own (e.g. a done before it failed)
+                        if (type.equals("pong") && nonce.equals(m.path("nonce").asText())) {
+                            break;
+                        }
+                        if (!type.equals("pong")) {
+                            forged = true;
+                        }
+                        continue;
                     }
                     switch (type) {
                         case "stream" -> {
@@ -620,6 +649,16 @@ final class DefaultSandboxSession implements SandboxSession {
                         case "done" -> count = m.path("count").asInt();
                         default -> log.debug("Session {}: unexpected kernel message {}", id, type);
                     }
+                    if (type.equals("done") && k.answersPing() && !interrupted) {
+                        // A cell can reach its own interpreter's protocol stream and write a done of its own, then go
+                        // on. The kernel answers a ping only from its request loop, after the cell's real done: a
+                        // nonce made now, after this done arrived, cannot have been known to the cell in advance.
+                        nonce = HexFormat.of().formatHex(randomBytes(16));
+                        com.fasterxml.jackson.databind.node.ObjectNode ping = k.request("ping");
+                        ping.put("nonce", nonce);
+                        k.send(ping);
+                        continue;
+                    }
                     if (type.equals("done") || type.equals("exit") || type.equals("protocol_error")) {
                         break;
                     }
@@ -632,7 +671,19 @@ final class DefaultSandboxSession implements SandboxSession {
                 restartKernel(b);
                 throw new BackendException(backend.name(), "interrupted while waiting for the kernel", e);
             }
-            if (status == null) {
+            if (forged && !restarted) {
+                log.warn("Session {}: cell {} wrote kernel protocol messages of its own; restarting the kernel", id,
+                        cell);
+                restartKernel(b);
+                restarted = true;
+                status = ExecutionStatus.KILLED;
+                killReason = "the cell wrote kernel protocol messages of its own, so its result cannot be trusted; "
+                        + "the kernel was restarted and its state is lost";
+                exitCode = 137;
+                value = Map.of();
+                displays.clear();
+                error = null;
+            } else if (status == null) {
                 status = error == null ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
                 exitCode = error == null ? 0 : 1;
             } else if (status == ExecutionStatus.TIMED_OUT || status == ExecutionStatus.OUTPUT_LIMIT) {
@@ -706,32 +757,13 @@ final class DefaultSandboxSession implements SandboxSession {
         lock.lock();
         try {
             Box b = ensureOpen();
-            Kernel k = kernel;
-            if (options.stateful() && k != null && k.isAlive()) {
-                int cell = cellIds.incrementAndGet();
-                com.fasterxml.jackson.databind.node.ObjectNode req = k.request("reset");
-                req.put("id", cell);
-                k.send(req);
-                long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                for (com.fasterxml.jackson.databind.JsonNode m = k.next(end - System.nanoTime()); ;
-                        m = k.next(end - System.nanoTime())) {
-                    if (m == null || m.path("type").asText().equals("exit")) {
-                        restartKernel(b);
-                        break;
-                    }
-                    if (m.path("type").asText().equals("done") && m.path("id").asInt() == cell) {
-                        break;
-                    }
-                }
-            } else if (!options.stateful()) {
+            if (options.stateful()) {
+                // a fresh interpreter: whatever the old one ran (threads, children, daemons) is killed with it
+                restartKernel(b);
+            } else {
                 killUntrusted(b);
             }
             log.info("Session {} reset", id);
-        } catch (java.io.IOException e) {
-            restartKernel(box);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException(backend.name(), "interrupted while resetting", e);
         } finally {
             lock.unlock();
         }
@@ -811,12 +843,12 @@ final class DefaultSandboxSession implements SandboxSession {
                 // directory, so files planted there by earlier runs are not picked up while the box has a network
                 RunOptions o = RunOptions.builder().timeout(installConfig.timeout()).workdir(runDir).build();
                 if (!plan.compile().isEmpty()) {
-                    r = execute(runDir, files, plan.compile(), plan.env(), o, null);
+                    r = execute(runDir, files, plan.compile(), plan.env(), o, null, false);
                     if (r.status() == ExecutionStatus.OK) {
-                        r = execute(runDir, Map.of(), plan.argv(), plan.env(), o, null);
+                        r = execute(runDir, Map.of(), plan.argv(), plan.env(), o, null, false);
                     }
                 } else {
-                    r = execute(runDir, files, plan.argv(), plan.env(), o, null);
+                    r = execute(runDir, files, plan.argv(), plan.env(), o, null, false);
                 }
             } finally {
                 if (networked) {
@@ -1355,8 +1387,15 @@ final class DefaultSandboxSession implements SandboxSession {
         return env;
     }
 
+    /**
+     * Runs one program of the sandbox user and supervises it.
+     *
+     * @param userCode whether it is the caller's program (a run or a command), whose leftovers must be killed when it
+     *     ends, as opposed to a compile step or an installation, which are followed by a kill of their own or by the
+     *     program they prepare
+     */
     private ExecutionResult execute(String runDir, Map<String, byte[]> files, List<String> command,
-            Map<String, String> planEnv, RunOptions runOptions, @Nullable String outputDir) {
+            Map<String, String> planEnv, RunOptions runOptions, @Nullable String outputDir, boolean userCode) {
         lock.lock();
         try {
             Box b = ensureOpen();
@@ -1372,14 +1411,15 @@ final class DefaultSandboxSession implements SandboxSession {
             log.debug("Session {} exec {} (timeout {}, output limit {})", id, Launcher.describe(command),
                     bounds.timeout(), bounds.outputLimit());
             return supervise(b, new ExecRequest(inv.argv(), env, options.runtime().user(),
-                    options.runtime().workdir(), inv.stdin()), bounds, runOptions.listener());
+                    options.runtime().workdir(), inv.stdin()), bounds, runOptions.listener(), userCode);
         } finally {
             MDC.remove("sandbox.session");
             lock.unlock();
         }
     }
 
-    private ExecutionResult supervise(Box b, ExecRequest req, Bounds bounds, OutputListener listener) {
+    private ExecutionResult supervise(Box b, ExecRequest req, Bounds bounds, OutputListener listener,
+            boolean userCode) {
         Duration timeout = bounds.timeout();
         DataSize limit = bounds.outputLimit();
         BoundedBuffer out = new BoundedBuffer(limit.bytes());
@@ -1417,21 +1457,36 @@ final class DefaultSandboxSession implements SandboxSession {
             }
         };
         long start = System.nanoTime();
-        ExecHandle handle = launch(b, req, sink);
+        ExecHandle handle = launch(b, req, sink, timeout);
+        Runner.RunHandle viaRunner = handle instanceof Runner.RunHandle rh ? rh : null;
         try {
             CompletableFuture<Integer> exit = handle.exitCode();
             ExecutionStatus status;
             String killReason = null;
             int code;
             try {
-                Object first = CompletableFuture.anyOf(exit, flood).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                // the runner enforces the deadline itself; the host only backstops it
+                Duration wait = viaRunner != null ? timeout.plus(RUNNER_BACKSTOP) : timeout;
+                Object first = CompletableFuture.anyOf(exit, flood).get(wait.toNanos(), TimeUnit.NANOSECONDS);
                 if (first instanceof Integer c && !flood.isDone()) {
                     code = c;
-                    status = code == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
+                    if (viaRunner != null && viaRunner.killedBy() == Runner.Killed.TIMEOUT) {
+                        status = ExecutionStatus.TIMED_OUT;
+                        killReason = timeoutReason(bounds);
+                    } else {
+                        status = code == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
+                    }
+                    if (viaRunner != null && viaRunner.leftBehind() != 0 && !closed.get()) {
+                        // something of the run survived the runner's kill: make sure, or start over
+                        log.warn("Session {}: {} processes survived the runner's kill", id, viaRunner.leftBehind());
+                        if (!killUntrusted(b) && !closed.get()) {
+                            replaceBox(b);
+                        }
+                    }
                 } else {
                     killReason = flood.getNow("output limit exceeded");
                     status = ExecutionStatus.OUTPUT_LIMIT;
-                    code = killAndReap(b, exit);
+                    code = viaRunner != null ? killThroughRunner(b, viaRunner) : killAndReap(b, exit);
                 }
             } catch (TimeoutException e) {
                 if (closed.get()) {
@@ -1441,6 +1496,12 @@ final class DefaultSandboxSession implements SandboxSession {
                 } else {
                     status = ExecutionStatus.TIMED_OUT;
                     killReason = timeoutReason(bounds);
+                    if (viaRunner != null) {
+                        // stopped or killed by the program: the engine kills, and a new runner takes over
+                        log.warn("Session {}: the runner did not end the run at its deadline; killing through the "
+                                + "engine", id);
+                        retireRunner();
+                    }
                     code = killAndReap(b, exit);
                 }
             }
@@ -1458,6 +1519,11 @@ final class DefaultSandboxSession implements SandboxSession {
             ExecutionResult r = new ExecutionResult(out.text(), err.text(), code, elapsed, status, killReason,
                     out.overflowed(), err.overflowed());
             log.debug("Session {} run finished: {} exit {} in {} ms", id, status.wireName(), code, elapsed.toMillis());
+            if (userCode && viaRunner == null && killReason == null && kernelPid() == 0 && !closed.get()) {
+                // without a runner nothing else kills what the run left behind, and nothing of one run may reach
+                // the next
+                killUntrusted(b);
+            }
             return r;
         } catch (ExecutionException e) {
             if (closed.get()) {
@@ -1473,6 +1539,24 @@ final class DefaultSandboxSession implements SandboxSession {
         } finally {
             handle.close();
         }
+    }
+
+    /**
+     * Asks the runner to stop the run (it kills the program and what it started, then reports the exit); falls back to
+     * {@link #killAndReap} if it does not report within {@link #KILL_GRACE}.
+     */
+    private int killThroughRunner(Box b, Runner.RunHandle run) throws InterruptedException {
+        run.kill();
+        try {
+            int code = run.exitCode().get(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            if (run.leftBehind() == 0) {
+                return code;
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("Session {}: the runner did not report the killed run: {}", id, e.toString());
+        }
+        retireRunner();
+        return killAndReap(b, run.exitCode());
     }
 
     /** Kills every untrusted process and returns the run's exit code (137 if it is not reported in time). */
@@ -1492,10 +1576,26 @@ final class DefaultSandboxSession implements SandboxSession {
         }
     }
 
-    /** Kills every process of the sandbox user (the resident runner with them). */
+    /**
+     * Kills every process of the sandbox user: through the resident runner when it answers (no engine exec, no free
+     * pid needed, and the runner lives on), else through the engine (the runner dies with the rest).
+     */
     private boolean killUntrusted(Box b) {
+        Runner r;
+        synchronized (runnerLock) {
+            r = box == b && runner != null && runner.isAlive() ? runner : null;
+        }
+        if (r != null && r.killAll(0, RUNNER_KILL_TIMEOUT) == 0) {
+            return true;
+        }
         retireRunner();
         return backend.killAll(b, options.runtime().user());
+    }
+
+    /** The pid of the live kernel, whose process tree survives the runner's kills, or 0. */
+    private int kernelPid() {
+        Kernel k = kernel;
+        return k != null && k.isAlive() ? k.pid() : 0;
     }
 
     /** Forgets the runner (it is about to be killed, or its box replaced); the next run starts a new one. */
@@ -1518,7 +1618,7 @@ final class DefaultSandboxSession implements SandboxSession {
 
     /** Starts the runner on a background thread, so that opening the session does not wait for it. */
     private void startRunnerSoon(Box b) {
-        if (options.stateful() || runnerUnavailable) {
+        if (runnerUnavailable) {
             return;
         }
         CompletableFuture<Runner> f = new CompletableFuture<>();
@@ -1527,7 +1627,7 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         Thread.ofVirtual().name("sandbox4j-runner-" + id).start(() -> {
             try {
-                f.complete(Runner.start(backend, b, options.runtime()));
+                f.complete(Runner.start(backend, b, options.runtime(), 0, false));
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             }
@@ -1539,12 +1639,12 @@ final class DefaultSandboxSession implements SandboxSession {
      * else with an engine exec (tens of milliseconds). A backend that cannot stream an exec's input, or an image
      * without perl, keeps using execs.
      */
-    private ExecHandle launch(Box b, ExecRequest req, OutputSink sink) {
+    private ExecHandle launch(Box b, ExecRequest req, OutputSink sink, Duration timeout) {
         if (req.user().equals(options.runtime().user()) && !runnerUnavailable) {
             Runner r = runner(b);
             if (r != null) {
                 try {
-                    return r.run(req, sink);
+                    return r.run(req, sink, timeout, kernelPid());
                 } catch (RuntimeException e) {
                     log.debug("Session {}: runner unusable ({}); using an exec", id, e.toString());
                     retireRunner();
@@ -1572,8 +1672,9 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         Runner r;
         try {
+            // a runner started now replaces one that died: leftovers of runs may be waiting for it
             r = pending != null ? pending.join()
-                    : Runner.start(backend, b, options.runtime());
+                    : Runner.start(backend, b, options.runtime(), kernelPid(), true);
         } catch (RuntimeException e) {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                     ? e.getCause() : e;

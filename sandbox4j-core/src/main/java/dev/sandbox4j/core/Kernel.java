@@ -36,10 +36,12 @@ final class Kernel implements AutoCloseable {
     private final BoundedBuffer stderr;
     private final int pid;
     private final boolean interruptBySignal;
+    private final boolean answersPing;
 
     private Kernel(ExecHandle handle, OutputStream toKernel, int pid, BlockingQueue<JsonNode> messages,
-            BoundedBuffer stderr, boolean interruptBySignal) {
+            BoundedBuffer stderr, boolean interruptBySignal, boolean answersPing) {
         this.interruptBySignal = interruptBySignal;
+        this.answersPing = answersPing;
         this.handle = handle;
         this.toKernel = toKernel;
         this.pid = pid;
@@ -91,7 +93,7 @@ final class Kernel implements AutoCloseable {
                         + (err.text().isBlank() ? "" : ": " + err.text().strip()), null);
             }
             return new Kernel(h, sink, first.path("pid").asInt(-1), queue, err,
-                    "signal".equals(first.path("interrupt").asText()));
+                    "signal".equals(first.path("interrupt").asText()), first.path("ping").asBoolean(false));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             h.close();
@@ -110,6 +112,14 @@ final class Kernel implements AutoCloseable {
      */
     boolean interruptBySignal() {
         return interruptBySignal;
+    }
+
+    /**
+     * Whether the kernel answers {@code {"op":"ping","nonce":N}} with {@code {"type":"pong","nonce":N}} from its request
+     * loop (said in its ready message): then a cell's end is confirmed by a nonce the cell cannot know in advance.
+     */
+    boolean answersPing() {
+        return answersPing;
     }
 
     boolean isAlive() {

@@ -27,10 +27,13 @@ import org.jspecify.annotations.Nullable;
  * engine exec, which then starts each program of the session itself. An engine exec costs tens of milliseconds (the
  * runtime joins the container's namespaces every time); the runner forks and execs in about one.
  *
- * <p>It runs as the sandbox user, like the programs it starts, so it is no boundary: a program can kill it or write to
- * its streams, which only affects its own session's results (the host still enforces timeouts and output limits, and
- * frames are bounded). Killing every process of the sandbox user (timeouts, floods, library installation) kills the
- * runner too; the session then starts a new one.
+ * <p>It runs as the sandbox user, like the programs it starts, but it protects its channel to the host: it makes itself
+ * non-dumpable before it reads anything (processes of its uid can neither ptrace it nor open its descriptors through
+ * {@code /proc}), and a runner that cannot do that is refused ({@link #start} fails and the session uses engine execs).
+ * It enforces each run's deadline itself and, when a run ends, kills every process of the uid the run left behind
+ * (except a stateful session's kernel tree), with {@code kill(-1)}, which needs no free pid: fork bombs, daemons and
+ * trees that ignore SIGTERM end at once. A program can still kill or stop the runner (same uid): its own run then ends
+ * with the runner's exit code, or at the host's backstop deadline, and the session replaces the runner.
  *
  * <p>Runs are sequential: {@link #run} must not be called again before the previous run's exit code completed or its
  * handle was closed.
@@ -50,11 +53,17 @@ final class Runner implements AutoCloseable {
     /** Runs closed before their exit frame: frames are dropped until that many exit frames have gone by. */
     private int abandoned;
     private volatile boolean broken;
+    /** Kill requests waiting for their {@code K} answer, oldest first. */
+    private final java.util.ArrayDeque<CompletableFuture<Integer>> kills = new java.util.ArrayDeque<>();
+    /** What the runner said of itself when it became ready: "pid=P dumpable=0 kill=1". */
+    private volatile String readyInfo = "";
 
-    private Runner(SandboxBackend backend, Box box, String user, String workdir, Map<String, String> env) {
+    private Runner(SandboxBackend backend, Box box, String user, String workdir, Map<String, String> env, String mode,
+            int spare) {
         ChunkPipe pipe = new ChunkPipe(64);
         this.toRunner = pipe.sink();
-        ExecRequest request = new ExecRequest(List.of("perl", "-e", SCRIPT), env, user, workdir, new byte[0]);
+        ExecRequest request = new ExecRequest(List.of("perl", "-e", SCRIPT, mode, Integer.toString(spare)), env, user,
+                workdir, new byte[0]);
         this.handle = backend.exec(box, request, pipe.source(), new OutputSink() {
             @Override
             public void stdout(byte[] chunk) {
@@ -76,25 +85,54 @@ final class Runner implements AutoCloseable {
      * Starts the runner of a box made with {@code runtime}: as its sandbox user, in its work directory, with the
      * environment every program of the box starts with ({@link DefaultSandboxSession#baseEnv}).
      *
-     * @throws BackendException if it exits or does not become ready within {@link #START_TIMEOUT}
+     * @param spare pid of a process whose tree the runner leaves alone (a stateful session's kernel), or 0
+     * @param clean whether to kill every process of the sandbox user outside {@code spare}'s tree as it starts (a
+     *     runner replacing one that died, in a box where leftovers of runs may wait for it); never while something
+     *     else of the session may run (a fresh box's file transfers)
+     * @throws BackendException if it exits, does not become ready within {@link #START_TIMEOUT} or cannot protect
+     *     itself (non-dumpable)
      * @throws UnsupportedOperationException if the backend cannot stream an exec's standard input
      */
-    static Runner start(SandboxBackend backend, Box box, dev.sandbox4j.RuntimeConfig runtime) {
+    static Runner start(SandboxBackend backend, Box box, dev.sandbox4j.RuntimeConfig runtime, int spare,
+            boolean clean) {
         return start(backend, box, runtime.user(), runtime.workdir(), DefaultSandboxSession.baseEnv(runtime),
-                START_TIMEOUT);
+                START_TIMEOUT, clean ? Mode.BOX_CLEAN : Mode.BOX, spare);
+    }
+
+    /** Where a runner runs, which decides what it may kill. */
+    enum Mode {
+        /** On the host (tests): it only ever kills the programs it started. */
+        HOST("host"),
+        /** In a box of its own: it kills what runs leave behind (every process of its uid). */
+        BOX("box"),
+        /** In a box, replacing a runner that died: it also kills every other process of its uid as it starts. */
+        BOX_CLEAN("box-clean");
+
+        final String arg;
+
+        Mode(String arg) {
+            this.arg = arg;
+        }
     }
 
     /**
-     * Starts a runner in the box and waits until it is ready.
+     * Starts a runner and waits until it is ready.
      *
-     * @throws BackendException if it exits or does not become ready in time (e.g. the image has no perl)
+     * @param mode where it runs: only in a box of its own may it kill every process of its uid
+     * @throws BackendException if it exits, does not become ready in time (e.g. the image has no perl) or cannot
+     *     protect itself (non-dumpable)
      * @throws UnsupportedOperationException if the backend cannot stream an exec's standard input
      */
     static Runner start(SandboxBackend backend, Box box, String user, String workdir, Map<String, String> env,
-            Duration timeout) {
-        Runner r = new Runner(backend, box, user, workdir, env);
+            Duration timeout, Mode mode, int spare) {
+        Runner r = new Runner(backend, box, user, workdir, env, mode.arg, spare);
         try {
             r.ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!r.readyInfo.contains("dumpable=0")) {
+                r.close();
+                throw new BackendException(backend.name(), "the runner cannot protect its channel (prctl "
+                        + "PR_SET_DUMPABLE failed: " + r.readyInfo + ")", null);
+            }
             return r;
         } catch (ExecutionException | TimeoutException e) {
             r.close();
@@ -120,17 +158,34 @@ final class Runner implements AutoCloseable {
         }
     }
 
+    /** Whether it kills what runs leave behind (in a box, as a non-root uid). */
+    boolean killsLeftovers() {
+        return readyInfo.contains("kill=1");
+    }
+
     /** Whether it can take a run: started, not exited, stream intact. */
     boolean isAlive() {
         return ready.isDone() && !ready.isCompletedExceptionally() && !handle.exitCode().isDone() && !broken;
     }
 
     /**
+     * Starts a program with no deadline of the runner's own, sparing nothing. See {@link #run(ExecRequest, OutputSink,
+     * Duration, int)}.
+     */
+    RunHandle run(ExecRequest request, OutputSink sink) {
+        return run(request, sink, null, 0);
+    }
+
+    /**
      * Starts a program. Its exit code completes when the runner reports it; if the runner dies first (killed with
      * every process of the sandbox user, or by the program), with the runner's own exit code.
+     *
+     * @param timeout the program's deadline: the runner kills it (and every process of the uid outside {@code
+     *     spare}'s tree) when it passes, or {@code null} for none
+     * @param spare pid whose process tree survives the kills of this run, or 0
      */
-    ExecHandle run(ExecRequest request, OutputSink sink) {
-        Run run = new Run(sink);
+    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare) {
+        Run run = new Run(sink, spare);
         synchronized (lock) {
             if (!isAlive()) {
                 throw new IllegalStateException("runner is not running");
@@ -141,8 +196,7 @@ final class Runner implements AutoCloseable {
             current = run;
         }
         try {
-            toRunner.write(encode(request));
-            toRunner.flush();
+            send(encode(request, timeout, spare));
         } catch (IOException e) {
             synchronized (lock) {
                 current = null;
@@ -153,9 +207,60 @@ final class Runner implements AutoCloseable {
         return run;
     }
 
-    /** The request frame: count, then (length, bytes) of workdir, stdin, argc, argv..., env... */
-    static byte[] encode(ExecRequest request) {
+    private void send(byte[] frame) throws IOException {
+        synchronized (toRunner) {
+            toRunner.write(frame);
+            toRunner.flush();
+        }
+    }
+
+    /**
+     * Kills every process of the sandbox user outside {@code spare}'s tree, between runs (the runner itself lives on).
+     *
+     * @return how many processes survived (0: clean), or -1 if the runner did not answer within {@code timeout} (it is
+     *     then closed) or cannot kill in this box
+     */
+    int killAll(int spare, Duration timeout) {
+        if (!isAlive() || !killsLeftovers()) {
+            return -1;
+        }
+        CompletableFuture<Integer> answer = requestKill(spare);
+        try {
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            close();
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            return -1;
+        }
+    }
+
+    private CompletableFuture<Integer> requestKill(int spare) {
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
+        synchronized (lock) {
+            kills.addLast(answer);
+        }
+        try {
+            send(frame(List.of("kill".getBytes(StandardCharsets.US_ASCII),
+                    Integer.toString(spare).getBytes(StandardCharsets.US_ASCII))));
+        } catch (IOException e) {
+            broken = true;
+            answer.completeExceptionally(e);
+        }
+        return answer;
+    }
+
+    /**
+     * The run request: count, then (length, bytes) of "run", options, workdir, stdin, argc, argv..., env...
+     */
+    static byte[] encode(ExecRequest request, @Nullable Duration timeout, int spare) {
         List<byte[]> fields = new ArrayList<>();
+        fields.add("run".getBytes(StandardCharsets.US_ASCII));
+        String options = (timeout != null ? "timeout_ms=" + Math.max(1, timeout.toMillis()) + "\n" : "")
+                + (spare > 0 ? "spare=" + spare + "\n" : "");
+        fields.add(options.getBytes(StandardCharsets.US_ASCII));
         fields.add(request.workdir().getBytes(StandardCharsets.UTF_8));
         fields.add(request.stdin());
         fields.add(Integer.toString(request.argv().size()).getBytes(StandardCharsets.US_ASCII));
@@ -163,6 +268,10 @@ final class Runner implements AutoCloseable {
             fields.add(a.getBytes(StandardCharsets.UTF_8));
         }
         request.env().forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
+        return frame(fields);
+    }
+
+    private static byte[] frame(List<byte[]> fields) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(ByteBuffer.allocate(4).putInt(fields.size()).array());
         for (byte[] f : fields) {
@@ -175,10 +284,14 @@ final class Runner implements AutoCloseable {
     private void died(int code) {
         ready.completeExceptionally(new IllegalStateException("runner exited with code " + code));
         Run run;
+        List<CompletableFuture<Integer>> waiting;
         synchronized (lock) {
             run = current;
             current = null;
+            waiting = new ArrayList<>(kills);
+            kills.clear();
         }
+        waiting.forEach(k -> k.complete(-1));
         if (run != null) {
             run.exit.complete(code);
         }
@@ -186,7 +299,18 @@ final class Runner implements AutoCloseable {
 
     private void frame(char type, byte[] payload) {
         if (type == 'R') {
+            readyInfo = new String(payload, StandardCharsets.US_ASCII);
             ready.complete(0);
+            return;
+        }
+        if (type == 'K') {
+            CompletableFuture<Integer> answer;
+            synchronized (lock) {
+                answer = kills.pollFirst();
+            }
+            if (answer != null) {
+                answer.complete((int) field(payload, "left", -1));
+            }
             return;
         }
         Run run;
@@ -208,7 +332,15 @@ final class Runner implements AutoCloseable {
         switch (type) {
             case 'O' -> run.sink.stdout(payload);
             case 'E' -> run.sink.stderr(payload);
-            case 'X' -> run.exit.complete(parseCode(payload));
+            case 'X' -> {
+                run.killedBy = switch (String.valueOf(fieldText(payload, "killed"))) {
+                    case "timeout" -> Killed.TIMEOUT;
+                    case "host" -> Killed.HOST;
+                    default -> Killed.NO;
+                };
+                run.left = (int) field(payload, "left", 0);
+                run.exit.complete((int) field(payload, "code", -1));
+            }
             case 'F' -> {
                 run.sink.stderr(("sandbox4j: " + new String(payload, StandardCharsets.UTF_8) + "\n")
                         .getBytes(StandardCharsets.UTF_8));
@@ -218,11 +350,22 @@ final class Runner implements AutoCloseable {
         }
     }
 
-    private static int parseCode(byte[] payload) {
+    /** The value of {@code key=...} in a space-separated payload, or null. */
+    private static @Nullable String fieldText(byte[] payload, String key) {
+        for (String kv : new String(payload, StandardCharsets.US_ASCII).strip().split(" ")) {
+            if (kv.startsWith(key + "=")) {
+                return kv.substring(key.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    private static long field(byte[] payload, String key, long otherwise) {
+        String v = fieldText(payload, key);
         try {
-            return Integer.parseInt(new String(payload, StandardCharsets.US_ASCII).strip());
+            return v == null ? otherwise : Long.parseLong(v);
         } catch (NumberFormatException e) {
-            return -1;
+            return otherwise;
         }
     }
 
@@ -238,18 +381,61 @@ final class Runner implements AutoCloseable {
         died(137);
     }
 
-    /** One program started by the runner. */
-    private final class Run implements ExecHandle {
-        private final OutputSink sink;
-        private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    /** Who ended a run early. */
+    enum Killed {
+        /** Nobody: the program exited by itself (or was killed by something else: see its exit code). */
+        NO,
+        /** The runner, at the run's deadline. */
+        TIMEOUT,
+        /** The runner, at the host's request ({@link RunHandle#kill}). */
+        HOST
+    }
 
-        Run(OutputSink sink) {
+    /** A program started by the runner: its exit code, who killed it, and a way to stop it. */
+    interface RunHandle extends ExecHandle {
+        /** Who ended the run early, once {@link #exitCode()} completed. */
+        Killed killedBy();
+
+        /** How many processes survived the kill of what the run left behind (0: none), once it completed. */
+        int leftBehind();
+
+        /** Asks the runner to kill the program (and every process of the uid outside the spared tree) now. */
+        void kill();
+    }
+
+    /** One program started by the runner. */
+    private final class Run implements RunHandle {
+        private final OutputSink sink;
+        private final int spare;
+        private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+        private volatile Killed killedBy = Killed.NO;
+        private volatile int left;
+
+        Run(OutputSink sink, int spare) {
             this.sink = sink;
+            this.spare = spare;
         }
 
         @Override
         public CompletableFuture<Integer> exitCode() {
             return exit;
+        }
+
+        @Override
+        public Killed killedBy() {
+            return killedBy;
+        }
+
+        @Override
+        public int leftBehind() {
+            return left;
+        }
+
+        @Override
+        public void kill() {
+            if (!exit.isDone() && isAlive()) {
+                requestKill(spare); // answered with a K after the run's X; nobody waits for it
+            }
         }
 
         @Override
@@ -284,7 +470,7 @@ final class Runner implements AutoCloseable {
             while (len - pos >= 5) {
                 char type = (char) (buf[pos] & 0xff);
                 int size = ByteBuffer.wrap(buf, pos + 1, 4).getInt();
-                if (size < 0 || size > MAX_FRAME || "ROEXF".indexOf(type) < 0) {
+                if (size < 0 || size > MAX_FRAME || "ROEXFK".indexOf(type) < 0) {
                     broken = true; // not the runner speaking: stop trusting this stream
                     len = 0;
                     died(-1);

@@ -52,7 +52,7 @@ class RunnerTest {
 
     private Runner start() {
         Runner r = Runner.start(backend, box, "0:0", tmp.toString(), Map.of("FROM_RUNNER", "yes"),
-                Duration.ofSeconds(20));
+                Duration.ofSeconds(20), Runner.Mode.HOST, 0);
         started.add(r);
         return r;
     }
@@ -140,7 +140,7 @@ class RunnerTest {
         // A 20 ms pause before the reap turns that microsecond window into one most runs fall into.
         String pause = "select(undef, undef, undef, 0.02);\n";
         backend.script = s -> {
-            int at = s.indexOf("        if (!$exited && waitpid(");
+            int at = s.indexOf("            reap();\n            $status = delete");
             assertThat(at).as("the runner's reap").isPositive();
             return s.substring(0, at) + pause + s.substring(at);
         };
@@ -183,7 +183,8 @@ class RunnerTest {
     @Test
     void failsClearlyWhenTheRunnerCannotStart() {
         backend.perl = "/no/such/perl";
-        assertThatThrownBy(() -> Runner.start(backend, box, "0:0", tmp.toString(), Map.of(), Duration.ofSeconds(20)))
+        assertThatThrownBy(() -> Runner.start(backend, box, "0:0", tmp.toString(), Map.of(), Duration.ofSeconds(20),
+                Runner.Mode.HOST, 0))
                 .isInstanceOf(BackendException.class)
                 .hasMessageContaining("the runner did not start");
     }
@@ -191,16 +192,178 @@ class RunnerTest {
     @Test
     void encodesARequestAsLengthPrefixedFields() {
         byte[] frame = Runner.encode(new ExecRequest(List.of("a", "bc"), Map.of("K", "v"), "0:0", "/w",
-                new byte[] {9}));
-        // 6 fields: workdir, stdin, argc, 2 argv, 1 env
-        assertThat(frame).startsWith(0, 0, 0, 6, 0, 0, 0, 2, '/', 'w', 0, 0, 0, 1, 9, 0, 0, 0, 1, '2');
+                new byte[] {9}), Duration.ofMillis(1500), 42);
+        // 8 fields: "run", options, workdir, stdin, argc, 2 argv, 1 env
+        assertThat(frame).startsWith(0, 0, 0, 8, 0, 0, 0, 3, 'r', 'u', 'n', 0, 0, 0, 25);
+        assertThat(new String(frame, StandardCharsets.ISO_8859_1))
+                .contains("timeout_ms=1500\nspare=42\n\u0000\u0000\u0000\u0002/w\u0000\u0000\u0000\u0001\t");
         assertThat(new String(frame, StandardCharsets.ISO_8859_1)).endsWith("\u0000\u0000\u0000\u0003K=v");
+    }
+
+    // ---------------------------------------------------------------- in a box of its own
+
+    /** Lists the processes of the uid other than this shell and its parent (the runner): "pid comm" per line. */
+    private static final String OTHERS = "for p in /proc/[0-9]*; do q=${p#/proc/}; [ \"$q\" = $$ ] || [ \"$q\" = $PPID ] "
+            + "|| [ \"$q\" = 1 ] || { read -r s < $p/stat && echo \"$s\" | cut -d' ' -f1-3; }; done 2>/dev/null";
+
+    /**
+     * A runner in a box of its own: a new PID namespace as uid 65534 (unshare + setpriv, as root; a shell is its PID 1,
+     * as tini is in a container), the only setting where it may kill every process of its uid.
+     */
+    private Runner startBoxed(int spare) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(BOXABLE || Boolean.getBoolean("sandbox.it.strict"),
+                "needs root to run the runner in a PID namespace of its own (unshare, setpriv)");
+        backend.boxed = true;
+        Runner r = Runner.start(backend, box, "65534:65534", "/", Map.of("PATH", "/usr/bin:/bin"),
+                Duration.ofSeconds(20), Runner.Mode.BOX_CLEAN, spare);
+        started.add(r);
+        assertThat(r.killsLeftovers()).isTrue();
+        return r;
+    }
+
+    private static final List<String> BOX_PREFIX = List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c",
+            "exec 3<&0; if [ \"$1\" = kernel ]; then (sleep 1000 & sleep 1000 & wait) </dev/null >/dev/null 2>&1 & fi; shift; "
+                    + "\"$@\" 0<&3 3<&- & wait $!", "sh", "-", "true");
+
+    private static final boolean BOXABLE = boxable();
+
+    private static boolean boxable() {
+        try {
+            Process p = new ProcessBuilder(BOX_PREFIX).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+
+    @Test
+    void killsWhatARunLeavesBehindWhenItEnds() throws Exception {
+        Runner r = startBoxed(0);
+        Out first = run(r, List.of("/bin/sh", "-c", "setsid sh -c 'sleep 1000' >/dev/null 2>&1 & "
+                + "(trap '' TERM HUP; sleep 999 &) ; nohup sleep 998 >/dev/null 2>&1 & echo started"), Map.of(), "/",
+                new byte[0]);
+        assertThat(first).isEqualTo(new Out("started\n", "", 0));
+        Out left = run(r, List.of("/bin/sh", "-c", OTHERS), Map.of(), "/", new byte[0]);
+        assertThat(left).as("processes of the uid after the run").isEqualTo(new Out("", "", 0));
+        assertThat(r.isAlive()).isTrue();
+    }
+
+    @Test
+    void endsAForkBombAtItsDeadlineWithEveryProcessGone() throws Exception {
+        Runner r = startBoxed(0);
+        for (int i = 0; i < 3; i++) {
+            ExecHandle h = r.run(new ExecRequest(List.of("/bin/sh", "-c",
+                    "ulimit -u 200; trap '' TERM; perl -e 'while (1) { fork; }'"), Map.of(), "65534:65534", "/",
+                    new byte[0]), discard(), Duration.ofMillis(500), 0);
+            // a generous bound: the runner kills at 0.5 s; only a runner that cannot kill would take 30 s
+            assertThat(h.exitCode().get(30, TimeUnit.SECONDS)).isEqualTo(137);
+            assertThat(((Runner.RunHandle) h).killedBy()).isEqualTo(Runner.Killed.TIMEOUT);
+            assertThat(((Runner.RunHandle) h).leftBehind()).isZero();
+            assertThat(run(r, List.of("/bin/sh", "-c", OTHERS), Map.of(), "/", new byte[0]))
+                    .isEqualTo(new Out("", "", 0));
+        }
+    }
+
+    @Test
+    void stopsARunWhenTheHostAsksAndAnswersTheKill() throws Exception {
+        Runner r = startBoxed(0);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Runner.RunHandle h = r.run(new ExecRequest(List.of("/bin/sh", "-c", "echo up; trap '' TERM INT; "
+                + "sleep 1000 & sleep 1000"), Map.of(), "65534:65534", "/", new byte[0]), new OutputSink() {
+                    @Override
+                    public synchronized void stdout(byte[] chunk) {
+                        out.writeBytes(chunk);
+                        started.complete(null);
+                    }
+
+                    @Override
+                    public void stderr(byte[] chunk) {}
+                }, null, 0);
+        started.get(20, TimeUnit.SECONDS);
+        h.kill();
+        assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThat(h.killedBy()).isEqualTo(Runner.Killed.HOST);
+        assertThat(r.killAll(0, Duration.ofSeconds(20))).as("a kill between runs").isZero();
+        assertThat(run(r, List.of("/bin/sh", "-c", OTHERS), Map.of(), "/", new byte[0])).isEqualTo(new Out("", "", 0));
+    }
+
+    @Test
+    void aProgramCannotOpenOrTraceTheRunnersChannel() throws Exception {
+        Runner r = startBoxed(0);
+        Out open = run(r, List.of("/bin/sh", "-c", "ls -l /proc/$PPID/fd/ 2>&1; printf 'X\\0\\0\\0\\6code=0' "
+                + "> /proc/$PPID/fd/1 && echo WROTE"), Map.of(), "/", new byte[0]);
+        assertThat(open.stdout()).contains("Permission denied").doesNotContain("WROTE");
+        // PTRACE_ATTACH (16) through perl's syscall: the runner is not dumpable
+        Out trace = run(r, List.of("perl", "-e", "my $n = {x86_64 => 101, aarch64 => 117}->{(POSIX::uname())[4]};"
+                + " use POSIX; print syscall($n, 16, getppid(), 0, 0) == -1 ? \"refused: $!\" : 'attached'"),
+                Map.of(), "/", new byte[0]);
+        assertThat(trace.stdout()).startsWith("refused");
+        assertThat(r.isAlive()).isTrue();
+        assertThat(run(r, List.of("/bin/echo", "genuine"), Map.of(), "/", new byte[0]))
+                .isEqualTo(new Out("genuine\n", "", 0));
+    }
+
+    @Test
+    void sparesTheTreeItIsToldToSpare() throws Exception {
+        // a "kernel" started before the runner: PID 2 of the namespace (its PID 1's first child) and two children
+        backend.kernel = true;
+        Runner r = startBoxed(2);
+        Out first = runSparing(r, "setsid sleep 997 >/dev/null 2>&1 & echo started", 2).out();
+        assertThat(first.stdout()).isEqualTo("started\n");
+        RunHandleOut left = runSparing(r, OTHERS, 2);
+        assertThat(left.out().stdout().lines().toList()).as("only the kernel's tree is left")
+                .hasSize(3).allMatch(l -> l.contains("(sh)") || l.contains("(sleep)")).anyMatch(l -> l.startsWith("2 "));
+        assertThat(r.killAll(2, Duration.ofSeconds(20))).isZero();
+        assertThat(runSparing(r, OTHERS, 2).out().stdout().lines()).as("a kill between runs spares it too").hasSize(3);
+        assertThat(r.killAll(0, Duration.ofSeconds(20))).isZero();
+        assertThat(runSparing(r, OTHERS, 0).out().stdout()).as("until the host kills everything").isEmpty();
+    }
+
+    private record RunHandleOut(Out out, Runner.RunHandle handle) {}
+
+    private RunHandleOut runSparing(Runner r, String script, int spare) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Runner.RunHandle h = r.run(new ExecRequest(List.of("/bin/sh", "-c", script), Map.of(), "65534:65534", "/",
+                new byte[0]), new OutputSink() {
+                    @Override
+                    public synchronized void stdout(byte[] chunk) {
+                        out.writeBytes(chunk);
+                    }
+
+                    @Override
+                    public void stderr(byte[] chunk) {}
+                }, null, spare);
+        int code = h.exitCode().get(20, TimeUnit.SECONDS);
+        synchronized (this) {
+            return new RunHandleOut(new Out(out.toString(StandardCharsets.UTF_8), "", code), h);
+        }
+    }
+
+    private static OutputSink discard() {
+        return new OutputSink() {
+            @Override
+            public void stdout(byte[] chunk) {}
+
+            @Override
+            public void stderr(byte[] chunk) {}
+        };
     }
 
     /** A backend whose one "box" is the host: execs are local processes (as the current user). */
     private static final class HostBackend implements SandboxBackend {
         final List<Process> processes = new CopyOnWriteArrayList<>();
         volatile String perl = "perl";
+        /** Runs the runner in a PID namespace of its own as uid 65534 ({@link #BOX_PREFIX}). */
+        volatile boolean boxed;
+        /** ... with a process tree started before it, as PID 2 (a stateful session's kernel). */
+        volatile boolean kernel;
         /** Rewrites the runner's script before it starts (to widen a race window). */
         volatile java.util.function.UnaryOperator<String> script = s -> s;
 
@@ -215,6 +378,12 @@ class RunnerTest {
             if (argv.get(0).equals("perl")) {
                 argv.set(0, perl);
                 argv.set(2, script.apply(argv.get(2)));
+                if (boxed) {
+                    List<String> wrapped = new ArrayList<>(BOX_PREFIX.subList(0, BOX_PREFIX.size() - 2));
+                    wrapped.add(kernel ? "kernel" : "-");
+                    wrapped.addAll(argv);
+                    argv = wrapped;
+                }
             }
             Process p;
             try {

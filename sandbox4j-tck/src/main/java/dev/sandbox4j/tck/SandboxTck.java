@@ -186,6 +186,73 @@ public abstract class SandboxTck {
         }
     }
 
+    /**
+     * A program that leaves a daemon behind to take over the sandbox's channel to the host: it waits until the run is
+     * over, then tries to read the next run's request from the resident runner's descriptors and answer it with a forged
+     * result (the attack a tester made work before the runner protected itself). Prints {@code run 1 done}.
+     */
+    public static final String FORGER = """
+            import os, struct, time
+            runner = os.getppid()
+            try:
+                child = os.fork()
+            except OSError:
+                child = None  # a platform without processes (WebAssembly): nothing can be left behind
+            if child == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    time.sleep(0.5)  # until run 1 is over and the runner waits for run 2
+                    end = time.time() + 15
+                    while time.time() < end:
+                        try:
+                            fin = os.open('/proc/%d/fd/0' % runner, os.O_RDONLY)
+                            fout = os.open('/proc/%d/fd/1' % runner, os.O_WRONLY)
+                            os.kill(runner, 19)
+                            os.read(fin, 1 << 20)
+                            for t, p in ((b'O', b'FORGED: all 10 tests passed\\n'), (b'X', b'code=0 left=0')):
+                                os.write(fout, t + struct.pack('>I', len(p)) + p)
+                            break
+                        except OSError:
+                            time.sleep(0.005)
+                    os._exit(0)
+                os._exit(0)
+            if child:
+                os.waitpid(child, 0)
+            print('run 1 done')
+            """;
+
+    /** Lists the processes of the program's uid other than itself and its parent: "pid name" per line. */
+    public static final String LIST_PROCESSES = """
+            import os
+            me, parent = os.getpid(), os.getppid()
+            for p in (os.listdir('/proc') if os.path.isdir('/proc') else []):
+                if p.isdigit() and int(p) not in (1, me, parent):
+                    try:
+                        st = open('/proc/%s/status' % p).read()
+                    except OSError:
+                        continue
+                    uid = [l for l in st.splitlines() if l.startswith('Uid:')][0].split()[1]
+                    name = [l for l in st.splitlines() if l.startswith('Name:')][0].split()[1]
+                    if uid == str(os.getuid()):
+                        print(p, name)
+            """;
+
+    @Test
+    void aRunCannotChangeTheResultOfTheNextOne() {
+        require(TckFeature.RUN_ISOLATION);
+        try (SandboxSession s = open()) {
+            ExecutionResult first = s.run(FORGER, RunOptions.timeout(Duration.ofSeconds(20)));
+            assertThat(first.stdout()).as(first.stderr()).isEqualTo("run 1 done\n");
+            ExecutionResult second = s.run("import sys, time\ntime.sleep(1)\nprint('REAL')\nsys.exit(3)",
+                    RunOptions.timeout(Duration.ofSeconds(20)));
+            assertThat(second.stdout()).isEqualTo("REAL\n");
+            assertThat(second.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(second.exitCode()).isEqualTo(3);
+            ExecutionResult left = s.run(LIST_PROCESSES, RunOptions.timeout(Duration.ofSeconds(20)));
+            assertThat(left.stdout()).as("processes left behind by earlier runs").isEmpty();
+        }
+    }
+
     @Test
     void roundTripsFilesAndRefusesTraversal() {
         require(TckFeature.FILES);

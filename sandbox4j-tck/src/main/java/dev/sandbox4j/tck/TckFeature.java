@@ -22,5 +22,10 @@ public enum TckFeature {
     /** A run past its timeout is killed and the session stays usable. */
     TIMEOUT,
     /** Several sessions run at once and leave nothing behind. */
-    CONCURRENCY
+    CONCURRENCY,
+    /**
+     * Processes a run leaves behind are killed when it ends, and no program can answer a later run in the sandbox's
+     * place (the result of each run is its own).
+     */
+    RUN_ISOLATION
 }

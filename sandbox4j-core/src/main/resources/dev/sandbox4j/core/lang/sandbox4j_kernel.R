@@ -186,7 +186,7 @@ local({
   `%||%` <- function(a, b) if (is.null(a)) b else a
 
   send(list(type = "ready", pid = Sys.getpid(), language = "r", version = paste(R.version$major, R.version$minor, sep = "."),
-            interrupt = "signal"))
+            interrupt = "signal", ping = TRUE))
   repeat {
     req <- tryCatch(receive(), interrupt = function(e) NULL)
     if (is.null(req)) next
@@ -196,6 +196,8 @@ local({
         while (sink.number(type = "message") > 2) sink(type = "message")
         send(list(type = "done", id = req$id, count = .k$count, status = "error"))
       })
+    } else if (identical(req$op, "ping")) {
+      send(list(type = "pong", nonce = req$nonce))
     } else if (identical(req$op, "reset")) {
       .k$ns <- new.env(parent = globalenv()); .k$count <- 0L
       send(list(type = "done", id = req$id, count = 0, status = "ok"))

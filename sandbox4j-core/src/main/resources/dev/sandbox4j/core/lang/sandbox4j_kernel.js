@@ -134,6 +134,8 @@ async function pump() {
     current = req.id || 0;
     if (req.op === 'execute') {
       await runCell(req);
+    } else if (req.op === 'ping') {
+      send({ type: 'pong', nonce: req.nonce });
     } else if (req.op === 'reset') {
       context = makeContext();
       count = 0;
@@ -163,4 +165,4 @@ input.on('data', (chunk) => {
 input.on('end', () => process.exit(0));
 input.on('error', () => process.exit(0));
 
-send({ type: 'ready', pid: process.pid, language: 'javascript', version: process.version, interrupt: 'signal' });
+send({ type: 'ready', pid: process.pid, language: 'javascript', version: process.version, interrupt: 'signal', ping: true });

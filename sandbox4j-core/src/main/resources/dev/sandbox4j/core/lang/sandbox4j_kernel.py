@@ -9,12 +9,18 @@ and its child processes can neither read the protocol nor corrupt it. Everything
 Requests:  {"op": "execute", "id": N, "code": "...", "stdin": "..."|null}
            {"op": "reset", "id": N}        clears the namespace and the execution counter
            {"op": "interrupt"}             raises KeyboardInterrupt in the running cell (SIGINT)
+           {"op": "ping", "nonce": "..."}  answered from the request loop only, i.e. after the last cell's real "done"
 Messages:  {"type": "ready", "pid": P, "language": "python", "version": "3.11.2"}
            {"type": "stream", "id": N, "name": "stdout"|"stderr", "text": "..."}
            {"type": "display", "id": N, "data": {mime: content}}   (image/png base64)
            {"type": "result", "id": N, "data": {mime: content}}    value of the last expression
            {"type": "error", "id": N, "ename": "...", "evalue": "...", "traceback": ["..."]}
            {"type": "done", "id": N, "count": C, "status": "ok"|"error"}
+           {"type": "pong", "nonce": "..."}
+
+A cell runs in this process and can reach this protocol (nothing in one interpreter hides objects from code running in
+it): it could write a "done" of its own and go on. The host therefore ends a cell only at the pong to a ping it sends
+after the done, with a nonce made then; messages of the cell between its done and that pong reveal the forgery.
 """
 import ast
 import base64
@@ -288,7 +294,7 @@ def main():
     global _ns
     os.environ.setdefault("MPLBACKEND", "Agg")
     threading.Thread(target=_reader, name="sandbox4j-reader", daemon=True).start()
-    send({"type": "ready", "pid": os.getpid(), "language": "python", "version": sys.version.split()[0]})
+    send({"type": "ready", "pid": os.getpid(), "language": "python", "version": sys.version.split()[0], "ping": True})
     while True:
         try:
             req = _requests.get()
@@ -298,6 +304,8 @@ def main():
         try:
             if req.get("op") == "execute":
                 _run_cell(req)
+            elif req.get("op") == "ping":
+                send({"type": "pong", "nonce": req.get("nonce")})
             elif req.get("op") == "reset":
                 _ns = _fresh_namespace()
                 _count[0] = 0
