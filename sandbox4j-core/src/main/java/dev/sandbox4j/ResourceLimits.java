@@ -16,7 +16,8 @@ import static java.util.Objects.requireNonNull;
  * @param cpus CPU quota in cores, e.g. 0.5 (default 1.0)
  * @param pids maximum number of processes and threads in the box (default 128)
  * @param workdirSize size of the writable tmpfs working directory (default 256 MiB)
- * @param tmpSize size of the writable tmpfs {@code /tmp} (default 64 MiB)
+ * @param tmpSize size of the writable tmpfs {@code /tmp}, and of {@code /dev/shm} (POSIX shared memory), which gets
+ *     the same size (default 64 MiB)
  * @param openFiles maximum open file descriptors per process, the {@code nofile} ulimit (default 1024)
  * @param fileSize largest file a process may write, the {@code fsize} ulimit (default 128 MiB)
  * @param outputLimit how much of each of stdout and stderr a run keeps before it is stopped (default 1 MiB)

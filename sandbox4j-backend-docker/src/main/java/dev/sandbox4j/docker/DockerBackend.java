@@ -1,5 +1,7 @@
 package dev.sandbox4j.docker;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
@@ -122,34 +124,9 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public Box create(BoxSpec spec) {
-        ResourceLimits l = spec.limits();
         RuntimeConfig rt = spec.runtime();
-        String[] uid = rt.user().split(":");
-        Map<String, String> tmpfs = new LinkedHashMap<>();
-        // Podman 4.3 refuses tmpfs uid=/gid= options: there the workdir is world-writable with the sticky bit (only
-        // the untrusted uid and the supervisor live in the box; files stay owned by who wrote them)
-        tmpfs.put(rt.workdir(), "rw,nosuid,nodev," + (rt.workdirExecutable() ? "exec" : "noexec") + ",size="
-                + l.workdirSize().bytes() + (podman ? ",mode=1777" : ",mode=0700,uid=" + uid[0] + ",gid=" + uid[1]));
-        tmpfs.put("/tmp", "rw,nosuid,nodev,noexec,size=" + l.tmpSize().bytes() + ",mode=1777");
         String runtime = rt.ociRuntime() != null ? rt.ociRuntime() : defaultRuntime;
-        boolean gvisor = isGvisor(runtime);
-        HostConfig hc = HostConfig.newHostConfig()
-                .withInit(true)
-                .withNetworkMode(rt.networkEnabled() ? "bridge" : "none")
-                .withReadonlyRootfs(rt.readOnlyRootFilesystem())
-                .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges"))
-                .withPidsLimit(gvisor ? gvisorHostPids(l.pids()) : (long) l.pids())
-                .withMemory(l.memory().bytes())
-                .withMemorySwap(l.memory().bytes())
-                .withNanoCPUs(Math.round(l.cpus() * 1e9))
-                .withTmpFs(tmpfs)
-                .withIpcMode("private")
-                .withShmSize(Math.min(64L << 20, l.memory().bytes() / 4))
-                .withUlimits(ulimits(l, gvisor, podman));
-        if (runtime != null) {
-            hc.withRuntime(runtime);
-        }
+        HostConfig hc = hostConfig(spec, runtime, podman);
         List<String> env = new ArrayList<>();
         env.add("HOME=" + rt.workdir());
         env.add("LANG=C.UTF-8");
@@ -187,6 +164,102 @@ final class DockerBackend implements SandboxBackend {
             throw fail("start container " + spec.name(), e);
         }
         return new Box(id, spec.name(), spec);
+    }
+
+    /**
+     * Paths masked in every box (a file under {@code /dev/null}, a directory under an empty read-only tmpfs), on top of
+     * the engine's own list. Kept: whatever a common tool reads ({@code /proc/self/mountinfo} and {@code cgroup} for
+     * the JVM's container detection, {@code /proc/meminfo}, {@code stat}, {@code loadavg}, {@code cpuinfo} for
+     * psutil, libuv, {@code free}, {@code ps}); see the README's "What the box is".
+     */
+    static final List<String> EXTRA_MASKED_PATHS = List.of(
+            "/proc/cmdline", // the host's boot command line
+            "/proc/sys/kernel/random/boot_id", // the host's boot id, the same in every box on it
+            "/sys/kernel/vmcoreinfo", // the physical address of the kernel's crash-dump note
+            "/proc/interrupts", // the host's per-CPU interrupt counts (masked by Docker 25+ and Kubernetes 1.34)
+            "/sys/devices/virtual/powercap", // RAPL energy counters, a power side channel (masked by Docker 25+)
+            "/dev/mqueue"); // writable view of POSIX message queues; mq_open works without it
+
+    /**
+     * Docker 20.10's default masked paths. {@code HostConfig.MaskedPaths} replaces the engine's list instead of adding
+     * to it, so the list sent repeats them.
+     */
+    static final List<String> DOCKER_DEFAULT_MASKED_PATHS = List.of("/proc/asound", "/proc/acpi", "/proc/kcore",
+            "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+            "/proc/scsi", "/sys/firmware");
+
+    /**
+     * The container's host configuration: the hardening of every box, its limits and its masked paths.
+     *
+     * <p>Docker (Engine API 1.41) takes the masked paths as {@code HostConfig.MaskedPaths}, which replaces its own list.
+     * Podman 4.3's Docker-compatible API ignores that field but takes {@code --security-opt mask=a:b}, which adds to
+     * its list; it also ignores {@code CgroupnsMode}, and on a read-only root it always adds a writable, unsized
+     * {@code /var/tmp} tmpfs, masked here so that the writable places are the same as on Docker. gVisor (runsc)
+     * accepts both and shows its own {@code /proc} and {@code /sys}, where most of these paths do not exist.
+     *
+     * @param runtime the OCI runtime the box runs under, or {@code null} for the engine's default
+     */
+    static HostConfig hostConfig(BoxSpec spec, @Nullable String runtime, boolean podman) {
+        ResourceLimits l = spec.limits();
+        RuntimeConfig rt = spec.runtime();
+        String[] uid = rt.user().split(":");
+        Map<String, String> tmpfs = new LinkedHashMap<>();
+        // Podman 4.3 refuses tmpfs uid=/gid= options: there the workdir is world-writable with the sticky bit (only
+        // the untrusted uid and the supervisor live in the box; files stay owned by who wrote them)
+        tmpfs.put(rt.workdir(), "rw,nosuid,nodev," + (rt.workdirExecutable() ? "exec" : "noexec") + ",size="
+                + l.workdirSize().bytes() + (podman ? ",mode=1777" : ",mode=0700,uid=" + uid[0] + ",gid=" + uid[1]));
+        tmpfs.put("/tmp", "rw,nosuid,nodev,noexec,size=" + l.tmpSize().bytes() + ",mode=1777");
+        boolean gvisor = isGvisor(runtime);
+        List<String> securityOpts = new ArrayList<>(List.of("no-new-privileges"));
+        MaskingHostConfig hc = new MaskingHostConfig();
+        if (podman) {
+            List<String> masked = new ArrayList<>(EXTRA_MASKED_PATHS);
+            if (rt.readOnlyRootFilesystem()) {
+                masked.add("/var/tmp");
+            }
+            securityOpts.add("mask=" + String.join(":", masked));
+        } else {
+            List<String> masked = new ArrayList<>(DOCKER_DEFAULT_MASKED_PATHS);
+            masked.addAll(EXTRA_MASKED_PATHS);
+            hc.withMaskedPaths(masked);
+        }
+        hc.withInit(true)
+                .withNetworkMode(rt.networkEnabled() ? "bridge" : "none")
+                .withReadonlyRootfs(rt.readOnlyRootFilesystem())
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(securityOpts)
+                .withPidsLimit(gvisor ? gvisorHostPids(l.pids()) : (long) l.pids())
+                .withMemory(l.memory().bytes())
+                .withMemorySwap(l.memory().bytes())
+                .withNanoCPUs(Math.round(l.cpus() * 1e9))
+                .withTmpFs(tmpfs)
+                .withIpcMode("private")
+                // a tmpfs like /tmp: the same size, its contents count against the memory limit
+                .withShmSize(l.tmpSize().bytes())
+                // /proc/self/cgroup and the cgroup mounts show "/" instead of the engine's path with the container id
+                .withCgroupnsMode("private")
+                .withUlimits(ulimits(l, gvisor, podman));
+        if (runtime != null) {
+            hc.withRuntime(runtime);
+        }
+        return hc;
+    }
+
+    /**
+     * docker-java 3.7's {@link HostConfig} has no {@code MaskedPaths} field (Docker 20.10's API 1.41 has); this adds it.
+     * Jackson writes the runtime class, so the field reaches the engine.
+     */
+    static final class MaskingHostConfig extends HostConfig {
+        private static final long serialVersionUID = 1L;
+
+        @JsonProperty("MaskedPaths")
+        @JsonInclude(JsonInclude.Include.NON_NULL) // absent = the engine's own list
+        private @Nullable List<String> maskedPaths;
+
+        MaskingHostConfig withMaskedPaths(List<String> paths) {
+            this.maskedPaths = List.copyOf(paths);
+            return this;
+        }
     }
 
     /** Whether the runtime is gVisor's {@code runsc} (under that name or one naming gVisor). */

@@ -62,8 +62,8 @@ import org.slf4j.LoggerFactory;
  * Builds the sandbox4j runtime images on the local Docker engine, without any registry.
  *
  * <p>The base image {@value #BASE_IMAGE} is a Debian bookworm minbase made with {@code debootstrap} on the host (this
- * needs root and the {@code debootstrap} package), stripped of documentation and apt lists, and added to a
- * {@code FROM scratch} image as a tar. Each language image ({@code sandbox4j/<language>:bookworm}) is built
+ * needs root and the {@code debootstrap} package), stripped of documentation, apt lists and setuid/setgid bits, and
+ * added to a {@code FROM scratch} image as a tar. Each language image ({@code sandbox4j/<language>:bookworm}) is built
  * {@code FROM} that base with the Dockerfile that ships in this jar under
  * {@code dev/sandbox4j/docker/images/<language>/}.
  *
@@ -115,6 +115,8 @@ public final class DockerImageBuilder {
             if [ -d usr/share/locale ]; then
                 find usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
             fi
+            # no file keeps a setuid/setgid bit: boxes run with no-new-privileges, so they could never work there
+            find . -xdev -perm /6000 \\( -type f -o -type d \\) -exec chmod ug-s {} +
             rm -f etc/resolv.conf etc/hostname
             : > etc/resolv.conf
             : > etc/hostname

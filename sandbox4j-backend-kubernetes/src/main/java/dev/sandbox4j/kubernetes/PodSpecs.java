@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -54,6 +55,11 @@ final class PodSpecs {
      * leaves it, and the Pod, alive); it ends when the Pod is deleted.
      */
     static final String REAPER = "while :; do sleep 2147483647 & wait $!; done";
+
+    /** The volume mounted at {@code /dev/shm}. */
+    static final String SHM_VOLUME = "shm";
+    /** The volumes the backend owns: a template's volumes (or mounts) of these names are replaced. */
+    private static final Set<String> OWN_VOLUMES = Set.of("workspace", "tmp", SHM_VOLUME);
 
     private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?");
     private static final Pattern LABEL_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
@@ -146,13 +152,16 @@ final class PodSpecs {
         List<Volume> volumes = new ArrayList<>();
         if (ps.getVolumes() != null) {
             for (Volume v : ps.getVolumes()) {
-                if (!v.getName().equals("workspace") && !v.getName().equals("tmp")) {
+                if (!OWN_VOLUMES.contains(v.getName())) {
                     volumes.add(v);
                 }
             }
         }
         volumes.add(emptyDir("workspace", l.workdirSize().bytes(), settings.memoryVolumes()));
         volumes.add(emptyDir("tmp", l.tmpSize().bytes(), settings.memoryVolumes()));
+        // /dev/shm sized like /tmp and always in memory (as on Docker): without it the Pod shares the runtime's
+        // 64 MiB sandbox /dev/shm; a memory-backed emptyDir counts against the container's memory limit
+        volumes.add(emptyDir(SHM_VOLUME, l.tmpSize().bytes(), true));
         ps.setVolumes(volumes);
 
         Container c = ps.getContainers() == null || ps.getContainers().isEmpty() ? new Container()
@@ -189,7 +198,7 @@ final class PodSpecs {
         if (c.getVolumeMounts() != null) {
             for (VolumeMount m : c.getVolumeMounts()) {
                 if (!m.getMountPath().equals(rt.workdir()) && !m.getMountPath().equals("/tmp")
-                        && !m.getName().equals("workspace") && !m.getName().equals("tmp")) {
+                        && !m.getMountPath().equals("/dev/shm") && !OWN_VOLUMES.contains(m.getName())) {
                     m.setReadOnly(true); // template volumes (config, certificates) are for reading only
                     mounts.add(m);
                 }
@@ -197,6 +206,7 @@ final class PodSpecs {
         }
         mounts.add(mount("workspace", rt.workdir()));
         mounts.add(mount("tmp", "/tmp"));
+        mounts.add(mount(SHM_VOLUME, "/dev/shm"));
         c.setVolumeMounts(mounts);
         ps.setContainers(new ArrayList<>(List.of(c)));
         return pod;
@@ -252,6 +262,8 @@ final class PodSpecs {
         caps.setAdd(new ArrayList<>());
         sc.setCapabilities(caps);
         sc.setSeccompProfile(runtimeDefault());
+        // the runtime's masked and read-only /proc and /sys paths ("Unmasked" would lift them); unlike Docker's
+        // MaskedPaths, a Pod cannot add paths to that list (see the README's "What the box is")
         sc.setProcMount("Default");
         return sc;
     }

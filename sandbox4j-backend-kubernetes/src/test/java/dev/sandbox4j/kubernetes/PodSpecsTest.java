@@ -77,12 +77,16 @@ class PodSpecsTest {
                 .contains(org.assertj.core.groups.Tuple.tuple("HOME", "/workspace"),
                         org.assertj.core.groups.Tuple.tuple("FOO", "bar"));
         assertThat(c.getVolumeMounts()).extracting(m -> m.getName() + "=" + m.getMountPath())
-                .containsExactly("workspace=/workspace", "tmp=/tmp");
+                .containsExactly("workspace=/workspace", "tmp=/tmp", "shm=/dev/shm");
         Volume ws = s.getVolumes().stream().filter(v -> v.getName().equals("workspace")).findFirst().orElseThrow();
         assertThat(ws.getEmptyDir().getMedium()).isEqualTo("Memory");
         assertThat(ws.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity(Long.toString(256L << 20)));
         Volume tmp = s.getVolumes().stream().filter(v -> v.getName().equals("tmp")).findFirst().orElseThrow();
         assertThat(tmp.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity(Long.toString(64L << 20)));
+        Volume shm = s.getVolumes().stream().filter(v -> v.getName().equals("shm")).findFirst().orElseThrow();
+        assertThat(shm.getEmptyDir().getMedium()).isEqualTo("Memory");
+        assertThat(shm.getEmptyDir().getSizeLimit()).as("/dev/shm is sized like /tmp")
+                .isEqualTo(new Quantity(Long.toString(64L << 20)));
         assertThat(p.getMetadata().getLabels()).containsEntry("dev.sandbox4j.managed", "true")
                 .containsEntry(PodSpecs.NETWORK_LABEL, "none");
     }
@@ -96,6 +100,7 @@ class PodSpecsTest {
         assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(sc.getCapabilities().getAdd()).isEmpty();
         assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(sc.getProcMount()).as("the runtime's masked paths stay").isEqualTo("Default");
     }
 
     @Test
@@ -107,7 +112,10 @@ class PodSpecsTest {
         Pod p = pod(spec(Map.of("dev.sandbox4j.expires", Long.toString(NOW.getEpochSecond() + 600))), s);
         assertThat(p.getSpec().getRuntimeClassName()).isEqualTo("gvisor");
         assertThat(p.getSpec().getContainers().get(0).getImagePullPolicy()).isEqualTo("Never");
-        assertThat(p.getSpec().getVolumes()).allSatisfy(v -> assertThat(v.getEmptyDir().getMedium()).isNull());
+        assertThat(p.getSpec().getVolumes()).filteredOn(v -> !v.getName().equals("shm"))
+                .hasSize(2).allSatisfy(v -> assertThat(v.getEmptyDir().getMedium()).isNull());
+        assertThat(p.getSpec().getVolumes()).filteredOn(v -> v.getName().equals("shm"))
+                .singleElement().satisfies(v -> assertThat(v.getEmptyDir().getMedium()).isEqualTo("Memory"));
         assertThat(p.getSpec().getActiveDeadlineSeconds()).isEqualTo(660L);
     }
 
@@ -187,6 +195,7 @@ class PodSpecsTest {
                     add: [SYS_ADMIN, NET_ADMIN]
                   seccompProfile:
                     type: Unconfined
+                  procMount: Unmasked
                 resources:
                   limits:
                     memory: 64Gi
@@ -247,11 +256,38 @@ class PodSpecsTest {
                 .contains(org.assertj.core.groups.Tuple.tuple("TEAM", "ml"),
                         org.assertj.core.groups.Tuple.tuple("HOME", "/workspace"));
         // the template's own workspace volume is replaced by ours; its other volumes are mounted read-only
-        assertThat(s.getVolumes()).extracting(Volume::getName).containsExactly("certs", "workspace", "tmp");
+        assertThat(s.getVolumes()).extracting(Volume::getName).containsExactly("certs", "workspace", "tmp", "shm");
         assertThat(s.getVolumes().get(1).getEmptyDir()).isNotNull();
         assertThat(c.getVolumeMounts()).extracting(m -> m.getName() + "=" + m.getMountPath() + ":"
                 + Boolean.TRUE.equals(m.getReadOnly()))
-                .containsExactly("certs=/etc/certs:true", "workspace=/workspace:false", "tmp=/tmp:false");
+                .containsExactly("certs=/etc/certs:true", "workspace=/workspace:false", "tmp=/tmp:false",
+                        "shm=/dev/shm:false");
+    }
+
+    @Test
+    void devShmIsTheBackendsSizedMemoryVolumeWhateverTheTemplateSays() {
+        Pod p = pod(spec(Map.of()), withTemplate("""
+                apiVersion: v1
+                kind: Pod
+                spec:
+                  volumes:
+                  - name: shm
+                    emptyDir: {medium: Memory}
+                  - name: dshm
+                    emptyDir: {medium: Memory}
+                  containers:
+                  - name: sandbox
+                    volumeMounts:
+                    - name: dshm
+                      mountPath: /dev/shm
+                """));
+        PodSpec s = p.getSpec();
+        Container c = s.getContainers().get(0);
+        assertThat(c.getVolumeMounts()).filteredOn(m -> m.getMountPath().equals("/dev/shm"))
+                .singleElement().satisfies(m -> assertThat(m.getName()).isEqualTo("shm"));
+        assertThat(s.getVolumes()).filteredOn(v -> v.getName().equals("shm")).singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit())
+                        .isEqualTo(new Quantity(Long.toString(64L << 20))));
     }
 
     @Test
