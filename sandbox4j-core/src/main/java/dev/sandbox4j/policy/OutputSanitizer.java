@@ -78,7 +78,8 @@ import java.util.regex.Pattern;
  *       once or more inside strings, HTML-escaped JSON), {@code 'key' => value}, {@code KEY := value}, YAML values on
  *       the following lines (block scalars and nested blocks), XML elements ({@code <password>x</password>},
  *       CDATA, {@code <entry key="password">}), XML attributes ({@code password="x"}, {@code name="db.password"
- *       value="x"}) and {@code --key value} flags. Where the value ends and how structure is kept: quoted values
+ *       value="x"}), {@code --key value} flags, and the cells of CSV/TSV columns whose header names a secret. Where
+ *       the value ends and how structure is kept: quoted values
  *       keep their quotes; an unquoted value runs to the end of its line ({@code PASSWORD=a b c} hides
  *       {@code a b c}) unless the next {@code key=} pair, a closing quote or bracket, a query string's {@code &}, a
  *       connection string's {@code ;}, a flag's blank or a {@code #} comment ends it first; a JSON number, array or
@@ -218,7 +219,7 @@ public final class OutputSanitizer {
             case GOOGLE_KEY -> List.of(TokenDetectors.prefixed(i, TokenDetectors.GOOGLE));
             case OPENAI_KEY -> List.of(TokenDetectors.prefixed(i, TokenDetectors.OPENAI));
             case API_TOKEN -> List.of(TokenDetectors.prefixed(i, TokenDetectors.API_TOKENS));
-            case PASSWORD -> List.of(new KeyValueDetector(i));
+            case PASSWORD -> List.of(new KeyValueDetector(i), new TableDetector(i));
             case EMAIL -> List.of(HostDetectors.email(i));
             case HOME_PATH -> HostDetectors.homePaths(i, homePaths);
             case IPV6 -> List.of(HostDetectors.ipv6(i));

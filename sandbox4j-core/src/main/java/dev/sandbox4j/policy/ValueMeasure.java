@@ -289,7 +289,8 @@ final class ValueMeasure {
      * {@code a b c}), but stops where the text's structure ends it: the closing quote of a string the pair sits in
      * (also a JSON {@code \n} escape inside it), the closer of a bracket open before the key (and a {@code ,} inside
      * it), {@code &} or {@code #} or a blank in a query string, {@code ;} in a connection string, a blank after a
-     * {@code --flag=}, a {@code #} comment after a line-start key, and the start of the next {@code key=} pair.
+     * {@code --flag=}, a {@code #} comment after a line-start key, a tag ({@code </td>}), and the start of the next
+     * {@code key=} pair.
      */
     private int unquotedEnd(int vs, boolean flag, boolean query, boolean conn, char quoteAdjacent,
             boolean lineStart) {
@@ -323,6 +324,9 @@ final class ValueMeasure {
             }
             if (c == '#' && lineStart && i > vs && isBlank(t.charAt(i - 1))) {
                 break;
+            }
+            if (c == '<' && (at(t, i + 1) == '/' || Detector.isLetter(at(t, i + 1)))) {
+                break; // a tag: HTML or XML around the pair
             }
             if (c == '(' || c == '[' || c == '{') {
                 depth++;
