@@ -71,8 +71,7 @@ final class HeaderDetectors {
     record BearerDetector(int kind) implements Detector {
         @Override
         public void scan(String text, Spans out) {
-            char[] lower = out.lowerAscii();
-            String lc = new String(lower);
+            String lc = out.lowerAscii();
             for (int o = lc.indexOf("authorization"); o >= 0; o = lc.indexOf("authorization", o + 1)) {
                 if ((o > 0 && isAlnum(text.charAt(o - 1))) || isAlnum(at(text, o + 13))) {
                     continue;
@@ -94,6 +93,7 @@ final class HeaderDetectors {
                 if (end > start && !ValueMeasure.isPlaceholder(text, start, end)) {
                     out.add(start, end, kind, v.quote(), false);
                 }
+                o = Math.max(o, v.end() - 1); // the value is read: a name inside it is no header
             }
             for (int o = lc.indexOf("bearer"); o >= 0; o = lc.indexOf("bearer", o + 1)) {
                 if (o > 0 && isAlnum(text.charAt(o - 1))) {
@@ -118,6 +118,7 @@ final class HeaderDetectors {
                 if (e - s >= 8 && digit) {
                     out.add(s, e, kind);
                 }
+                o = Math.max(o, e - 1);
             }
         }
 
@@ -136,7 +137,7 @@ final class HeaderDetectors {
     record CookieDetector(int kind) implements Detector {
         @Override
         public void scan(String text, Spans out) {
-            String lc = new String(out.lowerAscii());
+            String lc = out.lowerAscii();
             int n = text.length();
             for (int o = lc.indexOf("cookie"); o >= 0; o = lc.indexOf("cookie", o + 1)) {
                 char before = o > 0 ? text.charAt(o - 1) : ' ';
@@ -151,6 +152,7 @@ final class HeaderDetectors {
                         e++;
                     }
                     pairs(text, s, e, true, Quote.NONE, out);
+                    o = e;
                     continue;
                 }
                 int nameStart = set ? o - 4 : o;
@@ -168,19 +170,20 @@ final class HeaderDetectors {
                         a++;
                     }
                     if (at(text, a) == '[') {
-                        array(text, a + 1, set, out);
+                        o = Math.max(o, array(text, a + 1, set, out) - 1);
                         continue;
                     }
                 }
                 Value v = headerValue(text, nameStart, o + 6);
                 if (v != null) {
                     pairs(text, v.start(), trimEnd(text, v.start(), v.end()), set, v.quote(), out);
+                    o = Math.max(o, v.end() - 1); // the value is read: a name inside it is no header
                 }
             }
         }
 
-        /** Each string of a JSON array of header values, up to {@code ]} or the end of the line. */
-        private void array(String text, int from, boolean set, Spans out) {
+        /** Each string of a JSON array of header values, up to {@code ]} or the end of the line; returns the end. */
+        private int array(String text, int from, boolean set, Spans out) {
             int i = from;
             while (i < text.length() && !isBreak(text.charAt(i)) && text.charAt(i) != ']') {
                 Quote q = Quote.startingAt(text, i);
@@ -193,6 +196,7 @@ final class HeaderDetectors {
                 pairs(text, s, e, set, q, out);
                 i = e + q.length();
             }
+            return i;
         }
 
         /** {@code name=value; name=value}: every value, or only the first for Set-Cookie. */

@@ -23,7 +23,7 @@ final class Spans {
     private Quote[] quotes = new Quote[16];
     private boolean[] wraps = new boolean[16];
     private int count;
-    private char @Nullable [] lower;
+    private @Nullable String lower;
     private final @Nullable Spans parent; // null, or the spans a view reports to
     private final int offset;
 
@@ -43,17 +43,25 @@ final class Spans {
     }
 
     /** The text with A-Z lowered (same length and indices, unlike {@link String#toLowerCase}). */
-    char[] lowerAscii() {
+    String lowerAscii() {
+        if (parent != null) {
+            return lower(text); // a view of one line, used only when a detector failed
+        }
         if (lower == null) {
-            lower = text.toCharArray();
-            for (int i = 0; i < lower.length; i++) {
-                char c = lower[i];
-                if (c >= 'A' && c <= 'Z') {
-                    lower[i] = (char) (c + 32);
-                }
-            }
+            lower = lower(text);
         }
         return lower;
+    }
+
+    private static String lower(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            char c = chars[i];
+            if (c >= 'A' && c <= 'Z') {
+                chars[i] = (char) (c + 32);
+            }
+        }
+        return new String(chars);
     }
 
     void add(int start, int end, int kind) {
@@ -128,6 +136,11 @@ final class Spans {
             }
         }
         return lo * 2;
+    }
+
+    /** How many spans the detectors reported, before merging (tests use it to see that nothing is read twice). */
+    int size() {
+        return count;
     }
 
     /** A view that reports spans of a part of this text that starts at {@code offset}. */

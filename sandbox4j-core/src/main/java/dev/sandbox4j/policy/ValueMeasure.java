@@ -202,20 +202,31 @@ final class ValueMeasure {
         return last;
     }
 
-    /** A value in the middle of prose counts only if it is one credential-looking token. */
+    /**
+     * A value in the middle of prose counts only if it is one credential-looking token. The token stops at {@code =}
+     * and {@code :} (trailing {@code =} padding included), so a rejected token holds no other key and can be skipped.
+     */
     private int credentialToken(int vs) {
         int e = vs;
-        while (e < n && !Character.isWhitespace(t.charAt(e)) && "\"'`,;)]}>".indexOf(t.charAt(e)) < 0) {
+        while (e < n && !Character.isWhitespace(t.charAt(e)) && "\"'`,;)]}>=:".indexOf(t.charAt(e)) < 0) {
             e++;
         }
-        while (e > vs && (t.charAt(e - 1) == '.' || t.charAt(e - 1) == ':')) {
-            e--; // end of the sentence
+        int end = e;
+        while (end < n && t.charAt(end) == '=') {
+            end++;
         }
-        if (e - vs < 6 || !Detector.hasLetterAndDigit(t, vs, e)) {
-            return -1;
+        if (end > e && end < n && !Character.isWhitespace(t.charAt(end))) {
+            end = e; // "abc=def" is another pair, not padding
         }
-        p.emit(vs, e, Quote.NONE, false);
-        return e;
+        int stop = end;
+        while (end > vs && (t.charAt(end - 1) == '.' || t.charAt(end - 1) == ':')) {
+            end--; // end of the sentence
+        }
+        if (end - vs < 6 || !Detector.hasLetterAndDigit(t, vs, end)) {
+            return e;
+        }
+        p.emit(vs, end, Quote.NONE, false);
+        return stop;
     }
 
     /**
