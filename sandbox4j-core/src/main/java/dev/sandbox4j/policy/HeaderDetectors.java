@@ -5,6 +5,7 @@ import static dev.sandbox4j.policy.Detector.isAlnum;
 import static dev.sandbox4j.policy.Detector.isBlank;
 import static dev.sandbox4j.policy.Detector.isBreak;
 
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,7 +49,8 @@ final class HeaderDetectors {
             int s = i + q.length();
             return new Value(s, q.closeFrom(t, s), q);
         }
-        Quote enclosing = opening != null ? null : Quote.endingAt(t, nameStart);
+        Quote enclosing = opening != null ? null
+                : at(t, nameStart - 1) == '`' ? Quote.BACKTICK : Quote.endingAt(t, nameStart); // `Name: value`
         int end = enclosing != null ? enclosing.closeFrom(t, i) : Detector.lineEnd(t, i);
         return new Value(i, end, Quote.NONE);
     }
@@ -69,6 +71,9 @@ final class HeaderDetectors {
      * are ..." in prose stays.
      */
     record BearerDetector(int kind) implements Detector {
+        private static final Set<String> SCHEMES =
+                Set.of("bearer", "basic", "digest", "token", "negotiate", "ntlm", "aws4-hmac-sha256", "hoba", "mutual");
+
         @Override
         public void scan(String text, Spans out) {
             String lc = out.lowerAscii();
@@ -90,6 +95,9 @@ final class HeaderDetectors {
                     cred++;
                 }
                 int start = cred < end ? cred : v.start();
+                if (cred >= end && SCHEMES.contains(lc.substring(v.start(), Math.min(end, v.start() + 32)))) {
+                    continue; // a scheme without credentials: "Authorization: Bearer" in documentation
+                }
                 if (end > start && !ValueMeasure.isPlaceholder(text, start, end)) {
                     out.add(start, end, kind, v.quote(), false);
                 }

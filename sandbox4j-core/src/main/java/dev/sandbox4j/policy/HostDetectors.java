@@ -25,6 +25,9 @@ final class HostDetectors {
         int start(String text, int occurrence, int literal);
     }
 
+    /** The most a match may span; longer candidates (a 600-character user name) are not host details. */
+    private static final int WINDOW = 512;
+
     /** A pattern tried at trigger positions; with a {@code secret} group only that group is reported. */
     record TriggeredRegex(int kind, Pattern pattern, List<String> literals, StartFinder start,
             @Nullable SpanFilter filter) implements Detector {
@@ -43,7 +46,7 @@ final class HostDetectors {
                     continue;
                 }
                 lastTried = s;
-                m.region(s, text.length());
+                m.region(s, Math.min(text.length(), s + WINDOW)); // transparent bounds: lookarounds see past it
                 if (!m.lookingAt()) {
                     continue;
                 }

@@ -9,10 +9,11 @@ import java.util.regex.Pattern;
 
 /**
  * Credentials recognised by their documented format, wherever they appear: vendor tokens with a fixed prefix
- * ({@link Format}), JWTs, PEM private keys and AWS keys. None of these uses a regular expression over the text: each
- * format is a prefix found with {@link String#indexOf}, then a run of allowed characters whose length is checked.
- * A prefix preceded by a character of the token's alphabet is rejected at once, so two accepted tokens never share a
- * run and every character is read a bounded number of times.
+ * ({@link Format}), JWTs, PEM private keys and AWS keys. No regular expression runs over the text: a token is a prefix
+ * found with {@link String#indexOf}, then a run of allowed characters whose length is checked (the PEM markers are
+ * checked with a pattern on an 80-character window at each {@code -----BEGIN}/{@code -----END}). A prefix preceded by
+ * a character of the token's alphabet is rejected at once, so two accepted tokens never share a run and every
+ * character is read a bounded number of times.
  */
 final class TokenDetectors {
     private TokenDetectors() {}
@@ -193,47 +194,56 @@ final class TokenDetectors {
     /**
      * PEM private key blocks from BEGIN to END (PKCS#8, RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP ... BLOCK), also in
      * JSON strings with {@code \n} escapes. A block with no END (output cut off) runs to the first character that
-     * cannot occur in a PEM body. The END marker is searched once and remembered, so many BEGIN lines without an END
-     * still take linear time.
+     * cannot occur in a PEM body. END markers are searched forward only and "none left" is remembered, so many BEGIN
+     * lines without an END still take linear time.
      */
     record PrivateKeyDetector(int kind) implements Detector {
         private static final String LABEL = "[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----";
         private static final Pattern BEGIN = Pattern.compile("-----BEGIN" + LABEL);
         private static final Pattern END = Pattern.compile("-----END" + LABEL);
+        private static final int MARKER_WINDOW = 80;
 
         @Override
         public void scan(String text, Spans out) {
             if (!text.contains("PRIVATE KEY")) {
                 return;
             }
-            Matcher begin = BEGIN.matcher(text);
-            Matcher end = END.matcher(text);
-            int knownEnd = -1; // start of the END marker found last, or MAX_VALUE if none is left
-            int knownEndStop = -1;
+            Matcher marker = BEGIN.matcher(text);
+            int endStart = -1; // the END marker found last; MAX_VALUE once there is none after endSearched
+            int endStop = -1;
             int from = 0;
-            while (from < text.length() && begin.find(from)) {
-                int stop;
-                if (knownEnd != Integer.MAX_VALUE && knownEnd < begin.end()) {
-                    if (end.find(begin.end())) {
-                        knownEnd = end.start();
-                        knownEndStop = end.end();
-                    } else {
-                        knownEnd = Integer.MAX_VALUE;
+            for (int o = text.indexOf("-----BEGIN", from); o >= 0; o = text.indexOf("-----BEGIN", from)) {
+                marker.usePattern(BEGIN).region(o, Math.min(text.length(), o + MARKER_WINDOW));
+                if (!marker.lookingAt()) {
+                    from = o + 1;
+                    continue;
+                }
+                int bodyStart = marker.end();
+                if (endStart != Integer.MAX_VALUE && endStart < bodyStart) {
+                    endStart = Integer.MAX_VALUE;
+                    for (int e = text.indexOf("-----END", bodyStart); e >= 0; e = text.indexOf("-----END", e + 1)) {
+                        marker.usePattern(END).region(e, Math.min(text.length(), e + MARKER_WINDOW));
+                        if (marker.lookingAt()) {
+                            endStart = e;
+                            endStop = marker.end();
+                            break;
+                        }
                     }
                 }
-                if (knownEnd != Integer.MAX_VALUE) {
-                    stop = knownEndStop;
+                int stop;
+                if (endStart != Integer.MAX_VALUE) {
+                    stop = endStop;
                 } else {
-                    stop = begin.end();
+                    stop = bodyStart;
                     while (stop < text.length() && isPemBodyChar(text.charAt(stop))) {
                         stop++;
                     }
-                    while (stop > begin.end() && Character.isWhitespace(text.charAt(stop - 1))) {
+                    while (stop > bodyStart && Character.isWhitespace(text.charAt(stop - 1))) {
                         stop--;
                     }
                 }
-                out.add(begin.start(), stop, kind);
-                from = stop;
+                out.add(o, stop, kind);
+                from = Math.max(stop, o + 1);
             }
         }
 
