@@ -408,8 +408,9 @@ public final class OutputSanitizer {
         /**
          * Adds a custom pattern reported as {@code kind}. If the pattern has a named group {@code secret}, only that
          * group is replaced (matches where it did not take part are skipped); otherwise the whole match is. Empty
-         * matches are ignored. Custom patterns run after the built-in kinds, in the order added; several patterns may
-         * share a kind. The pattern should not backtrack catastrophically: it runs on untrusted output.
+         * matches are ignored. Custom patterns come after the built-in kinds in priority (a match overlapping a
+         * built-in one is reported as the built-in kind), in the order added; several patterns may share a kind. The
+         * pattern should not backtrack catastrophically: it runs on untrusted output.
          *
          * @param kind 1 to 64 letters, digits, {@code _}, {@code .} or {@code -}, not the name of a built-in kind
          * @throws IllegalArgumentException if the kind is malformed or names a built-in kind
