@@ -67,6 +67,34 @@ class ArtifactsIT {
         }
     }
 
+    @Tag("hostile")
+    @Test
+    void theSanitiserCleansTextArtifactsAndLeavesPlotsAlone() throws IOException {
+        try (SandboxSession s = client.openSession("python", DockerTestSupport.options()
+                .sanitizer(dev.sandbox4j.policy.OutputSanitizer.defaults()).build())) {
+            ExecutionResult r = s.run("""
+                    import json, os
+                    import matplotlib.pyplot as plt
+                    out = os.environ['SANDBOX4J_OUTPUT_DIR']
+                    json.dump({'password': ['a', 'b'], 'user': 'bob'}, open(os.path.join(out, 'config.json'), 'w'))
+                    open(os.path.join(out, 'users.csv'), 'w').write('user,password\\nbob,hunter2\\n')
+                    plt.plot([1, 2]); plt.title('password=hunter2'); plt.savefig(os.path.join(out, 'plot.png')); plt.close()
+                    print('PASSWORD=a b c')
+                    """, CAPTURE);
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.stdout()).isEqualTo("PASSWORD=[REDACTED:password]\n");
+            assertThat(r.artifacts()).extracting(Artifact::name).containsExactly("config.json", "plot.png", "users.csv");
+            String json = new String(r.artifacts().get(0).content(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(json).isEqualTo("{\"password\": \"[REDACTED:password]\", \"user\": \"bob\"}");
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(json); // still JSON
+            assertThat(new String(r.artifacts().get(2).content(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo("user,password\nbob,[REDACTED:password]\n");
+            assertThat(ImageIO.read(new ByteArrayInputStream(r.artifacts().get(1).content()))).isNotNull();
+            assertThat(r.redactions()).extracting(dev.sandbox4j.policy.Redaction::kind).containsExactly("password");
+            assertThat(r.redactions().get(0).count()).isEqualTo(3);
+        }
+    }
+
     @Test
     void anyFileWrittenToTheOutputDirectoryIsAnArtifact() {
         try (SandboxSession s = client.openSession("python", DockerTestSupport.options().build())) {

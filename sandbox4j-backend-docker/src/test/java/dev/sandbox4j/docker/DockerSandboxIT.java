@@ -274,7 +274,7 @@ class DockerSandboxIT {
                     .contains("module:python:subprocess");
             ExecutionResult ls = s.exec("ls", "/workspace");
             assertThat(ls.stdout()).as("the blocked code never ran").doesNotContain("ran");
-            ExecutionResult r = s.run("# import subprocess (a comment)\nprint('token=abc123 host 10.20.30.40')");
+            ExecutionResult r = s.run("# import subprocess (a comment)\nprint('token=abc123\\nhost 10.20.30.40')");
             assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
             assertThat(r.stdout()).doesNotContain("abc123").doesNotContain("10.20.30.40").contains("REDACTED");
             assertThat(r.redactions()).extracting(dev.sandbox4j.policy.Redaction::kind).contains("password", "ipv4");

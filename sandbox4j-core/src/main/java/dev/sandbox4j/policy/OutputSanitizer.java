@@ -17,11 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Redacts secrets and host details from a run's stdout/stderr before they are handed to an LLM or a user, and reports
- * what it redacted. Meant to be enabled per session; nothing is redacted unless a sanitizer is configured.
+ * Redacts secrets and host details from a run's output (stdout, stderr and text artifacts) before they are handed to
+ * an LLM or a user, and reports what it redacted. Meant to be enabled per session; nothing is redacted unless a
+ * sanitizer is configured.
  *
  * <pre>{@code
  * OutputSanitizer sanitizer = OutputSanitizer.defaults().toBuilder()
@@ -34,43 +34,64 @@ import org.jspecify.annotations.Nullable;
  * s.redactions();  // [Redaction[kind=password, count=1], Redaction[kind=ipv4, count=1]]
  * }</pre>
  *
- * <p>Built-in kinds, in the order they are applied (a later kind never sees text an earlier kind replaced):
+ * <p>Built-in kinds, in priority order:
  * <ol>
- *   <li>{@code private_key}: whole PEM blocks from {@code -----BEGIN ... PRIVATE KEY-----} to the matching
- *       {@code -----END ... PRIVATE KEY-----} (PKCS#8, RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP ... BLOCK), also inside
- *       JSON strings with {@code \n} escapes. A block with no END line (truncated output) is redacted up to the
- *       first character that cannot occur in a PEM body.
- *   <li>{@code url_credentials}: the password of {@code scheme://user:password@host}; the scheme, user and host stay.
- *   <li>{@code bearer}: the credentials of an {@code Authorization: Bearer|Basic|Token ...} header (also as a JSON
- *       or dict entry), and {@code Bearer <token>} anywhere when the token has 8 or more characters including a digit
- *       (so "Bearer tokens are ..." in prose is left alone). The words are recognised in lower, Capitalised and
- *       UPPER case.
- *   <li>{@code jwt}: three base64url segments separated by dots, the first starting {@code eyJ}.
- *   <li>{@code aws_key}: access key ids ({@code AKIA} or {@code ASIA} plus 16 upper-case letters or digits) and
- *       40-character values of {@code aws_secret_access_key}/{@code SecretAccessKey} keys.
- *   <li>{@code github_token}: {@code ghp_}, {@code gho_}, {@code ghu_}, {@code ghs_}, {@code ghr_} tokens and
- *       {@code github_pat_} fine-grained tokens.
- *   <li>{@code slack_token}: {@code xoxb-}, {@code xoxa-}, {@code xoxp-}, {@code xoxr-}, {@code xoxs-} tokens.
+ *   <li>{@code private_key}: whole PEM blocks from {@code -----BEGIN ... PRIVATE KEY-----} to the matching END line
+ *       (PKCS#8, RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP ... BLOCK), also inside JSON strings with {@code \n} escapes
+ *       (a GCP service-account file's {@code private_key}). A block with no END line (truncated output) is redacted
+ *       up to the first character that cannot occur in a PEM body. Public keys and certificates stay.
+ *   <li>{@code url_credentials}: the password of {@code scheme://user:password@host}; scheme, user and host stay.
+ *   <li>{@code bearer}: the credentials of an {@code Authorization} or {@code Proxy-Authorization} header after its
+ *       scheme word (any scheme: Bearer, Basic, Digest, AWS4-HMAC-SHA256 ...), as a header line, a curl
+ *       {@code -H} argument or a JSON/dict entry; and {@code Bearer <token>} anywhere when the token has 8 or more
+ *       characters including a digit (so "Bearer tokens are ..." in prose stays).
+ *   <li>{@code cookie}: every value of a {@code Cookie} header and the first value of a {@code Set-Cookie} header
+ *       (names and attributes stay), also as a JSON array of header values and Python's
+ *       {@code <Cookie name=value for domain/>}.
+ *   <li>{@code jwt}: three (or five) base64url segments separated by dots, the first starting {@code eyJ}.
+ *   <li>{@code aws_key}: access key ids ({@code AKIA}, {@code ASIA}, {@code ABIA}, {@code ACCA} plus 16 upper-case
+ *       letters or digits), and secret access keys: any 40-character run of {@code A-Za-z0-9/+} that looks random
+ *       (two upper-case and two lower-case letters, a digit, 22 or more distinct characters; so git SHAs, paths and
+ *       words stay), with or without a key name.
+ *   <li>{@code github_token}: {@code ghp_ gho_ ghu_ ghs_ ghr_} tokens and {@code github_pat_} fine-grained tokens.
+ *   <li>{@code slack_token}: {@code xoxb- xoxa- xoxp- xoxr- xoxs- xoxe-} and {@code xapp-} tokens, and the secret path
+ *       of {@code hooks.slack.com} webhook URLs.
+ *   <li>{@code stripe_key}: {@code sk_live_ rk_live_ sk_test_ rk_test_} secret and restricted keys (test keys are
+ *       credentials of the account too) and {@code whsec_} webhook secrets; publishable {@code pk_} keys and
+ *       placeholders ({@code sk_test_...}, one repeated character) stay.
+ *   <li>{@code google_key}: {@code AIza} API keys, {@code GOCSPX-} OAuth client secrets, {@code ya29.} access tokens.
  *   <li>{@code openai_key}: {@code sk-} keys of 20 or more characters with at least one digit, including
- *       {@code sk-proj-...} (and other vendors' {@code sk-...} keys of that shape).
- *   <li>{@code password}: the value, never the key, of a key/value pair whose key ends in {@code password},
- *       {@code passwd}, {@code passphrase}, {@code pwd}, {@code secret}, {@code token}, {@code api_key}/{@code apikey},
- *       {@code access_key}, {@code secret_key}, {@code private_key}, {@code auth}, or {@code _pass} (case-insensitive;
- *       so {@code DB_PASSWORD}, {@code clientSecret}, {@code GITHUB_TOKEN} and {@code x-api-key} count, while
- *       {@code max_tokens}, {@code token_type} and {@code secret_name} do not). Forms: {@code key=value} anywhere
- *       (env, INI, URL query, {@code toString()}), {@code key: value} at the start of a line (YAML, YAML list
- *       items, HTTP headers), after <code>&#123;</code> or {@code ,} (JS objects, YAML flow maps) or with a quoted
- *       key (JSON, Python dicts, JSON escaped inside a string), and {@code --key value} command-line flags.
- *       Quoted values keep their quotes. An unquoted value runs to the end of the line for {@code key: value} and
- *       {@code key = value} (blanks around the {@code =}, INI style) at the start of a line; otherwise, as in
- *       {@code KEY=value} (shell and env style), it ends at the next blank or one of
- *       <code>" ' &amp; , ; &lt; &gt; ) ] &#125;</code>.
- *       Not redacted: a keyword without a value ("forgot your password"), {@code key: value} in the middle of prose,
- *       {@code ==} comparisons, the values {@code null}, {@code true}, {@code false}, {@code none}, {@code ~} and
- *       already masked {@code ****}, and the shell's {@code PWD=} variable (a directory, left to {@code home_path}).
+ *       {@code sk-proj-...} and other vendors' {@code sk-...} keys of that shape ({@code sk-ant-...}).
+ *   <li>{@code api_token}: other vendors' tokens with a documented prefix: npm {@code npm_}, PyPI {@code pypi-},
+ *       GitLab {@code glpat-}, Hugging Face {@code hf_}, SendGrid {@code SG.}.
+ *   <li>{@code password}: the value, never the key, of a pair whose key names a secret: it ends in {@code password},
+ *       {@code passwd}, {@code passphrase}, {@code secret}, {@code token}, {@code api_key}, {@code access_key},
+ *       {@code secret_key}, {@code private_key}, {@code credential(s)}, {@code secret_key_base},
+ *       {@code signing_key}, {@code encryption_key}, {@code master_key}, {@code session_key}, {@code account_key},
+ *       {@code license_key}, {@code client_key}, or is {@code pwd}, {@code auth} or {@code sig} as a word, or ends in
+ *       {@code _pass} (case, {@code _ - .} and blanks ignored, so {@code DB_PASSWORD}, {@code clientSecret},
+ *       {@code x-api-key}, {@code pass_word} and {@code Api Key} count, while {@code max_tokens},
+ *       {@code token_type}, {@code secret_name} and {@code password_hint} do not; {@code %XX} and {@code \\uXXXX}
+ *       escapes and {@code user[password]} brackets are decoded first). Forms: {@code KEY=value} (env, shell,
+ *       INI, TOML, properties, logfmt, query and connection strings, {@code toString()}), {@code key: value} at the
+ *       start of a line or in a flow map (YAML, headers), quoted keys (JSON, Python and JS literals, JSON escaped
+ *       once or more inside strings, HTML-escaped JSON), {@code 'key' => value}, {@code KEY := value}, YAML values on
+ *       the following lines (block scalars and nested blocks), XML elements ({@code <password>x</password>},
+ *       CDATA, {@code <entry key="password">}), XML attributes ({@code password="x"}, {@code name="db.password"
+ *       value="x"}), {@code --key value} flags, and the cells of CSV/TSV columns whose header names a secret. Where
+ *       the value ends and how structure is kept: quoted values
+ *       keep their quotes; an unquoted value runs to the end of its line ({@code PASSWORD=a b c} hides
+ *       {@code a b c}) unless the next {@code key=} pair, a closing quote or bracket, a query string's {@code &}, a
+ *       connection string's {@code ;}, a flag's blank or a {@code #} comment ends it first; a JSON number, array or
+ *       object after a quoted key becomes a string ({@code "password": "[REDACTED:password]"}), so JSON still
+ *       parses; a YAML value on the next lines becomes one line. In the middle of prose, {@code key: value} counts
+ *       only when the value is one token of 6 or more characters with letters and digits ("Invalid password: try
+ *       again" stays). Not redacted: {@code ==} comparisons, {@code null}, booleans, {@code none}, {@code ~}, masks
+ *       such as {@code ****}, variable references ({@code ${NAME}}, {@code $NAME}), {@code <placeholders>}, and the
+ *       shell's {@code PWD=}.
  *   <li>{@code email}: e-mail addresses. <b>Not on by default</b>; enable with {@code kind("email")}.
  *   <li>{@code home_path}: the home directory prefix of a host path: {@code /home/<user>}, {@code /Users/<user>},
- *       {@code /root}, {@code C:\Users\<user>} and the literal {@link Builder#homePaths(Collection) homePaths}
+ *       {@code /root}, {@code C:\\Users\\<user>} and the literal {@link Builder#homePaths(Collection) homePaths}
  *       (by default the JVM's {@code user.home}). The rest of the path is kept:
  *       {@code /home/alice/x.txt} becomes {@code [REDACTED:home_path]/x.txt}. {@code /home} alone and URLs such as
  *       {@code https://example.com/home/alice} are left alone.
@@ -82,19 +103,27 @@ import org.jspecify.annotations.Nullable;
  *       (they reveal the network layout); loopback {@code 127.x.x.x} and {@code 0.0.0.0} are kept. A four-part
  *       version number whose parts are all at most 255 cannot be told from an address and is redacted.
  * </ol>
- * Custom {@link Builder#pattern(String, Pattern) patterns} run after the built-in kinds, in the order they were added.
- * Version numbers such as {@code 3.11.2}, times, git SHAs, UUIDs and other hex strings are not redacted unless they
- * are the value of a key listed above.
+ * Custom {@link Builder#pattern(String, Pattern) patterns} come after the built-in kinds, in the order they were
+ * added. Version numbers, times, git SHAs, UUIDs, base64 data and other hex strings are not redacted unless they are
+ * the value of a key listed above.
+ *
+ * <p>What it cannot do: it recognises secrets by shape and by the name next to them, so a secret printed without
+ * either (a bare random word, a password split across lines or encoded by the program, a key name it does not know)
+ * passes. It is a guard against accidental disclosure, not against a program that sets out to leak: such a program
+ * can always encode what it prints.
  *
  * <p>Each match is replaced by the {@link Builder#replacement(String) replacement}, by default
- * {@code [REDACTED:<kind>]}. Replaced text is never examined again, so a replacement is never itself redacted and a
- * match never spans one. Text that already reads like one of the replacements (of 4 or more characters) is treated
- * the same way, so sanitizing already sanitized output changes nothing.
+ * {@code [REDACTED:<kind>]}, escaped for the quotes it sits in. All kinds look at the original text; where matches of
+ * several kinds overlap, one replacement covers them all and is reported as the kind that comes first above. Text
+ * that already reads like one of the replacements (of 4 or more characters) is never replaced again, so sanitizing
+ * already sanitized output changes nothing.
  *
- * <p>{@link #sanitize(String)} runs in time linear in the input for the built-in kinds (a 1 MiB output takes from a few
- * milliseconds to a few tens of milliseconds, depending on how many candidates it holds) and does not throw for any
- * input: if a pattern fails on some text (for example a custom pattern
- * overflows the stack), the lines it failed on are replaced whole, so a failure never leaks what it was meant to hide.
+ * <p>{@link #sanitize(String)} runs in time linear in the input for the built-in kinds: each kind is a single pass
+ * that reads ahead or back only within fixed windows and consumes every value it measures (see the package's
+ * {@code Detector}); no built-in regular expression is run over the text, only tried at a literal it must contain, on
+ * a bounded window. It does not throw for any input: if a kind or a custom pattern fails on some text (for example a
+ * custom pattern overflows the stack), the lines it failed on are replaced whole, so a failure never leaks what it
+ * was meant to hide. Custom patterns run as given: keep them free of nested quantifiers, they see untrusted output.
  *
  * <p>Instances are immutable and thread-safe; share one per configuration.
  *
@@ -104,32 +133,25 @@ public final class OutputSanitizer {
     private static final String PRIVATE_KEY = "private_key";
     private static final String URL_CREDENTIALS = "url_credentials";
     private static final String BEARER = "bearer";
+    private static final String COOKIE = "cookie";
     private static final String JWT = "jwt";
     private static final String AWS_KEY = "aws_key";
     private static final String GITHUB_TOKEN = "github_token";
     private static final String SLACK_TOKEN = "slack_token";
+    private static final String STRIPE_KEY = "stripe_key";
+    private static final String GOOGLE_KEY = "google_key";
     private static final String OPENAI_KEY = "openai_key";
+    private static final String API_TOKEN = "api_token";
     private static final String PASSWORD = "password";
     private static final String EMAIL = "email";
     private static final String HOME_PATH = "home_path";
     private static final String IPV6 = "ipv6";
     private static final String IPV4 = "ipv4";
 
-    /** Every built-in kind, in the order it is applied. */
+    /** Every built-in kind, in priority order. */
     private static final List<String> BUILT_INS = List.of(
-            PRIVATE_KEY,
-            URL_CREDENTIALS,
-            BEARER,
-            JWT,
-            AWS_KEY,
-            GITHUB_TOKEN,
-            SLACK_TOKEN,
-            OPENAI_KEY,
-            PASSWORD,
-            EMAIL,
-            HOME_PATH,
-            IPV6,
-            IPV4);
+            PRIVATE_KEY, URL_CREDENTIALS, BEARER, COOKIE, JWT, AWS_KEY, GITHUB_TOKEN, SLACK_TOKEN, STRIPE_KEY,
+            GOOGLE_KEY, OPENAI_KEY, API_TOKEN, PASSWORD, EMAIL, HOME_PATH, IPV6, IPV4);
 
     private static final String DEFAULT_REPLACEMENT = "[REDACTED:%s]";
     private static final Pattern CUSTOM_KIND = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -139,7 +161,9 @@ public final class OutputSanitizer {
     private final List<String> homePaths;
     private final String replacement;
     private final Set<String> kinds;
-    private final List<Rule> rules;
+    private final List<String> kindList;
+    private final String[] replacements;
+    private final List<Detector> detectors;
     private final List<String> replacementStrings;
 
     private OutputSanitizer(Builder b) {
@@ -158,26 +182,50 @@ public final class OutputSanitizer {
         Set<String> all = new LinkedHashSet<>(builtIns);
         all.addAll(patterns.keySet());
         this.kinds = Collections.unmodifiableSet(all);
-        List<Rule> list = new ArrayList<>();
-        for (String kind : builtIns) {
-            for (Scanner scanner : BuiltIns.scanners(kind, homePaths)) {
-                list.add(new Rule(kind, format(replacement, kind), scanner));
+        this.kindList = List.copyOf(all);
+        this.replacements = new String[kindList.size()];
+        List<Detector> list = new ArrayList<>();
+        Set<String> replacementSet = new LinkedHashSet<>();
+        for (int i = 0; i < kindList.size(); i++) {
+            String kind = kindList.get(i);
+            replacements[i] = String.format(Locale.ROOT, replacement, kind);
+            if (replacements[i].length() >= 4) {
+                replacementSet.add(replacements[i]);
+            }
+            if (builtIns.contains(kind)) {
+                list.addAll(detectors(kind, i, homePaths));
+            } else {
+                for (Pattern p : patterns.get(kind)) {
+                    list.add(new CustomPattern(i, p));
+                }
             }
         }
-        patterns.forEach((kind, ps) -> {
-            for (Pattern p : ps) {
-                List<String> groups = p.namedGroups().containsKey("secret") ? List.of("secret") : List.of();
-                list.add(new Rule(kind, format(replacement, kind), new RegexScanner(p, groups, null, null)));
-            }
-        });
-        this.rules = List.copyOf(list);
-        Set<String> replacements = new LinkedHashSet<>();
-        for (Rule rule : rules) {
-            if (rule.replacement.length() >= 4) {
-                replacements.add(rule.replacement);
-            }
-        }
-        this.replacementStrings = List.copyOf(replacements);
+        this.detectors = List.copyOf(list);
+        this.replacementStrings = List.copyOf(replacementSet);
+    }
+
+    private static List<Detector> detectors(String kind, int i, List<String> homePaths) {
+        return switch (kind) {
+            case PRIVATE_KEY -> List.of(new TokenDetectors.PrivateKeyDetector(i));
+            case URL_CREDENTIALS -> List.of(new HeaderDetectors.UrlCredentialsDetector(i));
+            case BEARER -> List.of(new HeaderDetectors.BearerDetector(i));
+            case COOKIE -> List.of(new HeaderDetectors.CookieDetector(i));
+            case JWT -> List.of(new TokenDetectors.JwtDetector(i));
+            case AWS_KEY -> List.of(
+                    TokenDetectors.prefixed(i, TokenDetectors.AWS_KEY_IDS), new TokenDetectors.AwsSecretDetector(i));
+            case GITHUB_TOKEN -> List.of(TokenDetectors.prefixed(i, TokenDetectors.GITHUB));
+            case SLACK_TOKEN -> List.of(TokenDetectors.prefixed(i, TokenDetectors.SLACK));
+            case STRIPE_KEY -> List.of(TokenDetectors.prefixed(i, TokenDetectors.STRIPE));
+            case GOOGLE_KEY -> List.of(TokenDetectors.prefixed(i, TokenDetectors.GOOGLE));
+            case OPENAI_KEY -> List.of(TokenDetectors.prefixed(i, TokenDetectors.OPENAI));
+            case API_TOKEN -> List.of(TokenDetectors.prefixed(i, TokenDetectors.API_TOKENS));
+            case PASSWORD -> List.of(new KeyValueDetector(i), new TableDetector(i));
+            case EMAIL -> List.of(HostDetectors.email(i));
+            case HOME_PATH -> HostDetectors.homePaths(i, homePaths);
+            case IPV6 -> List.of(HostDetectors.ipv6(i));
+            case IPV4 -> List.of(HostDetectors.ipv4(i));
+            default -> throw new IllegalStateException("no detector for built-in kind " + kind);
+        };
     }
 
     /**
@@ -207,8 +255,8 @@ public final class OutputSanitizer {
     }
 
     /**
-     * The enabled kinds in the order they are applied: built-in kinds in their fixed order, then custom pattern kinds
-     * in the order they were added.
+     * The enabled kinds in priority order: built-in kinds in their fixed order, then custom pattern kinds in the order
+     * they were added.
      */
     public Set<String> kinds() {
         return kinds;
@@ -219,32 +267,43 @@ public final class OutputSanitizer {
      *
      * <p>Never throws for any text and runs in time linear in its length for the built-in kinds.
      *
-     * @return the sanitized text with one {@link Redaction} per kind that matched, in the order kinds were applied
+     * @return the sanitized text with one {@link Redaction} per kind that matched, in priority order
      * @throws NullPointerException if {@code text} is null
      */
     public Sanitized sanitize(String text) {
         requireNonNull(text, "text");
-        if (rules.isEmpty() || text.isEmpty()) {
+        if (detectors.isEmpty() || text.isEmpty()) {
             return new Sanitized(text, List.of());
         }
-        String current = text;
-        int[] protectedRanges = existingReplacements(text);
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (Rule rule : rules) {
-            if (!rule.scanner.mightMatch(current)) {
-                continue;
-            }
-            Pass pass = new Pass(current, rule);
-            pass.run(protectedRanges);
-            if (pass.count > 0) {
-                current = pass.text();
-                protectedRanges = pass.ranges();
-                counts.merge(rule.kind, pass.count, Integer::sum);
+        Spans spans = new Spans(text, existingReplacements(text));
+        for (Detector d : detectors) {
+            scanFailingClosed(d, text, spans);
+        }
+        return spans.render(kindList, replacements);
+    }
+
+    /**
+     * Runs a detector; if it throws (a custom pattern overflowing the stack, or a bug), runs it again line by line and
+     * replaces whole every line it still fails on.
+     */
+    private static void scanFailingClosed(Detector d, String text, Spans spans) {
+        try {
+            d.scan(text, spans);
+        } catch (RuntimeException | StackOverflowError e) {
+            int lineStart = 0;
+            while (lineStart < text.length()) {
+                int lineEnd = Detector.lineEnd(text, lineStart);
+                if (lineEnd > lineStart) {
+                    String line = text.substring(lineStart, lineEnd);
+                    try {
+                        d.scan(line, spans.shifted(line, lineStart));
+                    } catch (RuntimeException | StackOverflowError again) {
+                        spans.add(lineStart, lineEnd, d.kind());
+                    }
+                }
+                lineStart = lineEnd + 1;
             }
         }
-        List<Redaction> report = new ArrayList<>(counts.size());
-        counts.forEach((kind, count) -> report.add(new Redaction(kind, count)));
-        return new Sanitized(current, report);
     }
 
     /**
@@ -303,10 +362,6 @@ public final class OutputSanitizer {
         return "OutputSanitizer" + kinds;
     }
 
-    private static String format(String replacementFormat, String kind) {
-        return String.format(Locale.ROOT, replacementFormat, kind);
-    }
-
     /**
      * Builds an {@link OutputSanitizer}. Each method checks its argument at once.
      *
@@ -353,8 +408,9 @@ public final class OutputSanitizer {
         /**
          * Adds a custom pattern reported as {@code kind}. If the pattern has a named group {@code secret}, only that
          * group is replaced (matches where it did not take part are skipped); otherwise the whole match is. Empty
-         * matches are ignored. Custom patterns run after the built-in kinds, in the order added; several patterns may
-         * share a kind. The pattern should not backtrack catastrophically: it runs on untrusted output.
+         * matches are ignored. Custom patterns come after the built-in kinds in priority (a match overlapping a
+         * built-in one is reported as the built-in kind), in the order added; several patterns may share a kind. The
+         * pattern should not backtrack catastrophically: it runs on untrusted output.
          *
          * @param kind 1 to 64 letters, digits, {@code _}, {@code .} or {@code -}, not the name of a built-in kind
          * @throws IllegalArgumentException if the kind is malformed or names a built-in kind
@@ -448,870 +504,20 @@ public final class OutputSanitizer {
         }
     }
 
-    // ---------------------------------------------------------------------------------------------------------------
-    // Engine. Each rule runs over the current text, but only inside the gaps between earlier replacements
-    // (protectedRanges), so no rule ever sees or splits a replacement. Regions use transparent bounds: lookarounds see
-    // the real neighbours, while ^ and \z keep their whole-text meaning.
-
-    private record Rule(String kind, String replacement, Scanner scanner) {}
-
-    /** Finds spans to replace within [from, to) of a text; reports them in increasing order. */
-    private interface Scanner {
-        /** A cheap test on the whole text; false means the scanner cannot match anywhere. */
-        default boolean mightMatch(String text) {
-            return true;
-        }
-
-        Session open(String text);
-    }
-
-    private interface Session {
-        void scan(int from, int to, Sink sink);
-    }
-
-    private interface Sink {
-        void redact(int start, int end);
-    }
-
-    /** Decides about a candidate span; returns the end to redact to, or -1 to skip the candidate. */
-    private interface SpanFilter {
-        int accept(String text, int start, int end);
-    }
-
-    /** One rule applied to one text: builds the new text and the new protected ranges. */
-    private static final class Pass implements Sink {
-        private final String text;
-        private final String replacement;
-        private final Session session;
-        private @Nullable StringBuilder out;
-        private int copied;
-        private int[] ranges = new int[8];
-        private int rangeCount; // ints used in ranges (two per range)
-        private int count;
-        private int gapFrom;
-        private int gapTo;
-
-        Pass(String text, Rule rule) {
-            this.text = text;
-            this.replacement = rule.replacement;
-            this.session = rule.scanner.open(text);
-        }
-
-        void run(int[] protectedRanges) {
-            int gapStart = 0;
-            for (int i = 0; i <= protectedRanges.length; i += 2) {
-                int gapEnd = i < protectedRanges.length ? protectedRanges[i] : text.length();
-                if (gapEnd > gapStart) {
-                    scanGap(gapStart, gapEnd);
-                }
-                if (i < protectedRanges.length) {
-                    int delta = out == null ? 0 : out.length() - copied;
-                    addRange(protectedRanges[i] + delta, protectedRanges[i + 1] + delta);
-                    gapStart = protectedRanges[i + 1];
-                }
-            }
-        }
-
-        private void scanGap(int from, int to) {
-            int savedOut = out == null ? -1 : out.length();
-            int savedCopied = copied;
-            int savedRanges = rangeCount;
-            int savedCount = count;
-            try {
-                scan(from, to);
-            } catch (RuntimeException | StackOverflowError e) {
-                // Fail closed: retry line by line and replace whole any line the pattern still fails on.
-                restore(savedOut, savedCopied, savedRanges, savedCount);
-                int lineStart = from;
-                while (lineStart < to) {
-                    int lineEnd = lineStart;
-                    while (lineEnd < to && text.charAt(lineEnd) != '\n' && text.charAt(lineEnd) != '\r') {
-                        lineEnd++;
-                    }
-                    if (lineEnd > lineStart) {
-                        int o = out == null ? -1 : out.length();
-                        int c = copied;
-                        int r = rangeCount;
-                        int n = count;
-                        try {
-                            scan(lineStart, lineEnd);
-                        } catch (RuntimeException | StackOverflowError again) {
-                            restore(o, c, r, n);
-                            gapFrom = lineStart;
-                            gapTo = lineEnd;
-                            redact(lineStart, lineEnd);
-                        }
-                    }
-                    lineStart = lineEnd + 1;
-                }
-            }
-        }
-
-        private void scan(int from, int to) {
-            gapFrom = from;
-            gapTo = to;
-            session.scan(from, to, this);
-        }
-
-        private void restore(int savedOut, int savedCopied, int savedRanges, int savedCount) {
-            if (savedOut < 0) {
-                out = null;
-            } else if (out != null) {
-                out.setLength(savedOut);
-            }
-            copied = savedCopied;
-            rangeCount = savedRanges;
-            count = savedCount;
-        }
-
+    /** A custom pattern: every match, or its {@code secret} group. */
+    private record CustomPattern(int kind, Pattern pattern) implements Detector {
         @Override
-        public void redact(int start, int end) {
-            if (start < copied || start < gapFrom || end > gapTo || end <= start) {
-                return; // out of order, outside the gap or empty: ignore rather than corrupt the text
-            }
-            if (out == null) {
-                out = new StringBuilder(text.length() + 64);
-            }
-            out.append(text, copied, start);
-            int replacementStart = out.length();
-            out.append(replacement);
-            addRange(replacementStart, out.length());
-            copied = end;
-            count++;
-        }
-
-        private void addRange(int start, int end) {
-            if (rangeCount + 2 > ranges.length) {
-                ranges = Arrays.copyOf(ranges, ranges.length * 2);
-            }
-            ranges[rangeCount++] = start;
-            ranges[rangeCount++] = end;
-        }
-
-        String text() {
-            if (out == null) {
-                return text;
-            }
-            out.append(text, copied, text.length());
-            copied = text.length();
-            return out.toString();
-        }
-
-        int[] ranges() {
-            return Arrays.copyOf(ranges, rangeCount);
-        }
-    }
-
-    /**
-     * Where a pattern can start. java.util.regex tries a pattern at every index, which is slow for patterns that start
-     * with a lookbehind or a character class; instead {@link String#indexOf} finds a literal every match contains and
-     * {@code start} turns its position into the index the pattern is tried at (or -1).
-     */
-    private record Trigger(List<String> literals, StartFinder start) {}
-
-    private interface StartFinder {
-        int start(String text, int occurrence, int literal);
-    }
-
-    /** Occurrences, in increasing order, of any of several literals; remembers the next occurrence of each. */
-    private static final class Occurrences {
-        private final String haystack;
-        private final String[] literals;
-        private final int[] next;
-        private int lastLiteral;
-
-        Occurrences(String haystack, List<String> literals) {
-            this.haystack = haystack;
-            this.literals = literals.toArray(String[]::new);
-            this.next = new int[this.literals.length];
-            Arrays.fill(next, -1);
-        }
-
-        /** The first occurrence at or after {@code from} and before {@code to}, or -1. */
-        int next(int from, int to) {
-            int best = Integer.MAX_VALUE;
-            for (int i = 0; i < literals.length; i++) {
-                if (next[i] != Integer.MAX_VALUE && next[i] < from) {
-                    int found = haystack.indexOf(literals[i], from);
-                    next[i] = found < 0 ? Integer.MAX_VALUE : found;
+        public void scan(String text, Spans out) {
+            boolean group = pattern.namedGroups().containsKey("secret");
+            Matcher m = pattern.matcher(text);
+            while (m.find()) {
+                int s = group ? m.start("secret") : m.start();
+                int e = group ? m.end("secret") : m.end();
+                if (s >= 0 && e > s) {
+                    out.add(s, e, kind);
                 }
-                if (next[i] < best) {
-                    best = next[i];
-                    lastLiteral = i;
-                }
-            }
-            return best < to ? best : -1;
-        }
-
-        /** Which literal the last {@link #next} found. */
-        int lastLiteral() {
-            return lastLiteral;
-        }
-    }
-
-    /**
-     * Redacts each match, or the first of {@code groups} that took part in it. With a trigger the pattern is only tried
-     * where the trigger points; without one (custom patterns) it is searched for everywhere.
-     */
-    private record RegexScanner(
-            Pattern pattern, List<String> groups, @Nullable SpanFilter filter, @Nullable Trigger trigger)
-            implements Scanner {
-
-        @Override
-        public Session open(String text) {
-            Matcher m = pattern.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
-            if (trigger == null) {
-                return (from, to, sink) -> {
-                    m.region(from, to);
-                    while (m.find()) {
-                        redactMatch(text, m, sink);
-                    }
-                };
-            }
-            Occurrences occurrences =
-                    new Occurrences(text, trigger.literals);
-            int[] lastTried = {-1};
-            return (from, to, sink) -> {
-                int pos = from;
-                int occurrence;
-                while ((occurrence = occurrences.next(pos, to)) >= 0) {
-                    int start = trigger.start.start(text, occurrence, occurrences.lastLiteral());
-                    pos = occurrence + 1;
-                    if (start < 0 || start == lastTried[0]) {
-                        continue;
-                    }
-                    lastTried[0] = start;
-                    m.region(Math.max(start, from), to);
-                    if (m.lookingAt()) {
-                        redactMatch(text, m, sink);
-                        pos = Math.max(pos, m.end());
-                    }
-                }
-            };
-        }
-
-        private void redactMatch(String text, Matcher m, Sink sink) {
-            int start = m.start();
-            int end = m.end();
-            if (!groups.isEmpty()) {
-                start = -1;
-                for (String g : groups) {
-                    if (m.start(g) >= 0) {
-                        start = m.start(g);
-                        end = m.end(g);
-                        break;
-                    }
-                }
-                if (start < 0) {
-                    return;
-                }
-            }
-            if (filter != null) {
-                end = filter.accept(text, start, end);
-            }
-            if (end > start) {
-                sink.redact(start, end);
             }
         }
     }
 
-    /** The built-in kinds. Patterns begin with lookbehinds so that a match never starts inside a longer token. */
-    private static final class BuiltIns {
-        private static final String PEM_LABEL = "[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----";
-        private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN" + PEM_LABEL);
-        private static final Pattern PEM_END = Pattern.compile("-----END" + PEM_LABEL);
-
-        private static final Pattern URL_CREDENTIALS_PATTERN = Pattern.compile(
-                "(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}+://[^\\s:/?#@\"'<>\\[\\]`]*+:"
-                        + "(?<secret>[^\\s/?#\"'<>`]+)@");
-
-        private static final Pattern AUTHORIZATION_HEADER = Pattern.compile(
-                "(?i)(?<![A-Za-z0-9])authorization[\"']?[ \\t]*[:=][ \\t]*[\"']?(?:bearer|basic|token)[ \\t]+"
-                        + "(?<secret>[^\\s\"',;]+)");
-        private static final Pattern BEARER_TOKEN = Pattern.compile(
-                "(?i)(?<![A-Za-z0-9])bearer[ \\t]+(?<secret>(?=[A-Za-z._~+/-]*+[0-9])[A-Za-z0-9._~+/-]{8,}+=*+)");
-
-        private static final Pattern JWT_PATTERN = Pattern.compile(
-                "(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}+\\.[A-Za-z0-9_-]{5,}+\\.[A-Za-z0-9_-]*+");
-
-        private static final Pattern AWS_ACCESS_KEY_ID =
-                Pattern.compile("(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])");
-
-        private static final Pattern GITHUB = Pattern.compile(
-                "(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,255}+|github_pat_[A-Za-z0-9_]{30,255}+)"
-                        + "(?![A-Za-z0-9_])");
-        private static final Pattern SLACK = Pattern.compile("(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9-]{10,}+");
-        private static final Pattern OPENAI =
-                Pattern.compile("(?<![A-Za-z0-9_-])sk-(?=[A-Za-z_-]*+[0-9])[A-Za-z0-9_-]{20,}+");
-
-        private static final Pattern EMAIL_PATTERN = Pattern.compile(
-                "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}+@(?:[A-Za-z0-9-]{1,63}+\\.){1,8}[A-Za-z]{2,24}+"
-                        + "(?![A-Za-z0-9-])");
-
-        private static final String USER = "[A-Za-z0-9_](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?(?![A-Za-z0-9_$-])";
-        private static final Pattern HOME_GENERIC = Pattern.compile("(?<![A-Za-z0-9_.~-])(?:"
-                + "/(?:home|Users)/" + USER
-                + "|/root(?![A-Za-z0-9_~-]|\\.[A-Za-z0-9_])"
-                + "|[A-Za-z]:\\\\{1,2}Users\\\\{1,2}" + USER + ")");
-        private static final List<String> HOME_LITERALS =
-                List.of("/home/", "/Users/", "/root", ":\\Users\\", ":\\\\Users\\\\");
-
-        private static final String OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-        private static final Pattern IPV4_PATTERN = Pattern.compile("(?<![0-9A-Za-z_.])"
-                + "(?!127\\.|0\\.0\\.0\\.0(?![0-9]))"
-                + OCTET + "(?:\\." + OCTET + "){3}"
-                + "(?![0-9A-Za-z_]|\\.[0-9])");
-        private static final Pattern IPV6_CANDIDATE = Pattern.compile("(?<![0-9A-Za-z_:.])(?=[0-9A-Fa-f]{0,4}:)"
-                + "[0-9A-Fa-f:]{2,}+(?:\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3})?(?![0-9A-Za-z_]|\\.[0-9])");
-        private static final Pattern LOOPBACK_V6 = Pattern.compile("(?:0{1,4}:){7}0{0,3}1");
-
-        private static final StartFinder AT = (text, occurrence, literal) -> occurrence;
-
-        static List<Scanner> scanners(String kind, List<String> homePaths) {
-            return switch (kind) {
-                case PRIVATE_KEY -> List.of(new PrivateKeyScanner());
-                case URL_CREDENTIALS -> List.of(regex(URL_CREDENTIALS_PATTERN, List.of("://"), (t, o, l) -> {
-                    int s = o;
-                    while (s > 0 && o - s < 31 && isSchemeChar(t.charAt(s - 1))) {
-                        s--;
-                    }
-                    return s < o && hasUserInfo(t, o + 3) ? s : -1;
-                }));
-                case BEARER -> List.of(
-                        regex(AUTHORIZATION_HEADER, List.of("authorization", "Authorization", "AUTHORIZATION"), AT),
-                        regex(BEARER_TOKEN, List.of("bearer", "Bearer", "BEARER"), AT));
-                case JWT -> List.of(regex(JWT_PATTERN, List.of("eyJ"), AT));
-                case AWS_KEY -> List.of(
-                        regex(AWS_ACCESS_KEY_ID, List.of("AKIA", "ASIA"), AT),
-                        new KeyValueScanner(KeyValueScanner::awsSecretKey, true, KeyValueScanner::awsSecretValue));
-                case GITHUB_TOKEN -> List.of(regex(
-                        GITHUB, List.of("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), AT));
-                case SLACK_TOKEN -> List.of(regex(SLACK, List.of("xox"), AT));
-                case OPENAI_KEY -> List.of(regex(OPENAI, List.of("sk-"), AT));
-                case PASSWORD -> List.of(new KeyValueScanner(KeyValueScanner::passwordKey, false, null));
-                case EMAIL -> List.of(regex(EMAIL_PATTERN, List.of("@"), (t, o, l) -> {
-                    int s = o;
-                    while (s > 0 && o - s < 64 && isEmailLocalChar(t.charAt(s - 1))) {
-                        s--;
-                    }
-                    return s < o ? s : -1;
-                }));
-                case HOME_PATH -> homePaths.isEmpty()
-                        ? List.of(homeGeneric())
-                        : List.of(homeLiterals(homePaths), homeGeneric());
-                case IPV6 -> List.of(new RegexScanner(
-                        IPV6_CANDIDATE, List.of(), BuiltIns::ipv6End, new Trigger(List.of(":"), (t, o, l) -> {
-                            int s = o;
-                            while (s > 0 && o - s < 45 && isHexOrColon(t.charAt(s - 1))) {
-                                s--;
-                            }
-                            // Needs "::" or seven colons; rules out times such as 12:30:45 cheaply.
-                            int colons = 0;
-                            boolean pair = false;
-                            for (int i = s; i < t.length() && i - s < 45 && isHexOrColon(t.charAt(i)); i++) {
-                                if (t.charAt(i) == ':') {
-                                    colons++;
-                                    pair |= i > s && t.charAt(i - 1) == ':';
-                                }
-                            }
-                            return pair || colons >= 7 ? s : -1;
-                        })));
-                case IPV4 -> List.of(regex(IPV4_PATTERN, List.of("."), (t, o, l) -> {
-                    int s = o;
-                    while (s > 0 && o - s < 3 && isDigit(t.charAt(s - 1))) {
-                        s--;
-                    }
-                    return s < o && looksLikeDottedQuad(t, s) ? s : -1;
-                }));
-                default -> throw new IllegalStateException("no scanner for built-in kind " + kind);
-            };
-        }
-
-        private static Scanner regex(Pattern pattern, List<String> literals, StartFinder start) {
-            List<String> groups = pattern.namedGroups().containsKey("secret") ? List.of("secret") : List.of();
-            return new RegexScanner(pattern, groups, null, new Trigger(literals, start));
-        }
-
-        private static Scanner homeGeneric() {
-            // The Windows literals start at the colon; the match starts at the drive letter before it.
-            return regex(HOME_GENERIC, HOME_LITERALS, (t, o, l) -> l >= 3 ? (o > 0 ? o - 1 : -1) : o);
-        }
-
-        private static Scanner homeLiterals(List<String> paths) {
-            List<String> sorted = new ArrayList<>(paths);
-            sorted.sort(Comparator.comparingInt(String::length).reversed()); // longest first: /a/b before /a
-            StringBuilder alternatives = new StringBuilder();
-            for (String p : sorted) {
-                alternatives.append(alternatives.isEmpty() ? "" : "|").append(Pattern.quote(p));
-            }
-            Pattern p = Pattern.compile("(?<![A-Za-z0-9_.~-])(?:" + alternatives
-                    + ")(?![A-Za-z0-9_~-]|\\.[A-Za-z0-9_])");
-            return regex(p, sorted, AT);
-        }
-
-        /** Whether an '@' comes before the end of the URL authority that starts at {@code i}. */
-        private static boolean hasUserInfo(String t, int i) {
-            for (; i < t.length(); i++) {
-                char c = t.charAt(i);
-                if (c == '@') {
-                    return true;
-                }
-                if (c == '/' || c == '?' || c == '#' || Character.isWhitespace(c)) {
-                    return false;
-                }
-            }
-            return false;
-        }
-
-        /** Four runs of 1-3 digits separated by dots start at {@code s}; the pattern checks the rest. */
-        private static boolean looksLikeDottedQuad(String t, int s) {
-            int i = s;
-            for (int part = 0; part < 4; part++) {
-                int digits = 0;
-                while (i < t.length() && digits < 4 && isDigit(t.charAt(i))) {
-                    i++;
-                    digits++;
-                }
-                if (digits == 0 || digits > 3) {
-                    return false;
-                }
-                if (part < 3) {
-                    if (i >= t.length() || t.charAt(i) != '.') {
-                        return false;
-                    }
-                    i++;
-                }
-            }
-            return true;
-        }
-
-        private static boolean isSchemeChar(char c) {
-            return isAlnum(c) || c == '+' || c == '.' || c == '-';
-        }
-
-        private static boolean isEmailLocalChar(char c) {
-            return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
-        }
-
-        private static boolean isHexOrColon(char c) {
-            return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':';
-        }
-
-        private static boolean isDigit(char c) {
-            return c >= '0' && c <= '9';
-        }
-
-        static boolean isAlnum(char c) {
-            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        }
-
-        /**
-         * Validates an IPv6 candidate: at most one {@code ::}, eight groups without it or two to seven with it, groups
-         * of 1-4 hex digits, an optional IPv4 tail (two groups), at least one decimal digit, not the loopback. A
-         * trailing single colon (end of a sentence or a port separator) is left out of the span.
-         */
-        static int ipv6End(String text, int start, int end) {
-            String a = text.substring(start, end);
-            if (a.endsWith(":") && !a.endsWith("::")) {
-                a = a.substring(0, a.length() - 1);
-                end--;
-            }
-            int dbl = a.indexOf("::");
-            if (dbl >= 0 && a.indexOf("::", dbl + 1) >= 0) {
-                return -1;
-            }
-            List<String> groups = new ArrayList<>();
-            if (dbl < 0) {
-                groups.addAll(Arrays.asList(a.split(":", -1)));
-            } else {
-                if (dbl > 0) {
-                    groups.addAll(Arrays.asList(a.substring(0, dbl).split(":", -1)));
-                }
-                if (dbl + 2 < a.length()) {
-                    groups.addAll(Arrays.asList(a.substring(dbl + 2).split(":", -1)));
-                }
-            }
-            int total = 0;
-            for (int i = 0; i < groups.size(); i++) {
-                String g = groups.get(i);
-                if (g.indexOf('.') >= 0) {
-                    if (i != groups.size() - 1 || !isIpv4(g)) {
-                        return -1;
-                    }
-                    total += 2;
-                } else if (g.isEmpty() || g.length() > 4) {
-                    return -1;
-                } else {
-                    total++;
-                }
-            }
-            boolean valid = dbl < 0 ? total == 8 : total >= 2 && total <= 7;
-            if (!valid || a.chars().noneMatch(c -> c >= '0' && c <= '9')) {
-                return -1;
-            }
-            return LOOPBACK_V6.matcher(a).matches() ? -1 : end;
-        }
-
-        private static boolean isIpv4(String s) {
-            String[] parts = s.split("\\.", -1);
-            if (parts.length != 4) {
-                return false;
-            }
-            for (String part : parts) {
-                if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0')) {
-                    return false;
-                }
-                if (Integer.parseInt(part) > 255) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
-    /**
-     * PEM private key blocks. The END marker is searched once and remembered, so many BEGIN lines without an END
-     * still take linear time.
-     */
-    private static final class PrivateKeyScanner implements Scanner {
-        @Override
-        public boolean mightMatch(String text) {
-            return text.contains("PRIVATE KEY");
-        }
-
-        @Override
-        public Session open(String text) {
-            Matcher begin = BuiltIns.PEM_BEGIN.matcher(text);
-            Matcher end = BuiltIns.PEM_END.matcher(text);
-            return (from, to, sink) -> {
-                int knownEnd = -1; // start of the END marker found last, or Integer.MAX_VALUE if none is left
-                int knownEndStop = -1;
-                begin.region(from, to);
-                while (begin.find()) {
-                    int stop;
-                    if (knownEnd != Integer.MAX_VALUE && knownEnd < begin.end()) {
-                        end.region(begin.end(), to);
-                        if (end.find()) {
-                            knownEnd = end.start();
-                            knownEndStop = end.end();
-                        } else {
-                            knownEnd = Integer.MAX_VALUE;
-                        }
-                    }
-                    if (knownEnd != Integer.MAX_VALUE) {
-                        stop = knownEndStop;
-                    } else {
-                        stop = begin.end();
-                        while (stop < to && isPemBodyChar(text.charAt(stop))) {
-                            stop++;
-                        }
-                        while (stop > begin.end() && Character.isWhitespace(text.charAt(stop - 1))) {
-                            stop--;
-                        }
-                    }
-                    sink.redact(begin.start(), stop);
-                    if (stop >= to) {
-                        break;
-                    }
-                    begin.region(stop, to);
-                }
-            };
-        }
-
-        private static boolean isPemBodyChar(char c) {
-            return (c >= 'A' && c <= 'Z')
-                    || (c >= 'a' && c <= 'z')
-                    || (c >= '0' && c <= '9')
-                    || c == '+' || c == '/' || c == '=' || c == ':' || c == ',' || c == '-' || c == '\\'
-                    || c == ' ' || c == '\t' || c == '\n' || c == '\r';
-        }
-    }
-
-
-    /**
-     * Key/value pairs ({@code password}, and AWS secret access keys): finds each {@code =}, {@code :} and
-     * {@code --}, reads the key in front of it (or after it, for a flag), and if the key qualifies measures and redacts
-     * the value.
-     */
-    private static final class KeyValueScanner implements Scanner {
-        private static final int MAX_KEY = 64;
-        private static final List<String> ANY_PREFIX = List.of(
-                "password", "passwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
-                "accesskey", "access_key", "access-key", "secretkey", "secret_key", "secret-key",
-                "privatekey", "private_key", "private-key");
-
-        private final KeyTest keys;
-        private final boolean colonAnywhere;
-        private final @Nullable ValueTest valueTest;
-
-        interface KeyTest {
-            boolean test(String text, int keyStart, int keyEnd);
-        }
-
-        interface ValueTest {
-            boolean test(String text, int start, int end);
-        }
-
-        KeyValueScanner(KeyTest keys, boolean colonAnywhere, @Nullable ValueTest valueTest) {
-            this.keys = keys;
-            this.colonAnywhere = colonAnywhere;
-            this.valueTest = valueTest;
-        }
-
-        /** Keys ending in a password-like word; see the class javadoc for the list. */
-        static boolean passwordKey(String text, int ks, int ke) {
-            if ("dDeEtTnNyYhHsS".indexOf(text.charAt(ke - 1)) < 0) {
-                return false; // no keyword ends in this letter; most keys stop here
-            }
-            for (String word : ANY_PREFIX) {
-                if (endsWith(text, ks, ke, word)) {
-                    return true;
-                }
-            }
-            if (endsWith(text, ks, ke, "pwd") || endsWith(text, ks, ke, "auth")) {
-                int before = ke - (endsWith(text, ks, ke, "pwd") ? 3 : 4) - 1;
-                return before < 0 || !BuiltIns.isAlnum(text.charAt(before)); // not OLDPWD, oauth
-            }
-            if (endsWith(text, ks, ke, "pass")) {
-                int before = ke - 5;
-                return before >= ks && "_.-".indexOf(text.charAt(before)) >= 0; // DB_PASS, not PASS: or bypass
-            }
-            return false;
-        }
-
-        static boolean awsSecretKey(String text, int ks, int ke) {
-            char last = text.charAt(ke - 1);
-            return (last == 'y' || last == 'Y') && endsWith(text, ks, ke, "secret_access_key")
-                    || endsWith(text, ks, ke, "secretaccesskey")
-                    || endsWith(text, ks, ke, "secret-access-key");
-        }
-
-        static boolean awsSecretValue(String text, int start, int end) {
-            if (end - start != 40) {
-                return false;
-            }
-            for (int i = start; i < end; i++) {
-                char c = text.charAt(i);
-                if (!BuiltIns.isAlnum(c) && c != '/' && c != '+') {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static boolean endsWith(String text, int ks, int ke, String word) {
-            return ke - ks >= word.length() && text.regionMatches(true, ke - word.length(), word, 0, word.length());
-        }
-
-        @Override
-        public Session open(String text) {
-            Occurrences occurrences = new Occurrences(text, List.of("=", ":", "--"));
-            return (from, to, sink) -> {
-                int pos = from;
-                int at;
-                while ((at = occurrences.next(pos, to)) >= 0) {
-                    int end = text.charAt(at) == '-' ? flag(text, at, to, sink) : separator(text, at, to, sink);
-                    pos = Math.max(at + 1, end);
-                }
-            };
-        }
-
-        /** {@code key=value}, {@code key: value}, {@code "key": value}; {@code s} is the separator's index. */
-        private int separator(String text, int s, int to, Sink sink) {
-            char sep = text.charAt(s);
-            char next = s + 1 < text.length() ? text.charAt(s + 1) : '\n';
-            char prev = s > 0 ? text.charAt(s - 1) : '\n';
-            if (sep == '=' ? next == '=' || "=!<>".indexOf(prev) >= 0 : next == ':' || prev == ':') {
-                return -1; // ==, !=, <=, >=, C++/Rust paths
-            }
-            int j = s;
-            int limit = Math.max(0, s - 32);
-            while (j > limit && isBlank(text.charAt(j - 1))) {
-                j--;
-            }
-            char quote = 0;
-            boolean escaped = false;
-            if (j > 0 && isQuote(text.charAt(j - 1))) {
-                quote = text.charAt(--j);
-                if (j > 0 && text.charAt(j - 1) == '\\') {
-                    escaped = true;
-                    j--;
-                }
-            }
-            int ke = j;
-            int ks = ke;
-            while (ks > 0 && ke - ks < MAX_KEY && isKeyChar(text.charAt(ks - 1))) {
-                ks--;
-            }
-            if (ks == ke || !keys.test(text, ks, ke)) {
-                return -1;
-            }
-            if (sep == '=' && ke - ks == 3 && text.startsWith("PWD", ks)) {
-                return -1; // the shell's working directory, not a password
-            }
-            int p = ks;
-            boolean quotedKey = false;
-            if (quote != 0) {
-                boolean opened = ks > 0
-                        && text.charAt(ks - 1) == quote
-                        && (!escaped || (ks > 1 && text.charAt(ks - 2) == '\\'));
-                if (!opened) {
-                    return -1;
-                }
-                quotedKey = true;
-                p = escaped ? ks - 2 : ks - 1;
-            }
-            boolean lineStart = onlyIndentBefore(text, p);
-            int q = skipBlanksBack(text, p);
-            if (!lineStart && q > 0 && text.charAt(q - 1) == '-' && onlyIndentBefore(text, q - 1)) {
-                lineStart = true; // YAML list item "- password: x"
-            }
-            boolean afterBrace = q > 0 && (text.charAt(q - 1) == '{' || text.charAt(q - 1) == ',');
-            if (sep == ':' && !(colonAnywhere || quotedKey || lineStart || afterBrace)) {
-                return -1; // "Invalid password: try again" is prose
-            }
-            // To the end of the line: YAML/header "key: value" and INI "key = value" at the start of a line. Shell and
-            // env "KEY=value" stop at the first blank, as the shell does.
-            boolean spaced = isBlank(text.charAt(s - 1)) || (s + 1 < text.length() && isBlank(text.charAt(s + 1)));
-            boolean line = lineStart && !quotedKey && (sep == ':' || spaced);
-            return value(text, s + 1, to, line, false, sink);
-        }
-
-        /** {@code --key value}; {@code d} is the index of the dashes. */
-        private int flag(String text, int d, int to, Sink sink) {
-            if (d > 0 && !isBlankOrBreak(text.charAt(d - 1))) {
-                return -1;
-            }
-            int ks = d + 2;
-            int ke = ks;
-            while (ke < to && ke - ks < MAX_KEY && isKeyChar(text.charAt(ke))) {
-                ke++;
-            }
-            if (ke == ks || ke >= to || !isBlank(text.charAt(ke)) || !keys.test(text, ks, ke)) {
-                return -1;
-            }
-            return value(text, ke, to, false, true, sink);
-        }
-
-        /** Measures the value starting at or after {@code v} (after blanks), redacts it and returns its end, or -1. */
-        private int value(String text, int v, int to, boolean line, boolean flag, Sink sink) {
-            int start = skipBlanks(text, v, to);
-            if (start >= to) {
-                return -1;
-            }
-            char c = text.charAt(start);
-            int end;
-            if (c == '"' || c == '\'') {
-                start++;
-                end = quoted(text, start, to, c);
-            } else if (c == '\\' && start + 1 < to && text.charAt(start + 1) == '"') {
-                start += 2;
-                end = start;
-                while (end < to && text.charAt(end) != '\\' && text.charAt(end) != '"' && !isBreak(text.charAt(end))) {
-                    end++;
-                }
-            } else if (flag && c == '-') {
-                return -1; // "--password --verbose": the next flag is not a value
-            } else if (line) {
-                end = start;
-                while (end < to && !isBreak(text.charAt(end))) {
-                    end++;
-                }
-                while (end > start && isBlank(text.charAt(end - 1))) {
-                    end--;
-                }
-            } else {
-                end = start;
-                while (end < to && !endsInlineValue(text.charAt(end))) {
-                    end++;
-                }
-            }
-            if (end <= start
-                    || isPlaceholder(text, start, end)
-                    || (valueTest != null && !valueTest.test(text, start, end))) {
-                return -1;
-            }
-            sink.redact(start, end);
-            return end;
-        }
-
-        private static int quoted(String text, int start, int to, char quote) {
-            int i = start;
-            while (i < to) {
-                char ch = text.charAt(i);
-                if (ch == quote || isBreak(ch)) {
-                    return i;
-                }
-                if (quote == '"' && ch == '\\' && i + 1 < to && !isBreak(text.charAt(i + 1))) {
-                    i += 2;
-                } else {
-                    i++;
-                }
-            }
-            return Math.min(i, to);
-        }
-
-        private static boolean isPlaceholder(String text, int start, int end) {
-            int n = end - start;
-            if (n > 5) {
-                for (int i = start; i < end; i++) {
-                    if (text.charAt(i) != '*') {
-                        return false;
-                    }
-                }
-                return true;
-            }
-            String v = text.substring(start, end);
-            return v.equalsIgnoreCase("null")
-                    || v.equalsIgnoreCase("true")
-                    || v.equalsIgnoreCase("false")
-                    || v.equalsIgnoreCase("none")
-                    || v.equals("~")
-                    || v.chars().allMatch(ch -> ch == '*');
-        }
-
-        private static boolean endsInlineValue(char c) {
-            return Character.isWhitespace(c) || "\"'&,;<>)]}`".indexOf(c) >= 0;
-        }
-
-        private static boolean isKeyChar(char c) {
-            return BuiltIns.isAlnum(c) || c == '_' || c == '.' || c == '-';
-        }
-
-        private static boolean isQuote(char c) {
-            return c == '"' || c == '\'';
-        }
-
-        private static boolean isBlank(char c) {
-            return c == ' ' || c == '\t';
-        }
-
-        private static boolean isBreak(char c) {
-            return c == '\n' || c == '\r';
-        }
-
-        private static boolean isBlankOrBreak(char c) {
-            return isBlank(c) || isBreak(c);
-        }
-
-        private static int skipBlanks(String text, int i, int to) {
-            while (i < to && isBlank(text.charAt(i))) {
-                i++;
-            }
-            return i;
-        }
-
-        private static int skipBlanksBack(String text, int i) {
-            int limit = Math.max(0, i - 256);
-            while (i > limit && isBlank(text.charAt(i - 1))) {
-                i--;
-            }
-            return i;
-        }
-
-        private static boolean onlyIndentBefore(String text, int i) {
-            int j = skipBlanksBack(text, i);
-            return j == 0 || isBreak(text.charAt(j - 1));
-        }
-    }
 }

@@ -9,7 +9,7 @@ import java.util.List;
  * replaced.
  *
  * @param text       the sanitized text; the input itself when nothing matched
- * @param redactions one entry per kind that matched at least once, in the order the kinds were applied; empty when
+ * @param redactions one entry per kind that matched at least once, in the sanitizer's kind order; empty when
  *                   nothing was redacted
  * @since 0.1
  */

@@ -130,7 +130,7 @@ class SessionPolicyTest {
 
     @Test
     void sanitizerRedactsOutputAndReportsIt() {
-        backend.behaviour = req -> Behaviour.exit(0, "password=hunter2 from 10.1.2.3\n", "");
+        backend.behaviour = req -> Behaviour.exit(0, "password=hunter2\nfrom 10.1.2.3\n", "");
         try (SandboxSession s = client.openSession("python",
                 SessionOptions.builder().sanitizer(OutputSanitizer.defaults()).build())) {
             ExecutionResult r = s.run("print(1)");

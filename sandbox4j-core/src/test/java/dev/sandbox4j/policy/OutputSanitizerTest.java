@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@link OutputSanitizer}: each built-in kind on env, INI, JSON, YAML and prose forms, the false-positive traps
- * (versions, times, hashes, UUIDs, prose), the report, custom patterns, configuration errors and speed.
+ * {@link OutputSanitizer}'s API: the report, kinds and their order, custom patterns, replacements, failing closed,
+ * configuration errors, and a large input. The shapes each kind hides and the look-alikes it keeps are in
+ * {@code sanitizer-corpus.txt} ({@link OutputSanitizerCorpusTest}).
  */
 class OutputSanitizerTest {
 
@@ -22,168 +19,12 @@ class OutputSanitizerTest {
             OutputSanitizer.defaults().toBuilder().homePaths(List.of("/srv/ci-user")).build();
 
     private static final String GHP = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
-    private static final String JWT =
-            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    @Test
+    void leavesEmptyTextAlone() {
+        Sanitized s = SANITIZER.sanitize("");
 
-    static Stream<Arguments> cases() {
-        return Stream.of(
-                // ---- private_key: whole PEM block, any label, also JSON-escaped and truncated
-                Arguments.of(
-                        "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\nabc+/=\n"
-                                + "-----END RSA PRIVATE KEY-----\ndone",
-                        "key:\n[REDACTED:private_key]\ndone"),
-                Arguments.of(
-                        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
-                                + "-----END OPENSSH PRIVATE KEY-----",
-                        "[REDACTED:private_key]"),
-                Arguments.of(
-                        "{\"private_key\": \"-----BEGIN ENCRYPTED PRIVATE KEY-----\\nMIIFHDBOBgkqhkiG9w0B\\n"
-                                + "-----END ENCRYPTED PRIVATE KEY-----\\n\"}",
-                        "{\"private_key\": \"[REDACTED:private_key]\\n\"}"),
-                Arguments.of(
-                        "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg\nAoGAGH== (output truncated)",
-                        "[REDACTED:private_key] (output truncated)"),
-                Arguments.of(
-                        "-----BEGIN PUBLIC KEY-----\nMFkwEwYH\n-----END PUBLIC KEY-----",
-                        "-----BEGIN PUBLIC KEY-----\nMFkwEwYH\n-----END PUBLIC KEY-----"),
-                // ---- url_credentials: only the password
-                Arguments.of(
-                        "postgres://app:s3cr3t@db.internal:5432/app",
-                        "postgres://app:[REDACTED:url_credentials]@db.internal:5432/app"),
-                Arguments.of(
-                        "git clone https://x-access-token:abc123@github.com/o/r.git",
-                        "git clone https://x-access-token:[REDACTED:url_credentials]@github.com/o/r.git"),
-                Arguments.of("redis://:p@ss@cache:6379/0", "redis://:[REDACTED:url_credentials]@cache:6379/0"),
-                Arguments.of(
-                        "see https://example.com:8443/a?q=1 and https://bob@example.com/",
-                        "see https://example.com:8443/a?q=1 and https://bob@example.com/"),
-                // ---- bearer
-                Arguments.of("Authorization: Bearer abc.def-123", "Authorization: Bearer [REDACTED:bearer]"),
-                Arguments.of(
-                        "curl -H 'authorization: basic dXNlcjpwYXNz' https://api",
-                        "curl -H 'authorization: basic [REDACTED:bearer]' https://api"),
-                Arguments.of("Bearer " + JWT, "Bearer [REDACTED:bearer]"),
-                unchanged("Bearer tokens are short-lived credentials"),
-                // ---- jwt
-                Arguments.of("session " + JWT + " expired", "session [REDACTED:jwt] expired"),
-                // ---- aws_key
-                Arguments.of("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY_ID=[REDACTED:aws_key]"),
-                Arguments.of(
-                        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                        "aws_secret_access_key = [REDACTED:aws_key]"),
-                Arguments.of(
-                        "{\"AccessKeyId\": \"ASIAY34FZKBOKMUTVV7A\", \"SecretAccessKey\": "
-                                + "\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"}",
-                        "{\"AccessKeyId\": \"[REDACTED:aws_key]\", \"SecretAccessKey\": \"[REDACTED:aws_key]\"}"),
-                // ---- github_token, slack_token, openai_key (and the key/value pass does not redact them again)
-                Arguments.of("GITHUB_TOKEN=" + GHP, "GITHUB_TOKEN=[REDACTED:github_token]"),
-                Arguments.of(
-                        "pat github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ ok",
-                        "pat [REDACTED:github_token] ok"),
-                Arguments.of("slack xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp", "slack [REDACTED:slack_token]"),
-                Arguments.of(
-                        "OPENAI_API_KEY=sk-proj-abc123DEF456ghi789JKL012mno", "OPENAI_API_KEY=[REDACTED:openai_key]"),
-                unchanged("<div class=\"sk-spinner-double-bounce-large\">"),
-                // ---- password: env, INI, JSON, YAML, query, flags, dicts, toString(); only the value goes
-                Arguments.of("password=hunter2", "password=[REDACTED:password]"),
-                Arguments.of(
-                        "DB_PASSWORD=hunter2 from 10.1.2.3", "DB_PASSWORD=[REDACTED:password] from [REDACTED:ipv4]"),
-                Arguments.of("passphrase = correct horse battery", "passphrase = [REDACTED:password]"),
-                Arguments.of("DB_PASSWORD=\"correct horse\"", "DB_PASSWORD=\"[REDACTED:password]\""),
-                Arguments.of(
-                        "[db]\npassword = s3cret \nport = 5432", "[db]\npassword = [REDACTED:password] \nport = 5432"),
-                Arguments.of(
-                        "{\"user\": \"bob\", \"password\": \"hun\\\"ter2\"}",
-                        "{\"user\": \"bob\", \"password\": \"[REDACTED:password]\"}"),
-                Arguments.of(
-                        "db:\n  user: bob\n  passwd: hunter2\n  - api_key: 'abc123'\n",
-                        "db:\n  user: bob\n  passwd: [REDACTED:password]\n  - api_key: '[REDACTED:password]'\n"),
-                Arguments.of(
-                        "GET /cb?code=1&access_token=abc123&state=xyz",
-                        "GET /cb?code=1&access_token=[REDACTED:password]&state=xyz"),
-                Arguments.of("apikey: 0123456789abcdef", "apikey: [REDACTED:password]"),
-                Arguments.of("X-Api-Key: k-42", "X-Api-Key: [REDACTED:password]"),
-                Arguments.of("run --db-password hunter2 --verbose", "run --db-password [REDACTED:password] --verbose"),
-                Arguments.of(
-                        "{'secret': 'x1', 'name': 'n'} {clientSecret: abc, id: 7}",
-                        "{'secret': '[REDACTED:password]', 'name': 'n'} {clientSecret: [REDACTED:password], id: 7}"),
-                Arguments.of("Creds[user=bob, token=t0k3n]", "Creds[user=bob, token=[REDACTED:password]]"),
-                Arguments.of(
-                        "body=\"{\\\"password\\\":\\\"hunter2\\\"}\"",
-                        "body=\"{\\\"password\\\":\\\"[REDACTED:password]\\\"}\""),
-                Arguments.of(
-                        "\"Env\": [\"POSTGRES_PASSWORD=s3cret\", \"PATH=/usr/bin\"]",
-                        "\"Env\": [\"POSTGRES_PASSWORD=[REDACTED:password]\", \"PATH=/usr/bin\"]"),
-                Arguments.of("PASS: test_login\nDB_PASS=x1", "PASS: test_login\nDB_PASS=[REDACTED:password]"),
-                // ---- password traps: no value, prose, comparisons, non-secret keys, placeholders, PWD
-                unchanged("Please enter your password."),
-                unchanged("Invalid password: please try again"),
-                unchanged("Password:\nWelcome back"),
-                unchanged("if password == expected: ok"),
-                unchanged("max_tokens=100 token_type=bearer secret_name=db"),
-                unchanged("password: null\ntoken: ********"),
-                unchanged("PWD=/srv/app\nOLDPWD=/tmp"),
-                // ---- home_path: keeps the rest of the path
-                Arguments.of("/home/alice/x.txt", "[REDACTED:home_path]/x.txt"),
-                Arguments.of(
-                        "File \"/Users/bob/proj/main.py\", line 3",
-                        "File \"[REDACTED:home_path]/proj/main.py\", line 3"),
-                Arguments.of("cd /root && ls /rootfs", "cd [REDACTED:home_path] && ls /rootfs"),
-                Arguments.of("saved to /home/alice.", "saved to [REDACTED:home_path]."),
-                Arguments.of(
-                        "wrote /srv/ci-user/out.csv, not /srv/ci-users",
-                        "wrote [REDACTED:home_path]/out.csv, not /srv/ci-users"),
-                Arguments.of("C:\\Users\\alice\\app.exe", "[REDACTED:home_path]\\app.exe"),
-                Arguments.of("file:///home/bob/a.html", "file://[REDACTED:home_path]/a.html"),
-                unchanged("/home is empty; see /home/ too"),
-                unchanged("https://example.com/home/alice"),
-                // ---- ipv4: loopback and 0.0.0.0 kept, versions and times are not addresses
-                Arguments.of(
-                        "connect 10.0.0.12:5432 from 192.168.1.7/24",
-                        "connect [REDACTED:ipv4]:5432 from [REDACTED:ipv4]/24"),
-                unchanged("listening on 127.0.0.1:8080 and 0.0.0.0"),
-                Arguments.of(
-                        "Python 3.11.2, numpy 1.26.4, lib 1.2.3.4.5, v1.2.3.4, 256.1.1.1",
-                        "Python 3.11.2, numpy 1.26.4, lib 1.2.3.4.5, v1.2.3.4, 256.1.1.1"),
-                Arguments.of("host is 8.8.8.8.", "host is [REDACTED:ipv4]."),
-                // ---- ipv6: full and compressed; ::1, ::, times, MACs, C++ paths and slices kept
-                Arguments.of("addr 2001:db8:85a3:0:0:8a2e:370:7334 up", "addr [REDACTED:ipv6] up"),
-                Arguments.of("peer [fe80::1ff:fe23:4567:890a]:22", "peer [[REDACTED:ipv6]]:22"),
-                Arguments.of("mapped ::ffff:192.0.2.128", "mapped [REDACTED:ipv6]"),
-                Arguments.of("inet6 fe80::1: up", "inet6 [REDACTED:ipv6]: up"),
-                unchanged("bind ::1 and :: at 12:30:45.123"),
-                Arguments.of(
-                        "std::vector<int> a::b; x[::2]; Vec2::new; mac 00:1a:2b:3c:4d:5e",
-                        "std::vector<int> a::b; x[::2]; Vec2::new; mac 00:1a:2b:3c:4d:5e"),
-                // ---- hashes and ids are not keys
-                unchanged("commit 3f786850e387550fdab836ed7e6dc881de23001b id 123e4567-e89b-12d3-a456-426614174000"),
-                unchanged("image sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-                        + " at 2024-05-01T12:30:45Z"),
-                unchanged("tensor([[0.1, 0.2]]) shape=(3, 4) ratio=0.75 ok: true 0x7ffd5e8a1b2c"),
-                unchanged("mail alice@example.com"),
-                // ---- multiline mix, and overlap: the first kind wins and later kinds skip its replacement
-                Arguments.of(
-                        "user=bob\npassword=hunter2\nhost=10.1.2.3\nhome=/home/bob/.cache\n",
-                        "user=bob\npassword=[REDACTED:password]\nhost=[REDACTED:ipv4]\n"
-                                + "home=[REDACTED:home_path]/.cache\n"),
-                Arguments.of("token=" + GHP + " at 10.0.0.1", "token=[REDACTED:github_token] at [REDACTED:ipv4]"),
-                unchanged(""));
-    }
-
-    private static Arguments unchanged(String text) {
-        return Arguments.of(text, text);
-    }
-
-    @ParameterizedTest(name = "[{index}] {0}")
-    @MethodSource("cases")
-    void redactsExpectedSpans(String input, String expected) {
-        assertThat(SANITIZER.sanitize(input).text()).isEqualTo(expected);
-    }
-
-    @ParameterizedTest(name = "[{index}] {0}")
-    @MethodSource("cases")
-    void isIdempotent(String input, String expected) {
-        assertThat(SANITIZER.sanitize(expected).text()).isEqualTo(expected);
+        assertThat(s.text()).isEmpty();
+        assertThat(s.changed()).isFalse();
     }
 
     @Test
@@ -238,8 +79,9 @@ class OutputSanitizerTest {
     void defaultsEnableEveryBuiltInKindButEmail() {
         assertThat(OutputSanitizer.defaults().kinds())
                 .containsExactly(
-                        "private_key", "url_credentials", "bearer", "jwt", "aws_key", "github_token", "slack_token",
-                        "openai_key", "password", "home_path", "ipv6", "ipv4");
+                        "private_key", "url_credentials", "bearer", "cookie", "jwt", "aws_key", "github_token",
+                        "slack_token", "stripe_key", "google_key", "openai_key", "api_token", "password", "home_path",
+                        "ipv6", "ipv4");
         assertThat(OutputSanitizer.builder().allBuiltIns().build().kinds()).contains("email");
         assertThat(OutputSanitizer.builder().build().kinds()).isEmpty();
     }
@@ -343,8 +185,9 @@ class OutputSanitizerTest {
     void rejectsUnknownKindListingTheValidOnes() {
         assertThatThrownBy(() -> OutputSanitizer.builder().kind("x"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Expected kind one of [private_key, url_credentials, bearer, jwt, aws_key, github_token, "
-                        + "slack_token, openai_key, password, email, home_path, ipv6, ipv4] but was 'x'");
+                .hasMessage("Expected kind one of [private_key, url_credentials, bearer, cookie, jwt, aws_key, "
+                        + "github_token, slack_token, stripe_key, google_key, openai_key, api_token, password, email, "
+                        + "home_path, ipv6, ipv4] but was 'x'");
     }
 
     @Test
@@ -378,7 +221,8 @@ class OutputSanitizerTest {
     }
 
     @Test
-    void sanitizesOneMebibyteQuickly() {
+    void sanitizesOneMebibyteOfMixedOutput() {
+        // Speed is shown by OutputSanitizerBenchmark (figures, no assertion); this checks a large input end to end.
         String chunk = String.join("\n",
                 "2024-05-01T12:30:45Z INFO worker-3 processed batch 1842 in 12.5 ms (v3.11.2)",
                 "commit 3f786850e387550fdab836ed7e6dc881de23001b by build-bot, id 123e4567-e89b-12d3-a456-426614174000",
@@ -388,16 +232,15 @@ class OutputSanitizerTest {
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                 "");
         String text = chunk.repeat((1 << 20) / chunk.length() + 1).substring(0, 1 << 20);
-        for (int i = 0; i < 5; i++) {
-            SANITIZER.sanitize(text); // warm up the JIT
-        }
 
-        long start = System.nanoTime();
         Sanitized s = SANITIZER.sanitize(text);
-        long millis = (System.nanoTime() - start) / 1_000_000;
 
-        System.out.printf("OutputSanitizer: 1 MiB in %d ms, %s%n", millis, s.redactions());
         assertThat(s.text()).doesNotContain("hunter2", "s3cr3t", "10.0.0.12", "/home/alice", GHP);
-        assertThat(millis).isLessThan(2_000);
+        assertThat(s.text()).contains("3f786850e387550fdab836ed7e6dc881de23001b", "v3.11.2");
+        int chunks = text.length() / chunk.length();
+        assertThat(s.redactions()).extracting(Redaction::kind)
+                .containsExactly("url_credentials", "bearer", "github_token", "password", "home_path", "ipv6", "ipv4");
+        assertThat(s.redactions().stream().filter(r -> r.kind().equals("password")).findFirst().orElseThrow().count())
+                .isBetween(chunks, chunks + 1);
     }
 }
