@@ -286,7 +286,10 @@ final class DockerBackend implements SandboxBackend {
         List<Ulimit> u = new ArrayList<>(List.of(
                 new Ulimit("nofile", (long) l.openFiles(), (long) l.openFiles()),
                 new Ulimit("fsize", l.fileSize().bytes(), l.fileSize().bytes()),
-                new Ulimit("core", 0L, 0L)));
+                new Ulimit("core", 0L, 0L),
+                // POSIX message queues are budgeted per uid on the whole host, i.e. shared by every box of the
+                // sandbox uid: a box holding queues could make mq_open fail in the others. No box gets any.
+                new Ulimit("msgqueue", 0L, 0L)));
         if (gvisor) {
             // the process limit inside the sandbox (see gvisorHostPids)
             u.add(new Ulimit("nproc", (long) l.pids(), (long) l.pids()));

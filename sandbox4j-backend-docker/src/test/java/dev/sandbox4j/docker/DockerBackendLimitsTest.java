@@ -38,4 +38,14 @@ class DockerBackendLimitsTest {
         assertThat(hard(l, false, true)).containsEntry("nproc", 16384L);
         assertThat(hard(l, true, true)).as("gVisor on Podman: the sandbox's own limit").containsEntry("nproc", 64L);
     }
+
+    @Test
+    void noBoxGetsMessageQueuesWhoseBudgetIsSharedByTheUidOnTheHost() {
+        ResourceLimits l = ResourceLimits.defaults();
+        for (boolean gvisor : new boolean[] {false, true}) {
+            for (boolean podman : new boolean[] {false, true}) {
+                assertThat(hard(l, gvisor, podman)).containsEntry("msgqueue", 0L);
+            }
+        }
+    }
 }

@@ -160,7 +160,7 @@ class HostViewIT {
     }
 
     @Test
-    void pythonNumpySemaphoresAndMessageQueuesStillWork() {
+    void pythonNumpyAndSemaphoresStillWorkAndMessageQueuesAreRefused() {
         try (SandboxSession s = client.openSession("python", options(null).build())) {
             ExecutionResult r = s.run("""
                     import ctypes, multiprocessing, os
@@ -169,13 +169,14 @@ class HostViewIT {
                     with lock:
                         pass
                     rt = ctypes.CDLL("librt.so.1", use_errno=True)
+                    # message queues are budgeted per uid on the whole host: one box could starve the others
                     fd = rt.mq_open(b"/sandbox4j-probe", os.O_CREAT | os.O_RDWR, 0o600, None)
-                    assert fd >= 0, os.strerror(ctypes.get_errno())
-                    rt.mq_unlink(b"/sandbox4j-probe")
+                    print("mq_open", fd, os.strerror(ctypes.get_errno()) if fd < 0 else "")
                     print("cpus", os.cpu_count(), "numpy", numpy.__version__)
                     """, RunOptions.timeout(TIMEOUT));
             assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
-            assertThat(r.stdout()).containsPattern("cpus [1-9][0-9]* numpy \\d");
+            assertThat(r.stdout()).containsPattern("cpus [1-9][0-9]* numpy \\d")
+                    .contains("mq_open -1 Too many open files");
         }
     }
 
