@@ -37,6 +37,11 @@ public final class JavaHandler implements LanguageHandler {
     }
 
     @Override
+    public Set<String> fileExtensions() {
+        return Set.of("java");
+    }
+
+    @Override
     public String defaultImage() {
         return "sandbox4j/java:bookworm";
     }
