@@ -265,6 +265,9 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             if (artifactsDir != null) {
+                if (!json && !r.artifacts().isEmpty()) {
+                    startLine(out, err);
+                }
                 for (Artifact a : r.artifacts()) {
                     Path written = a.writeTo(artifactsDir);
                     if (!json) {
@@ -288,12 +291,24 @@ final class RunCommand implements Callable<Integer> {
         err.finish();
         if (!json) {
             PrintWriter e = spec.commandLine().getErr();
-            for (String line : report(r, libraries)) {
+            List<String> lines = report(r, libraries);
+            if (!lines.isEmpty()) {
+                startLine(out, err);
+            }
+            for (String line : lines) {
                 e.println(line);
             }
             e.flush();
         }
         return exitCode(r);
+    }
+
+    /** Our lines on stderr start on a line of their own, also after output that did not end its last line. */
+    private void startLine(Utf8Writer out, Utf8Writer err) {
+        if (out.endsInsideLine() || err.endsInsideLine()) {
+            spec.commandLine().getErr().println();
+            spec.commandLine().getErr().flush();
+        }
     }
 
     /** How many of the package manager's last lines an installation failure shows. */
