@@ -124,7 +124,7 @@ public final class SandboxCommand implements Runnable {
         @Override
         public String[] getVersion() {
             String v = SandboxCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"sandbox4j " + (v == null ? "0.1.0-SNAPSHOT" : v),
+            return new String[] {"sandbox4j " + (v == null ? "(version unknown: not run from its jar)" : v),
                 "Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"};
         }
     }

@@ -97,6 +97,13 @@ class VerboseLoggingIT {
     }
 
     @Test
+    void versionComesFromTheJarManifest() throws Exception {
+        Result r = sandbox4j("--version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.stdout()).startsWith("sandbox4j " + System.getProperty("sandbox4j.version") + "\n");
+    }
+
+    @Test
     void debugAddsTheWireLog() throws Exception {
         Result r = sandbox4j("--debug", "run", "--lang", "python", "-c", "print(1)");
         assertThat(r.exit()).isZero();
