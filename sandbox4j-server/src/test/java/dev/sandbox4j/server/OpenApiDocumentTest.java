@@ -98,6 +98,14 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void languageNamesEveryLanguage() throws Exception {
+        String d = api().at("/components/schemas/ExecuteRequest/properties/language/description").asText();
+        String listed = d.substring(d.indexOf('(') + 1, d.indexOf(';'));
+        assertThat(new java.util.TreeSet<>(List.of(listed.split(", "))))
+                .isEqualTo(LanguageRegistry.discover(List.of()).ids());
+    }
+
+    @Test
     void statefulNamesEveryLanguageWithAKernel() throws Exception {
         List<String> kernels = new ArrayList<>();
         for (LanguageHandler h : LanguageRegistry.discover(List.of()).handlers()) {
