@@ -354,6 +354,8 @@ final class Api {
         byte[] content = body(ctx, config.maxFileSize().bytes(), "file", "max_file_size");
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
             ms.session.putFile(path, content);
+        } catch (IllegalArgumentException e) {
+            throw invalidPath(e); // e.g. a symbolic link the box made that leads outside /workspace and /tmp
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("path", path);
@@ -374,8 +376,14 @@ final class Api {
             throw tooLarge("file '" + Texts.sanitize(path, 120) + "' is "
                     + (big.size().isPresent() ? big.size().getAsLong() : "more than " + limit) + " bytes; downloads "
                     + "are limited to " + limit + " bytes (max_file_size)", limit);
+        } catch (IllegalArgumentException e) {
+            throw invalidPath(e); // e.g. a symbolic link the box made that leads outside /workspace and /tmp
         }
         ctx.status(200).contentType("application/octet-stream").result(content);
+    }
+
+    private static ApiException invalidPath(IllegalArgumentException e) {
+        return new ApiException(400, Problem.INVALID_PATH, message(e), Map.of("field", "path"), null, e);
     }
 
     /** {@code GET /v1/sessions/{id}/files?dir=}: the entries of a directory (not recursive). */
@@ -386,7 +394,7 @@ final class Api {
         dir = dir == null || dir.isEmpty() ? "." : RequestValidator.path("dir", dir);
         ExecutionResult r;
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            r = ms.session.exec(List.of("/bin/sh", "-c", LIST_SCRIPT, "list", dir),
+            r = ms.session.exec(List.of("/bin/sh", "-c", LIST_SCRIPT, "list", dir, runtime.workdir()),
                     RunOptions.builder().timeout(Duration.ofSeconds(30)).outputLimit(DataSize.ofMegabytes(4)).build());
         }
         if (r.exitCode() == 2) {
@@ -396,6 +404,11 @@ final class Api {
         if (r.exitCode() == 3) {
             throw new ApiException(400, Problem.INVALID_PATH, "'" + Texts.sanitize(dir, 120)
                     + "' is not a directory", Map.of("field", "dir"), null, null);
+        }
+        if (r.exitCode() == 4) {
+            throw new ApiException(400, Problem.INVALID_PATH, "'" + Texts.sanitize(dir, 120) + "' "
+                    + Texts.sanitize(r.stderr().strip(), 160) + " (through a symbolic link in the box), outside "
+                    + runtime.workdir() + " and /tmp", Map.of("field", "dir"), null, null);
         }
         if (r.status() != ExecutionStatus.OK && r.status() != ExecutionStatus.OUTPUT_LIMIT) {
             throw new BackendException(client.backendName(), "listing '" + Texts.sanitize(dir, 120) + "' failed ("
@@ -429,9 +442,15 @@ final class Api {
         json(ctx, 200, body);
     }
 
-    /** Lists a directory's entries as type, size, mtime and name, NUL-terminated; exit 2 missing, 3 not a directory. */
+    /**
+     * Lists directory $1's entries as type, size, mtime and name, NUL-terminated; exit 2 missing, 3 not a directory, 4
+     * it resolves (through a link the box made) outside $2 (the work directory) and /tmp. {@code cd -P} pins the
+     * directory, so the check holds for what {@code find} lists.
+     */
     static final String LIST_SCRIPT = "if [ -d \"$1\" ] && [ ! -L \"$1\" ]; then "
-            + "exec find \"$1\" -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%T@\\t%f\\0'; "
+            + "cd -P -- \"$1\" || exit 1; r=$(pwd -P); case \"$r\" in \"$2\"|\"$2\"/*|/tmp|/tmp/*) ;; "
+            + "*) echo \"resolves to $r\" >&2; exit 4;; esac; "
+            + "exec find . -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%T@\\t%f\\0'; "
             + "elif [ -e \"$1\" ] || [ -L \"$1\" ]; then echo 'not a directory' >&2; exit 3; "
             + "else echo 'no such directory' >&2; exit 2; fi";
 
