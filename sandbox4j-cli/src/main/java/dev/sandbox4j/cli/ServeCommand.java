@@ -132,8 +132,8 @@ final class ServeCommand implements Callable<Integer> {
     Integer tenantRunShare;
 
     @Option(names = "--operator-port", paramLabel = "PORT",
-            description = "Serve /metrics, /readyz and /healthz on a listener of their own, without a key (default: "
-                    + "none; with API keys they then need the operator key, from SANDBOX4J_OPERATOR_KEY).")
+            description = "Serve /metrics, /readyz and /healthz on a listener of their own, without a key. Default: "
+                    + "none (with API keys, they then need the operator key from SANDBOX4J_OPERATOR_KEY).")
     Integer operatorPort;
 
     @Option(names = "--operator-host", paramLabel = "HOST",

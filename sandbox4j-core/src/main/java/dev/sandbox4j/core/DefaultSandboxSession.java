@@ -437,7 +437,7 @@ final class DefaultSandboxSession implements SandboxSession {
         }
         if (r.exitCode() != 0) {
             throw new BackendException(backend.name(), "could not write '" + target + "' in the box: "
-                    + r.stderr().strip(), null);
+                    + (r.stderr().isBlank() ? "exit code " + r.exitCode() : r.stderr().strip()), null);
         }
     }
 
