@@ -85,10 +85,12 @@ public interface SandboxSession extends AutoCloseable {
 
     /**
      * Writes a file into the box, creating parent directories. A relative path is resolved against the work
-     * directory; an absolute path must lie under the work directory or {@code /tmp}.
+     * directory; an absolute path must lie under the work directory or {@code /tmp}. Symbolic links in the box are
+     * followed only as far as they stay there: a path that resolves (links followed) outside the work directory and
+     * {@code /tmp} is refused before anything is created, so a program cannot point a later write elsewhere.
      *
-     * @throws IllegalArgumentException if the path is empty, contains {@code ..} segments or points outside the
-     *     writable directories
+     * @throws IllegalArgumentException if the path is empty, contains {@code ..} segments, points outside the
+     *     writable directories, or resolves outside them through a symbolic link
      */
     void putFile(String path, byte[] content);
 
@@ -100,6 +102,9 @@ public interface SandboxSession extends AutoCloseable {
      *     regular file
      * @throws FileTooLargeException if the file is larger than the implementation reads at all (1 GiB for the
      *     container backends)
+     * @throws IllegalArgumentException if the path breaks the path rules, or resolves (symbolic links followed)
+     *     outside the work directory and {@code /tmp}: a program cannot make a read return, say, {@code /etc/passwd}
+     *     or {@code /proc/self/environ} by linking to it
      */
     byte[] getFile(String path);
 

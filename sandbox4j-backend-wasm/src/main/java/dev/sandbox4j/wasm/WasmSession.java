@@ -560,13 +560,13 @@ final class WasmSession implements SandboxSession {
     public void putFile(String path, byte[] content) {
         requireNonNull(content, "content");
         String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
-        fileOp(Map.of("op", "put", "path", target, "data", true), content, target, null);
+        fileOp(Map.of("op", "put", "path", target, "data", true, "root", workdir), content, target, null);
     }
 
     @Override
     public byte[] getFile(String path) {
         String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
-        return fileOp(Map.of("op", "get", "path", target), null, target, null);
+        return fileOp(Map.of("op", "get", "path", target, "root", workdir), null, target, null);
     }
 
     /** The driver refuses a file over {@code max} before sending it; the payload is checked here as well. */
@@ -574,7 +574,7 @@ final class WasmSession implements SandboxSession {
     public byte[] getFile(String path, DataSize max) {
         requireNonNull(max, "max");
         String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
-        return fileOp(Map.of("op", "get", "path", target, "max", max.bytes()), null, target, max);
+        return fileOp(Map.of("op", "get", "path", target, "max", max.bytes(), "root", workdir), null, target, max);
     }
 
     private byte[] fileOp(Map<String, Object> command, byte @Nullable [] data, String target,
@@ -603,6 +603,12 @@ final class WasmSession implements SandboxSession {
                             if (r.path("error").asText().equals("not_found")) {
                                 throw new UncheckedIOException(new NoSuchFileException(target, null,
                                         "no such regular file in the sandbox"));
+                            }
+                            if (r.path("error").asText().equals("outside")) {
+                                throw new IllegalArgumentException("file path '" + Texts.sanitize(target, 120)
+                                        + "' resolves (through a symbolic link in the sandbox) to '"
+                                        + Texts.sanitize(r.path("resolved").asText(), 120) + "', outside the box's "
+                                        + "writable directories (" + workdir + ", /tmp)");
                             }
                             if (r.path("error").asText().equals("too_large") && max != null) {
                                 throw new FileTooLargeException(target, r.path("size").asLong(-1), max);

@@ -377,10 +377,26 @@ async function handle(py, helper, setStdin, cmd, data) {
       return true;
     }
     case "put": {
+      // a program can plant symbolic links: nothing is created or written unless it resolves inside root or /tmp
+      const root = cmd.root ?? "/workspace";
       const parent = cmd.path.substring(0, cmd.path.lastIndexOf("/")) || "/";
       try {
+        let existing = parent;
+        while (!exists(py, existing)) {
+          existing = existing.substring(0, existing.lastIndexOf("/")) || "/";
+        }
+        const base = resolved(py, existing);
+        if (base === null || !inside(root, base)) {
+          sendJson("R", { error: "outside", resolved: base ?? "nowhere (" + existing + ")" });
+          return true;
+        }
         py.FS.mkdirTree(parent);
-        py.FS.writeFile(cmd.path, data ?? new Uint8Array(0));
+        const target = resolvedForWrite(py, cmd.path);
+        if (target === null || !inside(root, target)) {
+          sendJson("R", { error: "outside", resolved: target ?? "nowhere (" + cmd.path + ")" });
+          return true;
+        }
+        py.FS.writeFile(target, data ?? new Uint8Array(0));
         sendJson("R", { ok: true });
       } catch (e) {
         sendJson("R", { error: "io", message: describeFsError(e) });
@@ -388,9 +404,19 @@ async function handle(py, helper, setStdin, cmd, data) {
       return true;
     }
     case "get": {
+      const root = cmd.root ?? "/workspace";
+      const real = resolved(py, cmd.path);
+      if (real === null) {
+        sendJson("R", { error: "not_found", message: cmd.path });
+        return true;
+      }
+      if (!inside(root, real)) {
+        sendJson("R", { error: "outside", resolved: real });
+        return true;
+      }
       let stat;
       try {
-        stat = py.FS.stat(cmd.path);
+        stat = py.FS.stat(real);
       } catch {
         sendJson("R", { error: "not_found", message: cmd.path });
         return true;
@@ -403,7 +429,7 @@ async function handle(py, helper, setStdin, cmd, data) {
         sendJson("R", { error: "too_large", size: stat.size });
         return true;
       }
-      const bytes = py.FS.readFile(cmd.path);
+      const bytes = py.FS.readFile(real);
       sendJson("R", { ok: true, size: bytes.length });
       send("F", bytes);
       return true;
@@ -438,6 +464,53 @@ async function handle(py, helper, setStdin, cmd, data) {
       sendJson("R", { error: "unknown", message: String(cmd.op) });
       return true;
   }
+}
+
+/** Whether an absolute, resolved path lies under root or /tmp. */
+function inside(root, path) {
+  return path === root || path.startsWith(root + "/") || path === "/tmp" || path.startsWith("/tmp/");
+}
+
+function exists(py, path) {
+  try {
+    py.FS.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The path with every symbolic link followed, or null if it does not lead to anything. */
+function resolved(py, path) {
+  try {
+    return py.FS.lookupPath(path, { follow: true }).path;
+  } catch {
+    return null;
+  }
+}
+
+/** Where a write to path lands: links followed, the last one possibly dangling; null if that cannot be told. */
+function resolvedForWrite(py, path) {
+  for (let hops = 0; hops < 40; hops++) {
+    const slash = path.lastIndexOf("/");
+    const dir = resolved(py, path.substring(0, slash) || "/");
+    if (dir === null) {
+      return null;
+    }
+    const full = (dir === "/" ? "" : dir) + "/" + path.substring(slash + 1);
+    let stat = null;
+    try {
+      stat = py.FS.lstat(full);
+    } catch {
+      // not there yet: it will be created here
+    }
+    if (stat === null || !py.FS.isLink(stat.mode)) {
+      return full;
+    }
+    const link = py.FS.readlink(full);
+    path = link.startsWith("/") ? link : dir + "/" + link;
+  }
+  return null;
 }
 
 function describeFsError(e) {

@@ -28,6 +28,10 @@ import picocli.CommandLine.Spec;
                     + "(comma-separated 'tenant:secret' or 'id:tenant:secret'); never from the command line. "
                     + "Without keys there is no authentication and the server listens on 127.0.0.1 only.",
             "",
+            "With API keys, /metrics and /readyz are the operator's: they need the operator key (operator_key, or "
+                    + "SANDBOX4J_OPERATOR_KEY), or a listener of their own (--operator-port), or "
+                    + "--open-operator-endpoints. /healthz stays open.",
+            "",
             "On start-up, boxes left by sandbox4j processes that died are removed; on SIGTERM/SIGINT the server stops "
                     + "taking requests, lets runs in flight finish (--shutdown-grace) and removes every box it created."
         },
@@ -96,6 +100,50 @@ final class ServeCommand implements Callable<Integer> {
                     + "Default: none.")
     String policy;
 
+    @Option(names = "--request-policies", paramLabel = "custom|presets|none",
+            description = "Which policies requests may carry: custom (default; presets and policy documents, whose "
+                    + "regexes run on a linear-time engine), presets (names only), none.")
+    String requestPolicies;
+
+    @Option(names = "--request-header-timeout", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "Close connections whose request header has not arrived in full within DURATION; also how "
+                    + "long an idle keep-alive connection stays open (default 30s).")
+    Duration requestHeaderTimeout;
+
+    @Option(names = "--request-body-timeout", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "Close connections whose request body has not arrived in full within DURATION (default 2m).")
+    Duration requestBodyTimeout;
+
+    @Option(names = "--min-request-data-rate", paramLabel = "SIZE", converter = Converters.DataSizeConverter.class,
+            description = "Close connections whose request body arrives slower than SIZE per second, after 5 s "
+                    + "(default 1k; 0 for none).")
+    DataSize minRequestDataRate;
+
+    @Option(names = "--max-connections-per-address", paramLabel = "N",
+            description = "Connections one client address may hold open (default 64; 0 for no limit, e.g. behind a "
+                    + "reverse proxy).")
+    Integer maxConnectionsPerAddress;
+
+    @Option(names = "--tenant-run-share", paramLabel = "N",
+            description = "Runs a tenant may always have in flight when several tenants share the server; beyond "
+                    + "it, idle slots are borrowed while a quarter stay free (default: half of --max-concurrent-runs).")
+    Integer tenantRunShare;
+
+    @Option(names = "--operator-port", paramLabel = "PORT",
+            description = "Serve /metrics, /readyz and /healthz on a listener of their own, without a key. Default: "
+                    + "none (with API keys, they then need the operator key from SANDBOX4J_OPERATOR_KEY).")
+    Integer operatorPort;
+
+    @Option(names = "--operator-host", paramLabel = "HOST",
+            description = "Interface of the operator listener (default 127.0.0.1).")
+    String operatorHost;
+
+    @Option(names = "--open-operator-endpoints", negatable = true,
+            description = "Let anyone read /metrics and /readyz on the main port, as before 0.2 (default: off).")
+    Boolean openOperatorEndpoints;
+
     @Option(names = "--audit-log", paramLabel = "FILE",
             description = "Append the JSON-lines audit log (every request) to FILE instead of stderr.")
     Path auditLog;
@@ -152,6 +200,37 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (auditLog != null) {
             b.auditLog(auditLog);
+        }
+        if (requestPolicies != null) {
+            b.requestPolicies(ServerConfig.RequestPolicies.parse(requestPolicies));
+        }
+        if (requestHeaderTimeout != null) {
+            b.requestHeaderTimeout(requestHeaderTimeout);
+        }
+        if (requestBodyTimeout != null) {
+            b.requestBodyTimeout(requestBodyTimeout);
+        }
+        if (minRequestDataRate != null) {
+            b.minRequestDataRate(minRequestDataRate);
+        }
+        if (maxConnectionsPerAddress != null) {
+            b.maxConnectionsPerAddress(maxConnectionsPerAddress);
+        }
+        if (tenantRunShare != null) {
+            b.tenantRunShare(tenantRunShare);
+        }
+        if (operatorPort != null) {
+            b.operatorPort(operatorPort);
+        }
+        if (operatorHost != null) {
+            b.operatorHost(operatorHost);
+        }
+        if (openOperatorEndpoints != null) {
+            b.openOperatorEndpoints(openOperatorEndpoints);
+        }
+        String operatorKey = System.getenv(ServerConfigFiles.OPERATOR_KEY_ENV);
+        if (operatorKey != null && !operatorKey.isBlank()) {
+            b.operatorKey(operatorKey.trim());
         }
         labels.forEach(b::label);
         images.forEach(b::image);

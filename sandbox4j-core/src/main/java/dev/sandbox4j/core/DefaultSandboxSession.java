@@ -411,18 +411,63 @@ final class DefaultSandboxSession implements SandboxSession {
         return List.copyOf(results);
     }
 
+    /**
+     * Shell function {@code inside PATH} (true if PATH, already resolved, lies under $h or /tmp) and {@code refuse}
+     * (exit 5, the resolved path on stderr). A program in the box can plant symbolic links; the file scripts resolve
+     * every path and then check the file they actually opened ({@code /proc/$$/fd/3}), so neither a link nor a link
+     * swapped in meanwhile makes them read or write outside the work directory and /tmp.
+     */
+    private static final String FILE_CHECKS = """
+            inside() { case "$1" in "$h"|"$h"/*|/tmp|/tmp/*) return 0;; esac; return 1; }
+            refuse() { echo "resolves to $1" >&2; exit 5; }
+            command -v realpath >/dev/null 2>&1 || { echo 'realpath is missing in the image' >&2; exit 1; }
+            """;
+
+    /**
+     * Writes stdin to a file with one exec: $1 the path, $2 the length, $3 the work directory. Before anything is
+     * created, the deepest existing ancestor must resolve inside; then the parent, a link at the target, and the
+     * opened file. Exit 5: it resolves outside (the resolved path on stderr).
+     */
+    static final String WRITE_SCRIPT = FILE_CHECKS + """
+            h=$3; p=${1%/*}; [ -n "$p" ] || p=/
+            a=$p; while [ ! -e "$a" ] && [ ! -L "$a" ]; do a=${a%/*}; [ -n "$a" ] || a=/; done
+            r=$(realpath -e -- "$a" 2>/dev/null) || refuse "nowhere (a dangling link: $a)"
+            inside "$r" || refuse "$r"
+            mkdir -p -- "$p" || exit 1
+            r=$(realpath -e -- "$p" 2>/dev/null) || refuse "nowhere ($p)"
+            inside "$r" || refuse "$r"
+            t=$r/${1##*/}
+            if [ -L "$t" ]; then r=$(realpath -m -- "$t" 2>/dev/null) || refuse "nowhere ($t)"; inside "$r" || refuse "$r"; t=$r; fi
+            [ ! -d "$t" ] || { echo "$1 is a directory" >&2; exit 1; }
+            true >> "$t" || exit 1
+            exec 3>> "$t"
+            o=$(readlink -- "/proc/$$/fd/3") || { echo 'cannot check the opened file' >&2; exit 1; }
+            inside "$o" || refuse "$o"
+            exec head -c "$2" > "/proc/$$/fd/3"
+            """;
+
     @Override
     public void putFile(String path, byte[] content) {
         requireNonNull(path, "path");
         requireNonNull(content, "content");
-        String target = BoxPaths.resolve(options.runtime().workdir(), path);
-        ExecutionResult r = internalExec(List.of("/bin/sh", "-c",
-                "case \"$1\" in */*) mkdir -p -- \"${1%/*}\" || exit 1;; esac; head -c \"$2\" > \"$1\"", "sh",
-                target, Long.toString(content.length)), content, DataSize.ofKilobytes(64));
+        String target = BoxPaths.resolve(home, path);
+        ExecutionResult r = internalExec(List.of("/bin/sh", "-c", WRITE_SCRIPT, "sh", target,
+                Long.toString(content.length), home), content, DataSize.ofKilobytes(64));
+        if (r.exitCode() == 5) {
+            throw outsideTheBox(path, r.stderr());
+        }
         if (r.exitCode() != 0) {
             throw new BackendException(backend.name(), "could not write '" + target + "' in the box: "
-                    + r.stderr().strip(), null);
+                    + (r.stderr().isBlank() ? "exit code " + r.exitCode() : r.stderr().strip()), null);
         }
+    }
+
+    private IllegalArgumentException outsideTheBox(String path, String stderr) {
+        String to = stderr.strip().startsWith("resolves to ") ? stderr.strip().substring("resolves to ".length())
+                : "?";
+        return new IllegalArgumentException("file path '" + Texts.sanitize(path, 120) + "' resolves (through a "
+                + "symbolic link in the box) to '" + Texts.sanitize(to, 120) + "', outside the box's writable "
+                + "directories (" + home + ", /tmp)");
     }
 
     @Override
@@ -431,25 +476,36 @@ final class DefaultSandboxSession implements SandboxSession {
     }
 
     /**
-     * Reads a regular file with one exec: $1 the path, $2 the limit, $3 the limit plus one. Exit 3: no such file; exit
-     * 4: {@code stat} says it is larger than the limit (its size on stderr), nothing is sent. Where there is no
-     * {@code stat}, {@code head} sends one byte past the limit, which tells the caller the file is too large.
+     * Reads a regular file with one exec: $1 the path, $2 the limit, $3 the limit plus one, $4 the work directory.
+     * Exit 3: no such file; exit 4: {@code stat} says it is larger than the limit (its size on stderr), nothing is
+     * sent; exit 5: it resolves outside the work directory and /tmp. Where there is no {@code stat}, {@code head}
+     * sends one byte past the limit, which tells the caller the file is too large.
      */
-    static final String READ_SCRIPT = """
-            [ -f "$1" ] || { echo 'no such file' >&2; exit 3; }
-            s=$(stat -L -c %s -- "$1" 2>/dev/null) && [ "$s" -gt "$2" ] 2>/dev/null && { echo "size $s" >&2; exit 4; }
-            exec head -c "$3" -- "$1"
+    static final String READ_SCRIPT = FILE_CHECKS + """
+            h=$4
+            r=$(realpath -e -- "$1" 2>/dev/null) || { echo 'no such file' >&2; exit 3; }
+            inside "$r" || refuse "$r"
+            [ -f "$r" ] || { echo 'no such file' >&2; exit 3; }
+            [ -r "$r" ] || { echo "cannot read $1" >&2; exit 1; }
+            exec 3< "$r"
+            o=$(readlink -- "/proc/$$/fd/3") || { echo 'cannot check the opened file' >&2; exit 1; }
+            inside "$o" || refuse "$o"
+            s=$(stat -L -c %s -- "/proc/$$/fd/3" 2>/dev/null) && [ "$s" -gt "$2" ] 2>/dev/null && { echo "size $s" >&2; exit 4; }
+            exec head -c "$3" <&3
             """;
 
     @Override
     public byte[] getFile(String path, DataSize max) {
         requireNonNull(path, "path");
         requireNonNull(max, "max");
-        String target = BoxPaths.resolve(options.runtime().workdir(), path);
+        String target = BoxPaths.resolve(home, path);
         DataSize limit = max.bytes() > MAX_FILE_READ ? DataSize.ofBytes(MAX_FILE_READ) : max;
         List<String> cmd = List.of("/bin/sh", "-c", READ_SCRIPT, "sh", target, Long.toString(limit.bytes()),
-                Long.toString(limit.bytes() + 1));
+                Long.toString(limit.bytes() + 1), home);
         Capture c = internalCapture(cmd, new byte[0], limit);
+        if (c.exitCode == 5) {
+            throw outsideTheBox(path, c.stderr);
+        }
         if (c.exitCode == 3 && c.stderr.contains("no such file")) {
             throw new UncheckedIOException(new NoSuchFileException(target, null, "no such regular file in the box"));
         }

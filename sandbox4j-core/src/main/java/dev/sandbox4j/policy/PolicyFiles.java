@@ -49,6 +49,12 @@ import java.util.Set;
  * <p>Custom {@link PolicyRule}s are Java code and are not saved; {@link #toText} notes how many were left out.
  * Unknown keys are errors (a typo must not silently weaken a policy).
  *
+ * <p>Patterns of a policy file (and of a policy a request of the HTTP service carries, which uses this format) run on a
+ * linear-time regex engine, RE2/J, so no regex can make a check backtrack for minutes: a regex must be valid RE2
+ * syntax as well as Java syntax (no look-ahead, look-behind or back-references), unless it is one of the built-in
+ * rules' (those are vetted, and written out by {@link #toText}). At most {@value #MAX_PATTERNS} patterns, each regex
+ * at most {@value #MAX_REGEX_LENGTH} characters.
+ *
  * @since 0.1
  */
 public final class PolicyFiles {
@@ -57,6 +63,18 @@ public final class PolicyFiles {
     private static final Set<String> PATTERN = Set.of("id", "regex", "description", "severity", "scope",
             "languages");
     private static final Set<String> MODULE = Set.of("name", "description", "severity", "languages");
+    /**
+     * Most patterns in one policy file or request policy.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_PATTERNS = 128;
+    /**
+     * Longest regex of a pattern in a policy file or request policy, in characters.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_REGEX_LENGTH = 1000;
 
     private PolicyFiles() {}
 
@@ -163,17 +181,33 @@ public final class PolicyFiles {
             b.remove(String.valueOf(id));
         }
         int i = 0;
-        for (Object o : list(top, "patterns", "top level")) {
+        List<?> patterns = list(top, "patterns", "top level");
+        if (patterns.size() > MAX_PATTERNS) {
+            throw new IllegalArgumentException("at most " + MAX_PATTERNS + " patterns are allowed, got "
+                    + patterns.size());
+        }
+        for (Object o : patterns) {
             String where = "patterns[" + i++ + "]";
             if (!(o instanceof Map<?, ?> m)) {
                 throw new IllegalArgumentException(where + " must be a mapping");
             }
             checkKeys(m, PATTERN, where);
-            b.addPattern(new SecurityPattern(str(m, "id", where), str(m, "regex", where),
+            String regex = str(m, "regex", where);
+            if (regex.length() > MAX_REGEX_LENGTH) {
+                throw new IllegalArgumentException(where + ".regex is " + regex.length() + " characters; at most "
+                        + MAX_REGEX_LENGTH + " are allowed");
+            }
+            SecurityPattern pattern = new SecurityPattern(str(m, "id", where), regex,
                     m.containsKey("description") ? str(m, "description", where) : "",
                     Severity.parse(str(m, "severity", where)),
                     m.containsKey("scope") ? PatternScope.parse(str(m, "scope", where)) : PatternScope.CODE,
-                    languages(m, where)));
+                    languages(m, where));
+            try {
+                CompiledPattern.checkLinearTime(pattern.id(), regex);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+            b.addPattern(pattern);
         }
         i = 0;
         for (Object o : list(top, "restricted_modules", "top level")) {

@@ -12,7 +12,8 @@ import java.util.regex.PatternSyntaxException;
  * A regular expression that flags dangerous code, e.g. {@code \bos\.system\s*\(} for Python.
  *
  * @param id          stable id, unique within a policy, e.g. {@code "python.os-system"}
- * @param regex       a {@link Pattern} (Java syntax), matched with {@code find()} against the chosen view
+ * @param regex       a {@link Pattern} (Java syntax), matched with {@code find()} against the chosen view; it runs on
+ *                    the linear-time engine RE2/J when that can compile it, see {@link SecurityPolicy}
  * @param description what it protects against
  * @param severity    how dangerous a match is
  * @param scope       which view of the source it sees (code only by default)

@@ -7,6 +7,7 @@ import dev.sandbox4j.internal.Texts;
 import dev.sandbox4j.spi.ImportRef;
 import dev.sandbox4j.spi.ScannedSource;
 import dev.sandbox4j.spi.SourceScanner;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -15,10 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntBinaryOperator;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,11 +50,20 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The policy is defence in depth, not the boundary: the container is. It refuses early and explains why.
  *
+ * <p>Regex engines. The built-in rules' patterns run on {@link java.util.regex} (they are vetted, and some need
+ * look-around). Every other pattern runs on RE2/J, whose time is linear in the length of the code, when RE2/J can
+ * compile it (patterns of policy files and of requests must be RE2 syntax, see {@link PolicyFiles}), and all of them
+ * together get a time budget per check (2 s): beyond it the code is blocked with the violation
+ * {@code pattern-budget} (fail closed). Patterns are compiled once, when the policy is built.
+ *
  * @since 0.1
  */
 public final class SecurityPolicy {
-    private static final Map<String, Pattern> COMPILED = new ConcurrentHashMap<>();
-    private static final Map<String, java.util.Optional<Set<String>>> HINTS = new ConcurrentHashMap<>();
+    /**
+     * How long the patterns that are not built in may take on one piece of code, together; then the code is blocked
+     * (fail closed). They run on a linear-time engine, so only huge inputs times many patterns come near it.
+     */
+    static final Duration DEFAULT_PATTERN_BUDGET = Duration.ofSeconds(2);
     /** The presets by name, from permissive to strict. */
     private static final Map<String, Supplier<SecurityPolicy>> PRESETS = presets();
     /** Short names {@link #preset} accepts as well. */
@@ -67,6 +75,9 @@ public final class SecurityPolicy {
     private final List<SecurityPattern> patterns;
     private final List<RestrictedModule> restrictedModules;
     private final List<PolicyRule> rules;
+    /** {@link #patterns}, compiled once for this policy (the built-in ones are shared: a fixed table). */
+    private final List<CompiledPattern> compiled;
+    private final long patternBudgetNanos;
 
     private SecurityPolicy(Builder b) {
         this.name = b.name;
@@ -75,6 +86,8 @@ public final class SecurityPolicy {
         this.patterns = List.copyOf(b.patterns.values());
         this.restrictedModules = List.copyOf(b.modules.values());
         this.rules = List.copyOf(b.rules);
+        this.compiled = patterns.stream().map(p -> CompiledPattern.of(p.regex())).toList();
+        this.patternBudgetNanos = b.patternBudget.toNanos();
     }
 
     /** Threshold HIGH; only blatantly destructive code. */
@@ -213,27 +226,41 @@ public final class SecurityPolicy {
         }
         PolicyInput input = new PolicyInput(lang, src);
         List<Violation> found = new ArrayList<>();
-        for (SecurityPattern p : patterns) {
+        long budgetEnd = 0; // set when the first pattern that is not built in runs
+        for (int i = 0; i < patterns.size(); i++) {
+            SecurityPattern p = patterns.get(i);
             if (!p.appliesTo(lang)) {
                 continue;
             }
+            CompiledPattern c = compiled.get(i);
             String view = switch (p.scope()) {
                 case CODE -> src.codeOnly();
                 case CODE_AND_STRINGS -> src.withoutComments();
                 case RAW -> src.code();
             };
-            Set<String> hint = HINTS.computeIfAbsent(p.regex(), r -> java.util.Optional.ofNullable(
-                    RequiredWords.of(r))).orElse(null);
+            Set<String> hint = c.requiredWords;
             if (hint != null && hint.stream().noneMatch(view::contains)) {
                 continue; // none of the words every match needs occurs: the regex cannot match
             }
-            Matcher m = COMPILED.computeIfAbsent(p.regex(), r -> Pattern.compile(r, Pattern.MULTILINE)).matcher(view);
-            while (m.find()) {
-                found.add(input.violation("pattern:" + p.id(), p.description(), p.severity(), m.start(),
-                        Math.max(1, m.end() - m.start())));
-                if (m.end() == m.start() && m.end() >= view.length()) {
-                    break;
-                }
+            IntBinaryOperator add = (start, end) -> {
+                found.add(input.violation("pattern:" + p.id(), p.description(), p.severity(), start,
+                        Math.max(1, end - start)));
+                return 0;
+            };
+            if (c.builtIn) {
+                c.findAll(view, add);
+                continue;
+            }
+            if (budgetEnd == 0) {
+                budgetEnd = System.nanoTime() + patternBudgetNanos;
+            }
+            try {
+                c.findAll(new BudgetedText(view, budgetEnd), add);
+            } catch (BudgetedText.OutOfTime e) {
+                found.add(new Violation("pattern-budget", "the policy's own patterns took longer than "
+                        + Texts.human(Duration.ofNanos(patternBudgetNanos)) + " on this code (at pattern '"
+                        + Texts.sanitize(p.id(), 60) + "'); failing closed", Severity.HIGH, 0, 0, ""));
+                break;
             }
         }
         char sep = scanner.moduleSeparator();
@@ -310,6 +337,7 @@ public final class SecurityPolicy {
         private final Map<String, SecurityPattern> patterns = new LinkedHashMap<>();
         private final Map<String, RestrictedModule> modules = new LinkedHashMap<>();
         private final List<PolicyRule> rules = new ArrayList<>();
+        private Duration patternBudget = DEFAULT_PATTERN_BUDGET;
 
         private Builder() {}
 
@@ -317,6 +345,7 @@ public final class SecurityPolicy {
             name = p.name;
             threshold = p.threshold;
             dynamicImportSeverity = p.dynamicImportSeverity;
+            patternBudget = Duration.ofNanos(p.patternBudgetNanos);
             p.patterns.forEach(x -> patterns.put(x.id(), x));
             p.restrictedModules.forEach(x -> modules.put(x.id(), x));
             rules.addAll(p.rules);
@@ -372,6 +401,12 @@ public final class SecurityPolicy {
                 throw new IllegalArgumentException("No rule '" + Texts.sanitize(ruleId, 60) + "' in policy '" + name
                         + "' (ids look like 'pattern:python.eval' or 'module:python:os')");
             }
+            return this;
+        }
+
+        /** For tests: the time budget of the patterns that are not built in (default 2 s). */
+        Builder patternBudget(Duration budget) {
+            this.patternBudget = requireNonNull(budget, "budget");
             return this;
         }
 

@@ -18,6 +18,7 @@ import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.internal.Hashes;
 import dev.sandbox4j.internal.RunResults;
 import dev.sandbox4j.internal.Texts;
 import dev.sandbox4j.policy.PolicyVerdict;
@@ -27,7 +28,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,8 +38,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,9 +74,13 @@ final class Api {
     private final RuntimeConfig runtime;
     private final BooleanSupplier draining;
     private final LanguagesCache languages;
+    /** The local port of the operator listener, -1 if there is none. */
+    private final IntSupplier operatorPort;
+    private final byte @Nullable [] operatorKeySha256;
 
     Api(ServerConfig config, SandboxClient client, RunLimiter limiter, SessionRegistry sessions,
-            ServerMetrics metrics, DisconnectWatcher watcher, Authenticator auth, BooleanSupplier draining) {
+            ServerMetrics metrics, DisconnectWatcher watcher, Authenticator auth, BooleanSupplier draining,
+            IntSupplier operatorPort) {
         this.config = config;
         this.client = client;
         this.validator = new RequestValidator(client, config);
@@ -83,6 +92,9 @@ final class Api {
         this.draining = draining;
         this.runtime = runtime(config);
         this.languages = new LanguagesCache(client);
+        this.operatorPort = operatorPort;
+        this.operatorKeySha256 = config.operatorKey() == null ? null
+                : Hashes.sha256(config.operatorKey()).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The box set-up of every session the server opens (default hardening plus the configured labels). */
@@ -94,11 +106,64 @@ final class Api {
 
     // ------------------------------------------------------------------ filters
 
-    /** Every request: an id and an audit entry. */
+    /** The routes the operator listener serves; everything else is 404 there. */
+    static final Set<String> OPERATOR_PATHS = Set.of("/metrics", "/readyz", "/healthz");
+
+    /**
+     * Every request: an id and an audit entry; 404 for anything but the operator endpoints on the operator listener;
+     * 413 at once when the declared body is larger than any route accepts (without waiting for a body that may never
+     * come).
+     */
     void begin(Context ctx) {
         String id = UUID.randomUUID().toString();
         ctx.attribute(ENTRY, new AuditLog.Entry(id));
         ctx.header("X-Request-Id", id);
+        if (onOperatorListener(ctx.req().getLocalPort()) && !OPERATOR_PATHS.contains(ctx.path())) {
+            throw new ApiException(404, Problem.ROUTE_NOT_FOUND, "the operator listener serves only "
+                    + OPERATOR_PATHS.stream().sorted().toList());
+        }
+        checkDeclaredLength(ctx.req().getContentLengthLong(), Math.max(config.maxBodySize().bytes(),
+                config.maxFileSize().bytes()), () -> ctx.attribute(DisconnectWatcher.CLOSE_CONNECTION, Boolean.TRUE));
+    }
+
+    boolean onOperatorListener(int localPort) {
+        int p = operatorPort.getAsInt();
+        return p > 0 && p == localPort;
+    }
+
+    /**
+     * Refuses a request whose declared {@code Content-Length} exceeds {@code max}, before any of its body is read.
+     *
+     * @param close marks the connection to be closed (the body is not read)
+     * @throws ApiException 413
+     */
+    void checkDeclaredLength(long declared, long max, Runnable close) {
+        if (declared > max) {
+            close.run();
+            throw tooLarge("the request body is " + declared + " bytes; this server accepts at most " + max
+                    + " bytes (max_body_size, max_file_size)", max);
+        }
+    }
+
+    /**
+     * {@code /metrics} and {@code /readyz}: the operator's, not a tenant's. Open on the operator listener, without
+     * API keys (loopback only) and with {@code open_operator_endpoints}; else they need the operator key.
+     *
+     * @throws ApiException 401 without the operator key
+     */
+    void authenticateOperator(Context ctx) {
+        if (onOperatorListener(ctx.req().getLocalPort()) || !auth.enabled() || config.openOperatorEndpoints()) {
+            return;
+        }
+        String presented = Authenticator.presented(ctx.header("Authorization"), ctx.header("X-API-Key"));
+        if (operatorKeySha256 != null && presented != null && MessageDigest.isEqual(operatorKeySha256,
+                Hashes.sha256(presented).getBytes(StandardCharsets.US_ASCII))) {
+            return;
+        }
+        throw new ApiException(401, Problem.UNAUTHORIZED, ctx.path() + " is for the server's operator: "
+                + (config.operatorKey() != null ? "send the operator key (operator_key)"
+                        : "configure operator_key or operator_port (or open_operator_endpoints: true)")
+                + "; API keys are not accepted here");
     }
 
     /** {@code /v1/*}: refuses requests while shutting down, and authenticates. */
@@ -354,6 +419,8 @@ final class Api {
         byte[] content = body(ctx, config.maxFileSize().bytes(), "file", "max_file_size");
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
             ms.session.putFile(path, content);
+        } catch (IllegalArgumentException e) {
+            throw invalidPath(e); // e.g. a symbolic link the box made that leads outside /workspace and /tmp
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("path", path);
@@ -374,8 +441,14 @@ final class Api {
             throw tooLarge("file '" + Texts.sanitize(path, 120) + "' is "
                     + (big.size().isPresent() ? big.size().getAsLong() : "more than " + limit) + " bytes; downloads "
                     + "are limited to " + limit + " bytes (max_file_size)", limit);
+        } catch (IllegalArgumentException e) {
+            throw invalidPath(e); // e.g. a symbolic link the box made that leads outside /workspace and /tmp
         }
         ctx.status(200).contentType("application/octet-stream").result(content);
+    }
+
+    private static ApiException invalidPath(IllegalArgumentException e) {
+        return new ApiException(400, Problem.INVALID_PATH, message(e), Map.of("field", "path"), null, e);
     }
 
     /** {@code GET /v1/sessions/{id}/files?dir=}: the entries of a directory (not recursive). */
@@ -386,7 +459,7 @@ final class Api {
         dir = dir == null || dir.isEmpty() ? "." : RequestValidator.path("dir", dir);
         ExecutionResult r;
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            r = ms.session.exec(List.of("/bin/sh", "-c", LIST_SCRIPT, "list", dir),
+            r = ms.session.exec(List.of("/bin/sh", "-c", LIST_SCRIPT, "list", dir, runtime.workdir()),
                     RunOptions.builder().timeout(Duration.ofSeconds(30)).outputLimit(DataSize.ofMegabytes(4)).build());
         }
         if (r.exitCode() == 2) {
@@ -396,6 +469,11 @@ final class Api {
         if (r.exitCode() == 3) {
             throw new ApiException(400, Problem.INVALID_PATH, "'" + Texts.sanitize(dir, 120)
                     + "' is not a directory", Map.of("field", "dir"), null, null);
+        }
+        if (r.exitCode() == 4) {
+            throw new ApiException(400, Problem.INVALID_PATH, "'" + Texts.sanitize(dir, 120) + "' "
+                    + Texts.sanitize(r.stderr().strip(), 160) + " (through a symbolic link in the box), outside "
+                    + runtime.workdir() + " and /tmp", Map.of("field", "dir"), null, null);
         }
         if (r.status() != ExecutionStatus.OK && r.status() != ExecutionStatus.OUTPUT_LIMIT) {
             throw new BackendException(client.backendName(), "listing '" + Texts.sanitize(dir, 120) + "' failed ("
@@ -429,9 +507,15 @@ final class Api {
         json(ctx, 200, body);
     }
 
-    /** Lists a directory's entries as type, size, mtime and name, NUL-terminated; exit 2 missing, 3 not a directory. */
+    /**
+     * Lists directory $1's entries as type, size, mtime and name, NUL-terminated; exit 2 missing, 3 not a directory, 4
+     * it resolves (through a link the box made) outside $2 (the work directory) and /tmp. {@code cd -P} pins the
+     * directory, so the check holds for what {@code find} lists.
+     */
     static final String LIST_SCRIPT = "if [ -d \"$1\" ] && [ ! -L \"$1\" ]; then "
-            + "exec find \"$1\" -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%T@\\t%f\\0'; "
+            + "cd -P -- \"$1\" || exit 1; r=$(pwd -P); case \"$r\" in \"$2\"|\"$2\"/*|/tmp|/tmp/*) ;; "
+            + "*) echo \"resolves to $r\" >&2; exit 4;; esac; "
+            + "exec find . -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%T@\\t%f\\0'; "
             + "elif [ -e \"$1\" ] || [ -L \"$1\" ]; then echo 'not a directory' >&2; exit 3; "
             + "else echo 'no such directory' >&2; exit 2; fi";
 
@@ -651,7 +735,11 @@ final class Api {
     private byte[] body(Context ctx, long max, String what, String setting) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) {
-            drain(ctx, 0);
+            if (declared <= DRAIN_LIMIT) {
+                drain(ctx, 0); // it is on its way: take it, so the client gets to read the answer
+            } else {
+                ctx.attribute(DisconnectWatcher.CLOSE_CONNECTION, Boolean.TRUE); // do not wait for it
+            }
             throw tooLarge(what + " is " + declared + " bytes; the limit is " + max + " bytes (" + setting + ")", max);
         }
         try (InputStream in = ctx.req().getInputStream()) {

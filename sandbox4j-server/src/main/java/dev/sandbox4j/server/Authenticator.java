@@ -30,6 +30,17 @@ final class Authenticator {
         return !bySha256.isEmpty();
     }
 
+    /** The key in {@code X-API-Key}, else in {@code Authorization: Bearer}, or null if there is none. */
+    static @Nullable String presented(@Nullable String authorization, @Nullable String apiKeyHeader) {
+        String presented = null;
+        if (apiKeyHeader != null && !apiKeyHeader.isBlank()) {
+            presented = apiKeyHeader.trim();
+        } else if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = authorization.substring(7).trim();
+        }
+        return presented == null || presented.isEmpty() ? null : presented;
+    }
+
     /**
      * The caller presenting these headers.
      *
@@ -39,13 +50,8 @@ final class Authenticator {
         if (!enabled()) {
             return new Caller(Caller.LOCAL, Caller.LOCAL, serverMaxSessions, serverMaxRuns);
         }
-        String presented = null;
-        if (apiKeyHeader != null && !apiKeyHeader.isBlank()) {
-            presented = apiKeyHeader.trim();
-        } else if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = authorization.substring(7).trim();
-        }
-        if (presented == null || presented.isEmpty()) {
+        String presented = presented(authorization, apiKeyHeader);
+        if (presented == null) {
             throw new ApiException(401, Problem.UNAUTHORIZED,
                     "this server requires an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'");
         }

@@ -227,10 +227,22 @@ final class RequestValidator {
         return mb;
     }
 
-    /** A preset name, a policy document in the policy-file format, or null. */
+    /**
+     * A preset name, a policy document in the policy-file format (its patterns run on a linear-time engine and are
+     * capped, see {@link PolicyFiles}), or null; what the server's {@code request_policies} allows.
+     */
     @Nullable SecurityPolicy policy(@Nullable JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
+        }
+        ServerConfig.RequestPolicies allowed = config.requestPolicies();
+        if (allowed == ServerConfig.RequestPolicies.NONE) {
+            throw ApiException.invalidField("policy", "this server does not accept a policy in requests "
+                    + "(request_policies: none); its own policy applies");
+        }
+        if (node.isObject() && allowed == ServerConfig.RequestPolicies.PRESETS) {
+            throw ApiException.invalidField("policy", "this server accepts only preset names as a request's policy "
+                    + "(request_policies: presets): " + String.join(", ", SecurityPolicy.presetNames()));
         }
         try {
             if (node.isTextual()) {

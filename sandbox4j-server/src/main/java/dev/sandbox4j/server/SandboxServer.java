@@ -31,6 +31,9 @@ import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -52,7 +55,11 @@ import org.slf4j.LoggerFactory;
  * and every box the server created removed. Without API keys the server listens on loopback only.
  *
  * <p>Thread-safe. Requests run on virtual threads; concurrency is bounded by {@link ServerConfig#maxConcurrentRuns()}
- * (beyond it: 429 with {@code Retry-After}, never a queue).
+ * (beyond it: 429 with {@code Retry-After}, never a queue), shared fairly between tenants
+ * ({@link ServerConfig#tenantRunShare()}). Connections are bounded too: deadlines for request headers and bodies, a
+ * minimum body rate and a limit per client address ({@link ServerConfig#requestHeaderTimeout()} and the settings
+ * after it). With API keys, {@code /metrics} and {@code /readyz} belong to the operator
+ * ({@link ServerConfig#operatorKey()}, {@link ServerConfig#operatorPort()}).
  *
  * @since 0.2
  */
@@ -98,6 +105,10 @@ public final class SandboxServer implements AutoCloseable {
     /** The MCP tools ({@code /mcp}): their own sessions, scoped by tenant and MCP session, closed on shutdown. */
     private final SandboxTools mcpTools;
     private final McpHttpEndpoint mcp;
+    /** Deadlines and limits of connections; made when Jetty's server is (at start). */
+    private @Nullable ConnectionGuard guard;
+    /** The listener of /metrics, /readyz and /healthz alone (operator_port), if configured. */
+    private volatile @Nullable ServerConnector operatorConnector;
 
     private SandboxServer(ServerConfig config, SandboxClient client, boolean ownsClient, AuditLog audit) {
         this.config = config;
@@ -105,14 +116,17 @@ public final class SandboxServer implements AutoCloseable {
         this.ownsClient = ownsClient;
         this.audit = audit;
         this.host = effectiveHost(config);
-        this.limiter = new RunLimiter(config.maxConcurrentRuns(), config.retryAfter());
+        long tenants = config.apiKeys().stream().map(ApiKey::tenant).distinct().count();
+        this.limiter = new RunLimiter(config.maxConcurrentRuns(), config.retryAfter(),
+                config.effectiveTenantRunShare(), tenants > 1);
         ServerMetrics[] metricsRef = new ServerMetrics[1];
         this.sessions = new SessionRegistry(config.maxSessions(), limiter.retryAfterSeconds(),
                 (s, reason) -> metricsRef[0].sessionClosed(reason));
         this.metrics = new ServerMetrics(sessions::size, limiter::inFlight, client);
         metricsRef[0] = metrics;
         Authenticator auth = new Authenticator(config.apiKeys(), config.maxSessions(), config.maxConcurrentRuns());
-        this.api = new Api(config, client, limiter, sessions, metrics, watcher, auth, draining::get);
+        this.api = new Api(config, client, limiter, sessions, metrics, watcher, auth, draining::get,
+                this::operatorPort);
         this.openApi = resource("openapi.json");
         this.mcpTools = SandboxTools.builder(client)
                 .sessionOptions(SessionOptions.builder().runtime(Api.runtime(config)).build())
@@ -204,17 +218,52 @@ public final class SandboxServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + host + ":" + config.port() + ": " + e.getMessage(),
                     e);
         }
-        // Jetty's default idle timeout would cut long, silent runs; the run's own timeout bounds them instead
+        // Jetty's default idle timeout would cut long, silent runs; the run's own timeout bounds them instead (and
+        // the connection guard bounds slow request headers and bodies)
         long idle = config.maxRunTimeout().plusMinutes(2).toMillis();
         for (Connector c : app.jettyServer().server().getConnectors()) {
             if (c instanceof ServerConnector sc) {
                 sc.setIdleTimeout(idle);
             }
         }
+        if (config.operatorPort() != null) {
+            startOperatorListener();
+        }
         long every = config.sessionCheckInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
         log.info("sandbox4j server listening on {} ({} API key(s); at most {} runs and {} sessions at once)", uri(),
                 config.apiKeys().size(), config.maxConcurrentRuns(), config.maxSessions());
+    }
+
+    /** A second listener for /metrics, /readyz and /healthz (the API answers 404 there), with the same HTTP set-up. */
+    private void startOperatorListener() {
+        Server jetty = app.jettyServer().server();
+        HttpConfiguration http = jetty.getConnectors()[0].getConnectionFactory(HttpConnectionFactory.class)
+                .getHttpConfiguration();
+        ServerConnector c = new ServerConnector(jetty, new HttpConnectionFactory(http));
+        c.setHost(config.operatorHost());
+        c.setPort(config.operatorPort());
+        if (guard != null) {
+            guard.attach(c);
+        }
+        jetty.addConnector(c);
+        try {
+            c.start();
+        } catch (Exception e) {
+            jetty.removeConnector(c);
+            close();
+            throw new IllegalStateException("cannot listen on " + config.operatorHost() + ":" + config.operatorPort()
+                    + " (operator_port): " + e.getMessage(), e);
+        }
+        operatorConnector = c;
+        log.info("Operator endpoints (/metrics, /readyz, /healthz) listening on {}:{}", config.operatorHost(),
+                c.getLocalPort());
+    }
+
+    /** The port of the operator listener ({@link ServerConfig#operatorPort()}), or -1 if there is none. */
+    public int operatorPort() {
+        ServerConnector c = operatorConnector;
+        return c == null ? -1 : c.getLocalPort();
     }
 
     private void reap() {
@@ -364,10 +413,17 @@ public final class SandboxServer implements AutoCloseable {
                 h.setSendServerVersion(false);
                 h.setSendXPoweredBy(false);
             });
-            cfg.jetty.modifyServer(s -> s.setStopTimeout(Duration.ofSeconds(5).toMillis()));
+            cfg.jetty.modifyServer(s -> {
+                s.setStopTimeout(Duration.ofSeconds(5).toMillis());
+                // slow headers and bodies, connections per address: before anything else sees the request
+                ConnectionGuard g = new ConnectionGuard(s, config, metrics::rejected);
+                s.addBean(g);
+                s.insertHandler(g.handler());
+                guard = g;
+            });
             // MCP's streamable HTTP transport is the SDK's servlet, next to Javalin's; the filter applies our API keys
             cfg.jetty.modifyServletContextHandler(h -> {
-                FilterHolder filter = new FilterHolder(new McpAuthFilter(api, mcp));
+                FilterHolder filter = new FilterHolder(new McpAuthFilter(api, mcp, config.maxBodySize().bytes()));
                 filter.setAsyncSupported(true);
                 h.addFilter(filter, MCP_PATH, EnumSet.of(DispatcherType.REQUEST));
                 ServletHolder servlet = new ServletHolder("mcp", mcp.servlet());
@@ -378,6 +434,8 @@ public final class SandboxServer implements AutoCloseable {
 
             cfg.routes.before(api::begin);
             cfg.routes.before("/v1/*", api::authenticate);
+            cfg.routes.before("/metrics", api::authenticateOperator);
+            cfg.routes.before("/readyz", api::authenticateOperator);
 
             cfg.routes.post("/v1/execute", api::execute);
             cfg.routes.post("/v1/sessions", api::createSession);

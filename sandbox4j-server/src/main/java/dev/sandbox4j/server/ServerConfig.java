@@ -56,6 +56,26 @@ import org.jspecify.annotations.Nullable;
  * @param backend backend name (e.g. {@code docker}), or {@code null} (default) to auto-detect
  * @param pools warm pools: language to the number of started boxes kept ready for one-shot runs and sessions with
  *     default limits (default none)
+ * @param requestPolicies which policies requests may carry (default {@link RequestPolicies#CUSTOM}: presets and
+ *     policy documents, whose patterns run on a linear-time regex engine)
+ * @param requestHeaderTimeout a request's header must arrive in full within this time after the connection opened or
+ *     the previous response was sent; otherwise the connection is closed (default 30 s). This is also how long an idle
+ *     keep-alive connection stays open
+ * @param requestBodyTimeout a request's body must arrive in full within this time (default 2 min)
+ * @param minRequestDataRate a request body must arrive at least this fast, in bytes per second, averaged once it has
+ *     been arriving for 5 s; 0 for no minimum (default 1 KiB/s)
+ * @param maxConnectionsPerAddress connections one client address may hold open at once; more are closed at once
+ *     (default 64; 0 for no limit, e.g. behind a reverse proxy that limits them itself)
+ * @param tenantRunShare runs a tenant may always have in flight when several tenants are configured; beyond it a
+ *     tenant borrows idle slots only while a quarter of {@code maxConcurrentRuns} (at least one) stays free for the
+ *     others; 0 (the default) for half of {@code maxConcurrentRuns}, at least 1
+ * @param operatorKey the key ({@code Authorization: Bearer <key>}) that {@code /metrics} and {@code /readyz} require
+ *     when API keys are configured, or {@code null} (default) for none; API keys are not accepted there
+ * @param operatorHost interface of the operator listener (default {@code 127.0.0.1})
+ * @param operatorPort port of a second listener that serves only {@code /metrics}, {@code /readyz} and
+ *     {@code /healthz}, without a key (0 picks a free one), or {@code null} (default) for none
+ * @param openOperatorEndpoints whether {@code /metrics} and {@code /readyz} answer anyone on the main port, as before
+ *     0.2 (default false)
  * @since 0.2
  */
 public record ServerConfig(
@@ -80,10 +100,52 @@ public record ServerConfig(
         @Nullable Path auditLog,
         Duration shutdownGrace,
         @Nullable String backend,
-        Map<String, Integer> pools) {
+        Map<String, Integer> pools,
+        RequestPolicies requestPolicies,
+        Duration requestHeaderTimeout,
+        Duration requestBodyTimeout,
+        DataSize minRequestDataRate,
+        int maxConnectionsPerAddress,
+        int tenantRunShare,
+        @Nullable String operatorKey,
+        String operatorHost,
+        @Nullable Integer operatorPort,
+        boolean openOperatorEndpoints) {
 
     /** Default port: 8080. */
     public static final int DEFAULT_PORT = 8080;
+
+    /**
+     * Which security policies a request may carry (field {@code policy}). A request's policy only adds checks to the
+     * server's own, so this is about the server's CPU: the patterns of a policy document run on a linear-time regex
+     * engine, capped in number and length, under a time budget.
+     *
+     * @since 0.2
+     */
+    public enum RequestPolicies {
+        /** Preset names and policy documents (the default). */
+        CUSTOM,
+        /** Preset names only. */
+        PRESETS,
+        /** None: a request with a policy is refused. */
+        NONE;
+
+        /** The setting's value in configuration files: {@code custom}, {@code presets}, {@code none}. */
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** @throws IllegalArgumentException naming the values if {@code value} is none of them */
+        public static RequestPolicies parse(String value) {
+            for (RequestPolicies p : values()) {
+                if (p.wireName().equalsIgnoreCase(value.trim())) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("Expected request_policies one of [custom, presets, none] but was '"
+                    + Texts.sanitize(value, 40) + "'");
+        }
+    }
 
     /** @throws IllegalArgumentException if a value is out of range; the message names it */
     public ServerConfig {
@@ -148,6 +210,60 @@ public record ServerConfig(
         }
         pools = Map.copyOf(pools);
         pools.forEach(ServerConfig::checkPool);
+        requireNonNull(requestPolicies, "requestPolicies");
+        checkPositive("request_header_timeout", requestHeaderTimeout);
+        checkPositive("request_body_timeout", requestBodyTimeout);
+        requireNonNull(minRequestDataRate, "minRequestDataRate");
+        checkAtLeast("max_connections_per_address", maxConnectionsPerAddress, 0);
+        checkAtLeast("tenant_run_share", tenantRunShare, 0);
+        if (tenantRunShare > maxConcurrentRuns) {
+            throw new IllegalArgumentException("tenant_run_share (" + tenantRunShare + ") must not exceed "
+                    + "max_concurrent_runs (" + maxConcurrentRuns + ")");
+        }
+        if (operatorKey != null) {
+            checkOperatorKey(operatorKey);
+            if (secrets.contains(operatorKey)) {
+                throw new IllegalArgumentException("operator_key must differ from every API key");
+            }
+        }
+        checkHost(requireNonNull(operatorHost, "operatorHost"));
+        if (operatorPort != null) {
+            checkPort(operatorPort);
+            if (operatorPort != 0 && operatorPort == port) {
+                throw new IllegalArgumentException("operator_port (" + operatorPort + ") must differ from port");
+            }
+        }
+    }
+
+    private static void checkOperatorKey(String key) {
+        if (key.length() < ApiKey.MIN_SECRET_LENGTH || key.isBlank()) {
+            throw new IllegalArgumentException("operator_key is too short (" + key.length() + " characters); use at "
+                    + "least " + ApiKey.MIN_SECRET_LENGTH + ", e.g. `openssl rand -hex 24`");
+        }
+    }
+
+    /** Every setting, with the operator key masked (API keys mask their own secrets). */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("ServerConfig[");
+        for (java.lang.reflect.RecordComponent c : ServerConfig.class.getRecordComponents()) {
+            Object value;
+            try {
+                value = c.getAccessor().invoke(this);
+            } catch (ReflectiveOperationException e) {
+                value = "?";
+            }
+            if (c.getName().equals("operatorKey") && value != null) {
+                value = "****";
+            }
+            b.append(b.length() > 13 ? ", " : "").append(c.getName()).append('=').append(value);
+        }
+        return b.append(']').toString();
+    }
+
+    /** The runs a tenant may always have in flight: {@link #tenantRunShare()}, or its default. */
+    public int effectiveTenantRunShare() {
+        return tenantRunShare > 0 ? tenantRunShare : Math.max(1, maxConcurrentRuns / 2);
     }
 
     private static void checkPool(String language, Integer ready) {
@@ -231,6 +347,16 @@ public record ServerConfig(
         private Duration shutdownGrace = Duration.ofSeconds(10);
         private @Nullable String backend;
         private final Map<String, Integer> pools = new LinkedHashMap<>();
+        private RequestPolicies requestPolicies = RequestPolicies.CUSTOM;
+        private Duration requestHeaderTimeout = Duration.ofSeconds(30);
+        private Duration requestBodyTimeout = Duration.ofMinutes(2);
+        private DataSize minRequestDataRate = DataSize.ofKilobytes(1);
+        private int maxConnectionsPerAddress = 64;
+        private int tenantRunShare;
+        private @Nullable String operatorKey;
+        private String operatorHost = "127.0.0.1";
+        private @Nullable Integer operatorPort;
+        private boolean openOperatorEndpoints;
 
         private Builder() {}
 
@@ -257,6 +383,16 @@ public record ServerConfig(
             shutdownGrace = c.shutdownGrace;
             backend = c.backend;
             pools.putAll(c.pools);
+            requestPolicies = c.requestPolicies;
+            requestHeaderTimeout = c.requestHeaderTimeout;
+            requestBodyTimeout = c.requestBodyTimeout;
+            minRequestDataRate = c.minRequestDataRate;
+            maxConnectionsPerAddress = c.maxConnectionsPerAddress;
+            tenantRunShare = c.tenantRunShare;
+            operatorKey = c.operatorKey;
+            operatorHost = c.operatorHost;
+            operatorPort = c.operatorPort;
+            openOperatorEndpoints = c.openOperatorEndpoints;
         }
 
         public Builder host(String host) {
@@ -405,11 +541,85 @@ public record ServerConfig(
             return this;
         }
 
+        /** Which policies requests may carry (default {@link RequestPolicies#CUSTOM}). */
+        public Builder requestPolicies(RequestPolicies allowed) {
+            this.requestPolicies = requireNonNull(allowed, "requestPolicies");
+            return this;
+        }
+
+        /** How long a request's header may take to arrive, and an idle keep-alive connection may wait (30 s). */
+        public Builder requestHeaderTimeout(Duration d) {
+            checkPositive("request_header_timeout", d);
+            this.requestHeaderTimeout = d;
+            return this;
+        }
+
+        /** How long a request's body may take to arrive (default 2 min). */
+        public Builder requestBodyTimeout(Duration d) {
+            checkPositive("request_body_timeout", d);
+            this.requestBodyTimeout = d;
+            return this;
+        }
+
+        /** The slowest a request body may arrive, per second; {@link DataSize#ofBytes ofBytes(0)} for none (1 KiB). */
+        public Builder minRequestDataRate(DataSize perSecond) {
+            this.minRequestDataRate = requireNonNull(perSecond, "minRequestDataRate");
+            return this;
+        }
+
+        /** Connections one client address may hold open at once (default 64; 0: no limit). */
+        public Builder maxConnectionsPerAddress(int n) {
+            checkAtLeast("max_connections_per_address", n, 0);
+            this.maxConnectionsPerAddress = n;
+            return this;
+        }
+
+        /** Runs a tenant may always have in flight (default 0: half of max_concurrent_runs, at least 1). */
+        public Builder tenantRunShare(int n) {
+            checkAtLeast("tenant_run_share", n, 0);
+            this.tenantRunShare = n;
+            return this;
+        }
+
+        /** The key {@code /metrics} and {@code /readyz} require on the main port (default none). */
+        public Builder operatorKey(@Nullable String key) {
+            if (key != null) {
+                checkOperatorKey(key);
+            }
+            this.operatorKey = key;
+            return this;
+        }
+
+        /** Interface of the operator listener (default 127.0.0.1). */
+        public Builder operatorHost(String host) {
+            checkHost(requireNonNull(host, "operatorHost"));
+            this.operatorHost = host;
+            return this;
+        }
+
+        /** Port of the operator listener ({@code /metrics}, {@code /readyz}, {@code /healthz}; default none). */
+        public Builder operatorPort(@Nullable Integer port) {
+            if (port != null) {
+                checkPort(port);
+            }
+            this.operatorPort = port;
+            return this;
+        }
+
+        /** Whether {@code /metrics} and {@code /readyz} answer anyone on the main port (default false). */
+        public Builder openOperatorEndpoints(boolean open) {
+            this.openOperatorEndpoints = open;
+            return this;
+        }
+
         /** @throws IllegalArgumentException if values contradict each other */
         public ServerConfig build() {
             return new ServerConfig(host, port, apiKeys, maxConcurrentRuns, maxSessions, maxBodySize, maxCodeSize,
                     maxFileSize, defaultRunTimeout, maxRunTimeout, maxMemory, sessionIdleTimeout, maxSessionLifetime,
-                    sessionCheckInterval, retryAfter, policy, images, labels, auditLog, shutdownGrace, backend, pools);
+                    sessionCheckInterval, retryAfter, policy, images, labels, auditLog, shutdownGrace, backend, pools,
+                    requestPolicies, requestHeaderTimeout, requestBodyTimeout, minRequestDataRate,
+                    maxConnectionsPerAddress, tenantRunShare, operatorKey, operatorHost, operatorPort,
+                    openOperatorEndpoints);
         }
     }
 }

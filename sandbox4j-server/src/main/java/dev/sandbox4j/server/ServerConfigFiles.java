@@ -41,6 +41,15 @@ import java.util.regex.Pattern;
  * labels: {team: data}
  * images: {python: registry.example/python:3.12}
  * pools: {python: 2}              # started boxes kept ready per language
+ * request_policies: custom        # policies requests may carry: custom (presets and documents), presets, none
+ * request_header_timeout: 30s     # slow or idle clients: header deadline (also the keep-alive idle time),
+ * request_body_timeout: 2m        #   body deadline,
+ * min_request_data_rate: 1k       #   slowest body, bytes per second (0: none),
+ * max_connections_per_address: 64 #   connections per client address (0: no limit)
+ * tenant_run_share: 4             # runs a tenant may always have in flight (default: half of max_concurrent_runs)
+ * operator_key: "change-me-too-0123456789"   # what /metrics and /readyz require (or SANDBOX4J_OPERATOR_KEY)
+ * operator_port: 9090             # or a listener of their own, without a key (operator_host: 127.0.0.1)
+ * open_operator_endpoints: false  # true: /metrics and /readyz answer anyone, as before 0.2
  * api_keys:
  *   - {id: alice, tenant: acme, key: "change-me-0123456789", max_sessions: 4, max_concurrent_runs: 2}
  * }</pre>
@@ -54,11 +63,15 @@ public final class ServerConfigFiles {
      * Environment variable with API keys: comma-separated {@code tenant:secret} or {@code id:tenant:secret}.
      */
     public static final String API_KEYS_ENV = "SANDBOX4J_API_KEYS";
+    /** Environment variable with the operator key ({@code operator_key}), which never goes on a command line. */
+    public static final String OPERATOR_KEY_ENV = "SANDBOX4J_OPERATOR_KEY";
 
     private static final Set<String> KEYS = Set.of("host", "port", "api_keys", "max_concurrent_runs", "max_sessions",
             "max_body_size", "max_code_size", "max_file_size", "default_run_timeout", "max_run_timeout", "max_memory",
             "session_idle_timeout", "max_session_lifetime", "session_check_interval", "retry_after", "policy",
-            "images", "labels", "audit_log", "shutdown_grace", "backend", "pools");
+            "images", "labels", "audit_log", "shutdown_grace", "backend", "pools", "request_policies",
+            "request_header_timeout", "request_body_timeout", "min_request_data_rate", "max_connections_per_address",
+            "tenant_run_share", "operator_key", "operator_host", "operator_port", "open_operator_endpoints");
     private static final Set<String> KEY_KEYS = Set.of("id", "tenant", "key", "max_sessions", "max_concurrent_runs");
     private static final Pattern DURATION = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h|d)?\\s*");
 
@@ -135,6 +148,16 @@ public final class ServerConfigFiles {
                     case "shutdown_grace" -> b.shutdownGrace(duration(v, key));
                     case "backend" -> b.backend(text(v, key));
                     case "pools" -> strings(v, key).forEach((lang, n) -> b.pool(lang, parseInt(n, key + "." + lang)));
+                    case "request_policies" -> b.requestPolicies(ServerConfig.RequestPolicies.parse(text(v, key)));
+                    case "request_header_timeout" -> b.requestHeaderTimeout(duration(v, key));
+                    case "request_body_timeout" -> b.requestBodyTimeout(duration(v, key));
+                    case "min_request_data_rate" -> b.minRequestDataRate(size(v, key));
+                    case "max_connections_per_address" -> b.maxConnectionsPerAddress(integer(v, key));
+                    case "tenant_run_share" -> b.tenantRunShare(integer(v, key));
+                    case "operator_key" -> b.operatorKey(text(v, key));
+                    case "operator_host" -> b.operatorHost(text(v, key));
+                    case "operator_port" -> b.operatorPort(integer(v, key));
+                    case "open_operator_endpoints" -> b.openOperatorEndpoints(bool(v, key));
                     default -> throw new IllegalStateException(key);
                 }
             } catch (IllegalArgumentException ex) {
@@ -252,6 +275,14 @@ public final class ServerConfigFiles {
                     + Texts.sanitize(String.valueOf(v), 40) + "'");
         }
         return v.asInt();
+    }
+
+    private static boolean bool(JsonNode v, String key) {
+        if (v == null || !v.isBoolean()) {
+            throw new IllegalArgumentException(key + " must be true or false but was '"
+                    + Texts.sanitize(String.valueOf(v), 40) + "'");
+        }
+        return v.asBoolean();
     }
 
     private static DataSize size(JsonNode v, String key) {

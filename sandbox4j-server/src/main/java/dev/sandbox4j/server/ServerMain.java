@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /**
  * Runs the server without the CLI: {@code java -cp ... dev.sandbox4j.server.ServerMain [--config FILE] [--host H]
- * [--port N]}. API keys may also come from {@value ServerConfigFiles#API_KEYS_ENV}. Prints
+ * [--port N]}. API keys may also come from {@value ServerConfigFiles#API_KEYS_ENV}, the operator key from
+ * {@value ServerConfigFiles#OPERATOR_KEY_ENV}. Prints
  * {@code listening on <uri>} on standard output once it accepts requests, and shuts down gracefully on SIGTERM or
  * SIGINT. {@code sandbox4j serve} is the full-featured way to start it.
  */
@@ -37,6 +38,10 @@ public final class ServerMain {
             java.util.List<ApiKey> keys = new java.util.ArrayList<>(c.apiKeys());
             keys.addAll(ServerConfigFiles.parseKeys(env));
             b.apiKeys(keys);
+        }
+        String operatorKey = System.getenv(ServerConfigFiles.OPERATOR_KEY_ENV);
+        if (operatorKey != null && !operatorKey.isBlank()) {
+            b.operatorKey(operatorKey.trim());
         }
         SandboxServer server = SandboxServer.start(b.build());
         server.closeOnSignals();

@@ -105,6 +105,29 @@ class RequestValidatorTest {
     }
 
     @Test
+    void aPolicyDocumentsPatternsMustRunInLinearTimeAndTheOperatorCanRefusePolicies() {
+        var lookbehind = JsonNodeFactory.instance.objectNode();
+        lookbehind.putArray("patterns").addObject().put("id", "x").put("regex", "(?<!a)b").put("severity", "high");
+        assertThatThrownBy(() -> v.policy(lookbehind)).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status).isEqualTo(400);
+            assertThat(e.getMessage()).startsWith("policy: patterns[0]: pattern 'x': regex '(?<!a)b' is not "
+                    + "supported by the linear-time regex engine");
+        });
+        var doc = JsonNodeFactory.instance.objectNode().put("extends", "production");
+        RequestValidator presetsOnly = new RequestValidator(client, config.toBuilder()
+                .requestPolicies(ServerConfig.RequestPolicies.PRESETS).build());
+        assertThat(presetsOnly.policy(TextNode.valueOf("strict")).name()).isEqualTo("strict");
+        fails(() -> presetsOnly.policy(doc), 400, Problem.INVALID_REQUEST, "policy");
+        assertThatThrownBy(() -> presetsOnly.policy(doc)).hasMessage("this server accepts only preset names as a "
+                + "request's policy (request_policies: presets): permissive, development, production, strict");
+        RequestValidator none = new RequestValidator(client, config.toBuilder()
+                .requestPolicies(ServerConfig.RequestPolicies.NONE).build());
+        fails(() -> none.policy(TextNode.valueOf("strict")), 400, Problem.INVALID_REQUEST, "policy");
+        fails(() -> none.policy(doc), 400, Problem.INVALID_REQUEST, "policy");
+        assertThat(none.policy(null)).isNull();
+    }
+
+    @Test
     void sessionsAndCommands() {
         var s = v.session(new Wire.CreateSessionRequest("py", true, 2000L, 60L, null, null));
         assertThat(s.language()).isEqualTo("python");

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RunLimiterTest {
@@ -24,6 +26,46 @@ class RunLimiterTest {
         p.close(); // idempotent
         assertThat(limiter.inFlight()).isZero();
         limiter.acquire(alice).close();
+    }
+
+    @Test
+    void aTenantBeyondItsFairShareBorrowsOnlyWhileAQuarterStaysFree() {
+        Caller greedy = new Caller("greedy", "acme", 10, 8);
+        Caller other = new Caller("other", "globex", 10, 8);
+        RunLimiter limiter = new RunLimiter(8, Duration.ofSeconds(1), 4, true);
+        List<RunLimiter.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            held.add(limiter.acquire(greedy)); // its share (4), then 2 borrowed while 2 stay free
+        }
+        assertThatThrownBy(() -> limiter.acquire(greedy)).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.status).isEqualTo(429);
+            assertThat(e.getMessage()).isEqualTo("tenant 'acme' already has 6 runs in flight, more than its fair "
+                    + "share (4 of the server's 8); the remaining slots are kept for other tenants; retry later");
+        });
+        RunLimiter.Permit o1 = limiter.acquire(other);
+        RunLimiter.Permit o2 = limiter.acquire(other); // the other tenant gets the two kept free
+        assertThat(limiter.inFlight("globex")).isEqualTo(2);
+        assertThatThrownBy(() -> limiter.acquire(other)).hasMessageContaining("the server is running 8");
+        held.remove(0).close();
+        assertThatThrownBy(() -> limiter.acquire(greedy)).as("5 > its share, and 1 free < the quarter kept")
+                .hasMessageContaining("fair share");
+        RunLimiter.Permit o3 = limiter.acquire(other);
+        held.forEach(RunLimiter.Permit::close);
+        o1.close();
+        o2.close();
+        o3.close();
+        assertThat(limiter.inFlight()).isZero();
+        assertThat(limiter.inFlight("acme")).isZero();
+    }
+
+    @Test
+    void withOneTenantEverySlotCanBeUsed() {
+        Caller solo = new Caller("solo", "acme", 10, 8);
+        RunLimiter limiter = new RunLimiter(8, Duration.ofSeconds(1), 4, false);
+        for (int i = 0; i < 8; i++) {
+            limiter.acquire(solo);
+        }
+        assertThat(limiter.inFlight("acme")).isEqualTo(8);
     }
 
     @Test

@@ -29,6 +29,7 @@ class SandboxServerTest {
     static final String ALICE = "alice-secret-0123456789";
     static final String ALICE2 = "alice2-secret-0123456789";
     static final String BOB = "bob-secret-0123456789abc";
+    static final String OPERATOR = "operator-secret-0123456789";
 
     @TempDir
     Path tmp;
@@ -36,6 +37,8 @@ class SandboxServerTest {
     SandboxServer server;
     TestHttp alice;
     TestHttp bob;
+    /** Reads /metrics and /readyz (the operator's). */
+    TestHttp operator;
     Path auditLog;
 
     @BeforeEach
@@ -52,9 +55,11 @@ class SandboxServerTest {
                 .maxCodeSize(DataSize.ofKilobytes(8))
                 .maxFileSize(DataSize.ofKilobytes(16))
                 .sessionCheckInterval(Duration.ofMillis(100))
+                .operatorKey(OPERATOR)
                 .auditLog(auditLog));
         alice = new TestHttp(server.uri(), ALICE);
         bob = new TestHttp(server.uri(), BOB);
+        operator = new TestHttp(server.uri(), OPERATOR);
     }
 
     SandboxServer start(ServerConfig.Builder config) {
@@ -78,7 +83,7 @@ class SandboxServerTest {
     void healthReadinessLanguagesAndOpenApi() {
         TestHttp anonymous = alice.as(null);
         assertThat(anonymous.get("/healthz").json().get("status").asText()).isEqualTo("ok");
-        TestHttp.Resp ready = anonymous.get("/readyz");
+        TestHttp.Resp ready = operator.get("/readyz");
         assertThat(ready.status()).isEqualTo(200);
         assertThat(ready.json().get("status").asText()).isEqualTo("ready");
         JsonNode langs = alice.get("/v1/languages").json().get("languages");
@@ -253,7 +258,7 @@ class SandboxServerTest {
         assertThat(j.get("violations").get(0).get("rule").asText()).contains("subprocess");
         assertThat(backend.boxes).isEmpty();
         assertThat(backend.removed).isEmpty();
-        assertThat(alice.as(null).get("/metrics").text()).contains("sandbox_policy_blocks_total{language=\"python\"} 1.0");
+        assertThat(operator.get("/metrics").text()).contains("sandbox_policy_blocks_total{language=\"python\"} 1.0");
     }
 
     // ---------------------------------------------------------------- sessions
@@ -328,7 +333,7 @@ class SandboxServerTest {
         }
         backend.behaviour = r -> Behaviour.exit(0, "", "");
         assertThat(alice.post("/v1/execute", run("x")).status()).isEqualTo(200);
-        assertThat(alice.as(null).get("/metrics").text())
+        assertThat(operator.get("/metrics").text())
                 .contains("sandbox_requests_rejected_total{reason=\"too_many_runs\"} 2.0");
     }
 
@@ -338,7 +343,7 @@ class SandboxServerTest {
                 .get("session_id").asText();
         await().atMost(Duration.ofSeconds(5)).until(() -> alice.get("/v1/sessions/" + id).status() == 404);
         assertThat(backend.boxes).isEmpty();
-        assertThat(alice.as(null).get("/metrics").text()).contains("sandbox_sessions_closed_total{reason=\"idle\"} 1.0");
+        assertThat(operator.get("/metrics").text()).contains("sandbox_sessions_closed_total{reason=\"idle\"} 1.0");
     }
 
     @Test
@@ -358,7 +363,7 @@ class SandboxServerTest {
     void metricsCountRunsPhasesAndSessions() {
         alice.post("/v1/execute", run("print(1)"));
         alice.post("/v1/sessions", Map.of("language", "python"));
-        String m = alice.as(null).get("/metrics").text();
+        String m = operator.get("/metrics").text();
         assertThat(m).contains("sandbox_runs_total{kind=\"execute\",language=\"python\",status=\"ok\"} 1.0")
                 .contains("sandbox_phase_seconds_bucket{language=\"python\",phase=\"open\"")
                 .contains("sandbox_phase_seconds_bucket{language=\"python\",phase=\"run\"")

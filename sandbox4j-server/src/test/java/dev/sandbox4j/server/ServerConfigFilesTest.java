@@ -84,6 +84,59 @@ class ServerConfigFilesTest {
     }
 
     @Test
+    void readsTheSettingsAgainstHostileClientsAndTenants() {
+        ServerConfig c = ServerConfigFiles.parse("""
+                max_concurrent_runs: 8
+                request_policies: presets
+                request_header_timeout: 10s
+                request_body_timeout: 1m
+                min_request_data_rate: 4k
+                max_connections_per_address: 0
+                tenant_run_share: 3
+                operator_key: "operator-secret-0123456789"
+                operator_host: 0.0.0.0
+                operator_port: 9091
+                open_operator_endpoints: true
+                """, false, Path.of(".")).build();
+        assertThat(c.requestPolicies()).isEqualTo(ServerConfig.RequestPolicies.PRESETS);
+        assertThat(c.requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.requestBodyTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.minRequestDataRate()).isEqualTo(DataSize.ofKilobytes(4));
+        assertThat(c.maxConnectionsPerAddress()).isZero();
+        assertThat(c.effectiveTenantRunShare()).isEqualTo(3);
+        assertThat(c.operatorKey()).isEqualTo("operator-secret-0123456789");
+        assertThat(c.operatorHost()).isEqualTo("0.0.0.0");
+        assertThat(c.operatorPort()).isEqualTo(9091);
+        assertThat(c.openOperatorEndpoints()).isTrue();
+        assertThat(c.toString()).contains("operatorKey=****").doesNotContain("operator-secret");
+
+        ServerConfig defaults = ServerConfig.builder().build();
+        assertThat(defaults.requestPolicies()).isEqualTo(ServerConfig.RequestPolicies.CUSTOM);
+        assertThat(defaults.requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.requestBodyTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(defaults.minRequestDataRate()).isEqualTo(DataSize.ofKilobytes(1));
+        assertThat(defaults.maxConnectionsPerAddress()).isEqualTo(64);
+        assertThat(defaults.effectiveTenantRunShare()).isEqualTo(4);
+        assertThat(defaults.operatorKey()).isNull();
+        assertThat(defaults.operatorPort()).isNull();
+        assertThat(defaults.openOperatorEndpoints()).isFalse();
+
+        Path dir = Path.of(".");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("request_policies: some", false, dir))
+                .hasMessageContaining("Expected request_policies one of [custom, presets, none] but was 'some'");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("operator_key: short-key", false, dir))
+                .hasMessageContaining("operator_key is too short").hasMessageNotContaining("short-key");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("tenant_run_share: 9", false, dir).build())
+                .hasMessageContaining("tenant_run_share (9) must not exceed max_concurrent_runs (8)");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("open_operator_endpoints: yes please", false, dir))
+                .hasMessageContaining("open_operator_endpoints must be true or false");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("""
+                operator_key: "same-secret-0123456789"
+                api_keys: [{tenant: a, key: "same-secret-0123456789"}]
+                """, false, dir).build()).hasMessage("operator_key must differ from every API key");
+    }
+
+    @Test
     void apiKeysFromTheEnvironmentSyntax() {
         var keys = ServerConfigFiles.parseKeys("acme:acme-secret-0123456789, acme:acme-secret-abcdefghij,"
                 + "ci:globex:globex-secret:with:colons");

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 class ServerIT {
     static final String ALICE = "alice-it-secret-0123456789";
     static final String BOB = "bob-it-secret-0123456789ab";
+    static final String OPERATOR = "operator-it-secret-0123456789";
 
     static Path dir;
     static Path auditLog;
@@ -57,6 +58,7 @@ class ServerIT {
                 .apiKey(ApiKey.of("alice", "acme", ALICE))
                 .apiKey(ApiKey.of("bob", "globex", BOB))
                 .maxConcurrentRuns(6)
+                .operatorKey(OPERATOR)
                 .sessionCheckInterval(Duration.ofMillis(250))
                 .shutdownGrace(Duration.ofSeconds(2))
                 .auditLog(auditLog)
@@ -342,7 +344,7 @@ class ServerIT {
     }
 
     static int runsInFlight() {
-        return alice.as(null).get("/readyz").json().get("runs_in_flight").asInt();
+        return alice.as(OPERATOR).get("/readyz").json().get("runs_in_flight").asInt();
     }
 
     @Test
@@ -444,7 +446,7 @@ class ServerIT {
                 "capture_artifacts", false));
         alice.post("/v1/execute", Map.of("language", "python", "code", "import subprocess", "policy", "strict"));
         String id = newSession(Map.of("language", "python"));
-        String m = alice.as(null).get("/metrics").text();
+        String m = alice.as(OPERATOR).get("/metrics").text();
         assertThat(m).contains("sandbox_runs_total{kind=\"execute\",language=\"python\",status=\"ok\"}")
                 .contains("sandbox_runs_total{kind=\"execute\",language=\"python\",status=\"blocked_by_policy\"}")
                 .contains("sandbox_policy_blocks_total{language=\"python\"}")

@@ -97,9 +97,15 @@ public final class SandboxTools implements AutoCloseable {
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Duration FILE_OP_TIMEOUT = Duration.ofSeconds(30);
     private static final int EXPIRED_MEMORY = 32;
-    /** Lists a directory, NUL-separated {@code type \t size \t name}; exit 2: missing, 3: not a directory. */
-    private static final String LIST_SCRIPT = "if [ -d \"$1\" ]; then "
-            + "exec find \"$1\"/ -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%f\\0'; "
+    /**
+     * Lists directory $1, NUL-separated {@code type \t size \t name}; exit 2: missing, 3: not a directory, 4: it
+     * resolves (through a link the box made) outside $2 (the work directory) and /tmp. {@code cd -P} pins the
+     * directory, so the check holds for what {@code find} lists.
+     */
+    static final String LIST_SCRIPT = "if [ -d \"$1\" ]; then "
+            + "cd -P -- \"$1\" || exit 1; r=$(pwd -P); case \"$r\" in \"$2\"|\"$2\"/*|/tmp|/tmp/*) ;; "
+            + "*) echo \"resolves to $r\" >&2; exit 4;; esac; "
+            + "exec find . -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%f\\0'; "
             + "elif [ -e \"$1\" ]; then echo 'not a directory' >&2; exit 3; "
             + "else echo 'no such directory' >&2; exit 2; fi";
 
@@ -592,7 +598,8 @@ public final class SandboxTools implements AutoCloseable {
         String dir = path == null || path.isBlank() ? "." : path;
         checkPath(dir);
         return withSession(scope, id, e -> {
-            ExecutionResult r = e.session.exec(List.of("/bin/sh", "-c", LIST_SCRIPT, "list", dir),
+            ExecutionResult r = e.session.exec(List.of("/bin/sh", "-c", LIST_SCRIPT, "list", dir,
+                    sessionOptions.runtime().workdir()),
                     RunOptions.builder().timeout(FILE_OP_TIMEOUT).outputLimit(DataSize.ofMegabytes(1)).build());
             if (r.exitCode() == 2) {
                 throw new ToolError("There is no directory '" + Texts.sanitize(dir, 120) + "' in session '" + id
@@ -600,6 +607,11 @@ public final class SandboxTools implements AutoCloseable {
             }
             if (r.exitCode() == 3) {
                 throw new ToolError("'" + Texts.sanitize(dir, 120) + "' is not a directory; read it with read_file.");
+            }
+            if (r.exitCode() == 4) {
+                throw new ToolError("'" + Texts.sanitize(dir, 120) + "' " + Texts.sanitize(r.stderr().strip(), 160)
+                        + " (through a symbolic link in the box), outside " + sessionOptions.runtime().workdir()
+                        + " and /tmp; only those can be listed.");
             }
             if (r.status() != ExecutionStatus.OK && r.status() != ExecutionStatus.OUTPUT_LIMIT) {
                 throw new ToolError("Listing '" + Texts.sanitize(dir, 120) + "' failed (" + r.status().wireName()
