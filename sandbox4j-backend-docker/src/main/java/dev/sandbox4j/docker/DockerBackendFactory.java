@@ -73,7 +73,7 @@ public final class DockerBackendFactory implements SandboxBackendFactory {
                     + unavailable(r.failures())), null);
         }
         String runtime = defaultRuntime(config);
-        log.info("Using backend docker: {}{}", e.describe(), runtime == null ? "" : ", runtime " + runtime);
+        log.trace("Using backend docker: {}{}", e.describe(), runtime == null ? "" : ", runtime " + runtime);
         return new DockerBackend(DockerClients.create(e.config()),
                 e.describe() + (runtime == null ? "" : ", runtime " + runtime), e.podman(), runtime);
     }

@@ -48,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
         String code = Samples.printing(language, "1");
         if (code == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "No benchmark program for language '"
-                    + language + "'; expected one of " + Samples.LANGUAGES);
+                    + language + "'; expected one of " + Samples.languages());
         }
         RunOptions opts = RunOptions.timeout(Duration.ofSeconds(30));
         try (SandboxClient client = parent.clients.create(Map.of(), false)) {

@@ -33,14 +33,16 @@ import picocli.CommandLine.Spec;
             "Prints each violation as LINE:COLUMN SEVERITY RULE - DESCRIPTION."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:allowed", "1:blocked by the policy", "2:invalid usage"},
-        footer = {"", "Examples:", "  sandbox4j check --lang python script.py",
+        footer = {"", "Examples:", "  sandbox4j check script.py",
             "  sandbox4j check --lang js --preset strict --json -c \"require('child_process')\""})
 final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-l", "--lang"}, required = true, paramLabel = "LANG", description = "Language of the code.")
-    String language;
+    @Option(names = {"-l", "--lang"}, paramLabel = "LANG", completionCandidates = Registries.Languages.class,
+            description = "Language of the code: ${COMPLETION-CANDIDATES}, or an alias (see Languages below). "
+                    + "Default: from the FILE's extension.")
+    @Nullable String language;
 
     @Option(names = {"-c", "--code"}, paramLabel = "CODE", description = "Code to check.")
     @Nullable String code;
@@ -56,24 +58,42 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String text;
+        String text = code;
         if (code != null && file != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give -c CODE or a FILE, not both");
-        } else if (code != null) {
-            text = code;
-        } else if (file == null) {
+        } else if (code == null && file == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "Missing code: give -c CODE, a FILE, or - to read standard input");
-        } else if (file.equals("-")) {
-            text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        LanguageRegistry registry = Registries.languages();
+        LanguageHandler handler;
+        if (language != null) {
+            handler = registry.get(language);
+        } else if (file != null && !file.equals("-")) {
+            handler = registry.forFileName(file).orElseThrow(() -> new CommandLine.ParameterException(
+                    spec.commandLine(), "Cannot tell the language of '" + file + "' from its extension (known: "
+                            + Registries.extensionList() + "); give --lang LANG"));
         } else {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing --lang LANG (needed with "
+                    + (code != null ? "-c CODE" : "code on standard input") + "): one of " + registry.ids());
+        }
+        if (code == null) {
+            byte[] bytes;
+            if (file.equals("-")) {
+                bytes = System.in.readAllBytes();
+            } else {
+                try {
+                    bytes = Files.readAllBytes(Path.of(file));
+                } catch (NoSuchFileException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "File not found: '" + file + "'");
+                }
+            }
             try {
-                text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "File not found: '" + file + "'");
+                text = ProgramText.decode(bytes, file.equals("-") ? "The code on standard input" : "'" + file + "'");
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
         }
-        LanguageHandler handler = LanguageRegistry.discover(List.of()).get(language);
         SecurityPolicy policy = policyOptions.resolve(SecurityPolicy.production());
         SourceScanner scanner = Scanners.forHandler(handler);
         long t0 = System.nanoTime();

@@ -38,7 +38,9 @@ final class ImagesCommand implements Runnable {
         @Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Parameters(paramLabel = "LANG", arity = "0..*", description = "Languages to build (default: all).")
+        @Parameters(paramLabel = "LANG", arity = "0..*", completionCandidates = Registries.Images.class,
+                description = "Languages to build: ${COMPLETION-CANDIDATES} (default: all, and the base image "
+                        + "they are built FROM).")
         List<String> languages = new ArrayList<>();
 
         @Option(names = "--force", description = "Rebuild even if up to date.")

@@ -24,11 +24,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(mixinStandardHelpOptions = true,
         name = "mcp",
-        description = {"Serve the sandbox tools to an MCP client over stdin/stdout (the MCP stdio transport).",
-            "Tools: execute_code, create_session, close_session, list_sessions, write_file, read_file, list_files,",
-            "install_packages, list_languages. The server exits when stdin closes and removes every box it started.",
-            "Logs go to stderr (more with --verbose); stdout carries only MCP messages."},
-        sortOptions = false,
+        sortOptions = false, // the description comes from describe(): it lists the tools of the tool catalog
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:stdin closed, the server stopped",
@@ -40,6 +36,14 @@ import picocli.CommandLine.ParentCommand;
             "", "Try it with the MCP Inspector:",
             "  npx -y @modelcontextprotocol/inspector --cli bin/sandbox4j mcp --method tools/list"})
 final class McpCommand implements Callable<Integer> {
+    /** The description of {@code mcp}: each element one paragraph, wrapped by picocli. */
+    static String[] describe() {
+        return new String[] {"Serve the sandbox tools to an MCP client over stdin/stdout (the MCP stdio transport). "
+                + "Tools: " + String.join(", ", Registries.tools()) + ". The server exits when stdin closes and "
+                + "removes every box it started.",
+            "Logs go to stderr (more with --verbose); stdout carries only MCP messages."};
+    }
+
     @ParentCommand
     SandboxCommand parent;
 

@@ -9,15 +9,15 @@ import picocli.CommandLine.Option;
 
 /** Options choosing a security policy: a preset or a file, optionally with another threshold. */
 final class PolicyOptions {
-    @Option(names = "--preset", paramLabel = "NAME",
-            description = "Policy preset: permissive, development, production, strict.")
+    @Option(names = "--preset", paramLabel = "NAME", completionCandidates = Registries.Presets.class,
+            description = "Policy preset: ${COMPLETION-CANDIDATES}.")
     @Nullable String preset;
 
     @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (YAML, or JSON if it ends in .json).")
     @Nullable Path file;
 
-    @Option(names = "--threshold", paramLabel = "SEVERITY",
-            description = "Block at or above this severity: safe, low, medium, high (overrides the policy's).")
+    @Option(names = "--threshold", paramLabel = "SEVERITY", completionCandidates = Registries.Severities.class,
+            description = "Block at or above this severity: ${COMPLETION-CANDIDATES} (overrides the policy's).")
     @Nullable String threshold;
 
     /** The chosen policy, {@code fallback} when none was chosen (may be null). */

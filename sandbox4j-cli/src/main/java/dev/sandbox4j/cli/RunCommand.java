@@ -6,6 +6,7 @@ import dev.sandbox4j.Artifact;
 import dev.sandbox4j.CopyResult;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.InstallConfig;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.ResourceLimits;
@@ -14,7 +15,10 @@ import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.policy.Violation;
+import dev.sandbox4j.spi.LanguageHandler;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +42,10 @@ import picocli.CommandLine.Spec;
 @Command(mixinStandardHelpOptions = true, 
         name = "run",
         description = {"Run a program in a fresh sandbox and pass its output and exit code through.",
-            "The program comes from -c CODE, a FILE, or - (standard input)."},
+            "The program comes from -c CODE, a FILE, or - (standard input); a FILE's extension names its language "
+                    + "unless --lang does. Program files must be UTF-8 (they are run exactly as written).",
+            "When the sandbox steps in (compile error, library not installed, policy block, timeout, out of memory, "
+                    + "output limit) a line starting with 'sandbox4j:' on standard error says what happened."},
         sortOptions = false,
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -52,10 +59,11 @@ import picocli.CommandLine.Spec;
         },
         footer = {"", "Examples:",
             "  sandbox4j run --lang python -c 'print(1+1)'",
-            "  sandbox4j run --lang javascript script.js arg1 arg2",
+            "  sandbox4j run script.js arg1 arg2",
+            "  sandbox4j run Main.java",
             "  echo 'print(42)' | sandbox4j run --lang python --json -",
             "  sandbox4j run --lang python --lib tabulate --artifacts-dir plots analysis.py",
-            "  sandbox4j run --lang python --copy-in data=/workspace/data --copy-out out=results job.py"})
+            "  sandbox4j run --copy-in data=/workspace/data --copy-out out=results job.py"})
 final class RunCommand implements Callable<Integer> {
     @ParentCommand
     SandboxCommand parent;
@@ -63,9 +71,10 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-l", "--lang"}, required = true, paramLabel = "LANG",
-            description = "Language: python, javascript (aliases: py, js, node).")
-    String language;
+    @Option(names = {"-l", "--lang"}, paramLabel = "LANG", completionCandidates = Registries.Languages.class,
+            description = "Language: ${COMPLETION-CANDIDATES}, or an alias (see Languages below). "
+                    + "Default: from the FILE's extension.")
+    @Nullable String language;
 
     @Option(names = {"-c", "--code"}, paramLabel = "CODE", description = "Program text.")
     @Nullable String code;
@@ -157,17 +166,23 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (code == null && positional.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing program: give -c CODE, a FILE, or - to read it from standard input");
+        }
+        String lang = language != null ? language : inferLanguage();
         String program;
         List<String> args;
         if (code != null) {
             program = code;
             args = positional;
-        } else if (!positional.isEmpty()) {
+        } else {
+            if (positional.get(0).equals("-") && "-".equals(stdin)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "Standard input cannot be both the program (-) and its input (--stdin -)");
+            }
             program = readProgram(positional.get(0));
             args = positional.subList(1, positional.size());
-        } else {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "Missing program: give -c CODE, a FILE, or - to read it from standard input");
         }
         if (program.isBlank()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "The program is empty");
@@ -236,7 +251,7 @@ final class RunCommand implements Callable<Integer> {
         }
         ExecutionResult r;
         try (SandboxClient client = parent.clients.create(Map.of(), false);
-                SandboxSession session = client.openSession(language, options)) {
+                SandboxSession session = client.openSession(lang, options)) {
             for (String[] p : ins) {
                 session.copyToRuntime(Path.of(p[0]), p[1]);
             }
@@ -250,6 +265,9 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             if (artifactsDir != null) {
+                if (!json && !r.artifacts().isEmpty()) {
+                    startLine(out, err);
+                }
                 for (Artifact a : r.artifacts()) {
                     Path written = a.writeTo(artifactsDir);
                     if (!json) {
@@ -263,22 +281,107 @@ final class RunCommand implements Callable<Integer> {
                 spec.commandLine().getOut().flush();
             }
         }
-        if (!json && !stream) {
+        boolean toolOutput = r.status() == ExecutionStatus.COMPILE_ERROR
+                || r.status() == ExecutionStatus.INSTALL_FAILED;
+        if (!json && !stream && !toolOutput) {
             out.write(r.stdout().getBytes(StandardCharsets.UTF_8));
             err.write(r.stderr().getBytes(StandardCharsets.UTF_8));
         }
         out.finish();
         err.finish();
-        if (!json && !r.violations().isEmpty()) {
-            for (dev.sandbox4j.policy.Violation v : r.violations()) {
-                spec.commandLine().getErr().println("sandbox4j: policy: " + v);
+        if (!json) {
+            PrintWriter e = spec.commandLine().getErr();
+            List<String> lines = report(r, libraries);
+            if (!lines.isEmpty()) {
+                startLine(out, err);
             }
-        }
-        if (!json && r.killReason() != null) {
-            spec.commandLine().getErr().println("sandbox4j: " + r.status().wireName() + ": " + r.killReason());
-            spec.commandLine().getErr().flush();
+            for (String line : lines) {
+                e.println(line);
+            }
+            e.flush();
         }
         return exitCode(r);
+    }
+
+    /** Our lines on stderr start on a line of their own, also after output that did not end its last line. */
+    private void startLine(Utf8Writer out, Utf8Writer err) {
+        if (out.endsInsideLine() || err.endsInsideLine()) {
+            spec.commandLine().getErr().println();
+            spec.commandLine().getErr().flush();
+        }
+    }
+
+    /** How many of the package manager's last lines an installation failure shows. */
+    static final int INSTALL_TAIL_LINES = 25;
+
+    /**
+     * What {@code run} says on standard error about a result, line by line: nothing for {@code ok} and for
+     * {@code nonzero_exit} (the program's own output and exit code pass through unchanged, as with
+     * {@code docker run}); for every other status a {@code sandbox4j: STATUS: ...} line, followed by the compiler's
+     * messages for {@code compile_error}, the package manager's last lines for {@code install_failed} and the
+     * violations for {@code blocked_by_policy}.
+     */
+    static List<String> report(ExecutionResult r, List<String> libraries) {
+        List<String> lines = new ArrayList<>();
+        String status = "sandbox4j: " + r.status().wireName() + ": ";
+        switch (r.status()) {
+            case OK, NONZERO_EXIT -> { }
+            case COMPILE_ERROR -> {
+                lines.add(status + "the program did not compile (the compiler exited with " + r.exitCode()
+                        + "); nothing ran. The compiler said:");
+                addText(lines, r.stdout());
+                addText(lines, r.stderr());
+                if (r.stdoutTruncated() || r.stderrTruncated()) {
+                    lines.add("sandbox4j: (the compiler's output was truncated)");
+                }
+            }
+            case INSTALL_FAILED -> {
+                String what = libraries.isEmpty() ? "the libraries" : String.join(", ", libraries);
+                List<String> tail = tail(r.stderr().isBlank() ? r.stdout() : r.stderr(), INSTALL_TAIL_LINES);
+                lines.add(status + "installing " + what + " failed (exit code " + r.exitCode()
+                        + "); the program did not run." + (tail.isEmpty() ? "" : " The package manager's last "
+                        + (tail.size() == 1 ? "line" : tail.size() + " lines") + ":"));
+                lines.addAll(tail);
+            }
+            case BLOCKED_BY_POLICY -> {
+                for (Violation v : r.violations()) {
+                    lines.add("sandbox4j: policy: " + v);
+                }
+                lines.add(status + (r.killReason() != null ? r.killReason() : "blocked by the security policy")
+                        + "; nothing ran");
+            }
+            case TIMED_OUT, OOM_KILLED, OUTPUT_LIMIT, KILLED -> lines.add(status
+                    + (r.killReason() != null ? r.killReason() : "the program was stopped (exit code " + r.exitCode()
+                    + ")"));
+        }
+        return lines;
+    }
+
+    private static void addText(List<String> lines, String text) {
+        if (!text.isBlank()) {
+            text.strip().lines().forEach(lines::add);
+        }
+    }
+
+    private static List<String> tail(String text, int n) {
+        List<String> all = text.strip().lines().toList();
+        if (text.isBlank()) {
+            return List.of();
+        }
+        return all.subList(Math.max(0, all.size() - n), all.size());
+    }
+
+    /** The language of the program FILE from its extension; a usage error when there is none to go by. */
+    private String inferLanguage() {
+        String file = code == null && !positional.isEmpty() ? positional.get(0) : null;
+        if (file == null || file.equals("-")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing --lang LANG (needed with "
+                    + (code != null ? "-c CODE" : "a program on standard input") + "): one of "
+                    + Registries.languages().ids());
+        }
+        return Registries.languages().forFileName(file).map(LanguageHandler::id).orElseThrow(() ->
+                new CommandLine.ParameterException(spec.commandLine(), "Cannot tell the language of '" + file
+                        + "' from its extension (known: " + Registries.extensionList() + "); give --lang LANG"));
     }
 
     static int exitCode(ExecutionResult r) {
@@ -305,10 +408,12 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private String readProgram(String source) throws IOException {
-        if (source.equals("-")) {
-            return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        byte[] bytes = source.equals("-") ? System.in.readAllBytes() : readFile(source);
+        try {
+            return ProgramText.decode(bytes, source.equals("-") ? "The program on standard input" : "'" + source + "'");
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        return new String(readFile(source), StandardCharsets.UTF_8);
     }
 
     private byte[] readFile(String name) throws IOException {

@@ -6,9 +6,12 @@ import org.jspecify.annotations.Nullable;
 
 /** Tiny programs per language that print a word (doctor's smoke test, bench). */
 final class Samples {
-    static final List<String> LANGUAGES = List.of("python", "javascript", "java", "cpp", "go", "r");
-
     private Samples() {}
+
+    /** The languages (of the registry) that have a sample program. */
+    static List<String> languages() {
+        return Registries.languages().ids().stream().filter(l -> printing(l, "x") != null).toList();
+    }
 
     /** A program printing {@code word} and a newline, or {@code null} for a language without a sample. */
     static @Nullable String printing(String language, String word) {

@@ -7,6 +7,8 @@ import dev.sandbox4j.PoolExhaustedException;
 import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.internal.Texts;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,8 +34,14 @@ public final class SandboxCommand implements Runnable {
     /** Exit code of {@code run} when the program timed out (as GNU {@code timeout}). */
     public static final int TIMED_OUT = 124;
 
-    @Option(names = {"-v", "--verbose"}, description = "Log what the sandbox does (to stderr).", scope = CommandLine.ScopeType.INHERIT)
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT, description = "Log what the sandbox "
+            + "does to stderr, one line per step: backend, box created with its limits, policy verdict, each run "
+            + "and how it ended, box removed.")
     boolean verbose;
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Log everything, the container "
+            + "engine's HTTP traffic included (very long; for bug reports).")
+    boolean debug;
 
     final ClientFactory clients;
 
@@ -41,10 +49,17 @@ public final class SandboxCommand implements Runnable {
         this.clients = clients;
     }
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "Missing command: run, check, policy, doctor, gc, images, bench, serve or mcp");
+        List<String> names = spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList();
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: "
+                + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1));
     }
+
+    private static final String LANGUAGES_SECTION = "languages";
 
     static CommandLine commandLine(ClientFactory clients) {
         CommandLine cl = new CommandLine(new SandboxCommand(clients), new CommandLine.IFactory() {
@@ -53,6 +68,23 @@ public final class SandboxCommand implements Runnable {
                 return CommandLine.defaultFactory().create(cls);
             }
         });
+        // only when help is shown: nothing may create a logger before Main has set up logging
+        cl.getSubcommands().get("mcp").getHelpSectionMap().put(
+                CommandLine.Model.UsageMessageSpec.SECTION_KEY_DESCRIPTION, help -> {
+                    help.commandSpec().usageMessage().description(McpCommand.describe());
+                    return help.description();
+                });
+        // as with docker run: what follows the program (FILE, or the first argument after -c CODE) is the program's
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        for (String name : List.of("run", "check")) {
+            CommandLine sub = cl.getSubcommands().get(name);
+            sub.getHelpSectionMap().put(LANGUAGES_SECTION,
+                    help -> help.createHeading("%nLanguages (id, aliases, file extensions):%n") + Registries.languageTable());
+            List<String> keys = new ArrayList<>(sub.getHelpSectionKeys());
+            keys.add(keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING),
+                    LANGUAGES_SECTION);
+            sub.setHelpSectionKeys(keys);
+        }
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
             cmd.getErr().println(cmd.getColorScheme().errorText("sandbox4j: " + ex.getMessage()));
@@ -92,7 +124,7 @@ public final class SandboxCommand implements Runnable {
         @Override
         public String[] getVersion() {
             String v = SandboxCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"sandbox4j " + (v == null ? "0.1.0-SNAPSHOT" : v),
+            return new String[] {"sandbox4j " + (v == null ? "(version unknown: not run from its jar)" : v),
                 "Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"};
         }
     }

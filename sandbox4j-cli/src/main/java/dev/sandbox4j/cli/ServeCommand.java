@@ -91,9 +91,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long a shutdown waits for runs in flight (default 10s).")
     Duration shutdownGrace;
 
-    @Option(names = "--policy", paramLabel = "PRESET|FILE",
-            description = "Security policy for every run: permissive, development, production, strict, or a policy "
-                    + "file. Default: none.")
+    @Option(names = "--policy", paramLabel = "PRESET|FILE", completionCandidates = Registries.Presets.class,
+            description = "Security policy for every run: a preset (${COMPLETION-CANDIDATES}) or a policy file. "
+                    + "Default: none.")
     String policy;
 
     @Option(names = "--audit-log", paramLabel = "FILE",

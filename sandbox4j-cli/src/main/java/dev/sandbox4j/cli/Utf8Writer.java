@@ -14,6 +14,7 @@ final class Utf8Writer {
             .onMalformedInput(CodingErrorAction.REPLACE)
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
     private ByteBuffer carry = ByteBuffer.allocate(0);
+    private char last = '\n';
 
     Utf8Writer(PrintWriter out) {
         this.out = out;
@@ -25,6 +26,7 @@ final class Utf8Writer {
         CharBuffer chars = CharBuffer.allocate(in.remaining() + 1);
         decoder.decode(in, chars, false);
         chars.flip();
+        remember(chars);
         out.append(chars);
         out.flush();
         carry = ByteBuffer.allocate(in.remaining()).put(in).flip();
@@ -35,7 +37,19 @@ final class Utf8Writer {
         decoder.decode(carry, chars, true);
         decoder.flush(chars);
         chars.flip();
+        remember(chars);
         out.append(chars);
         out.flush();
+    }
+
+    /** Whether what was written so far ends in the middle of a line (a line of ours must then start afresh). */
+    synchronized boolean endsInsideLine() {
+        return last != '\n';
+    }
+
+    private void remember(CharBuffer chars) {
+        if (chars.hasRemaining()) {
+            last = chars.get(chars.limit() - 1);
+        }
     }
 }

@@ -78,6 +78,8 @@ class McpCommandIT {
                 .initializationTimeout(Duration.ofSeconds(60)).enableCallToolSchemaCaching(true).build();
         try {
             client.initialize();
+            assertThat(client.getServerInfo().version()).as("from the jar's manifest")
+                    .isEqualTo(System.getProperty("sandbox4j.version"));
             McpClientChecks.listsTools(client);
             McpClientChecks.executesPythonWithAPlot(client);
             McpClientChecks.reportsErrorsAsIsError(client);

@@ -49,6 +49,27 @@ class RunCommandIT {
     }
 
     @Test
+    void compileErrorShowsTheRealCompilersMessages(@TempDir Path tmp) throws Exception {
+        Path bad = tmp.resolve("bad.cpp");
+        Files.writeString(bad, "#include <cstdio>\nint main() { std::puts(\"hi\"); return x; }\n");
+        assertThat(run("run", bad.toString())).isEqualTo(1);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).startsWith("sandbox4j: compile_error: the program did not compile (the compiler "
+                + "exited with 1); nothing ran. The compiler said:\n").contains("main.cpp:2:").contains("error:")
+                .contains("\u2018x\u2019 was not declared in this scope");
+        err.getBuffer().setLength(0);
+        Path java = tmp.resolve("Hello.java");
+        Files.writeString(java, """
+                public class Hello {
+                    record P(int x) {}
+                    public static void main(String[] args) { System.out.println(new P(1)); }
+                }
+                """);
+        assertThat(run("run", java.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("P[x=1]\n");
+    }
+
+    @Test
     void timesOutWith124() {
         assertThat(run("run", "--lang", "js", "--timeout", "1s", "-c", "while (true) {}")).isEqualTo(124);
         assertThat(err.toString()).contains("timed out after 1 s");

@@ -8,6 +8,7 @@ import dev.sandbox4j.testing.FakeBackend;
 import dev.sandbox4j.testing.FakeBackend.Behaviour;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,8 +73,8 @@ class SandboxCommandTest {
     @Test
     void usageErrorsExitWith2AndAShortMessage() {
         assertThat(run("run", "-c", "print(1)")).isEqualTo(2);
-        assertThat(err.toString()).contains("Missing required option: '--lang=LANG'")
-                .contains("Try 'sandbox4j run --help'");
+        assertThat(err.toString()).contains("Missing --lang LANG (needed with -c CODE): one of [cpp, go, java, "
+                + "javascript, python, r]").contains("Try 'sandbox4j run --help'");
         assertThat(run("run", "--lang", "python")).isEqualTo(2);
         assertThat(err.toString()).contains("Missing program");
         assertThat(run("run", "--lang", "python", "--memory", "lots", "-c", "x")).isEqualTo(2);
@@ -88,6 +89,155 @@ class SandboxCommandTest {
         assertThat(run("run", "--lang", "python", "--runtime", "run sc", "-c", "x")).isEqualTo(2);
         assertThat(err.toString()).contains("ociRuntime ('run sc') must be a runtime name such as 'runc' or 'runsc'");
         assertThat(backend.execs).isEmpty();
+    }
+
+    @Test
+    void compileErrorPrintsTheCompilersMessagesOnStderr(@TempDir Path dir) throws Exception {
+        backend.behaviour = r -> r.argv().contains("g++")
+                ? Behaviour.exit(1, "", "main.cpp:1:13: error: 'x' was not declared in this scope\n")
+                : Behaviour.exit(0, "must not run", "");
+        Path bad = dir.resolve("bad.cpp");
+        Files.writeString(bad, "int main() { return x; }\n");
+        assertThat(run("run", "--lang", "cpp", bad.toString())).isEqualTo(1);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).isEqualTo("""
+                sandbox4j: compile_error: the program did not compile (the compiler exited with 1); nothing ran. \
+                The compiler said:
+                main.cpp:1:13: error: 'x' was not declared in this scope
+                """);
+        assertThat(backend.execs).hasSize(1);
+    }
+
+    @Test
+    void compileErrorIsReportedOnceAlsoWhenOutputIsNotStreamed() {
+        backend.behaviour = r -> r.argv().contains("javac") ? Behaviour.exit(1, "", "Main.java:1: error: ';' expected\n")
+                : Behaviour.exit(0, "", "");
+        assertThat(run("run", "--lang", "java", "--sanitize", "-c", "class Main { int x }")).isEqualTo(1);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).containsOnlyOnce("Main.java:1: error: ';' expected")
+                .startsWith("sandbox4j: compile_error:");
+    }
+
+    @Test
+    void installFailurePrintsThePackageManagersLastLines() {
+        StringBuilder pip = new StringBuilder();
+        for (int i = 1; i <= 40; i++) {
+            pip.append("pip line ").append(i).append('\n');
+        }
+        backend.behaviour = r -> r.argv().contains("pip") ? Behaviour.exit(1, "Collecting nope\n", pip.toString())
+                : Behaviour.exit(0, "must not run", "");
+        assertThat(run("run", "--lang", "python", "--lib", "nope-not-a-package", "-c", "print(1)")).isEqualTo(125);
+        assertThat(out.toString()).isEmpty();
+        List<String> lines = err.toString().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("sandbox4j: install_failed: installing nope-not-a-package failed (exit code "
+                + "1); the program did not run. The package manager's last 25 lines:");
+        assertThat(lines).hasSize(26).endsWith("pip line 40").contains("pip line 16").doesNotContain("pip line 15");
+    }
+
+    @Test
+    void everyStatusTheSandboxCausesSaysWhatHappened() {
+        backend.behaviour = r -> Behaviour.exit(3, "", "");
+        assertThat(run("run", "--lang", "python", "-c", "import sys; sys.exit(3)")).isEqualTo(3);
+        assertThat(err.toString()).as("a program's own exit code passes through silently, as with docker run")
+                .isEmpty();
+        backend.behaviour = r -> Behaviour.oom();
+        assertThat(run("run", "--lang", "python", "--memory", "64m", "-c", "x = ' ' * 10**10")).isEqualTo(137);
+        assertThat(err.toString()).startsWith("sandbox4j: oom_killed: out of memory (limit 64 MiB)");
+        err.getBuffer().setLength(0);
+        backend.behaviour = r -> Behaviour.flood(3000);
+        assertThat(run("run", "--lang", "python", "--output-limit", "1k", "-c", "while True: print('x')"))
+                .isEqualTo(137);
+        assertThat(out.toString()).as("the program's output, unterminated").endsWith("x");
+        assertThat(err.toString()).as("our line starts on a line of its own").startsWith("\nsandbox4j: output_limit: ");
+        err.getBuffer().setLength(0);
+        assertThat(run("run", "--lang", "python", "--preset", "permissive", "-c",
+                "import subprocess\nsubprocess.run(['rm', '-rf', '/'])")).isEqualTo(125);
+        assertThat(err.toString()).contains("high pattern:any.rm-rf-root-argv").contains("sandbox4j: policy: 2:")
+                .contains("sandbox4j: blocked_by_policy: blocked by policy 'permissive'").contains("nothing ran");
+    }
+
+    @Test
+    void infersTheLanguageFromTheFileExtension(@TempDir Path dir) throws Exception {
+        backend.behaviour = r -> Behaviour.exit(0, "", "");
+        for (String name : List.of("hello.py", "app.js", "mod.mjs", "Main.java", "a.cpp", "b.cc", "c.cxx", "main.go",
+                "plot.R", "plot.r")) {
+            Path f = dir.resolve(name);
+            Files.writeString(f, "x");
+            assertThat(run("run", f.toString())).as(name + ": " + err).isZero();
+        }
+        assertThat(backend.boxes).isEmpty();
+        assertThat(backend.execs.stream().map(e -> String.join(" ", e.argv())).toList())
+                .anySatisfy(a -> assertThat(a).contains("python3"))
+                .anySatisfy(a -> assertThat(a).contains("node"))
+                .anySatisfy(a -> assertThat(a).contains("javac"))
+                .anySatisfy(a -> assertThat(a).contains("g++"))
+                .anySatisfy(a -> assertThat(a).contains("go"))
+                .anySatisfy(a -> assertThat(a).contains("Rscript"));
+        Path txt = dir.resolve("notes.txt");
+        Files.writeString(txt, "x");
+        assertThat(run("run", txt.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("Cannot tell the language of '" + txt + "' from its extension (known: "
+                + ".c++ .cc .cjs .cpp .cxx .go .java .js .mjs .py .r); give --lang LANG");
+        assertThat(run("run", "--lang", "python", txt.toString())).as("--lang wins").isZero();
+    }
+
+    @Test
+    void refusesAProgramFileThatIsNotUtf8(@TempDir Path dir) throws Exception {
+        Path latin1 = dir.resolve("latin1.py");
+        // a Latin-1 file with a coding cookie: valid Python, but its bytes are not UTF-8
+        Files.write(latin1, "# -*- coding: latin-1 -*-\nprint('caf\u00e9')\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(run("run", latin1.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("sandbox4j: '" + latin1 + "' is not valid UTF-8 (byte 0xE9 at line 2, "
+                + "column 11). sandbox4j sends programs to the sandbox as UTF-8 text and does not alter them: it "
+                + "declares 'latin-1' in its coding line: convert it to UTF-8 (e.g. iconv -f latin-1 -t UTF-8) and "
+                + "change that line to 'coding: utf-8'");
+        assertThat(backend.execs).as("nothing ran").isEmpty();
+        assertThat(run("check", latin1.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("is not valid UTF-8 (byte 0xE9");
+    }
+
+    @Test
+    void passesStdinBytesThroughUnchanged(@TempDir Path dir) throws Exception {
+        byte[] bytes = {'c', 'a', 'f', (byte) 0xE9, 0, (byte) 0xFF, '\n'};
+        Path in = dir.resolve("in.bin");
+        Files.write(in, bytes);
+        backend.behaviour = r -> Behaviour.exit(0, "", "");
+        assertThat(run("run", "--lang", "python", "--stdin", in.toString(), "-c", "import sys")).isZero();
+        byte[] sent = backend.execs.get(0).stdin();
+        assertThat(java.util.Arrays.copyOfRange(sent, sent.length - bytes.length, sent.length)).isEqualTo(bytes);
+    }
+
+    @Test
+    void helpListsLanguagesPresetsAndImagesFromTheRegistries() {
+        assertThat(run("run", "--help")).isZero();
+        String help = out.toString();
+        assertThat(help.replaceAll("\\s+", " ")).contains("Language: cpp, go, java, javascript, python, r, or an alias")
+                .contains("Policy preset: permissive, development, production, strict.")
+                .contains("Languages (id, aliases, file extensions):");
+        assertThat(help)
+                .containsPattern("python +py, python3 +\\.py")
+                .containsPattern("cpp +c\\+\\+, cxx, g\\+\\+ +\\.c\\+\\+ \\.cc \\.cpp \\.cxx");
+        out.getBuffer().setLength(0);
+        assertThat(run("images", "build", "--help")).isZero();
+        assertThat(out.toString().replaceAll("\\s+", " "))
+                .contains("Languages to build: " + String.join(", ", dev.sandbox4j.docker.DockerImageBuilder.buildableLanguages()));
+    }
+
+    @Test
+    void mcpHelpListsTheToolsInOneWrappedParagraph() {
+        assertThat(run("mcp", "--help")).isZero();
+        String help = out.toString();
+        assertThat(help.replaceAll("\\s+", " ")).contains("Tools: " + String.join(", ",
+                dev.sandbox4j.tools.SandboxTools.toolNames()) + ". The server exits");
+        List<String> lines = help.lines().toList();
+        for (int i = 0; i + 1 < lines.size(); i++) {
+            String line = lines.get(i);
+            String next = lines.get(i + 1);
+            if (line.endsWith(",") && !next.isBlank() && !next.startsWith(" ")) {
+                assertThat(line.length() + 1 + next.split(" ")[0].length()).as("stray line break after '%s'", line)
+                        .isGreaterThan(80);
+            }
+        }
     }
 
     @Test

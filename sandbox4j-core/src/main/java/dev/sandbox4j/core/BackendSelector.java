@@ -59,7 +59,7 @@ public final class BackendSelector {
                 a = Availability.unavailable("probe failed: " + e);
             }
             if (a.available()) {
-                log.debug("Backend {} available: {}", f.name(), a.detail());
+                log.trace("Backend {} available: {}", f.name(), a.detail());
                 return f.create(config);
             }
             attempts.add(f.name() + ": " + a.detail());

@@ -210,10 +210,13 @@ public final class DefaultSandboxClient implements SandboxClient {
         requireNonNull(options, "options");
         LanguageHandler handler = languages.get(language);
         ensureOpen();
-        if (options.stateful() && handler.kernelPlan(new PlanContext(DefaultSandboxSession.KERNEL_DIR, List.of(), null,
-                options.runtime().workdir())) == null) {
+        PlanContext kernelContext = new PlanContext(DefaultSandboxSession.KERNEL_DIR, List.of(), null,
+                options.runtime().workdir());
+        if (options.stateful() && handler.kernelPlan(kernelContext) == null) {
             throw new UnsupportedOperationException("stateful sessions are not supported for " + handler.id()
-                    + " (python, javascript and r have kernels)");
+                    + " (languages with a kernel: " + String.join(", ", languages.handlers().stream()
+                            .filter(h -> h.kernelPlan(kernelContext) != null).map(LanguageHandler::id).toList())
+                    + ")");
         }
         String image = options.runtime().image() != null ? options.runtime().image() : imageFor(handler.id());
         RuntimeConfig runtime = effectiveRuntime(handler, options.runtime());

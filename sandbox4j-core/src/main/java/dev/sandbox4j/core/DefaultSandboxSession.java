@@ -13,6 +13,7 @@ import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.FileTooLargeException;
 import dev.sandbox4j.OutputListener;
+import dev.sandbox4j.ResourceLimits;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxSession;
@@ -218,8 +219,12 @@ final class DefaultSandboxSession implements SandboxSession {
             }
             startRunnerSoon(box);
         }
-        log.info("Session {} opened: {} box {} ({} ms)", id, handler.id(), spec.name(),
-                (System.nanoTime() - t0) / 1_000_000);
+        ResourceLimits l = options.limits();
+        log.info("Session {} opened: {} box {} from {} in {} ms (memory {}, {} CPU, {} pids, network {}{})", id,
+                handler.id(), spec.name(), image, (System.nanoTime() - t0) / 1_000_000, l.memory(),
+                l.cpus() == Math.rint(l.cpus()) ? Long.toString((long) l.cpus()) : Double.toString(l.cpus()),
+                l.pids(), options.runtime().networkEnabled() ? "on" : "none",
+                options.runtime().ociRuntime() == null ? "" : ", runtime " + options.runtime().ociRuntime());
         client.events().sessionOpened(new SessionEvent(Instant.now(), id, principal, handler.id(), image, null));
     }
 
@@ -339,6 +344,9 @@ final class DefaultSandboxSession implements SandboxSession {
                 Hashes.sha256(code), code.length(), v));
         if (!v.allowed()) {
             log.info("Session {}: code blocked by policy {} ({} violations)", id, p.name(), v.blocking().size());
+        } else {
+            log.debug("Session {}: policy {} allows the code ({} finding(s) below its threshold {})", id, p.name(),
+                    v.violations().size(), v.threshold().wireName());
         }
         return v;
     }
@@ -1748,7 +1756,8 @@ final class DefaultSandboxSession implements SandboxSession {
             } else if (b != null) {
                 killUntrusted(b);
             }
-            log.info("Session {} closed", id);
+            log.info("Session {} closed ({})", id, b == null ? "no box" : removeOnClose ? "box " + b.name()
+                    + " removed" : "container " + b.name() + " left running");
             client.events().sessionClosed(new SessionEvent(Instant.now(), id, principal, handler.id(), image,
                     closeReason));
         } catch (RuntimeException e) {

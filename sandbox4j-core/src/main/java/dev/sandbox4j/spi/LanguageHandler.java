@@ -18,6 +18,18 @@ public interface LanguageHandler {
         return Set.of();
     }
 
+    /**
+     * File name extensions of programs in this language, lower case and without the dot, e.g. {@code "py"}. Tools
+     * infer a file's language from them ({@code sandbox4j run hello.py}; see
+     * {@code LanguageRegistry.forFileName}); extensions are compared ignoring case ({@code .R} is {@code r}).
+     * Default: none.
+     *
+     * @since 0.1
+     */
+    default Set<String> fileExtensions() {
+        return Set.of();
+    }
+
     /** Image used when the session does not name one, e.g. {@code "sandbox4j/python:bookworm"}. */
     String defaultImage();
 

@@ -21,6 +21,21 @@ class LanguageRegistryTest {
     }
 
     @Test
+    void infersTheLanguageFromTheFileExtension() {
+        LanguageRegistry r = LanguageRegistry.discover(List.of());
+        java.util.Map<String, String> expected = java.util.Map.of("hello.py", "python", "app.js", "javascript",
+                "mod.mjs", "javascript", "Main.java", "java", "a.cpp", "cpp", "b.cc", "cpp", "c.cxx", "cpp",
+                "main.go", "go", "analysis.R", "r");
+        expected.forEach((file, lang) -> assertThat(r.forFileName("dir.d/" + file)).as(file).get()
+                .extracting(h -> h.id()).isEqualTo(lang));
+        assertThat(r.forFileName("plot.r").orElseThrow().id()).isEqualTo("r");
+        for (String none : List.of("README", "notes.txt", ".py", "x.", "archive.tar.gz", "dir.py/file")) {
+            assertThat(r.forFileName(none)).as(none).isEmpty();
+        }
+        assertThat(r.extensions()).containsEntry("py", "python").containsEntry("cxx", "cpp").containsEntry("r", "r");
+    }
+
+    @Test
     void explicitHandlerAddsALanguage() {
         LanguageHandler ruby = new LanguageHandler() {
             @Override

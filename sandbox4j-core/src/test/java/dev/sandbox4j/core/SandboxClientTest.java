@@ -56,6 +56,14 @@ class SandboxClientTest {
     }
 
     @Test
+    void statefulWithoutAKernelNamesTheLanguagesThatHaveOne() {
+        assertThatThrownBy(() -> client.openSession("java", true)).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessage("stateful sessions are not supported for java (languages with a kernel: javascript, "
+                        + "python, r)");
+        assertThat(backend.boxes).isEmpty();
+    }
+
+    @Test
     void boxIsHardenedAndLabelled() {
         try (SandboxSession s = client.openSession("python")) {
             var spec = backend.boxes.values().iterator().next().spec();

@@ -106,6 +106,57 @@ class SecurityPolicyTest {
         }
     }
 
+    static Stream<Arguments> rmRfRootArgumentLists() {
+        return Stream.of(
+                Arguments.of("python", "import subprocess\nsubprocess.run([\"rm\",\"-rf\",\"/\"])"),
+                Arguments.of("python", "import subprocess\nsubprocess.run(['rm', '-r', '-f', '/'])"),
+                Arguments.of("python", "import subprocess\nsubprocess.call(['/bin/rm', '--recursive', '--force', '--no-preserve-root', '/*'])"),
+                Arguments.of("python", "import os\nos.execvp('rm', ['rm', '-rf', '/'])"),
+                Arguments.of("javascript", "require('child_process').spawnSync('rm', ['-rf', '/'])"),
+                Arguments.of("javascript", "require('child_process').execFileSync(\"rm\", [\"-Rf\", \"/\"])"),
+                Arguments.of("java", "class M { void f() throws Exception { new ProcessBuilder(\"rm\", \"-rf\", \"/\").start(); } }"),
+                Arguments.of("java", "class M { void f() throws Exception { Runtime.getRuntime().exec(new String[] {\"rm\", \"-rf\", \"/\"}); } }"),
+                Arguments.of("java", "class M { void f() throws Exception { new ProcessBuilder(List.of(\"rm\", \"-rf\", \"/\")).start(); } }"),
+                Arguments.of("go", "package main\nimport \"os/exec\"\nfunc main() { exec.Command(\"rm\", \"-rf\", \"/\").Run() }"),
+                Arguments.of("r", "system2(\"rm\", c(\"-rf\", \"/\"))"),
+                Arguments.of("r", "system2(\"rm\", args = c(\"-rf\", \"/\"))"),
+                Arguments.of("cpp", "#include <unistd.h>\nint main() { execlp(\"rm\", \"rm\", \"-rf\", \"/\", (char*) 0); }"));
+    }
+
+    /** {@code rm -rf /} as an argument list, in each language's usual spelling: blocked even by permissive. */
+    @ParameterizedTest(name = "[{index}] {0}: {1}")
+    @MethodSource("rmRfRootArgumentLists")
+    void permissiveBlocksRmRfRootAsAnArgumentList(String language, String code) {
+        PolicyVerdict v = SecurityPolicy.permissive().check(language, code);
+        assertThat(v.allowed()).as("violations: %s", v.violations()).isFalse();
+        assertThat(v.blocking()).extracting(Violation::rule).contains("pattern:any.rm-rf-root-argv");
+    }
+
+    static Stream<Arguments> harmlessArgumentLists() {
+        return Stream.of(
+                Arguments.of("python", "import subprocess\nsubprocess.run(['rm', '-rf', '/tmp/build'])"),
+                Arguments.of("python", "import subprocess\nsubprocess.run(['rm', '-rf', 'build/'])"),
+                Arguments.of("python", "import subprocess\nsubprocess.run(['rm', '-f', 'out.txt', '/'])"),
+                Arguments.of("python", "import subprocess\nsubprocess.run(['ls', '-rf', '/'])"),
+                Arguments.of("python", "words = ['form', '-rf', '/']\nprint(words)"),
+                Arguments.of("python", "print('rm'); print('-rf'); print('/')"),
+                Arguments.of("python", "cmd = ['rm', '-i', '/']\nprint(cmd)"),
+                Arguments.of("python", "# subprocess.run(['rm', '-rf', '/'])\nprint(1)"),
+                Arguments.of("javascript", "const args = ['rm', x, '-rf', '/']; console.log(args)"),
+                Arguments.of("java", "class M { String[] a = {\"rm\", \"-rf\", \"./\"}; }"),
+                Arguments.of("r", "system2(\"rm\", c(\"-rf\", \"/tmp/x\"))"));
+    }
+
+    /** Harmless code that looks a bit like it: allowed by permissive, and the rule does not fire. */
+    @ParameterizedTest(name = "[{index}] {0}: {1}")
+    @MethodSource("harmlessArgumentLists")
+    void rmRfRootArgvRuleIgnoresHarmlessCode(String language, String code) {
+        PolicyVerdict v = SecurityPolicy.permissive().check(language, code);
+        assertThat(v.violations()).extracting(Violation::rule).doesNotContain("pattern:any.rm-rf-root-argv",
+                "pattern:any.rm-rf-root");
+        assertThat(v.allowed()).as("violations: %s", v.violations()).isTrue();
+    }
+
     @Test
     void violationsCarryLineColumnAndSnippet() {
         PolicyVerdict v = SecurityPolicy.production().check("python", "x = 1\n  import subprocess\n");

@@ -69,6 +69,65 @@ class SandboxMcpTest {
         assertThat(mcp.structuredContent()).as("errors do not match the output schema").isNull();
     }
 
+    /**
+     * An unknown tool name is a protocol error (JSON-RPC -32602), as the MCP specification prescribes for unknown
+     * tools and the MCP SDK answers; everything else that goes wrong in a call is an isError result.
+     */
+    @Test
+    void unknownToolIsAJsonRpcErrorAndOtherMistakesAreIsErrorResults() throws Exception {
+        String in = """
+                {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",\
+                "capabilities":{},"clientInfo":{"name":"test","version":"1"}}}
+                {"jsonrpc":"2.0","method":"notifications/initialized"}
+                {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}
+                {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"execute_code",\
+                "arguments":{"language":"cobol","code":"x"}}}
+                """;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.io.PipedOutputStream client = new java.io.PipedOutputStream();
+        java.io.PipedInputStream serverIn = new java.io.PipedInputStream(client, 1 << 16);
+        CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+            try {
+                McpStdioServer.serve(tools, serverIn, out);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        client.write(in.getBytes(StandardCharsets.UTF_8));
+        client.flush();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<Integer, com.fasterxml.jackson.databind.JsonNode> answers = new java.util.concurrent.ConcurrentHashMap<>();
+        // a deadline for the answers, not a performance figure
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
+            String text = new String(snapshot(out), StandardCharsets.UTF_8);
+            for (String line : text.substring(0, text.lastIndexOf('\n') + 1).lines().toList()) {
+                com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+                if (n.has("id")) {
+                    answers.put(n.get("id").asInt(), n);
+                }
+            }
+            assertThat(answers).containsKeys(1, 2, 3);
+        });
+        client.close();
+        served.get(60, TimeUnit.SECONDS);
+        com.fasterxml.jackson.databind.JsonNode unknown = answers.get(2);
+        assertThat(unknown).as("answer to the unknown tool").isNotNull();
+        assertThat(unknown.path("error").path("code").asInt()).isEqualTo(-32602);
+        assertThat(unknown.path("error").path("message").asText()).contains("Unknown tool");
+        assertThat(unknown.toString()).contains("no_such_tool");
+        com.fasterxml.jackson.databind.JsonNode cobol = answers.get(3);
+        assertThat(cobol.has("error")).as("a bad argument is not a protocol error").isFalse();
+        assertThat(cobol.path("result").path("isError").asBoolean()).isTrue();
+        assertThat(cobol.path("result").path("content").get(0).path("text").asText())
+                .contains("Expected language one of");
+    }
+
+    private static byte[] snapshot(ByteArrayOutputStream out) {
+        synchronized (out) {
+            return out.toByteArray();
+        }
+    }
+
     @Test
     void stdioServerAnswersAndReturnsWhenInputEnds() throws Exception {
         String in = """

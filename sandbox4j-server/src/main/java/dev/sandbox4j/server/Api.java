@@ -610,8 +610,7 @@ final class Api {
     }
 
     static boolean wantsStream(Context ctx) {
-        String accept = ctx.header("Accept");
-        return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/event-stream");
+        return AcceptHeader.prefersEventStream(ctx.header("Accept"));
     }
 
     static Caller caller(Context ctx) {

@@ -152,6 +152,11 @@ public final class SandboxTools implements AutoCloseable {
         return new Builder(client);
     }
 
+    /** The names of the tools, in the order of {@link #specs()}; the same for every client (help texts list them). */
+    public static List<String> toolNames() {
+        return ToolCatalog.specs(List.of(), 0, 0).stream().map(ToolSpec::name).toList();
+    }
+
     /** The description of every tool, in a stable order; the language enum lists the client's languages. */
     public List<ToolSpec> specs() {
         return specs;

@@ -39,6 +39,7 @@ class SandboxToolsTest {
         assertThat(tools.specs()).extracting(ToolSpec::name).containsExactly("execute_code", "create_session",
                 "close_session", "list_sessions", "write_file", "read_file", "list_files", "install_packages",
                 "list_languages");
+        assertThat(SandboxTools.toolNames()).isEqualTo(tools.specs().stream().map(ToolSpec::name).toList());
         for (ToolSpec spec : tools.specs()) {
             JsonNode in = json.readTree(spec.inputSchema());
             JsonNode out = json.readTree(spec.outputSchema());

@@ -26,6 +26,11 @@ public final class CppHandler implements LanguageHandler {
     }
 
     @Override
+    public Set<String> fileExtensions() {
+        return Set.of("cpp", "cc", "cxx", "c++");
+    }
+
+    @Override
     public String defaultImage() {
         return "sandbox4j/cpp:bookworm";
     }

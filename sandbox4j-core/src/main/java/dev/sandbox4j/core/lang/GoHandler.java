@@ -34,6 +34,11 @@ public final class GoHandler implements LanguageHandler {
     }
 
     @Override
+    public Set<String> fileExtensions() {
+        return Set.of("go");
+    }
+
+    @Override
     public String defaultImage() {
         return "sandbox4j/go:bookworm";
     }

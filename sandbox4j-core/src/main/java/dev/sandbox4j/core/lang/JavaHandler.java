@@ -9,23 +9,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Java: one source file with any number of top-level classes. The main class is the class that declares
- * {@code static void main} (the nearest class declaration before it), prefixed with the {@code package}, if any.
- * The file is compiled with {@code javac} into the run directory (its own step and timeout) and run with
- * {@code java -cp}; a compile error ends the run with status {@code compile_error} and javac's messages.
+ * Java: one source file with any number of top-level types. The file is named after its top-level public type (javac
+ * requires it), and the class run is the one declaring {@code static void main}: the public type if it has one, else
+ * the first top-level type that has one, else a type nested in one ({@code Outer$Inner}); the {@code package}, if any,
+ * is prefixed. The source is parsed with the JDK's parser (a lexical scan on a runtime without {@code jdk.compiler}),
+ * so nested records, classes, enums and interfaces declared before {@code main} do not matter. The file is compiled
+ * with {@code javac} into the run directory (its own step and timeout) and run with {@code java -cp}; a compile error
+ * ends the run with status {@code compile_error} and javac's messages.
  */
 public final class JavaHandler implements LanguageHandler {
-    private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
-    private static final Pattern TYPE = Pattern.compile("\\b(class|record|enum|interface)\\s+([A-Za-z_$][\\w$]*)");
     /** Where installed jars go, relative to the home directory. */
     static final String LIB_DIR = ".sandbox4j/lib";
     private static final Pattern COORDINATE =
             Pattern.compile("[A-Za-z0-9_.\\-]+:[A-Za-z0-9_.\\-]+(:[A-Za-z0-9_.\\-]+){1,3}");
-    private static final Pattern MAIN = Pattern.compile("\\bstatic\\s+(?:final\\s+)?void\\s+main\\s*\\(");
 
     @Override
     public String id() {
@@ -38,15 +37,20 @@ public final class JavaHandler implements LanguageHandler {
     }
 
     @Override
+    public Set<String> fileExtensions() {
+        return Set.of("java");
+    }
+
+    @Override
     public String defaultImage() {
         return "sandbox4j/java:bookworm";
     }
 
     @Override
     public ExecutionPlan plan(String code, PlanContext context) {
-        String mainClass = mainClass(code);
-        String file = (mainClass.contains(".") ? mainClass.substring(mainClass.lastIndexOf('.') + 1) : mainClass)
-                + ".java";
+        JavaLayout layout = JavaLayout.of(code);
+        String mainClass = layout.mainClass();
+        String file = layout.fileName() + ".java";
         String classes = context.path("classes");
         String libs = context.home() + "/" + LIB_DIR + "/*";
         List<String> compile = List.of("javac", "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1", "-nowarn",
@@ -79,27 +83,16 @@ public final class JavaHandler implements LanguageHandler {
                 Map.of());
     }
 
-    /** The fully qualified name of the class declaring {@code main}; {@code Main} when none is found. */
+    /**
+     * The binary name of the class whose {@code main} runs (package included, {@code Outer$Inner} for a nested
+     * class); the top-level public type, or the first type, or {@code Main} when no type declares {@code main}.
+     */
     public static String mainClass(String code) {
-        String stripped = stripCommentsAndStrings(code);
-        Matcher main = MAIN.matcher(stripped);
-        String name = "Main";
-        if (main.find()) {
-            Matcher t = TYPE.matcher(stripped);
-            while (t.find() && t.start() < main.start()) {
-                name = t.group(2);
-            }
-        } else {
-            Matcher t = TYPE.matcher(stripped);
-            if (t.find()) {
-                name = t.group(2);
-            }
-        }
-        Matcher p = PACKAGE.matcher(stripped);
-        return p.find() ? p.group(1) + "." + name : name;
+        return JavaLayout.of(code).mainClass();
     }
 
-    private static String stripCommentsAndStrings(String code) {
-        return new dev.sandbox4j.core.policy.scan.JavaScanner().scan(code).codeOnly();
+    /** The name the source file gets (without {@code .java}): the top-level public type, if there is one. */
+    public static String fileName(String code) {
+        return JavaLayout.of(code).fileName();
     }
 }

@@ -35,6 +35,11 @@ public final class JavaScriptHandler implements LanguageHandler {
     }
 
     @Override
+    public Set<String> fileExtensions() {
+        return Set.of("js", "mjs", "cjs");
+    }
+
+    @Override
     public String defaultImage() {
         return "sandbox4j/javascript:bookworm";
     }

@@ -38,6 +38,11 @@ public final class PythonHandler implements LanguageHandler {
     }
 
     @Override
+    public Set<String> fileExtensions() {
+        return Set.of("py");
+    }
+
+    @Override
     public String defaultImage() {
         return "sandbox4j/python:bookworm";
     }

@@ -33,6 +33,11 @@ public final class RHandler implements LanguageHandler {
     }
 
     @Override
+    public Set<String> fileExtensions() {
+        return Set.of("r");
+    }
+
+    @Override
     public String defaultImage() {
         return "sandbox4j/r:bookworm";
     }
