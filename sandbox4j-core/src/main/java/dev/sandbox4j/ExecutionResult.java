@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * @param stderrTruncated whether stderr was cut at the output limit
  * @param violations what the session's security policy found in the code (the reasons when the status is
  *     {@link ExecutionStatus#BLOCKED_BY_POLICY}; findings below the threshold otherwise); empty without a policy
- * @param redactions what the session's output sanitiser removed from stdout/stderr; empty without one
+ * @param redactions what the session's output sanitiser removed from stdout/stderr, text artifacts and a cell's text
+ *     outputs; empty without one
  * @param artifacts files the run left in its output directory, when it captured artifacts
  *     ({@link RunOptions.Builder#captureArtifacts(boolean)}); empty otherwise. In a stateful session, figures
  *     and images shown by the cell are artifacts too ({@code display-1.png}, ...)

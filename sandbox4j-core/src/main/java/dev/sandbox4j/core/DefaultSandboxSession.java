@@ -1473,7 +1473,7 @@ final class DefaultSandboxSession implements SandboxSession {
             }
             Launcher.Invocation inv = Launcher.build(runDir, files, runOptions.stdin(), command, workdir, outputDir);
             log.debug("Session {} exec {} (timeout {}, output limit {})", id, Launcher.describe(command),
-                    bounds.timeout(), bounds.outputLimit());
+                    Texts.human(bounds.timeout()), bounds.outputLimit());
             return supervise(b, new ExecRequest(inv.argv(), env, options.runtime().user(),
                     options.runtime().workdir(), inv.stdin()), bounds, runOptions.listener(), userCode);
         } finally {
