@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -258,10 +259,11 @@ final class DockerBackend implements SandboxBackend {
         } catch (RuntimeException e) {
             throw fail("exec in " + box.name(), e);
         }
-        DockerExec exec = new DockerExec(box.id(), execId, sink);
+        AttachedStdin attached = stdin == null ? null : new AttachedStdin(stdin, execId);
+        DockerExec exec = new DockerExec(box.id(), execId, sink, attached);
         try {
             docker.execStartCmd(execId)
-                    .withStdIn(stdin)
+                    .withStdIn(attached)
                     .exec(exec);
         } catch (RuntimeException e) {
             throw fail("start exec in " + box.name(), e);
@@ -270,20 +272,121 @@ final class DockerBackend implements SandboxBackend {
         return exec;
     }
 
+    /**
+     * The stdin stream handed to docker-java. Its httpclient5 transport copies it to the engine on a thread of its own
+     * ({@code docker-java-httpclient5-hijacking-stream-*}) that rethrows any failure as an uncaught exception, which
+     * the JVM prints to the terminal. The copy fails whenever the exec's connection closes first: the exec ended (its
+     * box was removed, its process killed on a timeout) or its handle was closed, while the stream was still open or
+     * still had data. That is normal, so this stream, which runs on that thread, gives it a handler that logs at
+     * debug; {@link DockerExec#onStart} waits until it has, so that no close can happen before (the thread's first
+     * step fails on a closed connection too). Once the exec is over the stream ends at its next read.
+     */
+    static final class AttachedStdin extends InputStream {
+        private static final Logger log = LoggerFactory.getLogger(AttachedStdin.class);
+        /** How long {@link #awaitReader} waits for the copying thread to start: only a stuck JVM takes this long. */
+        static final Duration READER_START = Duration.ofSeconds(10);
+
+        private final InputStream in;
+        private final String execId;
+        private final CountDownLatch readerStarted = new CountDownLatch(1);
+        private volatile boolean ended;
+
+        AttachedStdin(InputStream in, String execId) {
+            this.in = in;
+            this.execId = execId;
+        }
+
+        private void enter() {
+            if (readerStarted.getCount() > 0) {
+                Thread.currentThread().setUncaughtExceptionHandler(this::copyFailed);
+                readerStarted.countDown();
+            }
+        }
+
+        private void copyFailed(Thread t, Throwable e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof IOException) {
+                log.debug("stdin of exec {} ended with its connection: {}", execId, cause.toString());
+            } else {
+                log.warn("stdin of exec {} failed: {}", execId, cause.toString());
+                log.debug("stdin of exec {} failed", execId, e);
+            }
+        }
+
+        /** Waits until the copying thread has read once (and so has its handler). */
+        void awaitReader() {
+            try {
+                if (!readerStarted.await(READER_START.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.debug("stdin of exec {}: the copying thread did not start within {}", execId, READER_START);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** The exec is over: what the caller still writes is dropped. */
+        void end() {
+            ended = true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            enter();
+            if (ended) {
+                return -1;
+            }
+            int n = in.read(b, off, len);
+            return ended ? -1 : n;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return ended ? 0 : in.available();
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
     /** One exec: its stream callback plus a poller for streams that stay open after the process exits. */
     private final class DockerExec extends ResultCallback.Adapter<Frame> implements ExecHandle {
         private final String boxId;
         private final String execId;
         private final OutputSink sink;
+        private final @Nullable AttachedStdin stdin;
         private int polls;
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile long exitedSeenAt;
 
-        DockerExec(String boxId, String execId, OutputSink sink) {
+        DockerExec(String boxId, String execId, OutputSink sink, @Nullable AttachedStdin stdin) {
             this.boxId = boxId;
             this.execId = execId;
             this.sink = sink;
+            this.stdin = stdin;
+            if (stdin != null) {
+                exit.whenComplete((code, e) -> stdin.end());
+            }
+        }
+
+        /** Called by docker-java once the exec is attached, before anything can close its connection. */
+        @Override
+        public void onStart(java.io.Closeable stream) {
+            if (stdin != null) {
+                stdin.awaitReader();
+            }
+            super.onStart(stream);
+            if (closed.get()) {
+                closeStream(); // closed before it was attached
+            }
         }
 
         @Override
@@ -439,6 +542,9 @@ final class DockerBackend implements SandboxBackend {
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
+                if (stdin != null) {
+                    stdin.end();
+                }
                 closeStream();
             }
         }
