@@ -32,26 +32,27 @@ import javax.tools.ToolProvider;
  * network has no route out), so the tests behave the same on a fresh machine, with or without a network.
  *
  * <p>One instance per test class: {@link #start()} in {@code @BeforeAll}, {@link #close()} in {@code @AfterAll}.
+ * Public for the other modules' integration tests (this module's test jar).
  */
-final class LocalPackages implements AutoCloseable {
+public final class LocalPackages implements AutoCloseable {
     /** The Python distributions in the index: name, version, module. */
-    static final PyDist TABLE = new PyDist("s4j-table", "1.0", "s4jtable", """
+    public static final PyDist TABLE = new PyDist("s4j-table", "1.0", "s4jtable", """
             def table(rows):
                 rule = '  '.join('-' for _ in rows[0])
                 return '\\n'.join([rule] + ['  '.join(str(c) for c in r) for r in rows] + [rule])
             """);
-    static final PyDist SIX = new PyDist("s4j-six", "1.17.0", "s4jsix", "PY3 = True\n");
-    static final PyDist SIX_OLD = new PyDist("s4j-six", "1.16.0", "s4jsix", "PY3 = True\n");
-    static final PyDist HUMANIZE = new PyDist("s4j-humanize", "2.0", "s4jhumanize",
+    public static final PyDist SIX = new PyDist("s4j-six", "1.17.0", "s4jsix", "PY3 = True\n");
+    public static final PyDist SIX_OLD = new PyDist("s4j-six", "1.16.0", "s4jsix", "PY3 = True\n");
+    public static final PyDist HUMANIZE = new PyDist("s4j-humanize", "2.0", "s4jhumanize",
             "def intcomma(n):\n    return f'{n:,}'\n");
     /** The npm package in the registry (a left-pad). */
-    static final String NPM_PAD = "s4j-pad";
+    public static final String NPM_PAD = "s4j-pad";
     /** The Maven artifact in the repository: class {@code dev.sandbox4j.test.Json}, method {@code of(String, int)}. */
-    static final String MAVEN_JSON = "dev.sandbox4j.test:s4j-json:1.0";
+    public static final String MAVEN_JSON = "dev.sandbox4j.test:s4j-json:1.0";
     /** The Go module in the proxy: package {@code greet}, function {@code Hello(string)}. */
-    static final String GO_GREET = "example.com/greet@v1.0.0";
+    public static final String GO_GREET = "example.com/greet@v1.0.0";
     /** The R package in the repository: function {@code hi(x)}. */
-    static final String R_HELLO = "hello4j";
+    public static final String R_HELLO = "hello4j";
 
     private final Path root;
     private final InstallNetwork network;
@@ -66,7 +67,7 @@ final class LocalPackages implements AutoCloseable {
     }
 
     /** Creates the network, writes the repositories and starts serving them on all interfaces. */
-    static LocalPackages start() {
+    public static LocalPackages start() {
         Path root = null;
         InstallNetwork network = null;
         HttpServer server = null;
@@ -105,7 +106,7 @@ final class LocalPackages implements AutoCloseable {
     }
 
     /** Installation from these repositories only, over their network. */
-    InstallConfig.Builder install() {
+    public InstallConfig.Builder install() {
         return InstallConfig.builder()
                 .network(network.name())
                 .pipIndexUrl(baseUrl + "/pypi/simple")
@@ -118,11 +119,11 @@ final class LocalPackages implements AutoCloseable {
     }
 
     /** Where the host's package server listens, as a box on the network sees it. */
-    String host() {
+    public String host() {
         return network.hostAddress();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
@@ -212,7 +213,7 @@ final class LocalPackages implements AutoCloseable {
     }
 
     /** A pure-Python distribution: one module, {@code module.py}, with {@code source}. */
-    record PyDist(String name, String version, String module, String source) {}
+    public record PyDist(String name, String version, String module, String source) {}
 
     /** Writes a PEP 503 index under {@code root/simple} with one wheel per distribution under {@code root/files}. */
     private static void pypi(Path root, PyDist... dists) throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
+import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.docker.DockerClients;
 import dev.sandbox4j.spi.BackendConfig;
 import dev.sandbox4j.tck.EngineCheck;
@@ -31,6 +32,17 @@ final class EngineSupport {
     static ServerConfig.Builder config(String runId) {
         ServerConfig.Builder b = ServerConfig.builder().port(0).backend("docker").label(RUN_LABEL, runId);
         EngineCheck.images().forEach(b::image);
+        return b;
+    }
+
+    /**
+     * A client for {@code config}'s engine, policy, timeout and images, as {@link SandboxServer#start(ServerConfig)}
+     * makes one, for tests that configure more (e.g. where installs fetch from).
+     */
+    static SandboxClient.Builder client(ServerConfig config) {
+        SandboxClient.Builder b = SandboxClient.builder().reapOrphans(false).backend("docker")
+                .defaultTimeout(config.defaultRunTimeout()).policy(config.policy());
+        config.images().forEach(b::image);
         return b;
     }
 

@@ -11,6 +11,7 @@ import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.docker.LocalPackages;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
@@ -212,25 +213,32 @@ class ServerIT {
                 .noneMatch(c -> id.equals(c.getLabels().get("dev.sandbox4j.session"))));
     }
 
+    /** From a Maven repository the test serves itself (no internet needed), through a client configured for it. */
     @Test
     void installsLibrariesIntoASession() {
-        String id = newSession(Map.of("language", "java"));
-        TestHttp.Resp bad = alice.post("/v1/sessions/" + id + "/install", Map.of("libraries",
-                List.of("--repository=http://evil")));
-        assertThat(bad.status()).isEqualTo(400);
-        String lib = "org.apache.commons:commons-lang3:3.14.0";
-        TestHttp.Resp r = alice.post("/v1/sessions/" + id + "/install", Map.of("libraries", List.of(lib)));
-        assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        assertThat(r.json().get("status").asText()).as(r.toString()).isEqualTo("ok");
-        JsonNode run = alice.post("/v1/sessions/" + id + "/execute", Map.of("code", """
-                import org.apache.commons.lang3.StringUtils;
-                public class Main {
-                    public static void main(String[] args) { System.out.println(StringUtils.reverse("olleh")); }
-                }
-                """, "capture_artifacts", false)).json();
-        assertThat(run.get("stdout").asText()).as(run.toString()).isEqualTo("hello\n");
-        assertThat(alice.get("/v1/sessions/" + id).json().get("installed_libraries").toString()).contains(lib);
-        alice.delete("/v1/sessions/" + id);
+        ServerConfig config = EngineSupport.config(RUN_ID).apiKey(ApiKey.of("alice", "acme", ALICE)).build();
+        try (LocalPackages packages = LocalPackages.start();
+                SandboxServer s = SandboxServer.start(config, EngineSupport.client(config)
+                        .install(packages.install().build()).build(), true)) {
+            TestHttp a = new TestHttp(s.uri(), ALICE);
+            String id = a.post("/v1/sessions", Map.of("language", "java")).json().get("session_id").asText();
+            TestHttp.Resp bad = a.post("/v1/sessions/" + id + "/install", Map.of("libraries",
+                    List.of("--repository=http://evil")));
+            assertThat(bad.status()).isEqualTo(400);
+            String lib = LocalPackages.MAVEN_JSON;
+            TestHttp.Resp r = a.post("/v1/sessions/" + id + "/install", Map.of("libraries", List.of(lib)));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.json().get("status").asText()).as(r.toString()).isEqualTo("ok");
+            JsonNode run = a.post("/v1/sessions/" + id + "/execute", Map.of("code", """
+                    import dev.sandbox4j.test.Json;
+                    public class Main {
+                        public static void main(String[] args) { System.out.println(Json.of("hello", 1)); }
+                    }
+                    """, "capture_artifacts", false)).json();
+            assertThat(run.get("stdout").asText()).as(run.toString()).isEqualTo("{\"hello\":1}\n");
+            assertThat(a.get("/v1/sessions/" + id).json().get("installed_libraries").toString()).contains(lib);
+            a.delete("/v1/sessions/" + id);
+        }
     }
 
     @Test
