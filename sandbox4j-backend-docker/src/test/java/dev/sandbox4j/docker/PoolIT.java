@@ -208,6 +208,7 @@ class PoolIT {
 
     /** Latency of opening a session and of a one-shot run, with and without a ready pooled box. No asserts. */
     @Test
+    @Tag("benchmark") // prints figures; run with -Dgroups=benchmark -DexcludedGroups=
     void benchmark() {
         int warmUp = 3;
         int iterations = 30;

@@ -55,6 +55,30 @@ final class EngineSupport {
         }
     }
 
+    /**
+     * Creates {@code /tmp/<name>} in every running box labelled with {@code runId}: the signal a program that waits
+     * for that file gets from the test, so that a test orders events by a handshake instead of timing them. The name
+     * should be unique to the test (other boxes of the run get the file too, harmlessly).
+     */
+    static void signalBoxes(String runId, String name) {
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("not a plain file name: " + name);
+        }
+        try (DockerClient dc = DockerClients.create(DockerClients.config(BackendConfig.empty()))) {
+            for (Container c : dc.listContainersCmd().withLabelFilter(Map.of(RUN_LABEL, runId)).exec()) {
+                String exec = dc.execCreateCmd(c.getId()).withCmd("touch", "/tmp/" + name).exec().getId();
+                // generous: a touch takes milliseconds; the bound only keeps a broken engine from hanging the test
+                dc.execStartCmd(exec).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>())
+                        .awaitCompletion(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Force-removes the containers labelled with {@code runId}; returns how many there were. */
     static int removeBoxes(String runId) {
         List<Container> left = boxes(runId);

@@ -119,45 +119,54 @@ class ServerIT {
         assertThat(slow.get("kill_reason").asText()).contains("timed out after 1 s");
     }
 
+    /**
+     * Output is streamed as events while the program runs. Shown by causality, not timing: the program prints, then
+     * waits until the test, having received that output as an event, signals it through a file; so the first event
+     * arrived before the program could end, and an {@code ok} result proves the signal came while it ran.
+     */
     @Test
     void streamsOutputWhileTheProgramRuns() throws Exception {
+        String go = "s4j-sse-" + RUN_ID.substring(0, 8);
         HttpRequest req = alice.request("/v1/execute").header("Content-Type", "application/json")
                 .header("Accept", "text/event-stream").POST(HttpRequest.BodyPublishers.ofByteArray(TestHttp.body(
-                        Map.of("language", "python", "capture_artifacts", false, "code", """
-                                import sys, time
-                                for i in range(3):
+                        Map.of("language", "python", "capture_artifacts", false, "timeout_ms", 180000, "code", """
+                                import os, sys, time
+                                print('tick', 0, flush=True)
+                                for _ in range(1200):  # the test signals once it has the first event; 2 min at most
+                                    if os.path.exists('/tmp/%s'):
+                                        break
+                                    time.sleep(0.1)
+                                else:
+                                    sys.exit(3)
+                                for i in range(1, 3):
                                     print('tick', i, flush=True)
-                                    time.sleep(0.7)
                                 print('oops', file=sys.stderr)
-                                """)))).build();
+                                """.formatted(go))))).build();
         HttpResponse<Stream<String>> res = alice.http.send(req, HttpResponse.BodyHandlers.ofLines());
         assertThat(res.headers().firstValue("Content-Type")).get().asString().startsWith("text/event-stream");
         List<String> events = new ArrayList<>();
-        long firstStdout = -1;
-        long result = -1;
+        boolean signalled = false;
         StringBuilder stdout = new StringBuilder();
         String lastEvent = null;
+        String status = null;
         for (String line : (Iterable<String>) res.body()::iterator) {
             if (line.startsWith("event: ")) {
                 lastEvent = line.substring(7);
                 events.add(lastEvent);
-                if (lastEvent.equals("stdout") && firstStdout < 0) {
-                    firstStdout = System.nanoTime();
-                }
-                if (lastEvent.equals("result")) {
-                    result = System.nanoTime();
-                }
             } else if (line.startsWith("data: ") && "stdout".equals(lastEvent)) {
                 stdout.append(TestHttp.JSON.readTree(line.substring(6)).get("text").asText());
+                if (!signalled) {
+                    EngineSupport.signalBoxes(RUN_ID, go);
+                    signalled = true;
+                }
             } else if (line.startsWith("data: ") && "result".equals(lastEvent)) {
-                assertThat(TestHttp.JSON.readTree(line.substring(6)).get("status").asText()).isEqualTo("ok");
+                status = TestHttp.JSON.readTree(line.substring(6)).get("status").asText();
             }
         }
+        assertThat(signalled).as("a stdout event arrived").isTrue();
+        assertThat(status).as("the program saw the signal sent after its first event").isEqualTo("ok");
         assertThat(events).contains("stdout", "stderr").endsWith("result");
-        assertThat(events.stream().filter("stdout"::equals).count()).isGreaterThanOrEqualTo(2);
         assertThat(stdout.toString()).isEqualTo("tick 0\ntick 1\ntick 2\n");
-        assertThat(Duration.ofNanos(result - firstStdout)).as("output arrived while the program ran")
-                .isGreaterThan(Duration.ofMillis(1000));
     }
 
     // ---------------------------------------------------------------- sessions
@@ -331,6 +340,7 @@ class ServerIT {
         long t0 = System.nanoTime();
         JsonNode next = alice.post("/v1/sessions/" + id + "/execute", Map.of("code", "print('next')")).json();
         assertThat(next.get("stdout").asText()).as(next.toString()).isEqualTo("next\n");
+        // a deadline, not a speed claim: a run still holding the session would end only at its 120 s timeout
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("the cancelled run no longer holds the session")
                 .isLessThan(Duration.ofSeconds(60));
         alice.delete("/v1/sessions/" + id);
@@ -481,6 +491,7 @@ class ServerIT {
 
     /** Prints the latency the HTTP layer adds to a library call (no timing assertion). */
     @Test
+    @Tag("benchmark") // prints figures; run with -Dgroups=benchmark -DexcludedGroups=
     void benchmarkAddedLatency() throws Exception {
         int warmup = 200;
         int n = 100;
