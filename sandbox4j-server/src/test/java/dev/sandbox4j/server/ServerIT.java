@@ -329,7 +329,7 @@ class ServerIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> runsInFlight() == 1);
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> boxCount() == before);
-        await().atMost(Duration.ofSeconds(5)).until(() -> runsInFlight() == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> runsInFlight() == 0);
 
         String id = newSession(Map.of("language", "python"));
         try (Socket s = rawPost("/v1/sessions/" + id + "/execute", TestHttp.body(Map.of(
@@ -472,7 +472,7 @@ class ServerIT {
                 .containsPattern("sandbox_sessions_active [1-9]")
                 .contains("sandbox_runs_in_flight 0.0");
         alice.delete("/v1/sessions/" + id);
-        await().atMost(Duration.ofSeconds(5)).until(() -> auditLines().stream().anyMatch(l -> l.contains(id)
+        await().atMost(Duration.ofSeconds(30)).until(() -> auditLines().stream().anyMatch(l -> l.contains(id)
                 && l.contains("\"DELETE\"")));
         List<String> lines = auditLines();
         assertThat(lines).anyMatch(l -> l.contains("\"event\":\"http_request\"") && l.contains("\"tenant\":\"acme\"")
