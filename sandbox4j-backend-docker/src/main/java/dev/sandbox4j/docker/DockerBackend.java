@@ -111,6 +111,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public boolean imageExists(String image) {
+        return uninterrupted(() -> imageExistsNow(image));
+    }
+
+    private boolean imageExistsNow(String image) {
         try {
             docker.inspectImageCmd(image).exec();
             return true;
@@ -123,6 +127,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public Box create(BoxSpec spec) {
+        return uninterrupted(() -> createNow(spec));
+    }
+
+    private Box createNow(BoxSpec spec) {
         ResourceLimits l = spec.limits();
         RuntimeConfig rt = spec.runtime();
         String[] uid = rt.user().split(":");
@@ -235,6 +243,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public ExecHandle exec(Box box, ExecRequest request, @Nullable InputStream stdin, OutputSink sink) {
+        return uninterrupted(() -> execNow(box, request, stdin, sink));
+    }
+
+    private ExecHandle execNow(Box box, ExecRequest request, @Nullable InputStream stdin, OutputSink sink) {
         List<String> env = new ArrayList<>();
         request.env().forEach((k, v) -> env.add(k + "=" + v));
         boolean withStdin = stdin != null;
@@ -552,6 +564,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public void setNetwork(Box box, @Nullable String network) {
+        uninterrupted(() -> setNetworkNow(box, network));
+    }
+
+    private void setNetworkNow(Box box, @Nullable String network) {
         try {
             InspectContainerResponse c = docker.inspectContainerCmd(box.id()).exec();
             Map<String, ContainerNetwork> current = c.getNetworkSettings() == null
@@ -586,6 +602,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public Box attach(String containerId, BoxSpec template) {
+        return uninterrupted(() -> attachNow(containerId, template));
+    }
+
+    private Box attachNow(String containerId, BoxSpec template) {
         InspectContainerResponse c;
         try {
             c = docker.inspectContainerCmd(containerId).exec();
@@ -607,6 +627,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public @Nullable Map<String, String> imageLabels(String image) {
+        return uninterrupted(() -> imageLabelsNow(image));
+    }
+
+    private @Nullable Map<String, String> imageLabelsNow(String image) {
         try {
             InspectImageResponse r = docker.inspectImageCmd(image).exec();
             return r.getConfig() == null || r.getConfig().getLabels() == null ? Map.of()
@@ -669,6 +693,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public void removeImage(String image) {
+        uninterrupted(() -> removeImageNow(image));
+    }
+
+    private void removeImageNow(String image) {
         try {
             docker.removeImageCmd(image).withForce(false).exec();
         } catch (NotFoundException e) {
@@ -680,11 +708,19 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public boolean killAll(Box box, String user) {
+        return uninterrupted(() -> killAllNow(box, user));
+    }
+
+    private boolean killAllNow(Box box, String user) {
         return BoxCommands.retry(this, box, user, BoxCommands.KILL_ALL, Duration.ofSeconds(10), 3);
     }
 
     @Override
     public long oomKillCount(Box box) {
+        return uninterrupted(() -> oomKillCountNow(box));
+    }
+
+    private long oomKillCountNow(Box box) {
         BoxCommands.Output r = BoxCommands.tryScript(this, box, box.spec().supervisorUser(), BoxCommands.OOM_COUNT,
                 Duration.ofSeconds(10));
         long kills = r == null ? -1 : BoxCommands.oomKills(r.text());
@@ -723,6 +759,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public void remove(String boxId) {
+        uninterrupted(() -> removeNow(boxId));
+    }
+
+    private void removeNow(String boxId) {
         try {
             docker.removeContainerCmd(boxId).withForce(true).withRemoveVolumes(true).exec();
         } catch (NotFoundException e) {
@@ -746,6 +786,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public List<BoxInfo> list(Map<String, String> labels) {
+        return uninterrupted(() -> listNow(labels));
+    }
+
+    private List<BoxInfo> listNow(Map<String, String> labels) {
         try {
             List<BoxInfo> out = new ArrayList<>();
             for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(labels).exec()) {
@@ -764,6 +808,10 @@ final class DockerBackend implements SandboxBackend {
     /** One inspect of the container by id (a few milliseconds), instead of a label-filtered list. */
     @Override
     public boolean isRunning(Box box) {
+        return uninterrupted(() -> isRunningNow(box));
+    }
+
+    private boolean isRunningNow(Box box) {
         try {
             InspectContainerResponse c = docker.inspectContainerCmd(box.id()).exec();
             return c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())
@@ -774,6 +822,32 @@ final class DockerBackend implements SandboxBackend {
         } catch (RuntimeException e) {
             throw fail("inspect container " + box.name(), e);
         }
+    }
+
+    /**
+     * Runs an engine call with the caller's interrupt cleared, and sets it again afterwards. docker-java's transport
+     * refuses to start a request on an interrupted thread (CancellationException) and an interrupt during one breaks
+     * its connection; but a caller is interrupted precisely when work must be cleaned up (the server interrupts a
+     * request's thread when its client hangs up; the session then kills the run and may remove or replace its box),
+     * and a box left behind, or a session lost because its box could not be replaced, is worse than finishing a call
+     * that takes milliseconds. The caller still sees its interrupt when the call returns.
+     */
+    private static <T> T uninterrupted(java.util.function.Supplier<T> call) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return call.get();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void uninterrupted(Runnable call) {
+        uninterrupted(() -> {
+            call.run();
+            return null;
+        });
     }
 
     private static BackendException fail(String what, Throwable e) {
