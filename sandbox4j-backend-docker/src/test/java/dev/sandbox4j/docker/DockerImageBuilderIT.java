@@ -70,6 +70,22 @@ class DockerImageBuilderIT {
         if (!builder.status("base").upToDate() && !isRoot()) {
             skipOrFail(DockerImageBuilder.BASE_IMAGE + " must be built, which needs root (debootstrap)");
         }
+        // The images are shared by everything using this engine. Images built from another recipe (another checkout
+        // of sandbox4j) are not this test's to replace: rebuilding them would undo that checkout's images for
+        // everyone else (scripts/test builds this checkout's images before the tests, so there they are up to date).
+        // Missing images are built; -Dsandbox.it.rebuildImages=true allows replacing.
+        List<String> foreign = new ArrayList<>();
+        for (String key : java.util.stream.Stream.concat(java.util.stream.Stream.of("base"), LANGUAGES.stream())
+                .toList()) {
+            DockerImageBuilder.Status st = builder.status(key);
+            if (st.present() && !st.upToDate()) {
+                foreign.add(st.image());
+            }
+        }
+        if (!foreign.isEmpty() && !Boolean.getBoolean("sandbox.it.rebuildImages")) {
+            Assumptions.abort("images on this engine were built from another recipe, not replacing them: " + foreign
+                    + " (build this checkout's images first, or pass -Dsandbox.it.rebuildImages=true)");
+        }
 
         List<String> built = builder.build(LANGUAGES, false);
 
