@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -112,6 +113,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public boolean imageExists(String image) {
+        return uninterrupted(() -> imageExistsNow(image));
+    }
+
+    private boolean imageExistsNow(String image) {
         try {
             docker.inspectImageCmd(image).exec();
             return true;
@@ -124,6 +129,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public Box create(BoxSpec spec) {
+        return uninterrupted(() -> createNow(spec));
+    }
+
+    private Box createNow(BoxSpec spec) {
         RuntimeConfig rt = spec.runtime();
         String runtime = rt.ociRuntime() != null ? rt.ociRuntime() : defaultRuntime;
         HostConfig hc = hostConfig(spec, runtime, podman);
@@ -310,6 +319,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public ExecHandle exec(Box box, ExecRequest request, @Nullable InputStream stdin, OutputSink sink) {
+        return uninterrupted(() -> execNow(box, request, stdin, sink));
+    }
+
+    private ExecHandle execNow(Box box, ExecRequest request, @Nullable InputStream stdin, OutputSink sink) {
         List<String> env = new ArrayList<>();
         request.env().forEach((k, v) -> env.add(k + "=" + v));
         boolean withStdin = stdin != null;
@@ -334,10 +347,11 @@ final class DockerBackend implements SandboxBackend {
         } catch (RuntimeException e) {
             throw fail("exec in " + box.name(), e);
         }
-        DockerExec exec = new DockerExec(box.id(), execId, sink);
+        AttachedStdin attached = stdin == null ? null : new AttachedStdin(stdin, execId);
+        DockerExec exec = new DockerExec(box.id(), execId, sink, attached);
         try {
             docker.execStartCmd(execId)
-                    .withStdIn(stdin)
+                    .withStdIn(attached)
                     .exec(exec);
         } catch (RuntimeException e) {
             throw fail("start exec in " + box.name(), e);
@@ -346,20 +360,121 @@ final class DockerBackend implements SandboxBackend {
         return exec;
     }
 
+    /**
+     * The stdin stream handed to docker-java. Its httpclient5 transport copies it to the engine on a thread of its own
+     * ({@code docker-java-httpclient5-hijacking-stream-*}) that rethrows any failure as an uncaught exception, which
+     * the JVM prints to the terminal. The copy fails whenever the exec's connection closes first: the exec ended (its
+     * box was removed, its process killed on a timeout) or its handle was closed, while the stream was still open or
+     * still had data. That is normal, so this stream, which runs on that thread, gives it a handler that logs at
+     * debug; {@link DockerExec#onStart} waits until it has, so that no close can happen before (the thread's first
+     * step fails on a closed connection too). Once the exec is over the stream ends at its next read.
+     */
+    static final class AttachedStdin extends InputStream {
+        private static final Logger log = LoggerFactory.getLogger(AttachedStdin.class);
+        /** How long {@link #awaitReader} waits for the copying thread to start: only a stuck JVM takes this long. */
+        static final Duration READER_START = Duration.ofSeconds(10);
+
+        private final InputStream in;
+        private final String execId;
+        private final CountDownLatch readerStarted = new CountDownLatch(1);
+        private volatile boolean ended;
+
+        AttachedStdin(InputStream in, String execId) {
+            this.in = in;
+            this.execId = execId;
+        }
+
+        private void enter() {
+            if (readerStarted.getCount() > 0) {
+                Thread.currentThread().setUncaughtExceptionHandler(this::copyFailed);
+                readerStarted.countDown();
+            }
+        }
+
+        private void copyFailed(Thread t, Throwable e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof IOException) {
+                log.debug("stdin of exec {} ended with its connection: {}", execId, cause.toString());
+            } else {
+                log.warn("stdin of exec {} failed: {}", execId, cause.toString());
+                log.debug("stdin of exec {} failed", execId, e);
+            }
+        }
+
+        /** Waits until the copying thread has read once (and so has its handler). */
+        void awaitReader() {
+            try {
+                if (!readerStarted.await(READER_START.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.debug("stdin of exec {}: the copying thread did not start within {}", execId, READER_START);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** The exec is over: what the caller still writes is dropped. */
+        void end() {
+            ended = true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            enter();
+            if (ended) {
+                return -1;
+            }
+            int n = in.read(b, off, len);
+            return ended ? -1 : n;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return ended ? 0 : in.available();
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
     /** One exec: its stream callback plus a poller for streams that stay open after the process exits. */
     private final class DockerExec extends ResultCallback.Adapter<Frame> implements ExecHandle {
         private final String boxId;
         private final String execId;
         private final OutputSink sink;
+        private final @Nullable AttachedStdin stdin;
         private int polls;
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile long exitedSeenAt;
 
-        DockerExec(String boxId, String execId, OutputSink sink) {
+        DockerExec(String boxId, String execId, OutputSink sink, @Nullable AttachedStdin stdin) {
             this.boxId = boxId;
             this.execId = execId;
             this.sink = sink;
+            this.stdin = stdin;
+            if (stdin != null) {
+                exit.whenComplete((code, e) -> stdin.end());
+            }
+        }
+
+        /** Called by docker-java once the exec is attached, before anything can close its connection. */
+        @Override
+        public void onStart(java.io.Closeable stream) {
+            if (stdin != null) {
+                stdin.awaitReader();
+            }
+            super.onStart(stream);
+            if (closed.get()) {
+                closeStream(); // closed before it was attached
+            }
         }
 
         @Override
@@ -515,6 +630,9 @@ final class DockerBackend implements SandboxBackend {
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
+                if (stdin != null) {
+                    stdin.end();
+                }
                 closeStream();
             }
         }
@@ -522,6 +640,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public void setNetwork(Box box, @Nullable String network) {
+        uninterrupted(() -> setNetworkNow(box, network));
+    }
+
+    private void setNetworkNow(Box box, @Nullable String network) {
         try {
             InspectContainerResponse c = docker.inspectContainerCmd(box.id()).exec();
             Map<String, ContainerNetwork> current = c.getNetworkSettings() == null
@@ -556,6 +678,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public Box attach(String containerId, BoxSpec template) {
+        return uninterrupted(() -> attachNow(containerId, template));
+    }
+
+    private Box attachNow(String containerId, BoxSpec template) {
         InspectContainerResponse c;
         try {
             c = docker.inspectContainerCmd(containerId).exec();
@@ -577,6 +703,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public @Nullable Map<String, String> imageLabels(String image) {
+        return uninterrupted(() -> imageLabelsNow(image));
+    }
+
+    private @Nullable Map<String, String> imageLabelsNow(String image) {
         try {
             InspectImageResponse r = docker.inspectImageCmd(image).exec();
             return r.getConfig() == null || r.getConfig().getLabels() == null ? Map.of()
@@ -639,6 +769,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public void removeImage(String image) {
+        uninterrupted(() -> removeImageNow(image));
+    }
+
+    private void removeImageNow(String image) {
         try {
             docker.removeImageCmd(image).withForce(false).exec();
         } catch (NotFoundException e) {
@@ -650,11 +784,19 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public boolean killAll(Box box, String user) {
+        return uninterrupted(() -> killAllNow(box, user));
+    }
+
+    private boolean killAllNow(Box box, String user) {
         return BoxCommands.retry(this, box, user, BoxCommands.KILL_ALL, Duration.ofSeconds(10), 3);
     }
 
     @Override
     public long oomKillCount(Box box) {
+        return uninterrupted(() -> oomKillCountNow(box));
+    }
+
+    private long oomKillCountNow(Box box) {
         BoxCommands.Output r = BoxCommands.tryScript(this, box, box.spec().supervisorUser(), BoxCommands.OOM_COUNT,
                 Duration.ofSeconds(10));
         long kills = r == null ? -1 : BoxCommands.oomKills(r.text());
@@ -693,6 +835,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public void remove(String boxId) {
+        uninterrupted(() -> removeNow(boxId));
+    }
+
+    private void removeNow(String boxId) {
         try {
             docker.removeContainerCmd(boxId).withForce(true).withRemoveVolumes(true).exec();
         } catch (NotFoundException e) {
@@ -716,6 +862,10 @@ final class DockerBackend implements SandboxBackend {
 
     @Override
     public List<BoxInfo> list(Map<String, String> labels) {
+        return uninterrupted(() -> listNow(labels));
+    }
+
+    private List<BoxInfo> listNow(Map<String, String> labels) {
         try {
             List<BoxInfo> out = new ArrayList<>();
             for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(labels).exec()) {
@@ -734,6 +884,10 @@ final class DockerBackend implements SandboxBackend {
     /** One inspect of the container by id (a few milliseconds), instead of a label-filtered list. */
     @Override
     public boolean isRunning(Box box) {
+        return uninterrupted(() -> isRunningNow(box));
+    }
+
+    private boolean isRunningNow(Box box) {
         try {
             InspectContainerResponse c = docker.inspectContainerCmd(box.id()).exec();
             return c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())
@@ -744,6 +898,32 @@ final class DockerBackend implements SandboxBackend {
         } catch (RuntimeException e) {
             throw fail("inspect container " + box.name(), e);
         }
+    }
+
+    /**
+     * Runs an engine call with the caller's interrupt cleared, and sets it again afterwards. docker-java's transport
+     * refuses to start a request on an interrupted thread (CancellationException) and an interrupt during one breaks
+     * its connection; but a caller is interrupted precisely when work must be cleaned up (the server interrupts a
+     * request's thread when its client hangs up; the session then kills the run and may remove or replace its box),
+     * and a box left behind, or a session lost because its box could not be replaced, is worse than finishing a call
+     * that takes milliseconds. The caller still sees its interrupt when the call returns.
+     */
+    private static <T> T uninterrupted(java.util.function.Supplier<T> call) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return call.get();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void uninterrupted(Runnable call) {
+        uninterrupted(() -> {
+            call.run();
+            return null;
+        });
     }
 
     private static BackendException fail(String what, Throwable e) {

@@ -60,7 +60,7 @@ class DockerImageBuilderIT {
     }
 
     @Test
-    @Timeout(value = 40, unit = TimeUnit.MINUTES)
+    @Timeout(value = 40, unit = TimeUnit.MINUTES) // a deadline: building everything from scratch takes ~10 minutes
     void buildsThePythonAndJavascriptImagesOnceAndThenSkipsThem() {
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         DockerImageBuilder builder = new DockerImageBuilder(docker, line -> {
@@ -70,11 +70,28 @@ class DockerImageBuilderIT {
         if (!builder.status("base").upToDate() && !isRoot()) {
             skipOrFail(DockerImageBuilder.BASE_IMAGE + " must be built, which needs root (debootstrap)");
         }
+        // The images are shared by everything using this engine. Images built from another recipe (another checkout
+        // of sandbox4j) are not this test's to replace: rebuilding them would undo that checkout's images for
+        // everyone else (scripts/test builds this checkout's images before the tests, so there they are up to date).
+        // Missing images are built; -Dsandbox.it.rebuildImages=true allows replacing.
+        List<String> foreign = new ArrayList<>();
+        for (String key : java.util.stream.Stream.concat(java.util.stream.Stream.of("base"), LANGUAGES.stream())
+                .toList()) {
+            DockerImageBuilder.Status st = builder.status(key);
+            if (st.present() && !st.upToDate()) {
+                foreign.add(st.image());
+            }
+        }
+        if (!foreign.isEmpty() && !Boolean.getBoolean("sandbox.it.rebuildImages")) {
+            Assumptions.abort("images on this engine were built from another recipe, not replacing them: " + foreign
+                    + " (build this checkout's images first, or pass -Dsandbox.it.rebuildImages=true)");
+        }
 
         List<String> built = builder.build(LANGUAGES, false);
 
-        assertThat(built).isSubsetOf(DockerImageBuilder.BASE_IMAGE, "sandbox4j/python:bookworm",
-                "sandbox4j/javascript:bookworm");
+        // what was missing or out of date got built (nothing, when the images are already there)
+        assertThat(built).isSubsetOf(java.util.stream.Stream.concat(java.util.stream.Stream.of(
+                DockerImageBuilder.BASE_IMAGE), LANGUAGES.stream().map(DockerImageBuilder::imageFor)).toList());
         for (String language : LANGUAGES) {
             DockerImageBuilder.Status status = builder.status(language);
             assertThat(status.image()).isEqualTo(DockerImageBuilder.imageFor(language));
@@ -92,15 +109,16 @@ class DockerImageBuilderIT {
             assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("built " + image + " in "));
         }
 
+        // a second build is a no-op: nothing built, every image reported up to date (no timing: "fast" is not the
+        // claim, "nothing done" is)
         lines.clear();
-        long start = System.nanoTime();
         List<String> again = builder.build(LANGUAGES, false);
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(again).isEmpty();
-        assertThat(elapsed).isLessThan(Duration.ofSeconds(10));
-        assertThat(lines).contains("sandbox4j/python:bookworm is up to date",
-                "sandbox4j/javascript:bookworm is up to date");
+        assertThat(lines).noneMatch(line -> line.startsWith("built "));
+        for (String language : LANGUAGES) {
+            assertThat(lines).contains(DockerImageBuilder.imageFor(language) + " is up to date");
+        }
     }
 
     @Test

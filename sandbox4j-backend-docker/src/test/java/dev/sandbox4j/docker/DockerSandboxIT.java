@@ -119,7 +119,7 @@ class DockerSandboxIT {
     }
 
     @Test
-    @DisplayName("timeout returns within deadline + 1 s and kills the whole tree, daemons included")
+    @DisplayName("timeout kills the whole tree, daemons included, and the run returns")
     void killsProcessTreeOnTimeout() {
         try (SandboxSession s = python()) {
             String code = """
@@ -141,7 +141,9 @@ class DockerSandboxIT {
             assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
             assertThat(r.killReason()).contains("timed out after 2 s");
             assertThat(r.stdout()).isEqualTo("started\n");
-            assertThat(took).isLessThan(Duration.ofSeconds(3));
+            // a deadline, not a speed claim: without the kill the program runs 60 s; how soon after its 2 s deadline
+            // a run returns is measured (not asserted) by the fork-bomb/kill benchmarks
+            assertThat(took).isLessThan(Duration.ofSeconds(45));
             ExecutionResult ps = s.run(LIST_PROCESSES);
             assertThat(ps.stdout()).as("processes left after the timeout").isEmpty();
             assertThat(s.run("print(6*7)").stdout()).isEqualTo("42\n");
@@ -151,11 +153,12 @@ class DockerSandboxIT {
     @Test
     void backgroundProcessHoldingTheOutputDoesNotBlockTheRun() {
         try (SandboxSession s = python()) {
-            ExecutionResult r = s.run("import subprocess\nsubprocess.Popen(['sleep', '30'])\nprint('done')",
-                    RunOptions.timeout(Duration.ofSeconds(20)));
-            assertThat(r.status()).isEqualTo(ExecutionStatus.OK);
+            // the background process holds stdout for 10 minutes: a run that waited for the stream to close would hit
+            // its 60 s timeout (TIMED_OUT), so OK shows it returned when the program itself ended
+            ExecutionResult r = s.run("import subprocess\nsubprocess.Popen(['sleep', '600'])\nprint('done')",
+                    RunOptions.timeout(Duration.ofSeconds(60)));
+            assertThat(r.status()).as(r.killReason()).isEqualTo(ExecutionStatus.OK);
             assertThat(r.stdout()).isEqualTo("done\n");
-            assertThat(r.duration()).isLessThan(Duration.ofSeconds(3));
         }
     }
 
@@ -295,10 +298,10 @@ class DockerSandboxIT {
     void sessionLifetimeEndsRunsAndClosesSession() {
         try (SandboxSession s = client.openSession(Language.PYTHON,
                 DockerTestSupport.options().sessionTimeout(Duration.ofSeconds(3)).build())) {
-            ExecutionResult r = s.run("import time\ntime.sleep(30)", RunOptions.timeout(Duration.ofSeconds(20)));
+            // the lifetime (3 s), not the run's own timeout (5 min), ends the run: the kill reason says which
+            ExecutionResult r = s.run("import time\ntime.sleep(600)", RunOptions.timeout(Duration.ofMinutes(5)));
             assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
             assertThat(r.killReason()).contains("session lifetime");
-            assertThat(r.duration()).isLessThan(Duration.ofSeconds(4));
             assertThat(s.isOpen()).isFalse();
             assertThatThrownBy(() -> s.run("print(1)")).isInstanceOf(SessionClosedException.class)
                     .hasMessageContaining("lifetime");

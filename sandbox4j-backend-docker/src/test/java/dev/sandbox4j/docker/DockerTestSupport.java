@@ -59,6 +59,30 @@ final class DockerTestSupport {
         }
     }
 
+    /**
+     * Creates {@code /tmp/<name>} in every running box of this run: the signal a program that waits for that file
+     * gets from the test, so that a test orders events by a handshake instead of timing them. The name should be
+     * unique to the test (other boxes of the run get the file too, harmlessly).
+     */
+    static void signalBoxes(String name) {
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("not a plain file name: " + name);
+        }
+        try (DockerClient dc = docker()) {
+            for (Container c : dc.listContainersCmd().withLabelFilter(Map.of(RUN_LABEL, RUN_ID)).exec()) {
+                String exec = dc.execCreateCmd(c.getId()).withCmd("touch", "/tmp/" + name).exec().getId();
+                // generous: a touch takes milliseconds; the bound only keeps a broken engine from hanging the test
+                dc.execStartCmd(exec).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>())
+                        .awaitCompletion(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static void assertNoLeftovers() {
         assertThat(leftovers()).as("containers left behind by run %s", RUN_ID).isEmpty();
     }

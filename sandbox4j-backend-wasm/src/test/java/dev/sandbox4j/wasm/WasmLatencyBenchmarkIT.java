@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Prints the wasm backend's latencies (no assertion on them): making the memory snapshot, opening a session with and
  * without it, a one-shot run, and warm runs in stateless and stateful sessions.
  */
+@Tag("benchmark") // prints figures; run with -Dgroups=benchmark -DexcludedGroups=
 class WasmLatencyBenchmarkIT {
     private static final int WARM_RUNS = 50;
     private static final int COLD_STARTS = 5;

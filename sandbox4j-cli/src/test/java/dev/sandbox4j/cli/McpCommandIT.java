@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
 @Tag("docker")
 class McpCommandIT {
     static final String RUN_LABEL = "dev.sandbox4j.run-id";
-    static final Path JAR = Path.of("target", "sandbox4j.jar");
+    /** The shaded jar of this module (failsafe sets basedir; the working directory is not relied on). */
+    static final Path JAR = Path.of(System.getProperty("basedir", "."), "target", "sandbox4j.jar");
 
     @BeforeAll
     static void engine() {

@@ -18,6 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ChunkPipeTest {
+    /**
+     * Bound on every wait here: generous, since these are in-memory hand-offs of milliseconds; only a pipe that blocks
+     * for good reaches it (it turns that hang into a failure).
+     */
     private static final Duration LIMIT = Duration.ofSeconds(20);
 
     @Test
@@ -60,7 +64,7 @@ class ChunkPipeTest {
             }
             return got.toByteArray();
         });
-        writer.get(5, TimeUnit.SECONDS);
+        writer.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(read.length).isEqualTo(payload.length);
         assertThat(java.security.MessageDigest.getInstance("SHA-256").digest(read))
                 .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(payload));
@@ -120,7 +124,7 @@ class ChunkPipeTest {
         IOException boom = new IOException("boom");
         pipe.fail(boom);
         InputStream in = pipe.source();
-        assertTimeoutPreemptively(Duration.ofSeconds(3), () -> {
+        assertTimeoutPreemptively(LIMIT, () -> {
             assertThat(in.read()).isEqualTo('x');
             assertThatThrownBy(in::read).isSameAs(boom);
         });
@@ -142,7 +146,7 @@ class ChunkPipeTest {
             }
         });
         // two chunks fit; the third write waits for the reader
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long deadline = System.nanoTime() + LIMIT.toNanos();
         while (written.get() < 2 && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
@@ -152,7 +156,7 @@ class ChunkPipeTest {
 
         InputStream in = pipe.source();
         assertThat(in.read()).isZero();
-        writer.join(5000);
+        writer.join(LIMIT.toMillis());
         assertThat(writer.isAlive()).isFalse();
         assertThat(written.get()).isEqualTo(3);
         assertThat(in.read()).isEqualTo(1);
@@ -180,7 +184,7 @@ class ChunkPipeTest {
         Thread.sleep(200); // the writer is now blocked on the full pipe
         assertThat(writer).isNotDone();
         pipe.source().close();
-        Throwable failure = assertTimeoutPreemptively(Duration.ofSeconds(3), () -> writer.get());
+        Throwable failure = assertTimeoutPreemptively(LIMIT, () -> writer.get());
         assertThat(failure).isInstanceOf(IOException.class).hasMessageContaining("reader");
     }
 
@@ -202,7 +206,7 @@ class ChunkPipeTest {
         out.write(1);
         pipe.source().close();
         // the queue was emptied, so this write is not stuck behind the discarded chunk: it fails at once
-        assertTimeoutPreemptively(Duration.ofSeconds(3), () -> {
+        assertTimeoutPreemptively(LIMIT, () -> {
             assertThatThrownBy(() -> out.write(2)).isInstanceOf(IOException.class);
         });
     }
@@ -221,6 +225,6 @@ class ChunkPipeTest {
         });
         Thread.sleep(100);
         reader.interrupt();
-        assertThat(result.get(5, TimeUnit.SECONDS)).isEqualTo("interrupted");
+        assertThat(result.get(LIMIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("interrupted");
     }
 }

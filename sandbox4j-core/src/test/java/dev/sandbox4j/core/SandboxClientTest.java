@@ -119,7 +119,8 @@ class SandboxClientTest {
         try (SandboxSession s = client.openSession("python")) {
             long t0 = System.nanoTime();
             ExecutionResult r = s.run("loop", RunOptions.timeout(Duration.ofMillis(300)));
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(1300));
+            // a deadline, not a speed claim: the fake program hangs forever, so only the 300 ms timeout ends it
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(2));
             assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
             assertThat(r.killReason()).isEqualTo("timed out after 300 ms");
             assertThat(r.stdout()).isEqualTo("partial");
@@ -198,11 +199,9 @@ class SandboxClientTest {
     void idleSessionIsClosedWhenItsLifetimeEnds() throws Exception {
         SandboxSession s = client.openSession("python",
                 SessionOptions.builder().sessionTimeout(Duration.ofMillis(200)).build());
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (s.isOpen() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertThat(s.isOpen()).isFalse();
+        // generous: the 200 ms lifetime closes it; only a lifetime that is never enforced waits this out
+        org.awaitility.Awaitility.await("the idle session closes").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20)).until(() -> !s.isOpen());
         assertThat(backend.boxes).isEmpty();
     }
 

@@ -154,7 +154,9 @@ class SessionInstallTest {
         try (SandboxSession s = open("python", SessionOptions.builder().install(cfg).build())) {
             long t0 = System.nanoTime();
             ExecutionResult r = s.install("numpy");
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            // a deadline, not a speed claim: the fake package manager hangs forever, so only the 200 ms installation
+            // timeout ends it; a timeout that does not fire fails here (generously) instead of hanging the build
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(2));
             assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
             assertThat(r.killReason()).startsWith("installation timed out");
             assertThat(s.installedLibraries()).isEmpty();

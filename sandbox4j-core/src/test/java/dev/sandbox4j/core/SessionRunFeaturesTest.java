@@ -104,9 +104,10 @@ class SessionRunFeaturesTest {
         try (SandboxSession s = open("java")) {
             long t0 = System.nanoTime();
             ExecutionResult r = s.run("class Main { public static void main(String[] a) {} }",
-                    RunOptions.builder().timeout(Duration.ofSeconds(30)).compileTimeout(Duration.ofMillis(200))
+                    RunOptions.builder().timeout(Duration.ofMinutes(10)).compileTimeout(Duration.ofMillis(200))
                             .build());
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            // a deadline, not a speed claim: only a compile bounded by the run timeout (10 min) gets near this
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(2));
             assertThat(r.status()).isEqualTo(ExecutionStatus.TIMED_OUT);
             assertThat(r.killReason()).startsWith("compilation").contains("200 ms");
             assertThat(backend.execs).hasSize(1); // the program never ran
@@ -500,11 +501,9 @@ class SessionRunFeaturesTest {
 
     private void assertWriterGone(SandboxSession s) throws Exception {
         String writer = "\"sandbox4j-copy-in-" + s.id() + "\"";
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (threadDump().contains(writer) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(threadDump().contains(writer)).as("the copy's writer thread is still running").isFalse();
+        // generous: the writer ends within milliseconds once the copy failed; only one that never ends waits this out
+        org.awaitility.Awaitility.await("the copy's writer thread ends").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> !threadDump().contains(writer));
     }
 
     private Path dumps;

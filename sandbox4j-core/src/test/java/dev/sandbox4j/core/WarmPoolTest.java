@@ -88,8 +88,9 @@ class WarmPoolTest {
         return c.poolStats().get(0);
     }
 
+    /** Waits for {@code condition}; generous (the fake engine answers at once), only a condition never met waits it out. */
     private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting until " + what);
@@ -116,7 +117,9 @@ class WarmPoolTest {
     @Test
     void buildDoesNotBlockAndThePoolFillsToMinSizeWithLabelledBoxes() {
         backend.gate = new CountDownLatch(1); // every creation blocks until released
-        SandboxClient c = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> client(python().minSize(2)));
+        // the creations block until released below: a build that waited for them would never return (the bound only
+        // turns that hang into a failure)
+        SandboxClient c = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> client(python().minSize(2)));
         assertThat(stats(c).ready()).isZero();
         backend.gate.countDown();
         awaitReady(c, 2);
@@ -171,9 +174,10 @@ class WarmPoolTest {
         assertThat(backend.execBoxNames).anyMatch(n -> n.startsWith("sandbox4j-python-pool-"));
         assertThat(backend.execBoxNames).noneMatch(n -> !n.startsWith("sandbox4j-python-pool-"));
         await("refilled", () -> stats(c).ready() == 1);
+        // the one-shot's box is removed in the background, after the result was returned
+        await("the one-shot's box given back", () -> stats(c).inUse() == 0);
         assertThat(backend.creates.get()).isEqualTo(before + 1); // only the refill
         assertThat(stats(c).handedOut()).isEqualTo(1);
-        await("the one-shot box removed (in the background)", () -> stats(c).inUse() == 0);
     }
 
     @Test
@@ -186,7 +190,7 @@ class WarmPoolTest {
         Thread.sleep(150);
         assertThat(second).isNotDone(); // maxSize 1 is in use
         first.close();
-        SandboxSession s2 = second.get(5, TimeUnit.SECONDS);
+        SandboxSession s2 = second.get(60, TimeUnit.SECONDS); // generous: it gets the freed box at once
         assertThat(backend.live.get(boxOf(s2)).name()).startsWith("sandbox4j-python-pool-");
 
         long t0 = System.nanoTime();
@@ -196,6 +200,8 @@ class WarmPoolTest {
                 .hasMessageContaining("within acquireTimeout 400 ms")
                 .hasMessageContaining("1 of maxSize 1 in use")
                 .satisfies(e -> assertThat(((PoolExhaustedException) e).waited()).isEqualTo(Duration.ofMillis(400)));
+        // a lower bound: the wait lasts its acquire timeout (a slow machine only makes it longer; returning early is the
+        // bug this catches)
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(390));
         assertThat(c.openSessions()).isEqualTo(1);
         s2.close();
@@ -222,19 +228,19 @@ class WarmPoolTest {
         backend.failCreates = true;
         SandboxClient c = client(python().exhaustion(Exhaustion.WAIT).acquireTimeout(Duration.ofSeconds(30)));
         await("the first creation failed", () -> backend.failures.get() >= 1);
-        long t0 = System.nanoTime();
-        // the pool backs off after a failure; the waiting session gets the next attempt's failure, not a timeout
+        // the pool backs off after a failure; the waiting session gets the next attempt's failure (a BackendException),
+        // not the acquire timeout's PoolExhaustedException; the preemptive bound only keeps a hang from blocking the build
         assertThatThrownBy(() -> assertTimeoutPreemptively(Duration.ofSeconds(35),
                 () -> c.openSession("python", OPTIONS)))
                 .isInstanceOf(BackendException.class)
                 .hasMessageContaining("warm pool 'python' (sandbox4j/python:bookworm) could not create a box")
                 .hasMessageContaining("engine on fire");
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
     void failFastThrowsAtOnceAndCreatesNothing() {
-        SandboxClient c = client(python().minSize(1).maxSize(1).exhaustion(Exhaustion.FAIL_FAST));
+        SandboxClient c = client(python().minSize(1).maxSize(1).exhaustion(Exhaustion.FAIL_FAST)
+                .acquireTimeout(Duration.ofMinutes(10)));
         awaitReady(c, 1);
         try (SandboxSession first = c.openSession("python", OPTIONS)) {
             int creates = backend.creates.get();
@@ -245,7 +251,9 @@ class WarmPoolTest {
                     .hasMessageContaining("FAIL_FAST")
                     .satisfies(e -> assertThat(((PoolExhaustedException) e).waited()).isNull())
                     .satisfies(e -> assertThat(((PoolExhaustedException) e).language()).isEqualTo("python"));
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+            // a deadline, not a speed claim: FAIL_FAST does not wait; only waiting for the 10 min acquire timeout gets
+            // near this
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(2));
             assertThat(backend.creates.get()).isEqualTo(creates);
             assertThat(c.openSessions()).isEqualTo(1);
             assertThat(boxOf(first)).isNotNull();

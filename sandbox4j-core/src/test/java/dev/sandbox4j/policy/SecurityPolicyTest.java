@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -248,14 +249,26 @@ class SecurityPolicyTest {
         assertThat(p.check("ruby", "# system('ls')\nputs 1").allowed()).isTrue();
     }
 
-    @Test
-    void scanningOneMegabyteIsFast() {
+    /** About 1 MB of harmless Python whose comments and strings mention what the strict policy forbids. */
+    private static String megabyteOfPython() {
         StringBuilder sb = new StringBuilder();
         while (sb.length() < 1_000_000) {
             sb.append("import numpy as np\n# a comment with os.system('x')\ns = \"eval(x) in a string\"\n")
                     .append("def f(a, b):\n    return np.sum([a, b]) * 2\n");
         }
-        String code = sb.toString();
+        return sb.toString();
+    }
+
+    @Test
+    void checksOneMegabyteWithoutFalseAlarms() {
+        assertThat(SecurityPolicy.strict().check("python", megabyteOfPython()).allowed()).isTrue();
+    }
+
+    /** Prints the time of a strict check of 1 MB (a benchmark: the scanners' linearity is tested by counting). */
+    @Test
+    @Tag("benchmark")
+    void printsTheTimeToCheckOneMegabyte() {
+        String code = megabyteOfPython();
         SecurityPolicy p = SecurityPolicy.strict();
         for (int i = 0; i < 5; i++) {
             p.check("python", code);
@@ -263,9 +276,8 @@ class SecurityPolicyTest {
         long t0 = System.nanoTime();
         PolicyVerdict v = p.check("python", code);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf("policy check (strict, %d default rules) of %d KB of python: %d ms%n",
+        System.out.printf("[bench] policy check (strict, %d default rules) of %d KB of python: %d ms%n",
                 p.patterns().size() + p.restrictedModules().size(), code.length() / 1024, ms);
         assertThat(v.allowed()).isTrue();
-        assertThat(ms).as("well under one container exec (~75 ms); generous bound for slow CI").isLessThan(2000);
     }
 }

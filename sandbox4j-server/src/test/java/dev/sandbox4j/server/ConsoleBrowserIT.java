@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("docker")
 class ConsoleBrowserIT {
+    /** The module's build directory, where the screenshots go (failsafe sets basedir; no reliance on the cwd). */
+    private static final Path TARGET = Path.of(System.getProperty("basedir", "."), "target");
     static final String RUN_ID = EngineSupport.RUN_ID + "-console";
     static SandboxServer server;
 
@@ -96,7 +98,7 @@ class ConsoleBrowserIT {
             plot.waitFor();
             assertThat(plot.getAttribute("src")).startsWith("data:image/png;base64,iVBOR");
             assertThat((Boolean) plot.evaluate("img => img.complete && img.naturalWidth > 100")).isTrue();
-            page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target", "console-plot.png")));
+            page.screenshot(new Page.ScreenshotOptions().setPath(TARGET.resolve("console-plot.png")));
 
             // a stateful session: open it, run twice in it, close it
             page.check("#stateful");
@@ -110,7 +112,7 @@ class ConsoleBrowserIT {
             page.fill("#code", "print(answer)");
             page.click("#run");
             page.waitForFunction("() => document.getElementById('stdout').textContent === '42\\n'");
-            page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target", "console-session.png")));
+            page.screenshot(new Page.ScreenshotOptions().setPath(TARGET.resolve("console-session.png")));
             page.click("#sessions tr[data-session='" + id + "'] button.close-session");
             page.waitForSelector("#sessions tr", new Page.WaitForSelectorOptions()
                     .setState(WaitForSelectorState.DETACHED));

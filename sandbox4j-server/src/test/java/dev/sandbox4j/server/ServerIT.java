@@ -11,6 +11,7 @@ import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.docker.LocalPackages;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
@@ -120,45 +121,54 @@ class ServerIT {
         assertThat(slow.get("kill_reason").asText()).contains("timed out after 1 s");
     }
 
+    /**
+     * Output is streamed as events while the program runs. Shown by causality, not timing: the program prints, then
+     * waits until the test, having received that output as an event, signals it through a file; so the first event
+     * arrived before the program could end, and an {@code ok} result proves the signal came while it ran.
+     */
     @Test
     void streamsOutputWhileTheProgramRuns() throws Exception {
+        String go = "s4j-sse-" + RUN_ID.substring(0, 8);
         HttpRequest req = alice.request("/v1/execute").header("Content-Type", "application/json")
                 .header("Accept", "text/event-stream").POST(HttpRequest.BodyPublishers.ofByteArray(TestHttp.body(
-                        Map.of("language", "python", "capture_artifacts", false, "code", """
-                                import sys, time
-                                for i in range(3):
+                        Map.of("language", "python", "capture_artifacts", false, "timeout_ms", 180000, "code", """
+                                import os, sys, time
+                                print('tick', 0, flush=True)
+                                for _ in range(1200):  # the test signals once it has the first event; 2 min at most
+                                    if os.path.exists('/tmp/%s'):
+                                        break
+                                    time.sleep(0.1)
+                                else:
+                                    sys.exit(3)
+                                for i in range(1, 3):
                                     print('tick', i, flush=True)
-                                    time.sleep(0.7)
                                 print('oops', file=sys.stderr)
-                                """)))).build();
+                                """.formatted(go))))).build();
         HttpResponse<Stream<String>> res = alice.http.send(req, HttpResponse.BodyHandlers.ofLines());
         assertThat(res.headers().firstValue("Content-Type")).get().asString().startsWith("text/event-stream");
         List<String> events = new ArrayList<>();
-        long firstStdout = -1;
-        long result = -1;
+        boolean signalled = false;
         StringBuilder stdout = new StringBuilder();
         String lastEvent = null;
+        String status = null;
         for (String line : (Iterable<String>) res.body()::iterator) {
             if (line.startsWith("event: ")) {
                 lastEvent = line.substring(7);
                 events.add(lastEvent);
-                if (lastEvent.equals("stdout") && firstStdout < 0) {
-                    firstStdout = System.nanoTime();
-                }
-                if (lastEvent.equals("result")) {
-                    result = System.nanoTime();
-                }
             } else if (line.startsWith("data: ") && "stdout".equals(lastEvent)) {
                 stdout.append(TestHttp.JSON.readTree(line.substring(6)).get("text").asText());
+                if (!signalled) {
+                    EngineSupport.signalBoxes(RUN_ID, go);
+                    signalled = true;
+                }
             } else if (line.startsWith("data: ") && "result".equals(lastEvent)) {
-                assertThat(TestHttp.JSON.readTree(line.substring(6)).get("status").asText()).isEqualTo("ok");
+                status = TestHttp.JSON.readTree(line.substring(6)).get("status").asText();
             }
         }
+        assertThat(signalled).as("a stdout event arrived").isTrue();
+        assertThat(status).as("the program saw the signal sent after its first event").isEqualTo("ok");
         assertThat(events).contains("stdout", "stderr").endsWith("result");
-        assertThat(events.stream().filter("stdout"::equals).count()).isGreaterThanOrEqualTo(2);
         assertThat(stdout.toString()).isEqualTo("tick 0\ntick 1\ntick 2\n");
-        assertThat(Duration.ofNanos(result - firstStdout)).as("output arrived while the program ran")
-                .isGreaterThan(Duration.ofMillis(1000));
     }
 
     // ---------------------------------------------------------------- sessions
@@ -214,25 +224,32 @@ class ServerIT {
                 .noneMatch(c -> id.equals(c.getLabels().get("dev.sandbox4j.session"))));
     }
 
+    /** From a Maven repository the test serves itself (no internet needed), through a client configured for it. */
     @Test
     void installsLibrariesIntoASession() {
-        String id = newSession(Map.of("language", "java"));
-        TestHttp.Resp bad = alice.post("/v1/sessions/" + id + "/install", Map.of("libraries",
-                List.of("--repository=http://evil")));
-        assertThat(bad.status()).isEqualTo(400);
-        String lib = "org.apache.commons:commons-lang3:3.14.0";
-        TestHttp.Resp r = alice.post("/v1/sessions/" + id + "/install", Map.of("libraries", List.of(lib)));
-        assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        assertThat(r.json().get("status").asText()).as(r.toString()).isEqualTo("ok");
-        JsonNode run = alice.post("/v1/sessions/" + id + "/execute", Map.of("code", """
-                import org.apache.commons.lang3.StringUtils;
-                public class Main {
-                    public static void main(String[] args) { System.out.println(StringUtils.reverse("olleh")); }
-                }
-                """, "capture_artifacts", false)).json();
-        assertThat(run.get("stdout").asText()).as(run.toString()).isEqualTo("hello\n");
-        assertThat(alice.get("/v1/sessions/" + id).json().get("installed_libraries").toString()).contains(lib);
-        alice.delete("/v1/sessions/" + id);
+        ServerConfig config = EngineSupport.config(RUN_ID).apiKey(ApiKey.of("alice", "acme", ALICE)).build();
+        try (LocalPackages packages = LocalPackages.start();
+                SandboxServer s = SandboxServer.start(config, EngineSupport.client(config)
+                        .install(packages.install().build()).build(), true)) {
+            TestHttp a = new TestHttp(s.uri(), ALICE);
+            String id = a.post("/v1/sessions", Map.of("language", "java")).json().get("session_id").asText();
+            TestHttp.Resp bad = a.post("/v1/sessions/" + id + "/install", Map.of("libraries",
+                    List.of("--repository=http://evil")));
+            assertThat(bad.status()).isEqualTo(400);
+            String lib = LocalPackages.MAVEN_JSON;
+            TestHttp.Resp r = a.post("/v1/sessions/" + id + "/install", Map.of("libraries", List.of(lib)));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.json().get("status").asText()).as(r.toString()).isEqualTo("ok");
+            JsonNode run = a.post("/v1/sessions/" + id + "/execute", Map.of("code", """
+                    import dev.sandbox4j.test.Json;
+                    public class Main {
+                        public static void main(String[] args) { System.out.println(Json.of("hello", 1)); }
+                    }
+                    """, "capture_artifacts", false)).json();
+            assertThat(run.get("stdout").asText()).as(run.toString()).isEqualTo("{\"hello\":1}\n");
+            assertThat(a.get("/v1/sessions/" + id).json().get("installed_libraries").toString()).contains(lib);
+            a.delete("/v1/sessions/" + id);
+        }
     }
 
     @Test
@@ -314,7 +331,7 @@ class ServerIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> runsInFlight() == 1);
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> boxCount() == before);
-        await().atMost(Duration.ofSeconds(5)).until(() -> runsInFlight() == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> runsInFlight() == 0);
 
         String id = newSession(Map.of("language", "python"));
         try (Socket s = rawPost("/v1/sessions/" + id + "/execute", TestHttp.body(Map.of(
@@ -325,6 +342,7 @@ class ServerIT {
         long t0 = System.nanoTime();
         JsonNode next = alice.post("/v1/sessions/" + id + "/execute", Map.of("code", "print('next')")).json();
         assertThat(next.get("stdout").asText()).as(next.toString()).isEqualTo("next\n");
+        // a deadline, not a speed claim: a run still holding the session would end only at its 120 s timeout
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("the cancelled run no longer holds the session")
                 .isLessThan(Duration.ofSeconds(60));
         alice.delete("/v1/sessions/" + id);
@@ -456,7 +474,7 @@ class ServerIT {
                 .containsPattern("sandbox_sessions_active [1-9]")
                 .contains("sandbox_runs_in_flight 0.0");
         alice.delete("/v1/sessions/" + id);
-        await().atMost(Duration.ofSeconds(5)).until(() -> auditLines().stream().anyMatch(l -> l.contains(id)
+        await().atMost(Duration.ofSeconds(30)).until(() -> auditLines().stream().anyMatch(l -> l.contains(id)
                 && l.contains("\"DELETE\"")));
         List<String> lines = auditLines();
         assertThat(lines).anyMatch(l -> l.contains("\"event\":\"http_request\"") && l.contains("\"tenant\":\"acme\"")
@@ -475,6 +493,7 @@ class ServerIT {
 
     /** Prints the latency the HTTP layer adds to a library call (no timing assertion). */
     @Test
+    @Tag("benchmark") // prints figures; run with -Dgroups=benchmark -DexcludedGroups=
     void benchmarkAddedLatency() throws Exception {
         int warmup = 200;
         int n = 100;

@@ -4,6 +4,7 @@ import dev.sandbox4j.spi.ImportRef;
 import dev.sandbox4j.spi.ScannedSource;
 import dev.sandbox4j.spi.SourceScanner;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Lexer for C, C++ and Objective-C source.
@@ -41,7 +42,15 @@ public final class CppScanner implements SourceScanner {
 
     @Override
     public ScannedSource scan(String code) {
-        return new Lexer(code).run();
+        return scan(code, UnaryOperator.identity());
+    }
+
+    /**
+     * Scans {@code code}, reading its characters through {@code view} applied to the text (the identity here; tests
+     * wrap it to count the characters read).
+     */
+    static ScannedSource scan(String code, UnaryOperator<CharSequence> view) {
+        return new Lexer(code, view).run();
     }
 
     @Override
@@ -50,15 +59,15 @@ public final class CppScanner implements SourceScanner {
     }
 
     private static final class Lexer {
-        private final String s;
+        private final CharSequence s;
         private final int n;
         private final SourceBuilder out;
         private boolean lineStart = true;
         /** Whether the last {@link #quotedEnd} found the closing quote. */
         private boolean closed;
 
-        Lexer(String code) {
-            this.s = code;
+        Lexer(String code, UnaryOperator<CharSequence> view) {
+            this.s = view.apply(code);
             this.n = code.length();
             this.out = new SourceBuilder(code);
         }
@@ -134,7 +143,7 @@ public final class CppScanner implements SourceScanner {
         }
 
         private int blockComment(int start) {
-            int close = s.indexOf("*/", start + 2);
+            int close = Chars.indexOf(s, "*/", start + 2);
             int end = close < 0 ? n : close + 2;
             out.comment(start, end);
             return end;
@@ -199,7 +208,7 @@ public final class CppScanner implements SourceScanner {
             }
             if (is(i, j, "dlopen")) {
                 loadCall(i, j, "dlopen");
-            } else if (len >= 11 && s.startsWith("LoadLibrary", i)
+            } else if (len >= 11 && Chars.startsWith(s, "LoadLibrary", i)
                     && (len == 11 || is(i, j, "LoadLibraryA") || is(i, j, "LoadLibraryEx") || is(i, j, "LoadLibraryW") || is(i, j, "LoadLibraryExA")
                             || is(i, j, "LoadLibraryExW"))) {
                 loadCall(i, j, "LoadLibrary");
@@ -227,7 +236,7 @@ public final class CppScanner implements SourceScanner {
                     e++;
                 }
                 if (e < n && s.charAt(e) == '>') {
-                    module = s.substring(j + 1, e).strip();
+                    module = Chars.substring(s, j + 1, e).strip();
                     end = e + 1;
                 }
             } else if (c == '"') {
@@ -240,7 +249,7 @@ public final class CppScanner implements SourceScanner {
                 while (e < n && (isIdentPart(s.charAt(e)) || s.charAt(e) == '.' || s.charAt(e) == ':')) {
                     e++;
                 }
-                module = s.substring(j, e);
+                module = Chars.substring(s, j, e);
                 end = e;
             }
             if (module == null || module.isEmpty()) {
@@ -263,8 +272,8 @@ public final class CppScanner implements SourceScanner {
             if (open < 0) {
                 return quoted(q);
             }
-            String closer = ")" + s.substring(q + 1, open) + "\"";
-            int close = s.indexOf(closer, open + 1);
+            String closer = ")" + Chars.substring(s, q + 1, open) + "\"";
+            int close = Chars.indexOf(s, closer, open + 1);
             if (close < 0) {
                 out.string(q + 1, n);
                 return n;
@@ -314,7 +323,7 @@ public final class CppScanner implements SourceScanner {
                 if (c == '"') {
                     out.string(j + 1, e);
                 }
-                String module = s.substring(j + 1, e).strip();
+                String module = Chars.substring(s, j + 1, e).strip();
                 int end = terminated ? e + 1 : e;
                 if (!module.isEmpty()) {
                     out.importRef(module, List.of(), hash, end - hash, "include", false);
@@ -393,8 +402,8 @@ public final class CppScanner implements SourceScanner {
                 int end;
                 if (p > j && s.charAt(p - 1) == 'R' && isStringPrefix(j, p - 1) && rawOpen(p) > 0) {
                     int open = rawOpen(p);
-                    String closer = ")" + s.substring(p + 1, open) + "\"";
-                    int close = s.indexOf(closer, open + 1);
+                    String closer = ")" + Chars.substring(s, p + 1, open) + "\"";
+                    int close = Chars.indexOf(s, closer, open + 1);
                     if (close < 0) {
                         break;
                     }
@@ -420,7 +429,7 @@ public final class CppScanner implements SourceScanner {
         }
 
         private boolean is(int i, int j, String word) {
-            return j - i == word.length() && s.startsWith(word, i);
+            return j - i == word.length() && Chars.startsWith(s, word, i);
         }
     }
 
@@ -428,13 +437,13 @@ public final class CppScanner implements SourceScanner {
      * Decodes the C/C++/Go escape sequences of a string literal's contents {@code [from, to)}: simple escapes, octal,
      * {@code \x..}, &#92;u...., &#92;U........ and line splices. Unknown escapes give the escaped character.
      */
-    static String decodeEscapes(String s, int from, int to) {
+    static String decodeEscapes(CharSequence s, int from, int to) {
         int first = from;
         while (first < to && s.charAt(first) != '\\') {
             first++;
         }
         if (first == to) {
-            return s.substring(from, to);
+            return Chars.substring(s, from, to);
         }
         StringBuilder b = new StringBuilder(to - from);
         int i = from;

@@ -8,10 +8,10 @@ final class Escapes {
 
     private Escapes() {}
 
-    static String decode(String s, int from, int to, int lang) {
+    static String decode(CharSequence s, int from, int to, int lang) {
         int end = Math.min(to, s.length());
-        if (from >= end || s.indexOf('\\', from, end) < 0) { // bounded search: unbounded would be quadratic
-            return s.substring(from, Math.max(from, end));
+        if (from >= end || Chars.indexOf(s, '\\', from, end) < 0) { // bounded search: unbounded would be quadratic
+            return Chars.substring(s, from, Math.max(from, end));
         }
         StringBuilder sb = new StringBuilder(end - from);
         int i = from;
@@ -54,10 +54,10 @@ final class Escapes {
                 }
                 case 'U' -> i = lang == PYTHON ? hex(s, i, end, 8, sb, e) : append(sb, lang, e, i);
                 case 'N' -> {
-                    int close = lang == PYTHON && i < end && s.charAt(i) == '{' ? s.indexOf('}', i) : -1;
+                    int close = lang == PYTHON && i < end && s.charAt(i) == '{' ? Chars.indexOf(s, '}', i) : -1;
                     if (close > i && close < end && close - i < 100) {
                         try {
-                            sb.appendCodePoint(Character.codePointOf(s.substring(i + 1, close)));
+                            sb.appendCodePoint(Character.codePointOf(Chars.substring(s, i + 1, close)));
                             i = close + 1;
                         } catch (IllegalArgumentException ex) {
                             sb.append("\\N");
@@ -92,7 +92,7 @@ final class Escapes {
         return i;
     }
 
-    private static int hex(String s, int i, int end, int digits, StringBuilder sb, char e) {
+    private static int hex(CharSequence s, int i, int end, int digits, StringBuilder sb, char e) {
         if (i + digits > end) {
             append(sb, Escapes.PYTHON, e, i);
             return i;

@@ -2,6 +2,7 @@ package dev.sandbox4j.core.policy.scan;
 
 import dev.sandbox4j.spi.ScannedSource;
 import dev.sandbox4j.spi.SourceScanner;
+import java.util.function.UnaryOperator;
 
 /**
  * Fallback for languages without a scanner. <strong>A heuristic</strong>: it does not know the language, so it guesses
@@ -25,8 +26,17 @@ public final class GenericScanner implements SourceScanner {
     public GenericScanner() {}
 
     @Override
-    public ScannedSource scan(String code) {
-        SourceBuilder out = new SourceBuilder(code);
+    public ScannedSource scan(String text) {
+        return scan(text, UnaryOperator.identity());
+    }
+
+    /**
+     * Scans {@code text}, reading its characters through {@code view} applied to it (the identity here; tests wrap it
+     * to count the characters read).
+     */
+    static ScannedSource scan(String text, UnaryOperator<CharSequence> view) {
+        SourceBuilder out = new SourceBuilder(text);
+        CharSequence code = view.apply(text);
         int n = code.length();
         // Memo of failed searches for a closing delimiter, so that many unclosed openers stay linear: no closing
         // '*/' after noBlockClose, no '`' after noBacktick, and no closing quote before the end of the line for a
@@ -39,12 +49,12 @@ public final class GenericScanner implements SourceScanner {
             char c = code.charAt(i);
             boolean wordStart = i == 0 || isBreak(code.charAt(i - 1));
             if ((c == '#' && wordStart) || (c == '/' && wordStart && i + 1 < n && code.charAt(i + 1) == '/')) {
-                int nl = code.indexOf('\n', i);
+                int nl = Chars.indexOf(code, '\n', i);
                 int end = nl < 0 ? n : nl;
                 out.comment(i, end);
                 i = end;
             } else if (c == '/' && i + 1 < n && code.charAt(i + 1) == '*' && i < noBlockClose) {
-                int close = code.indexOf("*/", i + 2);
+                int close = Chars.indexOf(code, "*/", i + 2);
                 if (close < 0) {
                     noBlockClose = i;
                     i++;
@@ -53,7 +63,7 @@ public final class GenericScanner implements SourceScanner {
                     i = close + 2;
                 }
             } else if (c == '`' && i < noBacktick) {
-                int close = code.indexOf('`', i + 1);
+                int close = Chars.indexOf(code, '`', i + 1);
                 if (close < 0) {
                     noBacktick = i;
                     i++;
@@ -66,7 +76,7 @@ public final class GenericScanner implements SourceScanner {
                 int close = i < noQuoteUntil[k] ? -1 : closingQuote(code, i);
                 if (close < 0) {
                     if (i >= noQuoteUntil[k]) {
-                        int nl = code.indexOf('\n', i);
+                        int nl = Chars.indexOf(code, '\n', i);
                         noQuoteUntil[k] = nl < 0 ? n : nl;
                     }
                     i++;
@@ -82,7 +92,7 @@ public final class GenericScanner implements SourceScanner {
     }
 
     /** The closing quote of the literal opened at {@code q} on the same line, or -1. */
-    private static int closingQuote(String code, int q) {
+    private static int closingQuote(CharSequence code, int q) {
         char quote = code.charAt(q);
         int n = code.length();
         int j = q + 1;

@@ -5,6 +5,7 @@ import dev.sandbox4j.spi.ScannedSource;
 import dev.sandbox4j.spi.SourceScanner;
 import java.util.HashSet;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Set;
 
 /**
@@ -32,7 +33,15 @@ public final class GoScanner implements SourceScanner {
 
     @Override
     public ScannedSource scan(String code) {
-        return new Lexer(code).run();
+        return scan(code, UnaryOperator.identity());
+    }
+
+    /**
+     * Scans {@code code}, reading its characters through {@code view} applied to the text (the identity here; tests
+     * wrap it to count the characters read).
+     */
+    static ScannedSource scan(String code, UnaryOperator<CharSequence> view) {
+        return new Lexer(code, view).run();
     }
 
     @Override
@@ -41,7 +50,7 @@ public final class GoScanner implements SourceScanner {
     }
 
     private static final class Lexer {
-        private final String s;
+        private final CharSequence s;
         private final int n;
         private final SourceBuilder out;
         /** Names under which the plugin package is visible ({@code plugin} and any alias). */
@@ -56,8 +65,8 @@ public final class GoScanner implements SourceScanner {
         // Set by quotedEnd.
         private boolean closed;
 
-        Lexer(String code) {
-            this.s = code;
+        Lexer(String code, UnaryOperator<CharSequence> view) {
+            this.s = view.apply(code);
             this.n = code.length();
             this.out = new SourceBuilder(code);
         }
@@ -94,10 +103,10 @@ public final class GoScanner implements SourceScanner {
         private int comment(int start, boolean track) {
             int end;
             if (s.charAt(start + 1) == '/') {
-                int nl = s.indexOf('\n', start + 2);
+                int nl = Chars.indexOf(s, '\n', start + 2);
                 end = nl < 0 ? n : nl;
             } else {
-                int close = s.indexOf("*/", start + 2);
+                int close = Chars.indexOf(s, "*/", start + 2);
                 end = close < 0 ? n : close + 2;
             }
             out.comment(start, end);
@@ -140,10 +149,10 @@ public final class GoScanner implements SourceScanner {
                 if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\n') {
                     j++;
                 } else if (c == '/' && j + 1 < n && s.charAt(j + 1) == '/') {
-                    int nl = s.indexOf('\n', j + 2);
+                    int nl = Chars.indexOf(s, '\n', j + 2);
                     j = nl < 0 ? n : nl;
                 } else if (c == '/' && j + 1 < n && s.charAt(j + 1) == '*') {
-                    int close = s.indexOf("*/", j + 2);
+                    int close = Chars.indexOf(s, "*/", j + 2);
                     j = close < 0 ? n : close + 2;
                 } else {
                     break;
@@ -163,7 +172,7 @@ public final class GoScanner implements SourceScanner {
             char quote = s.charAt(q);
             closed = false;
             if (quote == '`') {
-                int close = s.indexOf('`', q + 1);
+                int close = Chars.indexOf(s, '`', q + 1);
                 closed = close >= 0;
                 return close < 0 ? n : close + 1;
             }
@@ -185,7 +194,7 @@ public final class GoScanner implements SourceScanner {
         /** The value of the closed literal {@code [q, end)}. */
         private String value(int q, int end) {
             return s.charAt(q) == '`'
-                    ? s.substring(q + 1, end - 1).replace("\r", "")
+                    ? Chars.substring(s, q + 1, end - 1).replace("\r", "")
                     : CppScanner.decodeEscapes(s, q + 1, end - 1);
         }
 
@@ -210,10 +219,10 @@ public final class GoScanner implements SourceScanner {
                 j++;
             }
             boolean selector = i > 0 && s.charAt(i - 1) == '.';
-            if (!selector && j - i == 6 && s.startsWith("import", i)) {
+            if (!selector && j - i == 6 && Chars.startsWith(s, "import", i)) {
                 return importDecl(i, j);
             }
-            if (!selector && pluginNames.contains(s.substring(i, j))) {
+            if (!selector && pluginNames.contains(Chars.substring(s, i, j))) {
                 pluginOpen(i, j);
             }
             return j;
@@ -266,7 +275,7 @@ public final class GoScanner implements SourceScanner {
                 while (e < n && isIdentPart(s.charAt(e))) {
                     e++;
                 }
-                alias = s.substring(j, e);
+                alias = Chars.substring(s, j, e);
                 j = e;
             } else if (c == '.') {
                 alias = ".";
@@ -297,7 +306,7 @@ public final class GoScanner implements SourceScanner {
 
         /** Runs the C scanner on the preamble with its comment markers blanked, and reports its includes. */
         private void cgoPreamble(int start, int end) {
-            char[] text = s.substring(start, end).toCharArray();
+            char[] text = Chars.substring(s, start, end).toCharArray();
             int i = 0;
             while (i + 1 < text.length) {
                 if (text[i] == '/' && text[i + 1] == '/') {
@@ -341,7 +350,7 @@ public final class GoScanner implements SourceScanner {
             while (e < n && isIdentPart(s.charAt(e))) {
                 e++;
             }
-            if (!(e - j == 4 && s.startsWith("Open", j))) {
+            if (!(e - j == 4 && Chars.startsWith(s, "Open", j))) {
                 return;
             }
             j = peek(e);

@@ -6,6 +6,7 @@ import dev.sandbox4j.spi.ScannedSource;
 import dev.sandbox4j.spi.SourceScanner;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -31,7 +32,15 @@ public final class JavaScanner implements SourceScanner {
 
     @Override
     public ScannedSource scan(String code) {
-        return SourceBuilder.failClosed(code, b -> new Finder(new Lexer(code, b).run(), b).run());
+        return scan(code, UnaryOperator.identity());
+    }
+
+    /**
+     * Scans {@code code}, reading its characters through {@code view} applied to the text (the identity here; tests
+     * wrap it to count the characters read).
+     */
+    static ScannedSource scan(String code, UnaryOperator<CharSequence> view) {
+        return SourceBuilder.failClosed(code, b -> new Finder(new Lexer(code, view, b).run(), b).run());
     }
 
     @Override
@@ -42,16 +51,17 @@ public final class JavaScanner implements SourceScanner {
     private static final class Lexer {
         private final SourceBuilder b;
         /** The text after unicode-escape translation. */
-        private final String s;
+        private final CharSequence s;
         private final int n;
         /** Original offset of each translated char (length n + 1), or null when nothing was translated. */
         private final int @Nullable [] orig;
         private final List<ScanToken> out = new ArrayList<>();
         private int pos;
 
-        Lexer(String raw, SourceBuilder b) {
+        Lexer(String code, UnaryOperator<CharSequence> view, SourceBuilder b) {
+            CharSequence raw = view.apply(code);
             this.b = b;
-            if (raw.indexOf("\\u") < 0) {
+            if (Chars.indexOf(raw, "\\u") < 0) {
                 this.s = raw;
                 this.orig = null;
             } else {
@@ -81,7 +91,7 @@ public final class JavaScanner implements SourceScanner {
                     i++;
                 }
                 map[sb.length()] = raw.length();
-                this.s = sb.toString();
+                this.s = view.apply(sb.toString());
                 this.orig = map;
             }
             this.n = s.length();
@@ -97,7 +107,7 @@ public final class JavaScanner implements SourceScanner {
         }
 
         private void emit(int kind, int start, int end, @Nullable String value) {
-            ScanToken t = new ScanToken(kind, o(start), o(end), kind == ScanToken.STRING ? "" : s.substring(start, end));
+            ScanToken t = new ScanToken(kind, o(start), o(end), kind == ScanToken.STRING ? "" : Chars.substring(s, start, end));
             t.value = value;
             out.add(t);
         }
@@ -113,7 +123,7 @@ public final class JavaScanner implements SourceScanner {
                     b.comment(o(pos), o(e));
                     pos = e;
                 } else if (c == '/' && at(pos + 1) == '*') {
-                    int e = s.indexOf("*/", pos + 2);
+                    int e = Chars.indexOf(s, "*/", pos + 2);
                     e = e < 0 ? n : e + 2;
                     b.comment(o(pos), o(e));
                     pos = e;

@@ -8,6 +8,7 @@ import dev.sandbox4j.spi.SourceScanner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -42,7 +43,15 @@ public final class JavaScriptScanner implements SourceScanner {
 
     @Override
     public ScannedSource scan(String code) {
-        return SourceBuilder.failClosed(code, b -> new Finder(new Lexer(code, b).run(), b).run());
+        return scan(code, UnaryOperator.identity());
+    }
+
+    /**
+     * Scans {@code code}, reading its characters through {@code view} applied to the text (the identity here; tests
+     * wrap it to count the characters read).
+     */
+    static ScannedSource scan(String code, UnaryOperator<CharSequence> view) {
+        return SourceBuilder.failClosed(code, b -> new Finder(new Lexer(view.apply(code), b).run(), b).run());
     }
 
     @Override
@@ -82,7 +91,7 @@ public final class JavaScriptScanner implements SourceScanner {
     }
 
     private static final class Lexer {
-        private final String s;
+        private final CharSequence s;
         private final int n;
         private final SourceBuilder b;
         private final List<ScanToken> out = new ArrayList<>();
@@ -98,7 +107,7 @@ public final class JavaScriptScanner implements SourceScanner {
         private int noRegexUntil = -1;
         private int pos;
 
-        Lexer(String s, SourceBuilder b) {
+        Lexer(CharSequence s, SourceBuilder b) {
             this.s = s;
             this.n = s.length();
             this.b = b;
@@ -106,7 +115,7 @@ public final class JavaScriptScanner implements SourceScanner {
 
         List<ScanToken> run() {
             stack.add(new Frame(CODE));
-            if (s.startsWith("#!")) {
+            if (Chars.startsWith(s, "#!", 0)) {
                 int e = lineEnd(0);
                 b.comment(0, e);
                 pos = e;
@@ -156,7 +165,7 @@ public final class JavaScriptScanner implements SourceScanner {
                 b.comment(pos, e);
                 pos = e;
             } else if (c == '/' && at(pos + 1) == '*') {
-                int e = s.indexOf("*/", pos + 2);
+                int e = Chars.indexOf(s, "*/", pos + 2);
                 e = e < 0 ? n : e + 2;
                 b.comment(pos, e);
                 pos = e;
@@ -179,7 +188,7 @@ public final class JavaScriptScanner implements SourceScanner {
                 while (e < n && (isIdPart(s.charAt(e)) || s.charAt(e) == '.') && s.charAt(e) < 0x80) {
                     e++;
                 }
-                emit(ScanToken.NUMBER, pos, e, s.substring(pos, e));
+                emit(ScanToken.NUMBER, pos, e, Chars.substring(s, pos, e));
                 pos = e;
             } else if (c <= ' ' || Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\uFEFF') {
                 pos++;
@@ -315,7 +324,7 @@ public final class JavaScriptScanner implements SourceScanner {
                 e++;
             }
             b.string(pos + 1, i);
-            emit(ScanToken.REGEX, pos, e, s.substring(pos, e));
+            emit(ScanToken.REGEX, pos, e, Chars.substring(s, pos, e));
             pos = e;
         }
 

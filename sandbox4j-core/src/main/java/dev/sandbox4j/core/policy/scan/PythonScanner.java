@@ -8,6 +8,7 @@ import dev.sandbox4j.spi.SourceScanner;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,7 +37,15 @@ public final class PythonScanner implements SourceScanner {
 
     @Override
     public ScannedSource scan(String code) {
-        return SourceBuilder.failClosed(code, b -> new Finder(new Lexer(code, b).run(), b).run());
+        return scan(code, UnaryOperator.identity());
+    }
+
+    /**
+     * Scans {@code code}, reading its characters through {@code view} applied to the text (the identity here; tests
+     * wrap it to count the characters read).
+     */
+    static ScannedSource scan(String code, UnaryOperator<CharSequence> view) {
+        return SourceBuilder.failClosed(code, b -> new Finder(new Lexer(view.apply(code), b).run(), b).run());
     }
 
     @Override
@@ -65,7 +74,7 @@ public final class PythonScanner implements SourceScanner {
     }
 
     private static final class Lexer {
-        private final String s;
+        private final CharSequence s;
         private final int n;
         private final SourceBuilder b;
         private final List<ScanToken> out = new ArrayList<>();
@@ -74,7 +83,7 @@ public final class PythonScanner implements SourceScanner {
         private int openFstrings;
         private int pos;
 
-        Lexer(String s, SourceBuilder b) {
+        Lexer(CharSequence s, SourceBuilder b) {
             this.s = s;
             this.n = s.length();
             this.b = b;
@@ -161,7 +170,7 @@ public final class PythonScanner implements SourceScanner {
                         return;
                     }
                 }
-                String text = s.substring(st, e);
+                String text = Chars.substring(s, st, e);
                 if (!ascii) {
                     text = Normalizer.normalize(text, Normalizer.Form.NFKC);
                 }
@@ -174,7 +183,7 @@ public final class PythonScanner implements SourceScanner {
                 while (e < n && (isIdPart(s.charAt(e)) || s.charAt(e) == '.') && s.charAt(e) < 0x80) {
                     e++;
                 }
-                out.add(new ScanToken(ScanToken.NUMBER, pos, e, s.substring(pos, e)));
+                out.add(new ScanToken(ScanToken.NUMBER, pos, e, Chars.substring(s, pos, e)));
                 pos = e;
                 return;
             }
@@ -280,7 +289,7 @@ public final class PythonScanner implements SourceScanner {
             }
             b.string(cs, ce);
             token.end = end;
-            token.value = raw ? s.substring(cs, ce) : Escapes.decode(s, cs, ce, Escapes.PYTHON);
+            token.value = raw ? Chars.substring(s, cs, ce) : Escapes.decode(s, cs, ce, Escapes.PYTHON);
             pos = end;
         }
 
@@ -327,7 +336,7 @@ public final class PythonScanner implements SourceScanner {
             token.end = end;
             if (!f.interpolated) {
                 String v = f.raw
-                        ? s.substring(f.contentStart, contentEnd)
+                        ? Chars.substring(s, f.contentStart, contentEnd)
                         : Escapes.decode(s, f.contentStart, contentEnd, Escapes.PYTHON);
                 token.value = v.replace("{{", "{").replace("}}", "}");
             }

@@ -5,6 +5,7 @@ import dev.sandbox4j.spi.ScannedSource;
 import dev.sandbox4j.spi.SourceScanner;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,7 +62,15 @@ public final class RScanner implements SourceScanner {
 
     @Override
     public ScannedSource scan(String code) {
-        return new Lexer(code).run();
+        return scan(code, UnaryOperator.identity());
+    }
+
+    /**
+     * Scans {@code code}, reading its characters through {@code view} applied to the text (the identity here; tests
+     * wrap it to count the characters read).
+     */
+    static ScannedSource scan(String code, UnaryOperator<CharSequence> view) {
+        return new Lexer(code, view).run();
     }
 
     @Override
@@ -133,7 +142,7 @@ public final class RScanner implements SourceScanner {
     }
 
     private static final class Lexer {
-        private final String s;
+        private final CharSequence s;
         private final int n;
         private final SourceBuilder out;
         private final List<Frame> stack = new ArrayList<>();
@@ -149,8 +158,8 @@ public final class RScanner implements SourceScanner {
         // set by quotedEnd
         private boolean closed;
 
-        Lexer(String code) {
-            this.s = code;
+        Lexer(String code, UnaryOperator<CharSequence> view) {
+            this.s = view.apply(code);
             this.n = code.length();
             this.out = new SourceBuilder(code);
         }
@@ -162,7 +171,7 @@ public final class RScanner implements SourceScanner {
                 if (Character.isWhitespace(c) || c == '\u00A0') {
                     i++;
                 } else if (c == '#') {
-                    int nl = s.indexOf('\n', i);
+                    int nl = Chars.indexOf(s, '\n', i);
                     int end = nl < 0 ? n : nl;
                     out.comment(i, end);
                     i = end;
@@ -290,8 +299,8 @@ public final class RScanner implements SourceScanner {
             int open = rawOpen(i);
             char bracket = s.charAt(open);
             char closeBracket = bracket == '(' ? ')' : bracket == '[' ? ']' : '}';
-            String closer = closeBracket + s.substring(i + 2, open) + s.charAt(i + 1);
-            int close = s.indexOf(closer, open + 1);
+            String closer = closeBracket + Chars.substring(s, i + 2, open) + s.charAt(i + 1);
+            int close = Chars.indexOf(s, closer, open + 1);
             int end = close < 0 ? n : close + closer.length();
             int ve = close < 0 ? n : close;
             out.string(i + 2, close < 0 ? n : end - 1);
@@ -480,7 +489,7 @@ public final class RScanner implements SourceScanner {
             int j = f.offset;
             char c = s.charAt(j);
             if (c == '`' || c == '"' || c == '\'') {
-                int end = s.indexOf(c, j + 1);
+                int end = Chars.indexOf(s, c, j + 1);
                 return end < 0 ? 1 : end + 1 - j;
             }
             while (j < n && isIdentPart(s.charAt(j))) {
@@ -558,7 +567,7 @@ public final class RScanner implements SourceScanner {
 
         private String value(int kind, int vs, int ve, boolean raw) {
             if (kind == IDENT || raw) {
-                return s.substring(vs, ve);
+                return Chars.substring(s, vs, ve);
             }
             return unescape(vs, ve);
         }
@@ -573,7 +582,7 @@ public final class RScanner implements SourceScanner {
         }
 
         private boolean is(int i, int j, String word) {
-            return j - i == word.length() && s.startsWith(word, i);
+            return j - i == word.length() && Chars.startsWith(s, word, i);
         }
 
         /** R escapes in a quoted string or backquoted name: simple ones, octal, &#92;x, &#92;u, &#92;U. */
@@ -629,7 +638,7 @@ public final class RScanner implements SourceScanner {
                     default -> b.append(e);
                 }
             }
-            return b == null ? s.substring(from, to) : b.toString();
+            return b == null ? Chars.substring(s, from, to) : b.toString();
         }
     }
 

@@ -9,6 +9,7 @@ import dev.sandbox4j.spi.ImportRef;
 import dev.sandbox4j.spi.ScannedSource;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -129,9 +130,7 @@ class JavaScannerTest {
             "forName", "loadClass", "x", "<", ">", "]"});
     }
 
-    @Test
-    void scansOneMegabyteInMilliseconds() {
-        ScannerChecks.scansOneMegabyteQuickly(scanner, """
+    static final String SNIPPET = """
                 import java.util.List;
                 /** Javadoc with "quotes" and import x.Y; */
                 class A { // line comment 'q
@@ -140,9 +139,23 @@ class JavaScannerTest {
                         \"\"\";
                     Object o = Class.forName("a.B");
                 }
-                """);
-        ScannerChecks.staysLinear(scanner, "\\u0022 ");
-        ScannerChecks.staysLinear(scanner, "import a.");
-        ScannerChecks.staysLinear(scanner, "Class.forName(");
+                """;
+
+    @Test
+    void scansOneMegabyteReadingEachCharacterABoundedNumberOfTimes() {
+        ScannerChecks.scansOneMegabyteInBoundedReads(JavaScanner::scan, SNIPPET);
+    }
+
+    @Test
+    void adversarialRepetitionStaysLinear() {
+        ScannerChecks.staysLinear(JavaScanner::scan, "\\u0022 ");
+        ScannerChecks.staysLinear(JavaScanner::scan, "import a.");
+        ScannerChecks.staysLinear(JavaScanner::scan, "Class.forName(");
+    }
+
+    @Test
+    @Tag("benchmark")
+    void printsTheTimeToScanOneMegabyte() {
+        ScannerChecks.printScanTime(scanner, ScannerChecks.megabyteOf(SNIPPET));
     }
 }

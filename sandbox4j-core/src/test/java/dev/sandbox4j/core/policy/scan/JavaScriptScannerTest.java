@@ -9,6 +9,7 @@ import dev.sandbox4j.spi.ImportRef;
 import dev.sandbox4j.spi.ScannedSource;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -142,9 +143,7 @@ class JavaScriptScannerTest {
             "x", "=", "#!", "#", "++", "function", "if", "return", "\u2028"});
     }
 
-    @Test
-    void scansOneMegabyteInMilliseconds() {
-        ScannerChecks.scansOneMegabyteQuickly(scanner, """
+    static final String SNIPPET = """
                 import { a, b as c } from './mod.js';
                 const fs = require('node:fs'); // comment 'quote
                 /* block
@@ -153,11 +152,25 @@ class JavaScriptScannerTest {
                     const re = /[/"']+\\/g;
                     return `t ${x / 2} ${require('path')}` + "esc\\"aped" + x / 3;
                 }
-                """);
-        ScannerChecks.staysLinear(scanner, "= /[ ");
-        ScannerChecks.staysLinear(scanner, "`${");
-        ScannerChecks.staysLinear(scanner, "import {import, ");
-        ScannerChecks.staysLinear(scanner, "x = function(){");
-        ScannerChecks.staysLinear(scanner, "{(");
+                """;
+
+    @Test
+    void scansOneMegabyteReadingEachCharacterABoundedNumberOfTimes() {
+        ScannerChecks.scansOneMegabyteInBoundedReads(JavaScriptScanner::scan, SNIPPET);
+    }
+
+    @Test
+    void adversarialRepetitionStaysLinear() {
+        ScannerChecks.staysLinear(JavaScriptScanner::scan, "= /[ ");
+        ScannerChecks.staysLinear(JavaScriptScanner::scan, "`${");
+        ScannerChecks.staysLinear(JavaScriptScanner::scan, "import {import, ");
+        ScannerChecks.staysLinear(JavaScriptScanner::scan, "x = function(){");
+        ScannerChecks.staysLinear(JavaScriptScanner::scan, "{(");
+    }
+
+    @Test
+    @Tag("benchmark")
+    void printsTheTimeToScanOneMegabyte() {
+        ScannerChecks.printScanTime(scanner, ScannerChecks.megabyteOf(SNIPPET));
     }
 }

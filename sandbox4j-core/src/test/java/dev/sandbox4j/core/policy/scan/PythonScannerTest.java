@@ -9,6 +9,7 @@ import dev.sandbox4j.spi.ImportRef;
 import dev.sandbox4j.spi.ScannedSource;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -139,9 +140,7 @@ class PythonScannerTest {
             "x", "\t", "\\N{", "=", ";"});
     }
 
-    @Test
-    void scansOneMegabyteInMilliseconds() {
-        ScannerChecks.scansOneMegabyteQuickly(scanner, """
+    static final String SNIPPET = """
                 import os, sys
                 from a.b import (c,
                     d)  # comment with 'quote
@@ -149,10 +148,24 @@ class PythonScannerTest {
                     \"\"\"Doc with import os.\"\"\"
                     s = f"{x!r:>{10}} and {__import__('json')}"
                     return r'\\d+' + "esc\\"aped" + str(x)
-                """);
-        ScannerChecks.staysLinear(scanner, "f\"{");
-        ScannerChecks.staysLinear(scanner, "from . ");
-        ScannerChecks.staysLinear(scanner, "import a,");
-        ScannerChecks.staysLinear(scanner, "__import__(");
+                """;
+
+    @Test
+    void scansOneMegabyteReadingEachCharacterABoundedNumberOfTimes() {
+        ScannerChecks.scansOneMegabyteInBoundedReads(PythonScanner::scan, SNIPPET);
+    }
+
+    @Test
+    void adversarialRepetitionStaysLinear() {
+        ScannerChecks.staysLinear(PythonScanner::scan, "f\"{");
+        ScannerChecks.staysLinear(PythonScanner::scan, "from . ");
+        ScannerChecks.staysLinear(PythonScanner::scan, "import a,");
+        ScannerChecks.staysLinear(PythonScanner::scan, "__import__(");
+    }
+
+    @Test
+    @Tag("benchmark")
+    void printsTheTimeToScanOneMegabyte() {
+        ScannerChecks.printScanTime(scanner, ScannerChecks.megabyteOf(SNIPPET));
     }
 }

@@ -8,6 +8,7 @@ import dev.sandbox4j.spi.ScannedSource;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -136,15 +137,13 @@ class RScannerTest {
     @Test
     void deeplyNestedCallsStayLinear() {
         String code = "library(".repeat(100_000) + "x" + ")".repeat(100_000);
-        long start = System.nanoTime();
-        ScannedSource s = scanner.scan(code);
-        long millis = (System.nanoTime() - start) / 1_000_000;
+        ScannedSource s = ScannerChecks.scanWithBoundedReads(RScanner::scan, code);
         assertThat(s.imports()).hasSize(100_000);
-        assertThat(millis).isLessThan(2000);
+        ScannerChecks.staysLinear(RScanner::scan, "library(");
     }
 
-    @Test
-    void scansOneMegabyteQuickly() {
+    /** About 1 MB of typical code, and how many imports it has. */
+    private static ScannerChecks.Sample megabyte() {
         StringBuilder b = new StringBuilder();
         int i = 0;
         while (b.length() < 1_000_000) {
@@ -154,16 +153,22 @@ class RScannerTest {
                     .append("  jsonlite::toJSON(list(a = x[[1]], b = s, c = r))\n}\n");
             i++;
         }
-        String code = b.toString();
-        for (int w = 0; w < 5; w++) {
-            scanner.scan(code);
-        }
-        long start = System.nanoTime();
-        ScannedSource s = scanner.scan(code);
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        System.out.println("RScanner: " + code.length() + " chars in " + millis + " ms");
-        assertThat(s.imports()).hasSize(2 * i);
-        assertThat(millis).isLessThan(2000);
+        return new ScannerChecks.Sample(b.toString(), 2 * i);
+    }
+
+    @Test
+    void scansOneMegabyteReadingEachCharacterABoundedNumberOfTimes() {
+        ScannerChecks.Sample sample = megabyte();
+        String code = sample.code();
+        ScannedSource s = ScannerChecks.scanWithBoundedReads(RScanner::scan, code);
+        assertThat(s.codeOnly()).hasSameSizeAs(code);
+        assertThat(s.imports()).hasSize(sample.imports());
+    }
+
+    @Test
+    @Tag("benchmark")
+    void printsTheTimeToScanOneMegabyte() {
+        ScannerChecks.printScanTime(scanner, megabyte().code());
     }
 
     private void checkInvariants(String code) {
