@@ -174,7 +174,6 @@ class KernelIT {
      * user site and importlib.invalidate_caches() after an installation); enable this test with it.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("a running Python kernel cannot import packages installed after it started")
     void librariesInstallWithoutLosingTheKernelState() {
         try (LocalPackages packages = LocalPackages.start();
                 SandboxSession s = client.openSession("python", DockerTestSupport.options().stateful(true)

@@ -240,8 +240,21 @@ _ns = _fresh_namespace()
 _count = [0]
 
 
+def _see_new_packages():
+    """Libraries installed while the kernel ran (pip --user) become importable, as in a fresh interpreter: the user
+    site directory may not have existed when Python started, and the import system caches directory listings."""
+    import importlib
+    import site
+    if site.ENABLE_USER_SITE:
+        user_site = site.getusersitepackages()
+        if user_site not in sys.path and os.path.isdir(user_site):
+            site.addsitedir(user_site)
+    importlib.invalidate_caches()
+
+
 def _run_cell(req):
     code = req.get("code", "")
+    _see_new_packages()
     _count[0] += 1
     name = "<cell-%d>" % _count[0]
     linecache.cache[name] = (len(code), None, code.splitlines(True), name)
