@@ -7,7 +7,7 @@ import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.policy.Violation;
 import dev.sandbox4j.spi.LanguageHandler;
-import dev.sandbox4j.spi.SourceScanner;
+import dev.sandbox4j.policy.SourceScanner;
 import dev.sandbox4j.core.policy.scan.Scanners;
 import java.io.IOException;
 import java.io.PrintWriter;

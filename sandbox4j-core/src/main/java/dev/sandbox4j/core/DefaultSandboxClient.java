@@ -16,7 +16,7 @@ import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.audit.PolicyDecisionEvent;
 import dev.sandbox4j.audit.SandboxEventListener;
 import dev.sandbox4j.core.policy.scan.Scanners;
-import dev.sandbox4j.internal.Hashes;
+import dev.sandbox4j.core.support.Hashes;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.spi.BackendConfig;

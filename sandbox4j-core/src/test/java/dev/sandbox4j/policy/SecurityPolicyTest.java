@@ -210,9 +210,9 @@ class SecurityPolicyTest {
 
     @Test
     void scannerReportingAnInternalErrorFailsClosed() {
-        PolicyVerdict v = SecurityPolicy.permissive().check("x", "print(1)", code -> new dev.sandbox4j.spi.ScannedSource(
-                code, code, code, List.of(new dev.sandbox4j.spi.ImportRef(dev.sandbox4j.spi.ImportRef.DYNAMIC, List.of(),
-                        0, 0, dev.sandbox4j.spi.ImportRef.SCAN_ERROR, true))));
+        PolicyVerdict v = SecurityPolicy.permissive().check("x", "print(1)", code -> new dev.sandbox4j.policy.ScannedSource(
+                code, code, code, List.of(new dev.sandbox4j.policy.ImportRef(dev.sandbox4j.policy.ImportRef.DYNAMIC, List.of(),
+                        0, 0, dev.sandbox4j.policy.ImportRef.SCAN_ERROR, true))));
         assertThat(v.allowed()).as("even at threshold high, where a dynamic import would pass").isFalse();
         assertThat(v.violations()).extracting(Violation::rule).containsExactly("scan-error");
     }

@@ -2,7 +2,7 @@ package dev.sandbox4j.server;
 
 import dev.sandbox4j.audit.JsonLinesAuditListener;
 import dev.sandbox4j.audit.SandboxEventListener;
-import dev.sandbox4j.internal.Json;
+import dev.sandbox4j.audit.Json;
 import java.io.BufferedWriter;
 import java.io.FileOutputStream;
 import java.io.IOException;

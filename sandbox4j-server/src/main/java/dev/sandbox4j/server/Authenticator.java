@@ -1,6 +1,6 @@
 package dev.sandbox4j.server;
 
-import dev.sandbox4j.internal.Hashes;
+import dev.sandbox4j.core.support.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;

@@ -18,7 +18,7 @@ import dev.sandbox4j.CellOutput;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.audit.JsonLinesAuditListener;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.Texts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
