@@ -1,6 +1,6 @@
 package dev.sandbox4j;
 
-import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.sandbox4j;
 
+import dev.sandbox4j.text.Texts;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

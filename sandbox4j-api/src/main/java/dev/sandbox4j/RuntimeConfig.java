@@ -1,5 +1,6 @@
 package dev.sandbox4j;
 
+import dev.sandbox4j.text.Texts;
 import static java.util.Objects.requireNonNull;
 
 import java.util.LinkedHashMap;

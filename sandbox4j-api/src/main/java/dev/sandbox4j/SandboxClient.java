@@ -1,7 +1,7 @@
 package dev.sandbox4j;
 
-import dev.sandbox4j.audit.JsonLinesAuditListener;
-import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.JsonLinesAuditListener;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.nio.file.Path;

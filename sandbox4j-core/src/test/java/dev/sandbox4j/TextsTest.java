@@ -1,5 +1,6 @@
 package dev.sandbox4j;
 
+import dev.sandbox4j.text.Texts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.sandbox4j.policy;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;

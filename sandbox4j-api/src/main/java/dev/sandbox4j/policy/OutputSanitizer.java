@@ -2,7 +2,7 @@ package dev.sandbox4j.policy;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;

@@ -1,6 +1,6 @@
 package dev.sandbox4j.policy;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import java.util.Locale;
 
 /**
@@ -28,6 +28,6 @@ public enum PatternScope {
             }
         }
         throw new IllegalArgumentException("Expected scope one of [code, code_and_strings, raw] but was '"
-                + dev.sandbox4j.Texts.sanitize(text, 30) + "'");
+                + dev.sandbox4j.text.Texts.sanitize(text, 30) + "'");
     }
 }

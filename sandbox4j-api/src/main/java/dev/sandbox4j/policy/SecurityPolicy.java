@@ -2,8 +2,7 @@ package dev.sandbox4j.policy;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sandbox4j.Sandbox4j;
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  *         .addRestrictedModule(RestrictedModule.of("python", "requests", "HTTP client", Severity.HIGH))
  *         .addPattern(SecurityPattern.of("no-sleep", "\\btime\\.sleep\\(", "sleeping wastes the box", Severity.LOW))
  *         .build();
- * PolicyVerdict v = policy.check("python", "import subprocess\nsubprocess.run(['ls'])");
+ * PolicyVerdict v = Sandbox4j.check("python", "import subprocess\nsubprocess.run(['ls'])", policy);
  * }</pre>
  *
  * <p>Presets, from permissive to strict (see {@code docs} in the README for the full rule list):
@@ -196,19 +195,6 @@ public final class SecurityPolicy {
 
     public List<PolicyRule> rules() {
         return rules;
-    }
-
-    /**
-     * Checks code with the scanner of the language's plug-in (a generic one for languages without a scanner), as the
-     * engine on the class path ({@code sandbox4j-core}) knows them: {@link Sandbox4j#check}.
-     *
-     * @param language canonical language id, e.g. {@code "python"}
-     * @throws IllegalStateException if no engine is on the class path
-     */
-    public PolicyVerdict check(String language, String code) {
-        requireNonNull(language, "language");
-        requireNonNull(code, "code");
-        return Sandbox4j.check(language, code, this);
     }
 
     /** Checks code with a given scanner (e.g. a language plug-in's). */

@@ -1,6 +1,6 @@
 package dev.sandbox4j.policy;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import java.util.Locale;
 
 /**
@@ -32,6 +32,6 @@ public enum Severity {
             }
         }
         throw new IllegalArgumentException("Expected severity one of [safe, low, medium, high] but was '"
-                + dev.sandbox4j.Texts.sanitize(text, 30) + "'");
+                + dev.sandbox4j.text.Texts.sanitize(text, 30) + "'");
     }
 }

@@ -1,6 +1,6 @@
 package dev.sandbox4j.policy;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -20,7 +20,7 @@ public record Violation(String rule, String description, Severity severity, int 
         requireNonNull(description, "description");
         requireNonNull(severity, "severity");
         requireNonNull(snippet, "snippet");
-        snippet = dev.sandbox4j.Texts.sanitize(snippet, 80);
+        snippet = dev.sandbox4j.text.Texts.sanitize(snippet, 80);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.sandbox4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandbox4j.audit.JsonLinesAuditListener;
+import dev.sandbox4j.JsonLinesAuditListener;
 import dev.sandbox4j.core.LanguageRegistry;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;

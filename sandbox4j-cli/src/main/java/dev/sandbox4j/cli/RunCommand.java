@@ -438,7 +438,7 @@ final class RunCommand implements Callable<Integer> {
         m.put("kill_reason", r.killReason());
         m.put("stdout_truncated", r.stdoutTruncated());
         m.put("stderr_truncated", r.stderrTruncated());
-        m.put("violations", dev.sandbox4j.audit.JsonLinesAuditListener.violations(r.violations()));
+        m.put("violations", dev.sandbox4j.JsonLinesAuditListener.violations(r.violations()));
         m.put("redactions", r.redactions().stream().map(x -> Map.of("kind", x.kind(), "count", x.count())).toList());
         m.put("artifacts", r.artifacts().stream().map(a -> {
             Map<String, Object> x = new LinkedHashMap<>();

@@ -1,6 +1,6 @@
 package dev.sandbox4j.core;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.spi.LanguageHandler;
 import java.util.Collection;
 import java.util.List;

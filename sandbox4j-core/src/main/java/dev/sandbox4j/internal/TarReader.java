@@ -1,6 +1,6 @@
 package dev.sandbox4j.internal;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;

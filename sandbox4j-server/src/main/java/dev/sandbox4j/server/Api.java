@@ -20,7 +20,7 @@ import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.core.support.Hashes;
 import dev.sandbox4j.core.support.RunResults;
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import io.javalin.http.Context;

@@ -2,7 +2,7 @@ package dev.sandbox4j.spi;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

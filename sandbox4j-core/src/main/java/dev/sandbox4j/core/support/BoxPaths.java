@@ -1,6 +1,6 @@
 package dev.sandbox4j.core.support;
 
-import dev.sandbox4j.Texts;
+import dev.sandbox4j.text.Texts;
 import java.util.ArrayDeque;
 import java.util.Deque;
 

@@ -1,5 +1,6 @@
 package dev.sandbox4j.core.support;
 
+import dev.sandbox4j.Sandbox4j;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandbox4j.Artifact;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class RunResultsTest {
     @Test
     void blockedByPolicyNamesThePolicyTheCountAndTheFirstViolation() {
-        PolicyVerdict v = SecurityPolicy.production().check("python", "import subprocess\nsubprocess.run(['id'])");
+        PolicyVerdict v = Sandbox4j.check("python", "import subprocess\nsubprocess.run(['id'])", SecurityPolicy.production());
         ExecutionResult r = RunResults.blockedByPolicy(v);
         assertThat(r.status()).isEqualTo(ExecutionStatus.BLOCKED_BY_POLICY);
         assertThat(r.exitCode()).isEqualTo(-1);
@@ -39,7 +40,7 @@ class RunResultsTest {
                 false, false);
         assertThat(RunResults.finish(raw, List.of(), null)).isSameAs(raw);
         List<Violation> findings =
-                SecurityPolicy.production().check("python", "import os\nos.system('id')").violations();
+                Sandbox4j.check("python", "import os\nos.system('id')", SecurityPolicy.production()).violations();
         assertThat(findings).isNotEmpty();
         assertThat(RunResults.finish(raw, findings, null).violations()).isEqualTo(findings);
     }

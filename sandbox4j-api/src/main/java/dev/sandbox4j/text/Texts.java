@@ -1,4 +1,4 @@
-package dev.sandbox4j;
+package dev.sandbox4j.text;
 
 import java.time.Duration;
 

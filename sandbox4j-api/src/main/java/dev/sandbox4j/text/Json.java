@@ -1,4 +1,4 @@
-package dev.sandbox4j.audit;
+package dev.sandbox4j.text;
 
 import java.util.Collection;
 import java.util.Map;

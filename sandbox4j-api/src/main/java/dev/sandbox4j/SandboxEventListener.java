@@ -1,4 +1,4 @@
-package dev.sandbox4j.audit;
+package dev.sandbox4j;
 
 /**
  * Receives audit events. Methods are called synchronously on the thread doing the work, so keep them fast; they

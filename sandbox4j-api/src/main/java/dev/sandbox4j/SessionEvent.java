@@ -1,4 +1,4 @@
-package dev.sandbox4j.audit;
+package dev.sandbox4j;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,8 +1,8 @@
-package dev.sandbox4j.audit;
+package dev.sandbox4j;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sandbox4j.audit.Json;
+import dev.sandbox4j.text.Json;
 import dev.sandbox4j.policy.Violation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
