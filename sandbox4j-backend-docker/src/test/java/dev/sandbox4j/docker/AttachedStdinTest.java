@@ -19,7 +19,7 @@ class AttachedStdinTest {
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(e));
         try {
-            DockerBackend.AttachedStdin in = new DockerBackend.AttachedStdin(
+            AttachedStdin in = new AttachedStdin(
                     new ByteArrayInputStream("hi".getBytes(StandardCharsets.UTF_8)), "exec-1");
             // what docker-java's copying thread does when the connection is gone: read, write, fail, rethrow
             Thread copier = new Thread(() -> {
@@ -41,7 +41,7 @@ class AttachedStdinTest {
 
     @Test
     void endsAtTheNextReadOnceTheExecIsOver() throws IOException {
-        DockerBackend.AttachedStdin in = new DockerBackend.AttachedStdin(
+        AttachedStdin in = new AttachedStdin(
                 new ByteArrayInputStream("abcdef".getBytes(StandardCharsets.UTF_8)), "exec-2");
         byte[] b = new byte[3];
         assertThat(in.read(b, 0, 3)).isEqualTo(3);

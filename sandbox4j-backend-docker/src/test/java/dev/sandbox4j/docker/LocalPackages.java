@@ -2,7 +2,6 @@ package dev.sandbox4j.docker;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.sandbox4j.InstallConfig;
-import dev.sandbox4j.internal.TarWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,6 +23,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Package repositories the tests make themselves and serve to boxes over HTTP, on a network of their own
@@ -194,9 +195,9 @@ public final class LocalPackages implements AutoCloseable {
         Path contrib = Files.createDirectories(repo.resolve("src/contrib"));
         Files.writeString(contrib.resolve("PACKAGES"), "Package: hello4j\nVersion: 0.1\nNeedsCompilation: no\n\n");
         long now = 1_700_000_000_000L;
-        try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(contrib.resolve("hello4j_0.1.tar.gz")));
-                TarWriter tar = new TarWriter(gz)) {
-            tar.directory("hello4j", now);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
+                new GZIPOutputStream(Files.newOutputStream(contrib.resolve("hello4j_0.1.tar.gz"))))) {
+            addDirectory(tar, "hello4j", now);
             addText(tar, "hello4j/DESCRIPTION", """
                     Package: hello4j
                     Version: 0.1
@@ -207,7 +208,7 @@ public final class LocalPackages implements AutoCloseable {
                     Encoding: UTF-8
                     """, now);
             addText(tar, "hello4j/NAMESPACE", "export(hi)\n", now);
-            tar.directory("hello4j/R", now);
+            addDirectory(tar, "hello4j/R", now);
             addText(tar, "hello4j/R/hi.R", "hi <- function(x) paste(\"hi\", x)\n", now);
         }
     }
@@ -256,8 +257,8 @@ public final class LocalPackages implements AutoCloseable {
     private static void npm(Path root, String baseUrl, String name, String version, String source) throws IOException {
         ByteArrayOutputStream tgz = new ByteArrayOutputStream();
         long now = 1_700_000_000_000L;
-        try (OutputStream gz = new GZIPOutputStream(tgz); TarWriter tar = new TarWriter(gz)) {
-            tar.directory("package", now);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(tgz))) {
+            addDirectory(tar, "package", now);
             addText(tar, "package/package.json", "{\"name\": \"" + name + "\", \"version\": \"" + version
                     + "\", \"main\": \"index.js\"}\n", now);
             addText(tar, "package/index.js", source, now);
@@ -313,9 +314,30 @@ public final class LocalPackages implements AutoCloseable {
         Files.write(dir.resolve(artifact + "-" + version + ".jar"), zip(entries));
     }
 
-    static void addText(TarWriter tar, String name, String text, long mtime) throws IOException {
+    /** Adds a directory entry (mode 0755, owned by uid 0 with no user name, as a package tarball has it). */
+    static void addDirectory(TarArchiveOutputStream tar, String name, long mtime) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name + "/");
+        entry.setMode(0755);
+        putEntry(tar, entry, mtime, new byte[0]);
+    }
+
+    /** Adds a regular file (mode 0644) holding {@code text} in UTF-8. */
+    static void addText(TarArchiveOutputStream tar, String name, String text, long mtime) throws IOException {
         byte[] b = utf8(text);
-        tar.file(name, b.length, new java.io.ByteArrayInputStream(b), 0644, mtime);
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setMode(0644);
+        entry.setSize(b.length);
+        putEntry(tar, entry, mtime, b);
+    }
+
+    private static void putEntry(TarArchiveOutputStream tar, TarArchiveEntry entry, long mtime, byte[] content)
+            throws IOException {
+        entry.setModTime(mtime);
+        entry.setUserName("");
+        entry.setGroupName("");
+        tar.putArchiveEntry(entry);
+        tar.write(content);
+        tar.closeArchiveEntry();
     }
 
     private static byte[] zip(Map<String, byte[]> files) throws IOException {

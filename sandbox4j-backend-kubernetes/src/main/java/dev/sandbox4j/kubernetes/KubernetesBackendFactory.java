@@ -63,7 +63,7 @@ public final class KubernetesBackendFactory implements SandboxBackendFactory {
         try {
             cfg = config(settings, true);
         } catch (RuntimeException e) {
-            return Availability.unavailable("cannot read the " + source + ": " + KubernetesBackend.rootMessage(e));
+            return Availability.unavailable("cannot read the " + source + ": " + KubernetesErrors.rootMessage(e));
         }
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(cfg).build()) {
             VersionInfo v = client.getKubernetesVersion();
@@ -72,7 +72,7 @@ public final class KubernetesBackendFactory implements SandboxBackendFactory {
                     + ", namespace " + namespace(settings, cfg) + " (" + source + ")");
         } catch (RuntimeException e) {
             return Availability.unavailable("cannot reach the Kubernetes API at " + cfg.getMasterUrl() + " ("
-                    + KubernetesBackend.message(e) + "; " + source + ")");
+                    + KubernetesErrors.message(e) + "; " + source + ")");
         }
     }
 

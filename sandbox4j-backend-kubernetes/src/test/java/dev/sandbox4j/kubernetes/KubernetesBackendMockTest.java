@@ -218,18 +218,6 @@ class KubernetesBackendMockTest {
     }
 
     @Test
-    void theTimeoutNamesWhatThePodWaitsFor() {
-        Pod p = new PodBuilder().withNewMetadata().withName("x").endMetadata()
-                .withStatus(new PodStatusBuilder().withPhase("Pending").addNewCondition().withType("PodScheduled")
-                        .withStatus("False").withReason("Unschedulable")
-                        .withMessage("0/1 nodes are available: 1 Insufficient memory.").endCondition().build())
-                .build();
-        assertThat(KubernetesBackend.waitingReason(p))
-                .isEqualTo("phase Pending; PodScheduled: 0/1 nodes are available: 1 Insufficient memory.");
-        assertThat(KubernetesBackend.waitingReason(new Pod())).contains("no status yet");
-    }
-
-    @Test
     void containerThatCannotStartFailsCreate() {
         CompletableFuture<Box> created = createAsync("box-a", Map.of());
         kubelet("box-a", new PodStatusBuilder().withPhase("Pending")
@@ -362,7 +350,7 @@ class KubernetesBackendMockTest {
         Box box = createRunning("box-a", Map.of());
         ExecRequest req = new ExecRequest(List.of("python3", "-c", "print(1)"), Map.of("A", "b c"), "65534:65534",
                 "/workspace", new byte[0]);
-        emit(execPath("box-a", KubernetesBackend.wrap(req, box.spec().limits()), false),
+        emit(execPath("box-a", PodExec.wrap(req, box.spec().limits()), false),
                 new OutputStreamMessage("hello\n"), new ErrorStreamMessage("warning\n"),
                         new StatusStreamMessage(3));
         Collected sink = new Collected();
@@ -378,7 +366,7 @@ class KubernetesBackendMockTest {
         Box box = createRunning("box-a", Map.of());
         ExecRequest req = new ExecRequest(List.of("cat"), Map.of(), "65534:65534", "/workspace", new byte[0]);
         // the mock server answers the stdin frame (channel 0, then the bytes) with the exit status
-        server.expect().get().withPath(execPath("box-a", KubernetesBackend.wrap(req, box.spec().limits()), true))
+        server.expect().get().withPath(execPath("box-a", PodExec.wrap(req, box.spec().limits()), true))
                 .andUpgradeToWebSocket()
                 .open(new OutputStreamMessage("echoed"))
                 .expect("\u0000input").andEmit(new StatusStreamMessage(0)).once()
@@ -403,11 +391,11 @@ class KubernetesBackendMockTest {
         Box box = createRunning("box-a", Map.of());
         ExecRequest kill = new ExecRequest(List.of("/bin/sh", "-c", dev.sandbox4j.spi.BoxCommands.KILL_ALL), Map.of(),
                 "65534:65534", "/", new byte[0]);
-        emit(execPath("box-a", KubernetesBackend.wrap(kill, box.spec().limits()), false),
+        emit(execPath("box-a", PodExec.wrap(kill, box.spec().limits()), false),
                 new StatusStreamMessage(0));
         ExecRequest oom = new ExecRequest(List.of("/bin/sh", "-c", dev.sandbox4j.spi.BoxCommands.OOM_COUNT), Map.of(),
                 "65534:65534", "/", new byte[0]);
-        emit(execPath("box-a", KubernetesBackend.wrap(oom, box.spec().limits()), false),
+        emit(execPath("box-a", PodExec.wrap(oom, box.spec().limits()), false),
                 new OutputStreamMessage("low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n"), new StatusStreamMessage(0));
         assertThat(backend.killAll(box, "65534:65534")).isTrue();
         assertThat(backend.oomKillCount(box)).isEqualTo(2);

@@ -83,7 +83,7 @@ class PodShellScriptsIT {
     /** What the backend's exec sends: the wrapper around the request's argv. */
     private static Result exec(ExecRequest request) throws Exception {
         List<String> args = new ArrayList<>(List.of("exec", "-u", USER, container));
-        args.addAll(KubernetesBackend.wrap(request, ResourceLimits.defaults()));
+        args.addAll(PodExec.wrap(request, ResourceLimits.defaults()));
         return docker(args, 60);
     }
 

@@ -16,7 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The container's host configuration as the engine receives it (docker-java's own JSON mapper). */
-class DockerBackendHostConfigTest {
+class HostConfigsTest {
     private static final ObjectMapper JSON = DefaultDockerClientConfig.createDefaultConfigBuilder().build()
             .getObjectMapper();
 
@@ -37,11 +37,11 @@ class DockerBackendHostConfigTest {
 
     @Test
     void dockerMasksTheHostsFilesOnTopOfItsOwnDefaults() throws Exception {
-        JsonNode hc = json(DockerBackend.hostConfig(spec(ResourceLimits.defaults(), RuntimeConfig.defaults()), null,
+        JsonNode hc = json(HostConfigs.of(spec(ResourceLimits.defaults(), RuntimeConfig.defaults()), null,
                 false));
         // MaskedPaths replaces the engine's list: its defaults must be in it too
         assertThat(strings(hc.get("MaskedPaths")))
-                .containsAll(DockerBackend.DOCKER_DEFAULT_MASKED_PATHS)
+                .containsAll(HostConfigs.DOCKER_DEFAULT_MASKED_PATHS)
                 .contains("/proc/cmdline", "/proc/sys/kernel/random/boot_id", "/sys/kernel/vmcoreinfo",
                         "/proc/interrupts", "/sys/devices/virtual/powercap", "/dev/mqueue")
                 .doesNotHaveDuplicates()
@@ -55,13 +55,13 @@ class DockerBackendHostConfigTest {
 
     @Test
     void podmanGetsTheMasksAsASecurityOptionAndLosesItsWritableVarTmp() throws Exception {
-        JsonNode hc = json(DockerBackend.hostConfig(spec(ResourceLimits.defaults(), RuntimeConfig.defaults()), null,
+        JsonNode hc = json(HostConfigs.of(spec(ResourceLimits.defaults(), RuntimeConfig.defaults()), null,
                 true));
         assertThat(hc.has("MaskedPaths")).as("Podman 4.3 ignores MaskedPaths; it must not replace its list").isFalse();
         assertThat(strings(hc.get("SecurityOpt"))).containsExactly("no-new-privileges", "mask="
-                + String.join(":", DockerBackend.EXTRA_MASKED_PATHS) + ":/var/tmp");
+                + String.join(":", HostConfigs.EXTRA_MASKED_PATHS) + ":/var/tmp");
 
-        JsonNode writableRoot = json(DockerBackend.hostConfig(spec(ResourceLimits.defaults(),
+        JsonNode writableRoot = json(HostConfigs.of(spec(ResourceLimits.defaults(),
                 RuntimeConfig.builder().readOnlyRootFilesystem(false).build()), null, true));
         assertThat(strings(writableRoot.get("SecurityOpt")).get(1)).as("a writable root keeps its /var/tmp")
                 .doesNotContain("/var/tmp").contains("/proc/cmdline");
@@ -71,7 +71,7 @@ class DockerBackendHostConfigTest {
     void devShmIsSizedLikeTmpAndCountsAgainstTheMemoryLimit() throws Exception {
         ResourceLimits l = ResourceLimits.builder().memory(DataSize.ofMegabytes(64)).tmpSize(DataSize.ofMegabytes(48))
                 .build();
-        JsonNode hc = json(DockerBackend.hostConfig(spec(l, RuntimeConfig.defaults()), null, false));
+        JsonNode hc = json(HostConfigs.of(spec(l, RuntimeConfig.defaults()), null, false));
         assertThat(hc.get("ShmSize").asLong()).isEqualTo(48L << 20);
         assertThat(hc.get("Tmpfs").get("/tmp").asText()).contains("size=" + (48L << 20));
         // swap = memory: tmpfs pages (/tmp, /workspace, /dev/shm) cannot leave the memory limit
@@ -81,7 +81,7 @@ class DockerBackendHostConfigTest {
 
     @Test
     void gvisorBoxesGetTheSameMasks() throws Exception {
-        JsonNode hc = json(DockerBackend.hostConfig(spec(ResourceLimits.defaults(), RuntimeConfig.defaults()),
+        JsonNode hc = json(HostConfigs.of(spec(ResourceLimits.defaults(), RuntimeConfig.defaults()),
                 "runsc", false));
         assertThat(hc.get("Runtime").asText()).isEqualTo("runsc");
         assertThat(strings(hc.get("MaskedPaths"))).contains("/proc/cmdline");

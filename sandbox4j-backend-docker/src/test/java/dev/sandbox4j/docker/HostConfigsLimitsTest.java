@@ -8,27 +8,27 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-class DockerBackendLimitsTest {
+class HostConfigsLimitsTest {
     private static Map<String, Long> hard(ResourceLimits l, boolean gvisor, boolean podman) {
-        return DockerBackend.ulimits(l, gvisor, podman).stream()
+        return HostConfigs.ulimits(l, gvisor, podman).stream()
                 .collect(Collectors.toMap(Ulimit::getName, Ulimit::getHardLong));
     }
 
     @Test
     void recognisesGvisorRuntimes() {
-        assertThat(DockerBackend.isGvisor("runsc")).isTrue();
-        assertThat(DockerBackend.isGvisor("runsc-kvm")).isTrue();
-        assertThat(DockerBackend.isGvisor("my-gVisor")).isTrue();
-        assertThat(DockerBackend.isGvisor("runc")).isFalse();
-        assertThat(DockerBackend.isGvisor("kata")).isFalse();
-        assertThat(DockerBackend.isGvisor(null)).isFalse();
+        assertThat(HostConfigs.isGvisor("runsc")).isTrue();
+        assertThat(HostConfigs.isGvisor("runsc-kvm")).isTrue();
+        assertThat(HostConfigs.isGvisor("my-gVisor")).isTrue();
+        assertThat(HostConfigs.isGvisor("runc")).isFalse();
+        assertThat(HostConfigs.isGvisor("kata")).isFalse();
+        assertThat(HostConfigs.isGvisor(null)).isFalse();
     }
 
     @Test
     void underGvisorTheProcessLimitIsNprocInsideAndThePidsCgroupOnlyABackstop() {
         ResourceLimits l = ResourceLimits.builder().pids(64).build();
         assertThat(hard(l, true, false)).containsEntry("nproc", 64L);
-        assertThat(DockerBackend.gvisorHostPids(64)).isEqualTo(64 * 8 + 256);
+        assertThat(HostConfigs.gvisorHostPids(64)).isEqualTo(64 * 8 + 256);
         assertThat(hard(l, false, false)).doesNotContainKey("nproc").containsKeys("nofile", "fsize", "core");
     }
 
