@@ -74,6 +74,20 @@ public record ExecutionResult(
                 redactions, List.of());
     }
 
+    /**
+     * The result of a run the policy refused: no process started, every finding attached, and a kill reason that
+     * names the policy, how many violations reached its threshold and the first of them.
+     *
+     * @since 0.2
+     */
+    public static ExecutionResult blockedByPolicy(dev.sandbox4j.policy.PolicyVerdict verdict) {
+        List<Violation> reasons = verdict.blocking();
+        return new ExecutionResult("", "", -1, Duration.ZERO, ExecutionStatus.BLOCKED_BY_POLICY,
+                "blocked by policy '" + verdict.policy() + "': " + reasons.size() + " violation(s) at or above "
+                        + verdict.threshold().wireName() + (reasons.isEmpty() ? "" : ", first: " + reasons.get(0)),
+                false, false, verdict.violations(), List.of());
+    }
+
     /** A result without policy findings or redactions. */
     public ExecutionResult(String stdout, String stderr, int exitCode, Duration duration, ExecutionStatus status,
             @Nullable String killReason, boolean stdoutTruncated, boolean stderrTruncated) {

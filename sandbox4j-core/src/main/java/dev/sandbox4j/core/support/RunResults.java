@@ -35,11 +35,7 @@ public final class RunResults {
      * names the policy, how many violations reached its threshold and the first of them.
      */
     public static ExecutionResult blockedByPolicy(PolicyVerdict verdict) {
-        List<Violation> reasons = verdict.blocking();
-        return new ExecutionResult("", "", -1, Duration.ZERO, ExecutionStatus.BLOCKED_BY_POLICY,
-                "blocked by policy '" + verdict.policy() + "': " + reasons.size() + " violation(s) at or above "
-                        + verdict.threshold().wireName() + (reasons.isEmpty() ? "" : ", first: " + reasons.get(0)),
-                false, false, verdict.violations(), List.of());
+        return ExecutionResult.blockedByPolicy(verdict);
     }
 
     /**
