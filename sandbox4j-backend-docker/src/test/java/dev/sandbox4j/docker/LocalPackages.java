@@ -2,7 +2,7 @@ package dev.sandbox4j.docker;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.sandbox4j.InstallConfig;
-import dev.sandbox4j.internal.TarWriter;
+import dev.sandbox4j.core.tar.TarWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,14 +1,14 @@
-package dev.sandbox4j.internal;
+package dev.sandbox4j.core.tar;
 
-import static dev.sandbox4j.internal.TarReaderTest.concat;
-import static dev.sandbox4j.internal.TarReaderTest.stream;
+import static dev.sandbox4j.core.tar.TarReaderTest.concat;
+import static dev.sandbox4j.core.tar.TarReaderTest.stream;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandbox4j.internal.TarExtractor.Result;
-import dev.sandbox4j.internal.TarReaderTest.Fixtures;
-import dev.sandbox4j.internal.TarReaderTest.RawTar;
+import dev.sandbox4j.core.tar.TarExtractor.Result;
+import dev.sandbox4j.core.tar.TarReaderTest.Fixtures;
+import dev.sandbox4j.core.tar.TarReaderTest.RawTar;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;

@@ -1,7 +1,8 @@
-package dev.sandbox4j.internal;
+package dev.sandbox4j.core.tar;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.sandbox4j.internal.Texts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;

@@ -1,15 +1,15 @@
-package dev.sandbox4j.internal;
+package dev.sandbox4j.core.tar;
 
-import static dev.sandbox4j.internal.TarReaderTest.stream;
-import static dev.sandbox4j.internal.TarReaderTest.text;
+import static dev.sandbox4j.core.tar.TarReaderTest.stream;
+import static dev.sandbox4j.core.tar.TarReaderTest.text;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandbox4j.internal.TarReader.Entry;
-import dev.sandbox4j.internal.TarReader.Entry.Type;
-import dev.sandbox4j.internal.TarReaderTest.Fixtures;
+import dev.sandbox4j.core.tar.TarReader.Entry;
+import dev.sandbox4j.core.tar.TarReader.Entry.Type;
+import dev.sandbox4j.core.tar.TarReaderTest.Fixtures;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

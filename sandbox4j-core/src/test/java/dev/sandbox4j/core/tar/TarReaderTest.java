@@ -1,11 +1,11 @@
-package dev.sandbox4j.internal;
+package dev.sandbox4j.core.tar;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandbox4j.internal.TarReader.Entry;
-import dev.sandbox4j.internal.TarReader.Entry.Type;
+import dev.sandbox4j.core.tar.TarReader.Entry;
+import dev.sandbox4j.core.tar.TarReader.Entry.Type;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
