@@ -1,19 +1,18 @@
 package dev.sandbox4j.core.tar;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import dev.sandbox4j.internal.Texts;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Pull-style streaming reader for tar archives: ustar (with the name prefix), pax extended headers ({@code x}:
- * {@code path}, {@code linkpath}, {@code size} and {@code mtime} are used, other records ignored; {@code g} global
- * headers are ignored), GNU long name and long link records ({@code L}, {@code K}), GNU base-256 numbers and octal
- * numbers padded with spaces or NULs.
+ * Pull-style streaming reader for tar archives from untrusted sources (ustar, pax, GNU), over Commons Compress's
+ * {@link TarArchiveInputStream}.
  *
  * <pre>{@code
  * TarReader reader = new TarReader(in);
@@ -24,15 +23,23 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>The reader reads the underlying stream in 512-byte blocks and never beyond the first block of the
- * end-of-archive marker, so whatever follows the archive stays unread. It does not buffer and never closes the
- * stream; wrap it in a {@link java.io.BufferedInputStream} when reading from an unbuffered source. Not thread-safe.
+ * <p>What this layer adds: entries are classified by their type flag (Commons Compress's {@code isFile()} is also true
+ * for links and devices), header checksums are verified, the metadata read ahead of one entry (pax records, GNU long
+ * names) is limited to 1 MiB per header and 32 headers, and a stream that ends inside a header or after a metadata
+ * header is reported as truncated instead of as a clean end. Entry names are reported as stored, not validated.
+ *
+ * <p>The reader stops at the first block of the end-of-archive marker, so whatever follows the archive stays
+ * unread. It does not buffer and never closes the stream; wrap it in a {@link java.io.BufferedInputStream} when
+ * reading from an unbuffered source. Not thread-safe.
  */
 public final class TarReader {
-    private static final int BLOCK_SIZE = 512;
-    /** Upper bound for the metadata (pax, GNU long name) read ahead of one entry. */
-    private static final int MAX_METADATA_SIZE = 1 << 20;
-    private static final int SKIP_BUFFER_SIZE = 16 * 1024;
+    private static final int BLOCK_SIZE = TarConstants.DEFAULT_RCDSIZE;
+    /** Upper bound for one metadata header (pax records, GNU long name or link) ahead of an entry. */
+    static final int MAX_METADATA_SIZE = 1 << 20;
+    /** Upper bound for the metadata headers ahead of one entry (Commons Compress reads them recursively). */
+    static final int MAX_METADATA_HEADERS = 32;
+    /** GNU tar's "dumpdir" (a directory with a listing of its contents), a type Commons Compress has no name for. */
+    private static final byte GNU_DUMPDIR = 'D';
 
     /**
      * One archive entry.
@@ -40,7 +47,7 @@ public final class TarReader {
      * @param name the entry name as stored (directories without the trailing {@code '/'}); not validated, may be
      *     absolute or contain {@code ".."}
      * @param type the kind of entry
-     * @param size the number of content bytes that follow the header
+     * @param size the number of content bytes {@link #content()} delivers
      * @param mode the permission bits ({@code 07777})
      * @param linkTarget the target of a symbolic or hard link, null for other types
      * @param mtimeMillis the modification time, in milliseconds since the epoch
@@ -67,19 +74,14 @@ public final class TarReader {
         }
     }
 
-    private final InputStream in;
-    private final byte[] header = new byte[BLOCK_SIZE];
-    private byte @Nullable [] skipBuffer;
-    private long offset;
-    private long remaining;
-    private int padding;
+    private final CheckedTarStream tar;
     private int generation;
     private boolean done;
     private @Nullable Entry current;
 
     /** Creates a reader over {@code in}, which is not closed by the reader. */
     public TarReader(InputStream in) {
-        this.in = Objects.requireNonNull(in, "in");
+        this.tar = new CheckedTarStream(Objects.requireNonNull(in, "in"));
     }
 
     /**
@@ -94,103 +96,26 @@ public final class TarReader {
         if (done) {
             return null;
         }
-        skipFully(remaining + padding, current);
-        remaining = 0;
-        padding = 0;
+        Entry previous = current;
         current = null;
         generation++;
-
-        @Nullable String paxPath = null;
-        @Nullable String paxLinkPath = null;
-        long paxSize = -1;
-        @Nullable Long paxMtimeMillis = null;
-        @Nullable String longName = null;
-        @Nullable String longLink = null;
-        long metadata = 0;
-        while (true) {
-            long headerOffset = offset;
-            boolean pending = metadata > 0;
-            if (!readHeader(pending)) {
-                done = true;
-                return null;
-            }
-            if (isZeroBlock()) {
-                if (pending) {
-                    throw new IOException("Corrupt tar archive: extended header without an entry at byte "
-                            + headerOffset);
-                }
-                done = true;
-                return null;
-            }
-            verifyChecksum(headerOffset);
-            byte typeFlag = header[156];
-            long size = parseNumber(124, 12, "size", headerOffset);
-            if (typeFlag == 'x' || typeFlag == 'g' || typeFlag == 'L' || typeFlag == 'K') {
-                metadata += size + 1;
-                if (size > MAX_METADATA_SIZE || metadata > MAX_METADATA_SIZE) {
-                    throw new IOException("Tar extended header at byte " + headerOffset + " is too large ("
-                            + size + " bytes)");
-                }
-                byte[] data = readMetadata((int) size);
-                switch (typeFlag) {
-                    case 'x' -> {
-                        PaxHeader pax = PaxHeader.parse(data, headerOffset);
-                        paxPath = pax.path != null ? pax.path : paxPath;
-                        paxLinkPath = pax.linkPath != null ? pax.linkPath : paxLinkPath;
-                        paxSize = pax.size >= 0 ? pax.size : paxSize;
-                        paxMtimeMillis = pax.mtimeMillis != null ? pax.mtimeMillis : paxMtimeMillis;
-                    }
-                    case 'L' -> longName = cString(data, 0, data.length);
-                    case 'K' -> longLink = cString(data, 0, data.length);
-                    default -> { } // 'g': global pax header, ignored
-                }
-                continue;
-            }
-
-            Entry.Type type = switch (typeFlag) {
-                case '0', '\0', '7' -> Entry.Type.FILE;
-                case '1' -> Entry.Type.HARDLINK;
-                case '2' -> Entry.Type.SYMLINK;
-                case '5', 'D' -> Entry.Type.DIRECTORY;
-                default -> Entry.Type.OTHER;
-            };
-            String name;
-            if (paxPath != null) {
-                name = paxPath;
-            } else if (longName != null) {
-                name = longName;
-            } else {
-                name = cString(header, 0, 100);
-                String prefix = cString(header, 345, 155);
-                // Only POSIX ustar ("ustar\0") has a prefix field; old GNU headers ("ustar  ") use it for other data.
-                if (isPosixUstar() && !prefix.isEmpty()) {
-                    name = prefix + "/" + name;
-                }
-            }
-            if (type == Entry.Type.FILE && typeFlag != '7' && name.endsWith("/")) {
-                type = Entry.Type.DIRECTORY; // pre-POSIX convention
-            }
-            if (type == Entry.Type.DIRECTORY) {
-                while (name.length() > 1 && name.endsWith("/")) {
-                    name = name.substring(0, name.length() - 1);
-                }
-            }
-            @Nullable String linkTarget = null;
-            if (type == Entry.Type.SYMLINK || type == Entry.Type.HARDLINK) {
-                linkTarget = paxLinkPath != null ? paxLinkPath : longLink != null ? longLink
-                        : cString(header, 157, 100);
-            }
-            long entrySize = paxSize >= 0 ? paxSize : size;
-            int mode = (int) (parseNumber(100, 8, "mode", headerOffset) & 07777);
-            long mtimeMillis = paxMtimeMillis != null ? paxMtimeMillis
-                    : saturatedMillis(parseNumber(136, 12, "mtime", headerOffset));
-
-            Entry entry = new Entry(name, type, entrySize, mode, linkTarget, mtimeMillis);
-            current = entry;
-            remaining = entrySize;
-            padding = (int) ((BLOCK_SIZE - entrySize % BLOCK_SIZE) % BLOCK_SIZE);
-            return entry;
+        TarArchiveEntry e;
+        try {
+            e = tar.getNextEntry();
+        } catch (TarFormatException x) {
+            done = true;
+            throw x;
+        } catch (IOException | RuntimeException x) {
+            done = true;
+            throw corrupt(x, previous);
         }
+        if (e == null) {
+            done = true;
+            return null;
+        }
+        Entry entry = toEntry(e);
+        current = entry;
+        return entry;
     }
 
     /**
@@ -208,211 +133,137 @@ public final class TarReader {
         return new ContentStream(entry, generation);
     }
 
-    // ---------------------------------------------------------------------------------------------------------------
-    // Blocks
-
-    /** Reads one header block; returns false at a clean end of stream. */
-    private boolean readHeader(boolean pending) throws IOException {
-        int n = readUpTo(header, 0, BLOCK_SIZE);
-        if (n == 0 && !pending) {
-            return false;
+    private static Entry toEntry(TarArchiveEntry e) {
+        // By type flag: TarArchiveEntry.isFile() is also true for links, FIFOs and devices.
+        byte flag = e.getLinkFlag();
+        String name = e.getName();
+        Entry.Type type = switch (flag) {
+            case TarConstants.LF_NORMAL, TarConstants.LF_OLDNORM, TarConstants.LF_CONTIG -> Entry.Type.FILE;
+            case TarConstants.LF_LINK -> Entry.Type.HARDLINK;
+            case TarConstants.LF_SYMLINK -> Entry.Type.SYMLINK;
+            case TarConstants.LF_DIR, GNU_DUMPDIR -> Entry.Type.DIRECTORY;
+            default -> Entry.Type.OTHER;
+        };
+        if (type == Entry.Type.FILE && flag != TarConstants.LF_CONTIG && name.endsWith("/")) {
+            type = Entry.Type.DIRECTORY; // pre-POSIX convention
         }
-        if (n < BLOCK_SIZE) {
-            throw truncated("in a header");
-        }
-        return true;
-    }
-
-    private byte[] readMetadata(int size) throws IOException {
-        byte[] data = new byte[size];
-        if (readUpTo(data, 0, size) < size) {
-            throw truncated("in an extended header");
-        }
-        skipFully((BLOCK_SIZE - size % BLOCK_SIZE) % BLOCK_SIZE, null);
-        return data;
-    }
-
-    /** Reads until {@code length} bytes or the end of the stream; returns the number of bytes read. */
-    private int readUpTo(byte[] buffer, int start, int length) throws IOException {
-        int total = 0;
-        while (total < length) {
-            int n = in.read(buffer, start + total, length - total);
-            if (n < 0) {
-                break;
-            }
-            total += n;
-            offset += n;
-        }
-        return total;
-    }
-
-    private void skipFully(long count, @Nullable Entry entry) throws IOException {
-        long left = count;
-        while (left > 0) {
-            byte[] buffer = skipBuffer;
-            if (buffer == null) {
-                buffer = new byte[SKIP_BUFFER_SIZE];
-                skipBuffer = buffer;
-            }
-            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-            if (n < 0) {
-                throw truncated(entry == null ? "in padding" : "in the content of " + display(entry.name()));
-            }
-            left -= n;
-            offset += n;
-        }
-    }
-
-    private IOException truncated(String where) {
-        return new IOException("Truncated tar archive: unexpected end of stream " + where + " at byte " + offset);
-    }
-
-    private boolean isZeroBlock() {
-        for (byte b : header) {
-            if (b != 0) {
-                return false;
+        if (type == Entry.Type.DIRECTORY) {
+            while (name.length() > 1 && name.endsWith("/")) {
+                name = name.substring(0, name.length() - 1);
             }
         }
-        return true;
+        String linkTarget = type == Entry.Type.SYMLINK || type == Entry.Type.HARDLINK ? e.getLinkName() : null;
+        // getRealSize: what the content stream delivers (a sparse file's holes included), so limits see it all
+        return new Entry(name, type, e.getRealSize(), e.getMode() & 07777, linkTarget,
+                e.getLastModifiedTime().toMillis());
     }
 
-    private boolean isPosixUstar() {
-        return header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a'
-                && header[261] == 'r' && header[262] == 0;
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Fields
-
-    private void verifyChecksum(long headerOffset) throws IOException {
-        long stored = parseNumber(148, 8, "checksum", headerOffset);
-        long unsigned = 0;
-        long signed = 0;
-        for (int i = 0; i < BLOCK_SIZE; i++) {
-            boolean inField = i >= 148 && i < 156;
-            unsigned += inField ? ' ' : (header[i] & 0xff);
-            signed += inField ? ' ' : header[i]; // some historic tars summed signed bytes
+    private IOException corrupt(Exception x, @Nullable Entry after) {
+        String reason = x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage();
+        if (x.getCause() != null && x.getCause().getMessage() != null) {
+            reason += " (" + x.getCause().getMessage() + ")";
         }
-        if (stored != unsigned && stored != signed) {
-            throw new IOException("Bad tar header checksum at byte " + headerOffset
-                    + " (corrupt archive, or not a tar archive)");
-        }
-    }
-
-    /** Parses an octal field (leading and trailing spaces or NULs allowed) or a GNU base-256 field. */
-    private long parseNumber(int start, int length, String field, long headerOffset) throws IOException {
-        if ((header[start] & 0x80) != 0) {
-            return parseBase256(start, length, field, headerOffset);
-        }
-        int i = start;
-        int end = start + length;
-        while (i < end && (header[i] == ' ' || header[i] == 0)) {
-            i++;
-        }
-        long value = 0;
-        for (; i < end && header[i] != ' ' && header[i] != 0; i++) {
-            int digit = header[i] - '0';
-            if (digit < 0 || digit > 7 || value > (Long.MAX_VALUE >> 3)) {
-                throw badNumber(field, headerOffset);
-            }
-            value = (value << 3) | digit;
-        }
-        for (; i < end; i++) {
-            if (header[i] != ' ' && header[i] != 0) {
-                throw badNumber(field, headerOffset);
-            }
-        }
-        return value;
-    }
-
-    private long parseBase256(int start, int length, String field, long headerOffset) throws IOException {
-        if (header[start] != (byte) 0x80) {
-            throw badNumber(field, headerOffset); // negative (0xff) or malformed: never valid here
-        }
-        long value = 0;
-        for (int i = start + 1; i < start + length; i++) {
-            if (value > (Long.MAX_VALUE >> 8)) {
-                throw badNumber(field, headerOffset);
-            }
-            value = (value << 8) | (header[i] & 0xff);
-        }
-        return value;
-    }
-
-    private IOException badNumber(String field, long headerOffset) {
-        return new IOException("Corrupt tar header at byte " + headerOffset + ": bad " + field + " field");
-    }
-
-    /** Decodes bytes up to the first NUL (or the end of the range) as UTF-8. */
-    private static String cString(byte[] bytes, int start, int length) {
-        int end = start;
-        while (end < start + length && bytes[end] != 0) {
-            end++;
-        }
-        return new String(bytes, start, end - start, UTF_8);
-    }
-
-    private static long saturatedMillis(long seconds) {
-        return seconds > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : seconds * 1000;
+        return new IOException("Corrupt or truncated tar archive at byte " + tar.getBytesRead()
+                + (after == null ? "" : ", after the entry " + display(after.name())) + ": "
+                + Texts.sanitize(reason, 300), x); // the reason may quote the archive's bytes
     }
 
     private static String display(String text) {
         return "'" + Texts.sanitize(text, 300) + "'";
     }
 
-    /** The pax records this reader uses; absent values are null or -1. */
-    private static final class PaxHeader {
-        @Nullable String path;
-        @Nullable String linkPath;
-        long size = -1;
-        @Nullable Long mtimeMillis;
+    /** An error our checks found (already worded for the caller). */
+    private static final class TarFormatException extends IOException {
+        TarFormatException(String message) {
+            super(message);
+        }
+    }
 
-        /** Parses records {@code "<length> <key>=<value>\n"}, where the length counts the whole record. */
-        static PaxHeader parse(byte[] data, long headerOffset) throws IOException {
-            PaxHeader pax = new PaxHeader();
-            int pos = 0;
-            while (pos < data.length) {
-                if (data[pos] == 0) {
-                    break; // trailing NUL padding written by some tools
-                }
-                int space = pos;
-                int length = 0;
-                while (space < data.length && data[space] >= '0' && data[space] <= '9' && length < MAX_METADATA_SIZE) {
-                    length = length * 10 + (data[space] - '0');
-                    space++;
-                }
-                int end = pos + length;
-                if (space == pos || space >= data.length || data[space] != ' ' || end > data.length
-                        || end <= space + 1 || data[end - 1] != '\n') {
-                    throw new IOException("Corrupt pax extended header at byte " + headerOffset);
-                }
-                String record = new String(data, space + 1, end - space - 2, UTF_8);
-                int eq = record.indexOf('=');
-                if (eq <= 0) {
-                    throw new IOException("Corrupt pax extended header at byte " + headerOffset);
-                }
-                String key = record.substring(0, eq);
-                String value = record.substring(eq + 1);
-                try {
-                    switch (key) {
-                        case "path" -> pax.path = value;
-                        case "linkpath" -> pax.linkPath = value;
-                        case "size" -> {
-                            pax.size = Long.parseLong(value);
-                            if (pax.size < 0) {
-                                throw new NumberFormatException(value);
-                            }
-                        }
-                        case "mtime" -> pax.mtimeMillis = new BigDecimal(value).movePointRight(3).longValue();
-                        default -> { } // atime, ctime, uid, SCHILY.*, GNU.* ...: not needed
-                    }
-                } catch (NumberFormatException e) {
-                    throw new IOException("Corrupt pax extended header at byte " + headerOffset + ": bad " + key
-                            + " value", e);
-                }
-                pos = end;
+    /**
+     * Commons Compress's stream with our checks in its extension points. It reads 512-byte blocks (no
+     * blocking-factor padding is consumed after the end marker) and decodes names as UTF-8.
+     */
+    private static final class CheckedTarStream extends TarArchiveInputStream {
+        private int depth;
+        private boolean endMarker;
+
+        CheckedTarStream(InputStream in) {
+            super(in, BLOCK_SIZE, BLOCK_SIZE, StandardCharsets.UTF_8.name(), false);
+        }
+
+        /** Called for each header; Commons Compress calls it again, recursively, for the entry after a metadata one. */
+        @Override
+        public @Nullable TarArchiveEntry getNextEntry() throws IOException {
+            TarArchiveEntry before = getCurrentEntry();
+            boolean afterMetadata = depth > 0 && before != null && isMetadata(before);
+            if (afterMetadata && !before.isCheckSumOK()) {
+                throw badChecksum();
             }
-            return pax;
+            if (++depth > MAX_METADATA_HEADERS) {
+                throw new TarFormatException("Corrupt tar archive: more than " + MAX_METADATA_HEADERS
+                        + " extended headers in a row at byte " + getBytesRead());
+            }
+            try {
+                TarArchiveEntry entry = super.getNextEntry();
+                if (entry == null && afterMetadata) {
+                    throw new TarFormatException("Truncated tar archive: extended header without an entry at byte "
+                            + getBytesRead());
+                }
+                if (entry != null && !entry.isCheckSumOK()) {
+                    throw badChecksum();
+                }
+                return entry;
+            } finally {
+                depth--;
+            }
+        }
+
+        /** Metadata is read through here: its size is checked before anything is buffered. */
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            TarArchiveEntry entry = getCurrentEntry();
+            if (entry != null && isMetadata(entry) && entry.getSize() > MAX_METADATA_SIZE) {
+                throw new TarFormatException("Tar extended header before byte " + getBytesRead() + " is too large ("
+                        + entry.getSize() + " bytes, the limit is " + MAX_METADATA_SIZE + ")");
+            }
+            return super.read(buffer, offset, length);
+        }
+
+        /**
+         * Reads one header block. A block cut short by the end of the stream is an error (Commons Compress would take
+         * it for the end of the archive); after the first zero block nothing more is read (Commons Compress would
+         * read on, looking for the second zero block and, with marks, beyond).
+         */
+        @Override
+        protected byte @Nullable [] readRecord() throws IOException {
+            if (endMarker) {
+                return new byte[BLOCK_SIZE];
+            }
+            long before = getBytesRead();
+            byte[] record = super.readRecord();
+            if (record == null && getBytesRead() != before) {
+                throw new TarFormatException("Truncated tar archive: unexpected end of stream in a header at byte "
+                        + getBytesRead());
+            }
+            return record;
+        }
+
+        @Override
+        protected boolean isEOFRecord(byte @Nullable [] record) {
+            boolean eof = super.isEOFRecord(record);
+            if (eof && record != null) {
+                endMarker = true;
+            }
+            return eof;
+        }
+
+        private TarFormatException badChecksum() {
+            return new TarFormatException("Bad tar header checksum before byte " + getBytesRead()
+                    + " (corrupt archive, or not a tar archive)");
+        }
+
+        private static boolean isMetadata(TarArchiveEntry e) {
+            return e.isPaxHeader() || e.isGlobalPaxHeader() || e.isGNULongNameEntry() || e.isGNULongLinkEntry();
         }
     }
 
@@ -420,28 +271,17 @@ public final class TarReader {
     private final class ContentStream extends InputStream {
         private final Entry entry;
         private final int entryGeneration;
+        private final byte[] one = new byte[1];
 
         ContentStream(Entry entry, int entryGeneration) {
             this.entry = entry;
             this.entryGeneration = entryGeneration;
         }
 
-        private boolean exhausted() {
-            return entryGeneration != generation || remaining == 0;
-        }
-
         @Override
         public int read() throws IOException {
-            if (exhausted()) {
-                return -1;
-            }
-            int b = in.read();
-            if (b < 0) {
-                throw truncated("in the content of " + display(entry.name()));
-            }
-            remaining--;
-            offset++;
-            return b;
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -450,21 +290,20 @@ public final class TarReader {
             if (length == 0) {
                 return 0;
             }
-            if (exhausted()) {
+            if (entryGeneration != generation) {
                 return -1;
             }
-            int n = in.read(buffer, start, (int) Math.min(length, remaining));
-            if (n < 0) {
-                throw truncated("in the content of " + display(entry.name()));
+            try {
+                return tar.read(buffer, start, length);
+            } catch (IOException e) {
+                throw new IOException("Cannot read the content of " + display(entry.name()) + " at byte "
+                        + tar.getBytesRead() + ": " + Texts.sanitize(String.valueOf(e.getMessage()), 300), e);
             }
-            remaining -= n;
-            offset += n;
-            return n;
         }
 
         @Override
         public int available() throws IOException {
-            return exhausted() ? 0 : (int) Math.min(remaining, in.available());
+            return entryGeneration != generation ? 0 : tar.available();
         }
 
         @Override

@@ -137,6 +137,21 @@ class TarExtractorTest {
     }
 
     @Test
+    void absolutePaxAndGnuLongNamesStayUnderTheDestination() throws IOException {
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        String longAbsolute = "/" + "l".repeat(120) + "/y";
+        byte[] archive = new RawTar().pax(Map.of("path", "/abs/x")).file("ignored", "pax")
+                .gnuLong('L', longAbsolute).file("ignored", "gnu").end();
+
+        // Commons Compress drops the leading '/' of these names (a ustar name keeps it and is refused, above)
+        Result result = extract(archive, dest);
+
+        assertThat(dest.resolve("abs/x")).hasContent("pax");
+        assertThat(dest.resolve(longAbsolute.substring(1))).hasContent("gnu");
+        assertThat(result.files()).isEqualTo(2);
+    }
+
+    @Test
     void refusesEmptyAndNulNamesAndLinksWithBadNames() throws IOException {
         Path dest = tmp.resolve("dest");
         assertThatThrownBy(() -> extract(new RawTar().file("", "x").end(), dest))
