@@ -2,7 +2,6 @@ package dev.sandbox4j.docker;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.sandbox4j.InstallConfig;
-import dev.sandbox4j.core.tar.TarWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,6 +23,9 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Package repositories the tests make themselves and serve to boxes over HTTP, on a network of their own
@@ -194,9 +196,9 @@ public final class LocalPackages implements AutoCloseable {
         Path contrib = Files.createDirectories(repo.resolve("src/contrib"));
         Files.writeString(contrib.resolve("PACKAGES"), "Package: hello4j\nVersion: 0.1\nNeedsCompilation: no\n\n");
         long now = 1_700_000_000_000L;
-        try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(contrib.resolve("hello4j_0.1.tar.gz")));
-                TarWriter tar = new TarWriter(gz)) {
-            tar.directory("hello4j", now);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
+                new GZIPOutputStream(Files.newOutputStream(contrib.resolve("hello4j_0.1.tar.gz"))))) {
+            addDirectory(tar, "hello4j", now);
             addText(tar, "hello4j/DESCRIPTION", """
                     Package: hello4j
                     Version: 0.1
@@ -207,7 +209,7 @@ public final class LocalPackages implements AutoCloseable {
                     Encoding: UTF-8
                     """, now);
             addText(tar, "hello4j/NAMESPACE", "export(hi)\n", now);
-            tar.directory("hello4j/R", now);
+            addDirectory(tar, "hello4j/R", now);
             addText(tar, "hello4j/R/hi.R", "hi <- function(x) paste(\"hi\", x)\n", now);
         }
     }
@@ -256,8 +258,8 @@ public final class LocalPackages implements AutoCloseable {
     private static void npm(Path root, String baseUrl, String name, String version, String source) throws IOException {
         ByteArrayOutputStream tgz = new ByteArrayOutputStream();
         long now = 1_700_000_000_000L;
-        try (OutputStream gz = new GZIPOutputStream(tgz); TarWriter tar = new TarWriter(gz)) {
-            tar.directory("package", now);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(tgz))) {
+            addDirectory(tar, "package", now);
             addText(tar, "package/package.json", "{\"name\": \"" + name + "\", \"version\": \"" + version
                     + "\", \"main\": \"index.js\"}\n", now);
             addText(tar, "package/index.js", source, now);
@@ -313,9 +315,29 @@ public final class LocalPackages implements AutoCloseable {
         Files.write(dir.resolve(artifact + "-" + version + ".jar"), zip(entries));
     }
 
-    static void addText(TarWriter tar, String name, String text, long mtime) throws IOException {
+    /** Adds a directory entry (mode 0755, owned by root) to a package tarball. */
+    static void addDirectory(TarArchiveOutputStream tar, String name, long mtime) throws IOException {
+        tar.putArchiveEntry(entry(name + "/", TarConstants.LF_DIR, 0755, mtime));
+        tar.closeArchiveEntry();
+    }
+
+    /** Adds a text file (mode 0644, owned by root) to a package tarball. */
+    static void addText(TarArchiveOutputStream tar, String name, String text, long mtime) throws IOException {
         byte[] b = utf8(text);
-        tar.file(name, b.length, new java.io.ByteArrayInputStream(b), 0644, mtime);
+        TarArchiveEntry entry = entry(name, TarConstants.LF_NORMAL, 0644, mtime);
+        entry.setSize(b.length);
+        tar.putArchiveEntry(entry);
+        tar.write(b);
+        tar.closeArchiveEntry();
+    }
+
+    private static TarArchiveEntry entry(String name, byte type, int mode, long mtime) {
+        TarArchiveEntry entry = new TarArchiveEntry(name, type);
+        entry.setMode(mode);
+        entry.setIds(0, 0);
+        entry.setNames("", "");
+        entry.setLastModifiedTime(java.nio.file.attribute.FileTime.fromMillis(mtime));
+        return entry;
     }
 
     private static byte[] zip(Map<String, byte[]> files) throws IOException {
