@@ -1,14 +1,14 @@
-package dev.sandbox4j.internal;
+package dev.sandbox4j.core.tar;
 
-import static dev.sandbox4j.internal.TarReaderTest.concat;
-import static dev.sandbox4j.internal.TarReaderTest.stream;
+import static dev.sandbox4j.core.tar.TarReaderTest.concat;
+import static dev.sandbox4j.core.tar.TarReaderTest.stream;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandbox4j.internal.TarExtractor.Result;
-import dev.sandbox4j.internal.TarReaderTest.Fixtures;
-import dev.sandbox4j.internal.TarReaderTest.RawTar;
+import dev.sandbox4j.core.tar.TarExtractor.Result;
+import dev.sandbox4j.core.tar.TarReaderTest.Fixtures;
+import dev.sandbox4j.core.tar.TarReaderTest.RawTar;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -134,6 +134,21 @@ class TarExtractorTest {
         try (Stream<Path> all = Files.walk(tmp)) {
             assertThat(all.filter(p -> p.getFileName().toString().equals("x"))).isEmpty();
         }
+    }
+
+    @Test
+    void absolutePaxAndGnuLongNamesStayUnderTheDestination() throws IOException {
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        String longAbsolute = "/" + "l".repeat(120) + "/y";
+        byte[] archive = new RawTar().pax(Map.of("path", "/abs/x")).file("ignored", "pax")
+                .gnuLong('L', longAbsolute).file("ignored", "gnu").end();
+
+        // Commons Compress drops the leading '/' of these names (a ustar name keeps it and is refused, above)
+        Result result = extract(archive, dest);
+
+        assertThat(dest.resolve("abs/x")).hasContent("pax");
+        assertThat(dest.resolve(longAbsolute.substring(1))).hasContent("gnu");
+        assertThat(result.files()).isEqualTo(2);
     }
 
     @Test

@@ -1,11 +1,11 @@
-package dev.sandbox4j.internal;
+package dev.sandbox4j.core.tar;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandbox4j.internal.TarReader.Entry;
-import dev.sandbox4j.internal.TarReader.Entry.Type;
+import dev.sandbox4j.core.tar.TarReader.Entry;
+import dev.sandbox4j.core.tar.TarReader.Entry.Type;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -214,8 +214,9 @@ class TarReaderTest {
         putField(header, 124, "00000000009\0");
         RawTar.fixChecksum(header);
 
+        // the field's name is not in the message: Commons Compress parses the numbers
         assertThatThrownBy(() -> readAll(concat(header, new byte[1024])))
-                .isInstanceOf(IOException.class).hasMessageContaining("size");
+                .isInstanceOf(IOException.class).hasMessageContaining("Corrupt");
     }
 
     @Test
@@ -261,7 +262,78 @@ class TarReaderTest {
         byte[] archive = concat(RawTar.header("PaxHeaders/x", 'x', pax.length, ""), RawTar.pad(pax),
                 new RawTar().file("x", "").end());
 
-        assertThatThrownBy(() -> readAll(archive)).isInstanceOf(IOException.class).hasMessageContaining("pax");
+        assertThatThrownBy(() -> readAll(archive)).isInstanceOf(IOException.class).message().containsIgnoringCase("pax");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Our checks over Commons Compress
+
+    @Test
+    void classifiesEntriesByTypeFlag() throws IOException {
+        // Commons Compress's isFile() is true for all of these but the directory
+        byte[] archive = new RawTar().symlink("sym", "t").entry("hard", '1', new byte[0], "sym")
+                .entry("chr", '3', new byte[0], "").entry("fifo", '6', new byte[0], "").entry("label", 'V',
+                        new byte[0], "").entry("dir", '5', new byte[0], "").entry("unknown", 'Z', new byte[0], "")
+                .end();
+
+        assertThat(readAll(archive)).extracting(Entry::type).containsExactly(
+                Type.SYMLINK, Type.HARDLINK, Type.OTHER, Type.OTHER, Type.OTHER, Type.DIRECTORY, Type.OTHER);
+    }
+
+    @Test
+    void refusesOversizedMetadataBeforeReadingIt() {
+        int size = TarReader.MAX_METADATA_SIZE + 1;
+        byte[] header = RawTar.header("././@LongLink", 'L', size, "");
+        // only the header: the reader must fail on the declared size, not after buffering the name
+        assertThatThrownBy(() -> readAll(concat(header, new byte[4096])))
+                .isInstanceOf(IOException.class).hasMessageContaining("too large");
+        byte[] pax = RawTar.header("PaxHeaders/x", 'x', size, "");
+        assertThatThrownBy(() -> readAll(concat(pax, new byte[4096])))
+                .isInstanceOf(IOException.class).hasMessageContaining("too large");
+    }
+
+    @Test
+    void refusesLongChainsOfMetadataHeaders() throws IOException {
+        RawTar chain = new RawTar();
+        for (int i = 0; i < TarReader.MAX_METADATA_HEADERS + 1; i++) {
+            chain.pax(Map.of("comment", "header " + i));
+        }
+        assertThatThrownBy(() -> readAll(chain.file("a", "x").end()))
+                .isInstanceOf(IOException.class).hasMessageContaining("extended headers in a row");
+
+        RawTar allowed = new RawTar();
+        for (int i = 0; i < TarReader.MAX_METADATA_HEADERS - 1; i++) {
+            allowed.pax(Map.of("comment", "header " + i));
+        }
+        assertThat(readAll(allowed.file("a", "x").end())).extracting(Entry::name).containsExactly("a");
+    }
+
+    @Test
+    void metadataWithoutAnEntryIsTruncated() {
+        // Commons Compress alone ends the archive quietly after a GNU long name without its entry
+        assertThatThrownBy(() -> readAll(new RawTar().gnuLong('L', "n".repeat(200)).bytes()))
+                .isInstanceOf(IOException.class).hasMessageContaining("Truncated");
+        assertThatThrownBy(() -> readAll(new RawTar().gnuLong('L', "n".repeat(200)).end()))
+                .isInstanceOf(IOException.class).hasMessageContaining("Truncated");
+    }
+
+    @Test
+    void verifiesTheChecksumOfMetadataHeaders() {
+        byte[] archive = new RawTar().pax(Map.of("path", "p")).file("a", "x").end();
+        archive[100] = '1'; // the pax header's mode, not covered by its checksum any more
+
+        assertThatThrownBy(() -> readAll(archive))
+                .isInstanceOf(IOException.class).hasMessageContaining("checksum");
+    }
+
+    @Test
+    void afterAnErrorTheReaderStaysAtTheEnd() throws IOException {
+        byte[] archive = new RawTar().file("a", "x").end();
+        archive[0] = 'b';
+        TarReader reader = new TarReader(new ByteArrayInputStream(archive));
+
+        assertThatThrownBy(reader::next).isInstanceOf(IOException.class);
+        assertThat(reader.next()).isNull();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -383,11 +455,26 @@ class TarReaderTest {
         }
 
         RawTar pax(Map<String, String> records) {
-            return entry("PaxHeaders/x", 'x', TarWriter.paxRecords(new TreeMap<>(records)), "");
+            return entry("PaxHeaders/x", 'x', paxRecords(new TreeMap<>(records)), "");
         }
 
         RawTar global(Map<String, String> records) {
-            return entry("GlobalHead", 'g', TarWriter.paxRecords(new TreeMap<>(records)), "");
+            return entry("GlobalHead", 'g', paxRecords(new TreeMap<>(records)), "");
+        }
+
+        /** Pax records {@code "<length> <key>=<value>\n"}, where the length counts the whole record. */
+        static byte[] paxRecords(Map<String, String> records) {
+            StringBuilder sb = new StringBuilder();
+            records.forEach((key, value) -> {
+                String body = " " + key + "=" + value + "\n";
+                int bodyLength = body.getBytes(UTF_8).length;
+                int length = bodyLength + 1;
+                while (bodyLength + Integer.toString(length).length() != length) {
+                    length++;
+                }
+                sb.append(length).append(body);
+            });
+            return sb.toString().getBytes(UTF_8);
         }
 
         RawTar gnuLong(char type, String value) {

@@ -1,4 +1,4 @@
-package dev.sandbox4j.internal;
+package dev.sandbox4j.core.tar;
 
 import dev.sandbox4j.text.Texts;
 import java.io.IOException;
@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>Entry names that are empty, absolute, contain NUL or a {@code ".."} segment are refused; {@code "."} and
  *       empty segments are ignored, so {@code ./a//b} is {@code a/b}. Every resolved path must stay under the
- *       destination.
+ *       destination. (Names from pax headers and GNU long names arrive without their leading {@code '/'}: Commons
+ *       Compress strips it, so they land under the destination.)
  *   <li>No entry is written through a symbolic link: an existing link among the parents of an entry fails the
  *       extraction, and an existing link (or file) at an entry's own path is replaced, never followed.
  *   <li>Symbolic links, hard links and special files (devices, FIFOs) are never created: they are skipped and

@@ -1,8 +1,10 @@
-package dev.sandbox4j.internal;
+package dev.sandbox4j.core.tar;
 
 import dev.sandbox4j.text.Texts;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.sandbox4j.text.Texts;
+import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
@@ -13,54 +15,51 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Streaming writer for POSIX tar archives (ustar headers, with pax extended headers where ustar is not enough), as
- * read by GNU tar's {@code tar -x}.
+ * Streaming writer for POSIX tar archives, as read by GNU tar's {@code tar -x}, over Commons Compress's
+ * {@link TarArchiveOutputStream} (pax extended headers for long and non-ASCII names and link targets, sizes of 8 GiB
+ * and more and times the ustar fields cannot hold).
  *
- * <p>A pax extended header ({@code x}) carries the {@code path} of names that are not ASCII or do not fit the
- * ustar name and prefix fields, the {@code linkpath} of link targets that are not ASCII or longer than 100 bytes,
- * the {@code size} of files of 8 GiB and more and the {@code mtime} of times the ustar field cannot hold. Every
- * entry is owned by uid/gid 0 with empty user and group names.
- *
- * <p>Entry names must be relative, use {@code '/'} as separator and contain no empty, {@code "."} or {@code ".."}
- * segments and no NUL character. File contents are copied through a fixed buffer, never held in memory as a whole.
- * The writer never closes the underlying stream; {@link #finish()} (or {@link #close()}) writes the end-of-archive
- * marker and pads the archive to a whole 10240-byte record. Not thread-safe.
+ * <p>What this layer adds: entry names must be relative, use {@code '/'} as separator and contain no empty,
+ * {@code "."} or {@code ".."} segments and no NUL character; every entry is owned by uid/gid 0 with empty user and
+ * group names (the host's user name never goes into the box) and carries whole seconds; {@link #writeTree} checks a
+ * host tree before writing anything (links stay inside it, no special files); a file whose content ends early fails
+ * the archive, which then never gets an end marker. File contents are copied through a fixed buffer, never held in
+ * memory as a whole, and reach {@code out} in writes of 64 KiB. The writer never closes the underlying stream; {@link #finish()} (or {@link #close()}) writes
+ * the end-of-archive marker and pads the archive to a whole 10240-byte record. Not thread-safe.
  */
 public final class TarWriter implements Closeable {
-    static final int BLOCK_SIZE = 512;
-    static final int RECORD_SIZE = 20 * BLOCK_SIZE;
-
-    /** The largest value of an 11-digit octal field (size, mtime): 8 GiB - 1. */
-    private static final long MAX_OCTAL_11 = 077777777777L;
-    private static final int NAME_LENGTH = 100;
-    private static final int PREFIX_LENGTH = 155;
+    /** GNU tar's default blocking factor: 20 blocks of 512 bytes. */
+    static final int RECORD_SIZE = 20 * TarConstants.DEFAULT_RCDSIZE;
     private static final int COPY_BUFFER_SIZE = 64 * 1024;
 
-    private static final byte TYPE_FILE = '0';
-    private static final byte TYPE_SYMLINK = '2';
-    private static final byte TYPE_DIRECTORY = '5';
-    private static final byte TYPE_PAX = 'x';
-
-    private final OutputStream out;
+    private final BufferedOutputStream out;
+    private final TarArchiveOutputStream tar;
     private byte @Nullable [] copyBuffer;
-    private long position;
     private boolean finished;
     private boolean broken;
 
     /** Creates a writer that appends entries to {@code out}. The stream is not closed by this writer. */
     public TarWriter(OutputStream out) {
-        this.out = Objects.requireNonNull(out, "out");
+        // Commons Compress writes block by block (512 bytes): gather them, for pipes that take each write as a chunk
+        this.out = new BufferedOutputStream(Objects.requireNonNull(out, "out"), COPY_BUFFER_SIZE);
+        this.tar = new TarArchiveOutputStream(this.out, RECORD_SIZE, UTF_8.name());
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        tar.setAddPaxHeadersForNonAsciiNames(true);
     }
 
     /**
@@ -117,7 +116,8 @@ public final class TarWriter implements Closeable {
      */
     public void directory(String name, long mtimeMillis) throws IOException {
         String checked = checkName(name, true);
-        writeEntryHeader(checked + "/", TYPE_DIRECTORY, 0755, 0, mtimeMillis, "");
+        put(entry(checked + "/", TarConstants.LF_DIR, 0755, mtimeMillis));
+        closeEntry();
     }
 
     /**
@@ -138,9 +138,11 @@ public final class TarWriter implements Closeable {
             throw new IllegalArgumentException("Negative size for " + display(name) + ": " + size);
         }
         Objects.requireNonNull(content, "content");
-        writeEntryHeader(checked, TYPE_FILE, mode, size, mtimeMillis, "");
+        TarArchiveEntry entry = entry(checked, TarConstants.LF_NORMAL, mode, mtimeMillis);
+        entry.setSize(size);
+        put(entry);
         copy(checked, size, content);
-        writePadding(size);
+        closeEntry();
     }
 
     /**
@@ -158,7 +160,10 @@ public final class TarWriter implements Closeable {
             throw new IllegalArgumentException("Invalid link target for " + display(name) + ": "
                     + display(target));
         }
-        writeEntryHeader(checked, TYPE_SYMLINK, 0777, 0, mtimeMillis, target);
+        TarArchiveEntry entry = entry(checked, TarConstants.LF_SYMLINK, 0777, mtimeMillis);
+        entry.setLinkName(target);
+        put(entry);
+        closeEntry();
     }
 
     /**
@@ -172,14 +177,15 @@ public final class TarWriter implements Closeable {
         if (finished) {
             return;
         }
-        if (broken) {
-            throw new IllegalStateException("The archive is incomplete: an earlier write failed");
-        }
+        checkUsable();
         finished = true;
-        long end = position + 2L * BLOCK_SIZE;
-        long padded = (end + RECORD_SIZE - 1) / RECORD_SIZE * RECORD_SIZE;
-        writeZeros(padded - position);
-        out.flush();
+        try {
+            tar.finish();
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
     }
 
     /**
@@ -194,144 +200,46 @@ public final class TarWriter implements Closeable {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Headers
+    // Entries
 
-    private void writeEntryHeader(String name, byte type, int mode, long size, long mtimeMillis, String linkTarget)
-            throws IOException {
+    /** An entry owned by uid/gid 0 with empty user and group names, with the time in whole seconds. */
+    private static TarArchiveEntry entry(String name, byte type, int mode, long mtimeMillis) {
+        TarArchiveEntry entry = new TarArchiveEntry(name, type);
+        entry.setMode(mode & 07777);
+        entry.setIds(0, 0);
+        entry.setNames("", "");
+        // Whole seconds: a fraction would cost a pax header per entry.
+        entry.setLastModifiedTime(FileTime.from(Math.floorDiv(mtimeMillis, 1000L), TimeUnit.SECONDS));
+        return entry;
+    }
+
+    private void put(TarArchiveEntry entry) throws IOException {
+        checkUsable();
+        try {
+            tar.putArchiveEntry(entry);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private void closeEntry() throws IOException {
+        try {
+            tar.closeArchiveEntry();
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    private void checkUsable() {
         if (finished) {
             throw new IllegalStateException("The archive is already finished");
         }
         if (broken) {
             throw new IllegalStateException("The archive is incomplete: an earlier write failed");
         }
-        long mtime = Math.floorDiv(mtimeMillis, 1000L);
-        Map<String, String> pax = new LinkedHashMap<>();
-        String @Nullable [] split = isAscii(name) ? splitUstarName(name) : null;
-        if (split == null) {
-            pax.put("path", name);
-        }
-        if (!isAscii(linkTarget) || linkTarget.length() > NAME_LENGTH) {
-            pax.put("linkpath", linkTarget);
-        }
-        if (size > MAX_OCTAL_11) {
-            pax.put("size", Long.toString(size));
-        }
-        if (mtime < 0 || mtime > MAX_OCTAL_11) {
-            pax.put("mtime", Long.toString(mtime));
-        }
-        long headerMtime = Math.max(0, Math.min(mtime, MAX_OCTAL_11));
-        if (!pax.isEmpty()) {
-            byte[] records = paxRecords(pax);
-            String paxName = truncate("PaxHeaders/" + asciiFallback(lastSegment(name)), NAME_LENGTH);
-            writeHeader("", paxName, TYPE_PAX, 0644, records.length, headerMtime, "");
-            write(records, 0, records.length);
-            writePadding(records.length);
-        }
-        if (split == null) {
-            String fallback = asciiFallback(name);
-            split = splitUstarName(fallback);
-            if (split == null) {
-                split = new String[] {"", truncate(fallback, NAME_LENGTH)};
-            }
-        }
-        String link = truncate(asciiFallback(linkTarget), NAME_LENGTH);
-        writeHeader(split[0], split[1], type, mode & 07777, size, headerMtime, link);
     }
-
-    /** Writes one ustar header block; all strings must be ASCII and fit their fields. */
-    private void writeHeader(String prefix, String name, byte type, int mode, long size, long mtime, String link)
-            throws IOException {
-        byte[] h = new byte[BLOCK_SIZE];
-        putString(h, 0, NAME_LENGTH, name);
-        putOctal(h, 100, 8, mode);
-        putOctal(h, 108, 8, 0); // uid
-        putOctal(h, 116, 8, 0); // gid
-        if (size <= MAX_OCTAL_11) {
-            putOctal(h, 124, 12, size);
-        } else {
-            putBase256(h, 124, 12, size); // GNU extension; the pax "size" record is authoritative
-        }
-        putOctal(h, 136, 12, mtime);
-        h[156] = type;
-        putString(h, 157, NAME_LENGTH, link);
-        putString(h, 257, 6, "ustar"); // magic "ustar\0"
-        putString(h, 263, 2, "00"); // version
-        // uname (265, 32) and gname (297, 32) stay empty
-        putOctal(h, 329, 8, 0); // devmajor
-        putOctal(h, 337, 8, 0); // devminor
-        putString(h, 345, PREFIX_LENGTH, prefix);
-        long sum = 0;
-        for (int i = 0; i < BLOCK_SIZE; i++) {
-            sum += (i >= 148 && i < 156) ? ' ' : (h[i] & 0xff);
-        }
-        putOctal(h, 148, 7, sum); // six digits and a NUL ...
-        h[155] = ' '; // ... then a space, as GNU tar does
-        write(h, 0, BLOCK_SIZE);
-    }
-
-    /** Encodes pax records, each {@code "<length> <key>=<value>\n"} where the length counts itself. */
-    static byte[] paxRecords(Map<String, String> records) {
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : records.entrySet()) {
-            String body = " " + e.getKey() + "=" + e.getValue() + "\n";
-            int bodyLength = body.getBytes(UTF_8).length;
-            int length = bodyLength + Integer.toString(bodyLength).length();
-            while (bodyLength + Integer.toString(length).length() != length) {
-                length = bodyLength + Integer.toString(length).length();
-            }
-            sb.append(length).append(body);
-        }
-        return sb.toString().getBytes(UTF_8);
-    }
-
-    /**
-     * Splits an ASCII name into ustar {@code {prefix, name}} fields, or returns null if it does not fit (name at
-     * most 100 bytes, prefix at most 155 bytes, split at a {@code '/'} that is not the last character).
-     */
-    private static String @Nullable [] splitUstarName(String name) {
-        int length = name.length();
-        if (length <= NAME_LENGTH) {
-            return new String[] {"", name};
-        }
-        for (int i = Math.min(PREFIX_LENGTH, length - 2); i >= length - NAME_LENGTH - 1; i--) {
-            if (name.charAt(i) == '/') {
-                return new String[] {name.substring(0, i), name.substring(i + 1)};
-            }
-        }
-        return null;
-    }
-
-    private static void putString(byte[] h, int offset, int length, String value) {
-        byte[] bytes = value.getBytes(UTF_8);
-        System.arraycopy(bytes, 0, h, offset, Math.min(bytes.length, length));
-    }
-
-    /** Writes {@code value} as zero-padded octal digits filling {@code length - 1} bytes, then a NUL. */
-    private static void putOctal(byte[] h, int offset, int length, long value) {
-        String digits = Long.toOctalString(value);
-        int width = length - 1;
-        if (digits.length() > width) {
-            throw new IllegalArgumentException("Value " + value + " does not fit a " + length + "-byte tar field");
-        }
-        for (int i = 0; i < width; i++) {
-            int d = i - (width - digits.length());
-            h[offset + i] = (byte) (d < 0 ? '0' : digits.charAt(d));
-        }
-        h[offset + width] = 0;
-    }
-
-    /** Writes a non-negative {@code value} in GNU base-256 form: a 0x80 marker, then big-endian bytes. */
-    private static void putBase256(byte[] h, int offset, int length, long value) {
-        h[offset] = (byte) 0x80;
-        long v = value;
-        for (int i = offset + length - 1; i > offset; i--) {
-            h[i] = (byte) v;
-            v >>>= 8;
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Output
 
     private void copy(String name, long size, InputStream content) throws IOException {
         byte[] buffer = copyBuffer;
@@ -340,43 +248,20 @@ public final class TarWriter implements Closeable {
             copyBuffer = buffer;
         }
         long left = size;
-        while (left > 0) {
-            int n = content.read(buffer, 0, (int) Math.min(buffer.length, left));
-            if (n < 0) {
-                broken = true;
-                throw new IOException("Content of " + display(name) + " ended after " + (size - left) + " of "
-                        + size + " bytes (did the file change while it was archived?)");
-            }
-            write(buffer, 0, n);
-            left -= n;
-        }
-    }
-
-    private void writePadding(long contentSize) throws IOException {
-        int rest = (int) (contentSize % BLOCK_SIZE);
-        if (rest != 0) {
-            writeZeros(BLOCK_SIZE - rest);
-        }
-    }
-
-    private void writeZeros(long count) throws IOException {
-        byte[] zeros = new byte[(int) Math.min(count, RECORD_SIZE)];
-        long left = count;
-        while (left > 0) {
-            int n = (int) Math.min(zeros.length, left);
-            write(zeros, 0, n);
-            left -= n;
-        }
-    }
-
-    private void write(byte[] bytes, int offset, int length) throws IOException {
         try {
-            out.write(bytes, offset, length);
-        } catch (IOException e) {
+            while (left > 0) {
+                int n = content.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    throw new IOException("Content of " + display(name) + " ended after " + (size - left) + " of "
+                            + size + " bytes (did the file change while it was archived?)");
+                }
+                tar.write(buffer, 0, n);
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
             broken = true;
             throw e;
         }
-        position += length;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -407,31 +292,6 @@ public final class TarWriter implements Closeable {
             }
         }
         return n;
-    }
-
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Replaces non-ASCII characters with {@code '_'}, for the ustar fields of entries that carry a pax header. */
-    private static String asciiFallback(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> sb.append(c < 0x80 ? (char) c : '_'));
-        return sb.toString();
-    }
-
-    private static String lastSegment(String name) {
-        String n = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
-        return n.substring(n.lastIndexOf('/') + 1);
-    }
-
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max);
     }
 
     private static String display(String text) {
