@@ -84,6 +84,11 @@ public final class DockerBackendFactory implements SandboxBackendFactory {
      *
      * @throws IllegalArgumentException when the value is not a runtime name
      */
+    /** The OCI runtime boxes run in by default ({@code docker.runtime} from the environment), or null. */
+    public static @Nullable String defaultRuntime() {
+        return defaultRuntime(BackendConfig.empty());
+    }
+
     public static @Nullable String defaultRuntime(BackendConfig config) {
         return defaultRuntime(config, System.getenv());
     }

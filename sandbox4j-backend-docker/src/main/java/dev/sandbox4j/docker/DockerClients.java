@@ -246,6 +246,14 @@ public final class DockerClients {
     }
 
     /** A client for normal use: no read timeout, because exec streams can be silent for as long as a run lasts. */
+    /**
+     * A client of the engine the default settings point at ({@code DOCKER_HOST}, the Docker context, the local
+     * socket), as the backend itself would connect: for tools that manage images and the engine beside the backend.
+     */
+    public static DockerClient createDefault() {
+        return create(config(BackendConfig.empty()));
+    }
+
     public static DockerClient create(DockerClientConfig cfg) {
         return DockerClientImpl.getInstance(cfg, new ZerodepDockerHttpClient.Builder()
                 .dockerHost(cfg.getDockerHost())

@@ -3,7 +3,7 @@ package dev.sandbox4j.wasm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandbox4j.BackendException;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.wasm.Frames.Frame;
 import java.io.IOException;
 import java.io.InputStream;

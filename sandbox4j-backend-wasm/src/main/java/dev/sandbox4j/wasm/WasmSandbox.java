@@ -1,10 +1,11 @@
 package dev.sandbox4j.wasm;
 
+import dev.sandbox4j.text.Texts;
 import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.SandboxClient;
-import dev.sandbox4j.audit.JsonLinesAuditListener;
-import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.JsonLinesAuditListener;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.spi.Availability;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ public final class WasmSandbox {
             if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
                 p.destroyForcibly();
                 return Availability.unavailable(installation.deno() + " --version failed: "
-                        + dev.sandbox4j.internal.Texts.sanitize(out.strip(), 200));
+                        + dev.sandbox4j.text.Texts.sanitize(out.strip(), 200));
             }
             String deno = out.lines().findFirst().orElse("deno ?").strip();
             String pyodide = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -149,7 +150,7 @@ public final class WasmSandbox {
                 requireNonNull(h, "host");
                 if (!HOST.matcher(h).matches()) {
                     throw new IllegalArgumentException("Expected a host such as 'example.com' or 'example.com:443' "
-                            + "but was '" + dev.sandbox4j.internal.Texts.sanitize(h, 80) + "'");
+                            + "but was '" + dev.sandbox4j.text.Texts.sanitize(h, 80) + "'");
                 }
                 allowNet.remove("*");
                 allowNet.add(h);

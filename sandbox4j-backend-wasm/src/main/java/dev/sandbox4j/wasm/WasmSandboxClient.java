@@ -11,11 +11,11 @@ import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.audit.PolicyDecisionEvent;
-import dev.sandbox4j.audit.SandboxEventListener;
-import dev.sandbox4j.audit.SessionEvent;
-import dev.sandbox4j.internal.Hashes;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.PolicyDecisionEvent;
+import dev.sandbox4j.SandboxEventListener;
+import dev.sandbox4j.SessionEvent;
+import dev.sandbox4j.core.support.Hashes;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.io.IOException;
@@ -389,7 +389,7 @@ public final class WasmSandboxClient implements SandboxClient {
             throw new IllegalArgumentException("Expected language 'python' (the wasm backend runs Pyodide) but was '"
                     + Texts.sanitize(language, 40) + "'");
         }
-        PolicyVerdict v = policy.check("python", code);
+        PolicyVerdict v = dev.sandbox4j.Sandbox4j.check("python", code, policy);
         config.events().policyDecision(new PolicyDecisionEvent(Instant.now(), null, config.principal(), "python",
                 Hashes.sha256(code), code.length(), v));
         return v;

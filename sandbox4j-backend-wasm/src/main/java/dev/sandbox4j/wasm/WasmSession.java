@@ -17,14 +17,14 @@ import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.audit.PolicyDecisionEvent;
-import dev.sandbox4j.internal.BoundedBuffer;
-import dev.sandbox4j.internal.BoxPaths;
-import dev.sandbox4j.internal.Hashes;
-import dev.sandbox4j.internal.Notebooks;
-import dev.sandbox4j.internal.RunResults;
-import dev.sandbox4j.internal.Texts;
-import dev.sandbox4j.audit.RunEvent;
+import dev.sandbox4j.PolicyDecisionEvent;
+import dev.sandbox4j.core.support.BoundedBuffer;
+import dev.sandbox4j.core.support.BoxPaths;
+import dev.sandbox4j.core.support.Hashes;
+import dev.sandbox4j.core.support.Notebooks;
+import dev.sandbox4j.core.support.RunResults;
+import dev.sandbox4j.text.Texts;
+import dev.sandbox4j.RunEvent;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.Redaction;
@@ -166,7 +166,7 @@ final class WasmSession implements SandboxSession {
     }
 
     private PolicyVerdict decide(String code, SecurityPolicy p) {
-        PolicyVerdict v = p.check("python", code);
+        PolicyVerdict v = dev.sandbox4j.Sandbox4j.check("python", code, p);
         client.events().policyDecision(new PolicyDecisionEvent(Instant.now(), id, principal, "python",
                 Hashes.sha256(code), code.length(), v));
         return v;

@@ -3,7 +3,7 @@ package dev.sandbox4j.wasm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
 import java.nio.charset.StandardCharsets;

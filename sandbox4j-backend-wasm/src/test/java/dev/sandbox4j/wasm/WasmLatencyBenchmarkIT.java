@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.SandboxSession;
-import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.SandboxEventListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -13,7 +13,7 @@ import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.sandbox4j.wasm;
 
 import dev.sandbox4j.SandboxClient;
-import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.tck.SandboxTck;
 import java.util.Set;
 import java.util.stream.Collectors;

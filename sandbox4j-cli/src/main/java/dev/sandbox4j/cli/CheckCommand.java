@@ -1,14 +1,12 @@
 package dev.sandbox4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandbox4j.audit.JsonLinesAuditListener;
-import dev.sandbox4j.core.LanguageRegistry;
+import dev.sandbox4j.JsonLinesAuditListener;
+import dev.sandbox4j.LanguageInfo;
+import dev.sandbox4j.Sandbox4j;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.policy.Violation;
-import dev.sandbox4j.spi.LanguageHandler;
-import dev.sandbox4j.spi.SourceScanner;
-import dev.sandbox4j.core.policy.scan.Scanners;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -65,17 +63,18 @@ final class CheckCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "Missing code: give -c CODE, a FILE, or - to read standard input");
         }
-        LanguageRegistry registry = Registries.languages();
-        LanguageHandler handler;
+        LanguageInfo handler;
         if (language != null) {
-            handler = registry.get(language);
+            handler = Sandbox4j.language(language).orElseThrow(() -> new CommandLine.ParameterException(
+                    spec.commandLine(), "Expected language one of " + Registries.ids() + " but was '"
+                            + dev.sandbox4j.text.Texts.sanitize(language, 40) + "'"));
         } else if (file != null && !file.equals("-")) {
-            handler = registry.forFileName(file).orElseThrow(() -> new CommandLine.ParameterException(
+            handler = Sandbox4j.languageForFile(file).orElseThrow(() -> new CommandLine.ParameterException(
                     spec.commandLine(), "Cannot tell the language of '" + file + "' from its extension (known: "
                             + Registries.extensionList() + "); give --lang LANG"));
         } else {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing --lang LANG (needed with "
-                    + (code != null ? "-c CODE" : "code on standard input") + "): one of " + registry.ids());
+                    + (code != null ? "-c CODE" : "code on standard input") + "): one of " + Registries.ids());
         }
         if (code == null) {
             byte[] bytes;
@@ -95,9 +94,8 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         SecurityPolicy policy = policyOptions.resolve(SecurityPolicy.production());
-        SourceScanner scanner = Scanners.forHandler(handler);
         long t0 = System.nanoTime();
-        PolicyVerdict v = policy.check(handler.id(), text, scanner);
+        PolicyVerdict v = Sandbox4j.check(handler.id(), text, policy);
         long micros = (System.nanoTime() - t0) / 1000;
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -7,12 +7,10 @@ import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.core.BackendSelector;
+import dev.sandbox4j.BackendStatus;
+import dev.sandbox4j.Sandbox4j;
 import dev.sandbox4j.docker.DockerBackendFactory;
 import dev.sandbox4j.docker.DockerImageBuilder;
-import dev.sandbox4j.spi.Availability;
-import dev.sandbox4j.spi.BackendConfig;
-import dev.sandbox4j.spi.SandboxBackendFactory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,18 +47,17 @@ final class DoctorCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         line(out, true, "java", Runtime.version() + " (" + System.getProperty("java.home") + ")");
         boolean engine = false;
-        for (SandboxBackendFactory f : BackendSelector.discover()) {
-            Availability a = f.probe(BackendConfig.empty());
-            if (a.available() || f.name().equals("docker")) {
-                line(out, a.available(), "backend " + f.name(), a.detail());
+        for (BackendStatus a : Sandbox4j.backends()) {
+            if (a.available() || a.name().equals("docker")) {
+                line(out, a.available(), "backend " + a.name(), a.detail());
             } else {
                 // an optional backend (e.g. kubernetes without a cluster) is not a problem of this machine
-                out.printf("[ -- ] %-16s %s%n", "backend " + f.name(), a.detail());
+                out.printf("[ -- ] %-16s %s%n", "backend " + a.name(), a.detail());
             }
-            engine |= a.available() && f.name().equals("docker");
+            engine |= a.available() && a.name().equals("docker");
         }
         // the daemonless WebAssembly sandbox (Pyodide in Deno): optional, so never a problem of this machine
-        Availability wasm = dev.sandbox4j.wasm.WasmSandbox.availability();
+        var wasm = dev.sandbox4j.wasm.WasmSandbox.availability();
         out.printf("[ %s ] %-16s %s%n", wasm.available() ? "ok" : "--", "wasm", wasm.available() ? wasm.detail()
                 : wasm.detail() + " (install: scripts/setup-wasm.sh)");
         if (!engine) {
@@ -74,7 +71,7 @@ final class DoctorCommand implements Callable<Integer> {
             line(out, true, "runtimes", offered + " (default " + info.getRawValues().getOrDefault("DefaultRuntime", "?") + "); cgroup v"
                     + (info.getCGroupVersion() == null ? "1" : info.getCGroupVersion())
                     + ", kernel " + info.getKernelVersion());
-            String wanted = runtime != null ? runtime : DockerBackendFactory.defaultRuntime(BackendConfig.empty());
+            String wanted = runtime != null ? runtime : DockerBackendFactory.defaultRuntime();
             if (wanted != null) {
                 boolean ok = offered.contains(wanted);
                 line(out, ok, "runtime " + wanted, ok ? "offered by the engine; boxes run in it"

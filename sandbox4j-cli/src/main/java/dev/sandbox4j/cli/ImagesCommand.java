@@ -3,7 +3,6 @@ package dev.sandbox4j.cli;
 import com.github.dockerjava.api.DockerClient;
 import dev.sandbox4j.docker.DockerClients;
 import dev.sandbox4j.docker.DockerImageBuilder;
-import dev.sandbox4j.spi.BackendConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -28,7 +27,7 @@ final class ImagesCommand implements Runnable {
     }
 
     static DockerClient docker() {
-        return DockerClients.create(DockerClients.config(BackendConfig.empty()));
+        return DockerClients.createDefault();
     }
 
     @Command(mixinStandardHelpOptions = true, name = "build", description = {

@@ -1,10 +1,10 @@
 package dev.sandbox4j.cli;
 
-import dev.sandbox4j.core.LanguageRegistry;
+import dev.sandbox4j.LanguageInfo;
+import dev.sandbox4j.Sandbox4j;
 import dev.sandbox4j.docker.DockerImageBuilder;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.policy.Severity;
-import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.tools.SandboxTools;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -22,15 +22,21 @@ import java.util.stream.Collectors;
 final class Registries {
     private Registries() {}
 
-    static LanguageRegistry languages() {
-        return LanguageRegistry.discover(List.of());
+    /** The engine's languages, sorted by id. */
+    static List<LanguageInfo> languages() {
+        return Sandbox4j.languages().stream().sorted(java.util.Comparator.comparing(LanguageInfo::id)).toList();
+    }
+
+    /** Language ids, sorted. */
+    static List<String> ids() {
+        return languages().stream().map(LanguageInfo::id).toList();
     }
 
     /** Language ids, sorted. */
     static final class Languages implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
-            return languages().ids().iterator();
+            return ids().iterator();
         }
     }
 
@@ -68,14 +74,10 @@ final class Registries {
      * {@code   python      py, python3          .py}.
      */
     static String languageTable() {
-        LanguageRegistry registry = languages();
-        Map<String, List<String>> extensions = new TreeMap<>();
-        registry.extensions().forEach((ext, id) -> extensions.computeIfAbsent(id, k -> new java.util.ArrayList<>())
-                .add("." + ext));
         StringBuilder sb = new StringBuilder();
-        for (LanguageHandler h : registry.handlers()) {
+        for (LanguageInfo h : languages()) {
             String aliases = String.join(", ", new TreeSet<>(h.aliases()));
-            String exts = String.join(" ", extensions.getOrDefault(h.id(), List.of()));
+            String exts = new TreeSet<>(h.fileExtensions()).stream().map(e -> "." + e).collect(Collectors.joining(" "));
             String line = String.format("  %-11s %-26s %s", h.id(), aliases.isEmpty() ? "-" : aliases, exts);
             sb.append(line.stripTrailing()).append(System.lineSeparator());
         }
@@ -84,6 +86,7 @@ final class Registries {
 
     /** {@code .cc .cpp ...}: every extension the languages claim. */
     static String extensionList() {
-        return languages().extensions().keySet().stream().map(e -> "." + e).collect(Collectors.joining(" "));
+        return languages().stream().flatMap(l -> l.fileExtensions().stream()).sorted().map(e -> "." + e)
+                .collect(Collectors.joining(" "));
     }
 }

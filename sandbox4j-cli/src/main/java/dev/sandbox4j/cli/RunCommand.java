@@ -16,7 +16,7 @@ import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.policy.Violation;
-import dev.sandbox4j.spi.LanguageHandler;
+import dev.sandbox4j.LanguageInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -377,9 +377,9 @@ final class RunCommand implements Callable<Integer> {
         if (file == null || file.equals("-")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing --lang LANG (needed with "
                     + (code != null ? "-c CODE" : "a program on standard input") + "): one of "
-                    + Registries.languages().ids());
+                    + Registries.ids());
         }
-        return Registries.languages().forFileName(file).map(LanguageHandler::id).orElseThrow(() ->
+        return dev.sandbox4j.Sandbox4j.languageForFile(file).map(LanguageInfo::id).orElseThrow(() ->
                 new CommandLine.ParameterException(spec.commandLine(), "Cannot tell the language of '" + file
                         + "' from its extension (known: " + Registries.extensionList() + "); give --lang LANG"));
     }
@@ -438,7 +438,7 @@ final class RunCommand implements Callable<Integer> {
         m.put("kill_reason", r.killReason());
         m.put("stdout_truncated", r.stdoutTruncated());
         m.put("stderr_truncated", r.stderrTruncated());
-        m.put("violations", dev.sandbox4j.audit.JsonLinesAuditListener.violations(r.violations()));
+        m.put("violations", dev.sandbox4j.JsonLinesAuditListener.violations(r.violations()));
         m.put("redactions", r.redactions().stream().map(x -> Map.of("kind", x.kind(), "count", x.count())).toList());
         m.put("artifacts", r.artifacts().stream().map(a -> {
             Map<String, Object> x = new LinkedHashMap<>();

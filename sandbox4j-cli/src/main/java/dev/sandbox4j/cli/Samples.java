@@ -10,7 +10,7 @@ final class Samples {
 
     /** The languages (of the registry) that have a sample program. */
     static List<String> languages() {
-        return Registries.languages().ids().stream().filter(l -> printing(l, "x") != null).toList();
+        return Registries.ids().stream().filter(l -> printing(l, "x") != null).toList();
     }
 
     /** A program printing {@code word} and a newline, or {@code null} for a language without a sample. */

@@ -6,7 +6,7 @@ import dev.sandbox4j.ImageUnavailableException;
 import dev.sandbox4j.PoolExhaustedException;
 import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SessionClosedException;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;

@@ -8,7 +8,7 @@ import dev.sandbox4j.PoolStats;
 import dev.sandbox4j.ResourceLimits;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SessionClosedException;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.spi.Box;
 import dev.sandbox4j.spi.BoxSpec;
 import dev.sandbox4j.spi.SandboxBackend;

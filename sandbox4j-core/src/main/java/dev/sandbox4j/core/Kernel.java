@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sandbox4j.BackendException;
-import dev.sandbox4j.internal.BoundedBuffer;
+import dev.sandbox4j.core.support.BoundedBuffer;
 import dev.sandbox4j.spi.Box;
 import dev.sandbox4j.spi.ExecHandle;
 import dev.sandbox4j.spi.ExecRequest;

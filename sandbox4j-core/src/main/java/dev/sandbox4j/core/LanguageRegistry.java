@@ -1,6 +1,6 @@
 package dev.sandbox4j.core;
 
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.spi.LanguageHandler;
 import java.util.Collection;
 import java.util.List;
@@ -70,6 +70,11 @@ public final class LanguageRegistry {
                     + Texts.sanitize(language, 40) + "'");
         }
         return h;
+    }
+
+    /** Whether an id or alias names a language, case-insensitively. */
+    public boolean knows(String language) {
+        return byName.containsKey(language.trim().toLowerCase(Locale.ROOT));
     }
 
     /** The canonical ids, sorted. */

@@ -1,6 +1,6 @@
 package dev.sandbox4j.core;
 
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.sandbox4j.core;
 
 import dev.sandbox4j.BackendException;
-import dev.sandbox4j.internal.BoundedBuffer;
+import dev.sandbox4j.core.support.BoundedBuffer;
 import dev.sandbox4j.spi.Box;
 import dev.sandbox4j.spi.ExecHandle;
 import dev.sandbox4j.spi.ExecRequest;

@@ -1,9 +1,9 @@
 package dev.sandbox4j.core;
 
-import dev.sandbox4j.audit.PolicyDecisionEvent;
-import dev.sandbox4j.audit.RunEvent;
-import dev.sandbox4j.audit.SandboxEventListener;
-import dev.sandbox4j.audit.SessionEvent;
+import dev.sandbox4j.PolicyDecisionEvent;
+import dev.sandbox4j.RunEvent;
+import dev.sandbox4j.SandboxEventListener;
+import dev.sandbox4j.SessionEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

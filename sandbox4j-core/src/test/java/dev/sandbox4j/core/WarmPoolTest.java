@@ -19,7 +19,7 @@ import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.audit.SandboxEventListener;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.spi.Availability;
 import dev.sandbox4j.spi.BackendConfig;
 import dev.sandbox4j.spi.Box;

@@ -1,5 +1,6 @@
 package dev.sandbox4j.policy;
 
+import dev.sandbox4j.Sandbox4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,10 +37,10 @@ class PolicyFilesTest {
         SecurityPolicy p = PolicyFiles.load(f);
         assertThat(p.name()).isEqualTo("team");
         assertThat(p.threshold()).isEqualTo(Severity.HIGH);
-        assertThat(p.check("python", "import requests").violations()).isEmpty();
-        assertThat(p.check("python", "import time\ntime.sleep(2)").allowed()).isFalse();
-        assertThat(p.check("python", "import numpy").allowed()).isFalse();
-        assertThat(p.check("python", "import socket").allowed()).as("medium is below the file's threshold").isTrue();
+        assertThat(Sandbox4j.check("python", "import requests", p).violations()).isEmpty();
+        assertThat(Sandbox4j.check("python", "import time\ntime.sleep(2)", p).allowed()).isFalse();
+        assertThat(Sandbox4j.check("python", "import numpy", p).allowed()).isFalse();
+        assertThat(Sandbox4j.check("python", "import socket", p).allowed()).as("medium is below the file's threshold").isTrue();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sandbox4j.policy;
 
+import dev.sandbox4j.Sandbox4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -34,10 +35,10 @@ class PolicyRegexHostileTest {
         // java.util.regex would need ages on this (16 s for 200 characters); RE2/J needs milliseconds. The bound is
         // generous on purpose (a shared, slow machine): it only has to fail when the check backtracks.
         PolicyVerdict v = assertTimeoutPreemptively(Duration.ofSeconds(30),
-                () -> policy.check("python", code));
+                () -> Sandbox4j.check("python", code, policy));
         assertThat(v.allowed()).isTrue();
         assertThat(v.violations()).isEmpty();
-        assertThat(policy.check("python", "aaaab = 1").violations()).extracting(Violation::rule)
+        assertThat(Sandbox4j.check("python", "aaaab = 1", policy).violations()).extracting(Violation::rule)
                 .containsExactly("pattern:no-ab");
     }
 
@@ -60,7 +61,7 @@ class PolicyRegexHostileTest {
         assertThat(CompiledPattern.of(eval.regex()).linearTime).isFalse();
         // so a policy file written from a preset loads again, and its copies of the built-in rules still fire
         SecurityPolicy back = PolicyFiles.parse(PolicyFiles.toText(SecurityPolicy.production(), true), true);
-        assertThat(back.check("python", "eval('1')").violations()).extracting(Violation::rule)
+        assertThat(Sandbox4j.check("python", "eval('1')", back).violations()).extracting(Violation::rule)
                 .contains("pattern:python.eval");
     }
 
@@ -88,7 +89,7 @@ class PolicyRegexHostileTest {
                 .patternBudget(Duration.ofMillis(100))
                 .build();
         PolicyVerdict v = assertTimeoutPreemptively(Duration.ofSeconds(30),
-                () -> policy.check("python", "a".repeat(5_000) + " = 1"));
+                () -> Sandbox4j.check("python", "a".repeat(5_000) + " = 1", policy));
         assertThat(v.allowed()).isFalse();
         assertThat(v.violations()).extracting(Violation::rule).containsExactly("pattern-budget");
         assertThat(v.violations().get(0).description()).contains("took longer than").contains("'slow'");

@@ -1,5 +1,6 @@
 package dev.sandbox4j.policy;
 
+import dev.sandbox4j.Sandbox4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -98,7 +99,7 @@ class SecurityPolicyTest {
     @ParameterizedTest(name = "[{index}] {0} {2}: {1}")
     @MethodSource("cases")
     void defaultRules(String language, String code, String preset, boolean allowed, String rule) {
-        PolicyVerdict v = SecurityPolicy.preset(preset).check(language, code);
+        PolicyVerdict v = Sandbox4j.check(language, code, SecurityPolicy.preset(preset));
         assertThat(v.allowed()).as("allowed? violations: %s", v.violations()).isEqualTo(allowed);
         if (rule != null) {
             assertThat(v.violations()).as("violations").extracting(Violation::rule).contains(rule);
@@ -128,7 +129,7 @@ class SecurityPolicyTest {
     @ParameterizedTest(name = "[{index}] {0}: {1}")
     @MethodSource("rmRfRootArgumentLists")
     void permissiveBlocksRmRfRootAsAnArgumentList(String language, String code) {
-        PolicyVerdict v = SecurityPolicy.permissive().check(language, code);
+        PolicyVerdict v = Sandbox4j.check(language, code, SecurityPolicy.permissive());
         assertThat(v.allowed()).as("violations: %s", v.violations()).isFalse();
         assertThat(v.blocking()).extracting(Violation::rule).contains("pattern:any.rm-rf-root-argv");
     }
@@ -152,7 +153,7 @@ class SecurityPolicyTest {
     @ParameterizedTest(name = "[{index}] {0}: {1}")
     @MethodSource("harmlessArgumentLists")
     void rmRfRootArgvRuleIgnoresHarmlessCode(String language, String code) {
-        PolicyVerdict v = SecurityPolicy.permissive().check(language, code);
+        PolicyVerdict v = Sandbox4j.check(language, code, SecurityPolicy.permissive());
         assertThat(v.violations()).extracting(Violation::rule).doesNotContain("pattern:any.rm-rf-root-argv",
                 "pattern:any.rm-rf-root");
         assertThat(v.allowed()).as("violations: %s", v.violations()).isTrue();
@@ -160,7 +161,7 @@ class SecurityPolicyTest {
 
     @Test
     void violationsCarryLineColumnAndSnippet() {
-        PolicyVerdict v = SecurityPolicy.production().check("python", "x = 1\n  import subprocess\n");
+        PolicyVerdict v = Sandbox4j.check("python", "x = 1\n  import subprocess\n", SecurityPolicy.production());
         Violation s = v.blocking().get(0);
         assertThat(s.line()).isEqualTo(2);
         assertThat(s.column()).isEqualTo(3);
@@ -179,13 +180,13 @@ class SecurityPolicyTest {
                 .addRule(in -> in.source().code().length() > 50
                         ? List.of(new Violation("too-long", "code over 50 chars", Severity.LOW, 1, 1, "")) : List.of())
                 .build();
-        assertThat(p.check("python", "import requests").allowed()).isTrue();
-        assertThat(p.check("python", "import numpy").blocking()).extracting(Violation::rule)
+        assertThat(Sandbox4j.check("python", "import requests", p).allowed()).isTrue();
+        assertThat(Sandbox4j.check("python", "import numpy", p).blocking()).extracting(Violation::rule)
                 .containsExactly("module:python:numpy");
-        assertThat(p.check("python", "import time\ntime.sleep(1)").allowed()).isFalse();
-        assertThat(p.check("python", "x = 1  # " + "y".repeat(60)).violations()).extracting(Violation::rule)
+        assertThat(Sandbox4j.check("python", "import time\ntime.sleep(1)", p).allowed()).isFalse();
+        assertThat(Sandbox4j.check("python", "x = 1  # " + "y".repeat(60), p).violations()).extracting(Violation::rule)
                 .containsExactly("too-long");
-        assertThat(SecurityPolicy.production().check("python", "import requests").allowed()).as("preset unchanged")
+        assertThat(Sandbox4j.check("python", "import requests", SecurityPolicy.production()).allowed()).as("preset unchanged")
                 .isFalse();
     }
 
@@ -194,7 +195,7 @@ class SecurityPolicyTest {
         SecurityPolicy p = SecurityPolicy.builder().addRule(in -> {
             throw new IllegalStateException("bug");
         }).build();
-        PolicyVerdict v = p.check("python", "print(1)");
+        PolicyVerdict v = Sandbox4j.check("python", "print(1)", p);
         assertThat(v.allowed()).isFalse();
         assertThat(v.violations().get(0).rule()).isEqualTo("rule-error");
     }
@@ -210,9 +211,9 @@ class SecurityPolicyTest {
 
     @Test
     void scannerReportingAnInternalErrorFailsClosed() {
-        PolicyVerdict v = SecurityPolicy.permissive().check("x", "print(1)", code -> new dev.sandbox4j.spi.ScannedSource(
-                code, code, code, List.of(new dev.sandbox4j.spi.ImportRef(dev.sandbox4j.spi.ImportRef.DYNAMIC, List.of(),
-                        0, 0, dev.sandbox4j.spi.ImportRef.SCAN_ERROR, true))));
+        PolicyVerdict v = SecurityPolicy.permissive().check("x", "print(1)", code -> new dev.sandbox4j.policy.ScannedSource(
+                code, code, code, List.of(new dev.sandbox4j.policy.ImportRef(dev.sandbox4j.policy.ImportRef.DYNAMIC, List.of(),
+                        0, 0, dev.sandbox4j.policy.ImportRef.SCAN_ERROR, true))));
         assertThat(v.allowed()).as("even at threshold high, where a dynamic import would pass").isFalse();
         assertThat(v.violations()).extracting(Violation::rule).containsExactly("scan-error");
     }
@@ -245,8 +246,8 @@ class SecurityPolicyTest {
     void unknownLanguageUsesTheGenericScanner() {
         SecurityPolicy p = SecurityPolicy.builder()
                 .addPattern(SecurityPattern.of("ruby-system", "\\bsystem\\s*\\(", "system", Severity.HIGH)).build();
-        assertThat(p.check("ruby", "system('ls')").allowed()).isFalse();
-        assertThat(p.check("ruby", "# system('ls')\nputs 1").allowed()).isTrue();
+        assertThat(Sandbox4j.check("ruby", "system('ls')", p).allowed()).isFalse();
+        assertThat(Sandbox4j.check("ruby", "# system('ls')\nputs 1", p).allowed()).isTrue();
     }
 
     /** About 1 MB of harmless Python whose comments and strings mention what the strict policy forbids. */
@@ -261,7 +262,7 @@ class SecurityPolicyTest {
 
     @Test
     void checksOneMegabyteWithoutFalseAlarms() {
-        assertThat(SecurityPolicy.strict().check("python", megabyteOfPython()).allowed()).isTrue();
+        assertThat(Sandbox4j.check("python", megabyteOfPython(), SecurityPolicy.strict()).allowed()).isTrue();
     }
 
     /** Prints the time of a strict check of 1 MB (a benchmark: the scanners' linearity is tested by counting). */
@@ -271,10 +272,10 @@ class SecurityPolicyTest {
         String code = megabyteOfPython();
         SecurityPolicy p = SecurityPolicy.strict();
         for (int i = 0; i < 5; i++) {
-            p.check("python", code);
+            Sandbox4j.check("python", code, p);
         }
         long t0 = System.nanoTime();
-        PolicyVerdict v = p.check("python", code);
+        PolicyVerdict v = Sandbox4j.check("python", code, p);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("[bench] policy check (strict, %d default rules) of %d KB of python: %d ms%n",
                 p.patterns().size() + p.restrictedModules().size(), code.length() / 1024, ms);

@@ -18,9 +18,7 @@ import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.internal.Hashes;
-import dev.sandbox4j.internal.RunResults;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import io.javalin.http.Context;
@@ -94,7 +92,7 @@ final class Api {
         this.languages = new LanguagesCache(client);
         this.operatorPort = operatorPort;
         this.operatorKeySha256 = config.operatorKey() == null ? null
-                : Hashes.sha256(config.operatorKey()).getBytes(StandardCharsets.US_ASCII);
+                : Authenticator.sha256(config.operatorKey()).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The box set-up of every session the server opens (default hardening plus the configured labels). */
@@ -157,7 +155,7 @@ final class Api {
         }
         String presented = Authenticator.presented(ctx.header("Authorization"), ctx.header("X-API-Key"));
         if (operatorKeySha256 != null && presented != null && MessageDigest.isEqual(operatorKeySha256,
-                Hashes.sha256(presented).getBytes(StandardCharsets.US_ASCII))) {
+                Authenticator.sha256(presented).getBytes(StandardCharsets.US_ASCII))) {
             return;
         }
         throw new ApiException(401, Problem.UNAUTHORIZED, ctx.path() + " is for the server's operator: "
@@ -656,7 +654,7 @@ final class Api {
         if (v.allowed()) {
             return null;
         }
-        return RunResults.blockedByPolicy(v);
+        return ExecutionResult.blockedByPolicy(v);
     }
 
     private RunOptions runOptions(RequestValidator.RunSpec spec, OutputListener listener, boolean stateful) {

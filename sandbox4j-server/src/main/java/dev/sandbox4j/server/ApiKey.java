@@ -2,7 +2,7 @@ package dev.sandbox4j.server;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 
 /**
  * An API key of the HTTP service: a secret presented as {@code Authorization: Bearer <secret>} (or

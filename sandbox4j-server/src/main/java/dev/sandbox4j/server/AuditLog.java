@@ -1,8 +1,8 @@
 package dev.sandbox4j.server;
 
-import dev.sandbox4j.audit.JsonLinesAuditListener;
-import dev.sandbox4j.audit.SandboxEventListener;
-import dev.sandbox4j.internal.Json;
+import dev.sandbox4j.JsonLinesAuditListener;
+import dev.sandbox4j.SandboxEventListener;
+import dev.sandbox4j.text.Json;
 import java.io.BufferedWriter;
 import java.io.FileOutputStream;
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package dev.sandbox4j.server;
 
-import dev.sandbox4j.internal.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -20,7 +19,7 @@ final class Authenticator {
     private final int serverMaxRuns;
 
     Authenticator(List<ApiKey> keys, int serverMaxSessions, int serverMaxRuns) {
-        this.bySha256 = keys.stream().collect(Collectors.toUnmodifiableMap(k -> Hashes.sha256(k.secret()),
+        this.bySha256 = keys.stream().collect(Collectors.toUnmodifiableMap(k -> sha256(k.secret()),
                 Function.identity()));
         this.serverMaxSessions = serverMaxSessions;
         this.serverMaxRuns = serverMaxRuns;
@@ -55,14 +54,24 @@ final class Authenticator {
             throw new ApiException(401, Problem.UNAUTHORIZED,
                     "this server requires an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'");
         }
-        String hash = Hashes.sha256(presented);
+        String hash = sha256(presented);
         ApiKey key = bySha256.get(hash);
         if (key == null || !MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
-                Hashes.sha256(key.secret()).getBytes(StandardCharsets.US_ASCII))) {
+                sha256(key.secret()).getBytes(StandardCharsets.US_ASCII))) {
             throw new ApiException(401, Problem.UNAUTHORIZED, "the API key is not valid");
         }
         return new Caller(key.id(), key.tenant(),
                 key.maxSessions() == 0 ? serverMaxSessions : Math.min(key.maxSessions(), serverMaxSessions),
                 key.maxConcurrentRuns() == 0 ? serverMaxRuns : Math.min(key.maxConcurrentRuns(), serverMaxRuns));
+    }
+
+    /** A key's SHA-256 in hex: keys are compared by their hashes, in constant time. */
+    static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
     }
 }

@@ -2,7 +2,7 @@ package dev.sandbox4j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandbox4j.SandboxClient;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.policy.PolicyFiles;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.sandbox4j.server;
 
+import dev.sandbox4j.text.Texts;
 import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.PoolConfig;
@@ -463,14 +464,14 @@ public final class SandboxServer implements AutoCloseable {
             cfg.routes.error(404, ctx -> {
                 if (ctx.attribute(Api.PROBLEM_WRITTEN) == null) {
                     Api.problem(ctx, new ApiException(404, Problem.ROUTE_NOT_FOUND, "no resource at "
-                            + ctx.method() + " " + dev.sandbox4j.internal.Texts.sanitize(ctx.path(), 200)
+                            + ctx.method() + " " + dev.sandbox4j.text.Texts.sanitize(ctx.path(), 200)
                             + "; see /openapi.json"));
                 }
             });
             cfg.routes.error(405, ctx -> {
                 if (ctx.attribute(Api.PROBLEM_WRITTEN) == null) {
                     Api.problem(ctx, new ApiException(405, Problem.METHOD_NOT_ALLOWED, ctx.method()
-                            + " is not allowed on " + dev.sandbox4j.internal.Texts.sanitize(ctx.path(), 200)));
+                            + " is not allowed on " + dev.sandbox4j.text.Texts.sanitize(ctx.path(), 200)));
                 }
             });
         });

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.RuntimeConfig;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.sandbox4j.server;
 
+import dev.sandbox4j.text.Texts;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -94,7 +95,7 @@ final class SessionRegistry {
         ManagedSession s = sessions.get(id);
         if (s == null || !s.owner.tenant().equals(caller.tenant())) {
             throw ApiException.notFound(Problem.SESSION_NOT_FOUND, "there is no session '"
-                    + dev.sandbox4j.internal.Texts.sanitize(id, 80) + "'");
+                    + dev.sandbox4j.text.Texts.sanitize(id, 80) + "'");
         }
         if (!s.session.isOpen()) {
             remove(s, "lifetime");

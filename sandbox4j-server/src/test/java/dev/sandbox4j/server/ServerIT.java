@@ -498,7 +498,7 @@ class ServerIT {
         int warmup = 200;
         int n = 100;
         try (SandboxClient direct = SandboxClient.builder().backend("docker").reapOrphans(false)
-                .eventListener(dev.sandbox4j.audit.SandboxEventListener.NONE).build();
+                .eventListener(dev.sandbox4j.SandboxEventListener.NONE).build();
                 SandboxSession session = direct.openSession("python", SessionOptions.builder().stateful(true)
                         .runtime(RuntimeConfig.builder().label(EngineSupport.RUN_LABEL, RUN_ID).build()).build())) {
             String id = newSession(Map.of("language", "python", "stateful", true));

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.tools.SandboxTools;
 import dev.sandbox4j.tools.ToolImage;
 import dev.sandbox4j.tools.ToolResult;

@@ -18,7 +18,7 @@ import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.policy.Violation;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

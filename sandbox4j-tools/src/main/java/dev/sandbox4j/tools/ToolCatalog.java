@@ -1,7 +1,7 @@
 package dev.sandbox4j.tools;
 
 import dev.sandbox4j.ExecutionStatus;
-import dev.sandbox4j.internal.Json;
+import dev.sandbox4j.text.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.sandbox4j.core.tar;
 
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

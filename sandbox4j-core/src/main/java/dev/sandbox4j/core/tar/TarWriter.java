@@ -1,8 +1,9 @@
 package dev.sandbox4j.core.tar;
 
+import dev.sandbox4j.text.Texts;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import dev.sandbox4j.internal.Texts;
+import dev.sandbox4j.text.Texts;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.File;

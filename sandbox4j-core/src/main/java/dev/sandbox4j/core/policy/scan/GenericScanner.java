@@ -1,7 +1,7 @@
 package dev.sandbox4j.core.policy.scan;
 
-import dev.sandbox4j.spi.ScannedSource;
-import dev.sandbox4j.spi.SourceScanner;
+import dev.sandbox4j.policy.ScannedSource;
+import dev.sandbox4j.policy.SourceScanner;
 import java.util.function.UnaryOperator;
 
 /**

@@ -1,8 +1,8 @@
 package dev.sandbox4j.core.policy.scan;
 
-import dev.sandbox4j.spi.ImportRef;
-import dev.sandbox4j.spi.ScannedSource;
-import dev.sandbox4j.spi.SourceScanner;
+import dev.sandbox4j.policy.ImportRef;
+import dev.sandbox4j.policy.ScannedSource;
+import dev.sandbox4j.policy.SourceScanner;
 import java.util.HashSet;
 import java.util.List;
 import java.util.function.UnaryOperator;

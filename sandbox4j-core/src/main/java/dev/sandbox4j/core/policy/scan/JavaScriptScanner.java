@@ -2,9 +2,9 @@ package dev.sandbox4j.core.policy.scan;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sandbox4j.spi.ImportRef;
-import dev.sandbox4j.spi.ScannedSource;
-import dev.sandbox4j.spi.SourceScanner;
+import dev.sandbox4j.policy.ImportRef;
+import dev.sandbox4j.policy.ScannedSource;
+import dev.sandbox4j.policy.SourceScanner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.sandbox4j.core.policy.scan;
 import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.spi.LanguageHandler;
-import dev.sandbox4j.spi.SourceScanner;
+import dev.sandbox4j.policy.SourceScanner;
 import java.util.Locale;
 
 /**

@@ -1,7 +1,7 @@
 package dev.sandbox4j.core.policy.scan;
 
-import dev.sandbox4j.spi.ImportRef;
-import dev.sandbox4j.spi.ScannedSource;
+import dev.sandbox4j.policy.ImportRef;
+import dev.sandbox4j.policy.ScannedSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.sandbox4j.core.policy.scan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.spi.ScannedSource;
+import dev.sandbox4j.policy.ScannedSource;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -3,8 +3,8 @@ package dev.sandbox4j.core.policy.scan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import dev.sandbox4j.spi.ImportRef;
-import dev.sandbox4j.spi.ScannedSource;
+import dev.sandbox4j.policy.ImportRef;
+import dev.sandbox4j.policy.ScannedSource;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;

@@ -5,8 +5,8 @@ import static dev.sandbox4j.core.policy.scan.ScannerChecks.modules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import dev.sandbox4j.spi.ImportRef;
-import dev.sandbox4j.spi.ScannedSource;
+import dev.sandbox4j.policy.ImportRef;
+import dev.sandbox4j.policy.ScannedSource;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;

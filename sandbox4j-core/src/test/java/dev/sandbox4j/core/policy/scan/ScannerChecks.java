@@ -2,9 +2,9 @@ package dev.sandbox4j.core.policy.scan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandbox4j.spi.ImportRef;
-import dev.sandbox4j.spi.ScannedSource;
-import dev.sandbox4j.spi.SourceScanner;
+import dev.sandbox4j.policy.ImportRef;
+import dev.sandbox4j.policy.ScannedSource;
+import dev.sandbox4j.policy.SourceScanner;
 import java.util.List;
 import java.util.Random;
 import java.util.function.UnaryOperator;

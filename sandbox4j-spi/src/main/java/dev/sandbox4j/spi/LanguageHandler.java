@@ -1,0 +1,85 @@
+package dev.sandbox4j.spi;
+
+import dev.sandbox4j.LanguagePlugin;
+import dev.sandbox4j.policy.SourceScanner;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns source code of one language into the files and command line that run it. Stateless, no I/O; registered in
+ * {@code META-INF/services/dev.sandbox4j.spi.LanguageHandler}.
+ *
+ * @since 0.1
+ */
+public interface LanguageHandler extends LanguagePlugin {
+    /** Canonical id, lower case, e.g. {@code "python"}. */
+    String id();
+
+    /** Other names accepted for this language, e.g. {@code "py"}. */
+    default Set<String> aliases() {
+        return Set.of();
+    }
+
+    /**
+     * File name extensions of programs in this language, lower case and without the dot, e.g. {@code "py"}. Tools
+     * infer a file's language from them ({@code sandbox4j run hello.py}; see
+     * {@code LanguageRegistry.forFileName}); extensions are compared ignoring case ({@code .R} is {@code r}).
+     * Default: none.
+     *
+     * @since 0.1
+     */
+    default Set<String> fileExtensions() {
+        return Set.of();
+    }
+
+    /** Image used when the session does not name one, e.g. {@code "sandbox4j/python:bookworm"}. */
+    String defaultImage();
+
+    /**
+     * Whether programs must be able to execute files they build (compiled languages): the session's work directory
+     * is then mounted executable, and build output goes to {@code $HOME/.cache} in it. Default false.
+     */
+    default boolean needsExecutableWorkdir() {
+        return false;
+    }
+
+    /**
+     * The lexer security policies use for this language, or {@code null} to use the built-in scanner for {@link #id()}
+     * (python, javascript, java, cpp, go, r) or, failing that, a generic one (C-style and {@code #} comments, quotes).
+     */
+    default @org.jspecify.annotations.Nullable SourceScanner scanner() {
+        return null;
+    }
+
+    /**
+     * Plans one run.
+     *
+     * @param code    the program, never blank
+     * @param context where the files go and the program's arguments
+     */
+    ExecutionPlan plan(String code, PlanContext context);
+
+    /**
+     * Plans the start of a kernel: a long-lived interpreter for stateful sessions that speaks sandbox4j's kernel
+     * protocol on its standard input and output (4-byte big-endian length + UTF-8 JSON frames; see
+     * {@code sandbox4j_kernel.py}). The plan's {@code argv} keeps running; its standard input stays connected.
+     *
+     * @return the plan, or {@code null} if the language has no kernel
+     */
+    default @org.jspecify.annotations.Nullable ExecutionPlan kernelPlan(PlanContext context) {
+        return null;
+    }
+
+    /**
+     * Plans the installation of libraries with the language's package manager. The plan's {@code argv} runs as the
+     * sandbox user with the network connected; its {@code compile} step, if any, runs first. Libraries go under
+     * {@link InstallContext#home()}, where later {@link #plan} runs find them.
+     *
+     * @param libraries library specifications in the package manager's syntax (never empty, none blank)
+     * @throws IllegalArgumentException if a specification is malformed (e.g. looks like an option)
+     * @throws UnsupportedOperationException if the language has no package manager support
+     */
+    default ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
+        throw new UnsupportedOperationException("installing libraries is not supported for " + id());
+    }
+}
