@@ -360,20 +360,17 @@ final class BoxFiles {
                     + DataSize.ofMegabytes(16), null);
         }
         List<FileEntry> entries = new ArrayList<>();
-        for (String record : c.out().split("\0")) {
-            String[] f = record.split("\t", 5);
-            if (f.length < 5) {
-                continue;
-            }
-            FileEntry.Type type = switch (f[0]) {
+        String[] f = c.out().split("\0", -1);
+        for (int i = 0; i + 4 < f.length; i += 5) {
+            FileEntry.Type type = switch (f[i]) {
                 case "f" -> FileEntry.Type.FILE;
                 case "d" -> FileEntry.Type.DIRECTORY;
                 case "l" -> FileEntry.Type.SYMLINK;
                 default -> FileEntry.Type.OTHER;
             };
-            String name = f[3];
-            entries.add(new FileEntry(name, dir.equals("/") ? "/" + name : dir + "/" + name, type, parseLong(f[1]),
-                    epoch(f[2]), type == FileEntry.Type.SYMLINK ? f[4] : null));
+            String name = f[i + 3];
+            entries.add(new FileEntry(name, dir.equals("/") ? "/" + name : dir + "/" + name, type, parseLong(f[i + 1]),
+                    epoch(f[i + 2]), type == FileEntry.Type.SYMLINK ? f[i + 4] : null));
         }
         entries.sort(java.util.Comparator.comparing(FileEntry::name));
         return List.copyOf(entries);
