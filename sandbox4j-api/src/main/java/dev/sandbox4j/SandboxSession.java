@@ -142,6 +142,28 @@ public interface SandboxSession extends AutoCloseable {
     List<ExecutionResult> execSequence(List<Command> commands, RunOptions options);
 
     /**
+     * Lists a directory in the box ({@code "."} is the work directory). Symbolic links are reported with their target,
+     * never followed; a directory that resolves (through a link the box made) outside the work directory and
+     * {@code /tmp} is refused.
+     *
+     * @throws java.io.UncheckedIOException wrapping a {@link java.nio.file.NoSuchFileException} if there is no such
+     *     directory
+     * @throws IllegalArgumentException if the path is not a directory, leaves the box's writable directories, or is
+     *     malformed
+     * @since 0.2
+     */
+    List<FileEntry> listFiles(String path);
+
+    /**
+     * Stops the run in progress, if any, from another thread: the program (or the cell) and everything it started
+     * are killed, and that run returns status {@link ExecutionStatus#KILLED} with the kill reason
+     * {@code "cancelled"}. The session stays usable. Does nothing when no run is in progress.
+     *
+     * @since 0.2
+     */
+    void cancelRun();
+
+    /**
      * Installs libraries with the language's package manager (pip, npm, Maven coordinates, Go modules, R packages)
      * into the work directory, where later runs find them. The box is connected to a network for the installation
      * only (see {@link InstallConfig}): every process of earlier runs is killed first, and the network is cut again

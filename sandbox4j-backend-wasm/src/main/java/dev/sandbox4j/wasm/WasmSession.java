@@ -699,6 +699,18 @@ final class WasmSession implements SandboxSession {
         }
     }
 
+    /** Not yet: the WebAssembly sandbox's file system has no listing operation in its driver. */
+    @Override
+    public List<dev.sandbox4j.FileEntry> listFiles(String path) {
+        throw new UnsupportedOperationException("the WebAssembly backend cannot list files yet");
+    }
+
+    /** Not yet: a run is stopped only by its own timeout or output limit here. */
+    @Override
+    public void cancelRun() {
+        throw new UnsupportedOperationException("the WebAssembly backend cannot cancel a run yet");
+    }
+
     @Override
     public String commit(String image) {
         throw new UnsupportedOperationException("the wasm backend has no images to commit");

@@ -73,15 +73,10 @@ public final class DefaultSandboxClient implements SandboxClient {
     private final Thread shutdownHook;
     /** Warm pools by the profile of the boxes they hold. */
     private final Map<BoxPool.Profile, BoxPool> pools;
-    /** Set while {@link DefaultSandboxSession#start()} runs on this thread in {@link #openSession}. */
-    private final ThreadLocal<Lease> lease = new ThreadLocal<>();
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
-    /** The box {@link #createBox} gave the session being started, and the pool it came from (if any). */
-    private static final class Lease {
-        private @Nullable Box box;
-        private @Nullable BoxPool pool;
-        private @Nullable Runner runner;
-    }
+    /** A box for a session being opened: a new one, or a ready one from a warm pool with the runner it started. */
+    private record Acquired(Box box, @Nullable BoxPool pool, @Nullable Runner runner) {}
 
     private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
             Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
@@ -210,7 +205,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         requireNonNull(options, "options");
         LanguageHandler handler = languages.get(language);
         ensureOpen();
-        PlanContext kernelContext = new PlanContext(DefaultSandboxSession.KERNEL_DIR, List.of(), null,
+        PlanContext kernelContext = new PlanContext(KernelDriver.KERNEL_DIR, List.of(), null,
                 options.runtime().workdir());
         if (options.stateful() && handler.kernelPlan(kernelContext) == null) {
             throw new UnsupportedOperationException("stateful sessions are not supported for " + handler.id()
@@ -223,21 +218,23 @@ public final class DefaultSandboxClient implements SandboxClient {
         if (runtime != options.runtime()) {
             options = options.toBuilder().runtime(runtime).build();
         }
-        DefaultSandboxSession session = new DefaultSandboxSession(this, backend, handler, image, options,
-                options.defaultTimeout() != null ? options.defaultTimeout() : defaultTimeout);
-        sessions.put(session.id(), session);
-        Lease started = new Lease();
-        lease.set(started);
+        String id = newSessionId();
+        SessionContext ctx = context(id, handler, image, options);
+        BoxSpec spec = spec(ctx);
+        long t0 = System.nanoTime();
+        Acquired started = acquire(spec);
+        DefaultSandboxSession session;
         try {
-            session.start();
+            session = new DefaultSandboxSession(ctx, started.box(), true);
+            sessions.put(id, session);
+            session.onClose(() -> forget(session));
+            session.open(started.runner(), t0);
         } catch (RuntimeException e) {
-            sessions.remove(session.id());
+            sessions.remove(id);
             discard(started);
             throw e;
-        } finally {
-            lease.remove();
         }
-        BoxPool pool = started.pool;
+        BoxPool pool = started.pool();
         if (pool != null) { // the pool counts the box as in use until the session has removed it
             AtomicBoolean released = new AtomicBoolean();
             Runnable release = () -> {
@@ -252,9 +249,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         }
         if (closed.get()) { // closed while we were starting: do not leak the new box
             session.close();
-            if (started.box != null) { // the client may have closed the session before start() set its box
-                removeQuietly(started.box.id());
-            }
+            removeQuietly(started.box().id()); // the client may have closed the session before it took its box
             throw new SessionClosedException("SandboxClient is closed");
         }
         Duration lifetime = options.sessionTimeout();
@@ -265,56 +260,63 @@ public final class DefaultSandboxClient implements SandboxClient {
         return session;
     }
 
-    /**
-     * Creates and starts the box of a session being opened: a ready box from the warm pool whose profile (image,
-     * supervisor user, limits, runtime) equals {@code spec}'s, if there is such a pool, else a new box (or what the
-     * pool's exhaustion strategy says). A pooled box keeps its own name and labels; the session keeps its id.
-     */
-    Box createBox(BoxSpec spec) {
-        Lease current = lease.get();
-        BoxPool pool = null;
-        if (current != null && !pools.isEmpty()) {
-            pool = pools.get(BoxPool.Profile.of(String.valueOf(spec.labels().get(LABEL_LANGUAGE)), spec));
-        }
-        Box box = null;
-        if (pool != null) {
-            box = pool.acquire(); // null: no ready box, create a temporary one
-            if (box != null) {
-                current.pool = pool;
-                current.runner = pool.takeRunner(box);
-                log.info("Session {} uses pooled box {}", spec.labels().get(LABEL_SESSION), box.name());
-            }
-        }
-        if (box == null) {
-            box = backend.create(spec);
-        }
-        if (current != null) {
-            current.box = box;
-        }
-        return box;
+    private static String newSessionId() {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
-    /** The resident runner that came with the box {@link #createBox} just handed out on this thread, if any. */
-    @Nullable Runner leasedRunner() {
-        Lease current = lease.get();
-        if (current == null) {
-            return null;
+    /** What a session of these options is, with the client's defaults filled in. */
+    private SessionContext context(String id, LanguageHandler handler, String image, SessionOptions options) {
+        return new SessionContext(id, handler, image, options,
+                options.defaultTimeout() != null ? options.defaultTimeout() : defaultTimeout,
+                options.sessionTimeout() == null ? null : Instant.now().plus(options.sessionTimeout()), backend,
+                events, options.principal() != null ? options.principal() : principal,
+                options.policy() != null ? options.policy() : policy,
+                options.install() != null ? options.install() : installConfig);
+    }
+
+    /** The box a session's options ask for: its name, image, users, limits, runtime and labels. */
+    private static BoxSpec spec(SessionContext ctx) {
+        Map<String, String> labels = new LinkedHashMap<>(ctx.runtime().labels());
+        labels.put(LABEL_MANAGED, "true");
+        labels.put(LABEL_SESSION, ctx.id());
+        labels.put(LABEL_OWNER, Owner.SELF);
+        labels.put(LABEL_CREATED, Instant.now().toString());
+        labels.put(LABEL_LANGUAGE, ctx.handler().id());
+        if (ctx.expiresAt() != null) {
+            labels.put(LABEL_EXPIRES, Long.toString(ctx.expiresAt().getEpochSecond() + 1));
         }
-        Runner r = current.runner;
-        current.runner = null;
-        return r;
+        return new BoxSpec("sandbox4j-" + ctx.handler().id() + "-" + ctx.id(), ctx.image(),
+                supervisorFor(ctx.runtime()), ctx.options().limits(), ctx.runtime(), labels);
+    }
+
+    /**
+     * The box of a session being opened: a ready box from the warm pool whose profile (image, supervisor user,
+     * limits, runtime) equals {@code spec}'s, if there is such a pool, else a new box (or what the pool's exhaustion
+     * strategy says). A pooled box keeps its own name and labels; the session keeps its id.
+     */
+    private Acquired acquire(BoxSpec spec) {
+        BoxPool pool = pools.isEmpty() ? null
+                : pools.get(BoxPool.Profile.of(String.valueOf(spec.labels().get(LABEL_LANGUAGE)), spec));
+        if (pool != null) {
+            Box box = pool.acquire(); // null: no ready box, create a temporary one
+            if (box != null) {
+                log.info("Session {} uses pooled box {}", spec.labels().get(LABEL_SESSION), box.name());
+                return new Acquired(box, pool, pool.takeRunner(box));
+            }
+        }
+        return new Acquired(backend.create(spec), null, null);
     }
 
     /** A session failed to start after its box was made: remove the box and give the pool its capacity back. */
-    private void discard(Lease failed) {
-        if (failed.runner != null) {
-            failed.runner.close();
+    private void discard(Acquired failed) {
+        if (failed.runner() != null) {
+            failed.runner().close();
         }
-        if (failed.box != null) {
-            removeQuietly(failed.box.id());
-        }
-        if (failed.pool != null) {
-            failed.pool.release();
+        removeQuietly(failed.box().id());
+        if (failed.pool() != null) {
+            failed.pool().release();
         }
     }
 
@@ -334,12 +336,13 @@ public final class DefaultSandboxClient implements SandboxClient {
         }
         LanguageHandler handler = languages.get(language);
         ensureOpen();
-        String supervisor = options.runtime().user().equals("65533:65533") ? "65532:65532" : "65533:65533";
-        Box box = backend.attach(containerId, new BoxSpec(containerId, imageFor(handler.id()), supervisor,
-                options.limits(), options.runtime(), Map.of()));
-        DefaultSandboxSession session = new DefaultSandboxSession(this, backend, handler, box, options,
-                options.defaultTimeout() != null ? options.defaultTimeout() : defaultTimeout, removeOnClose);
+        Box box = backend.attach(containerId, new BoxSpec(containerId, imageFor(handler.id()),
+                supervisorFor(options.runtime()), options.limits(), options.runtime(), Map.of()));
+        DefaultSandboxSession session = new DefaultSandboxSession(context(newSessionId(), handler,
+                box.spec().image(), options), box, removeOnClose);
         sessions.put(session.id(), session);
+        session.onClose(() -> forget(session));
+        session.attached();
         Duration lifetime = options.sessionTimeout();
         if (lifetime != null) {
             ScheduledFuture<?> f = scheduler.schedule(session::expire, lifetime.toMillis(), TimeUnit.MILLISECONDS);
@@ -369,22 +372,6 @@ public final class DefaultSandboxClient implements SandboxClient {
         requireNonNull(image, "image");
         ensureOpen();
         backend.removeImage(image);
-    }
-
-    InstallConfig installConfig() {
-        return installConfig;
-    }
-
-    @Nullable SecurityPolicy policy() {
-        return policy;
-    }
-
-    SandboxEventListener events() {
-        return events;
-    }
-
-    String principal() {
-        return principal;
     }
 
     @Override

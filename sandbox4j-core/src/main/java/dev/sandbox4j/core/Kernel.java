@@ -126,6 +126,21 @@ final class Kernel implements AutoCloseable {
         return !handle.exitCode().isDone();
     }
 
+    /** The type of the message {@link #post} queues to wake whoever waits for the next message: stop the cell. */
+    static final String CANCEL = "_cancel";
+
+    /** Queues a message of the host's own (type {@code type}) behind the kernel's, e.g. {@link #CANCEL}. */
+    void post(String type) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("type", type);
+        messages.add(n);
+    }
+
+    /** Drops the host's own messages still queued ({@link #post}). */
+    void dropPosted() {
+        messages.removeIf(m -> m.path("type").asText().startsWith("_"));
+    }
+
     /** Sends one request. */
     void send(ObjectNode request) throws IOException {
         byte[] body = JSON.writeValueAsBytes(request);

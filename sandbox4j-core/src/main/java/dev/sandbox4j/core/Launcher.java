@@ -15,28 +15,6 @@ final class Launcher {
     /** Every run writes under here; other runs' files are removed first (a compiled run's own directory is kept). */
     static final String RUNS_DIR = "/tmp/.sandbox4j";
 
-    private static final String SCRIPT = """
-            d=$1; n=$2; w=$3; o=$4; shift 4
-            if [ "$n" -gt 0 ]; then
-              for x in /tmp/.sandbox4j/*; do [ "$x" = "$d" ] || rm -rf "$x" 2>/dev/null; done
-              mkdir -p "$d" || { echo "sandbox4j: cannot create $d in the box" >&2; exit 126; }
-            fi
-            while [ "$n" -gt 0 ]; do
-              case "$1" in */*) mkdir -p "$d/${1%/*}" ;; esac
-              head -c "$2" > "$d/$1" || { echo "sandbox4j: cannot write $1 into the box (is /tmp full?)" >&2; exit 126; }
-              shift 2; n=$((n-1))
-            done
-            if [ -n "$o" ]; then
-              rm -rf "$o" 2>/dev/null
-              mkdir -p "$o" || { echo "sandbox4j: cannot create the output directory $o" >&2; exit 126; }
-            fi
-            if [ -n "$w" ]; then
-              [ "$w" = "$d" ] && mkdir -p "$d"
-              cd "$w" 2>/dev/null || { echo "sandbox4j: no such directory in the box: $w" >&2; exit 126; }
-            fi
-            s=$1; shift
-            if [ "$s" = - ]; then exec "$@" </dev/null; elif [ "$s" = = ]; then exec "$@"; else exec "$@" <"$d/$s"; fi
-            """;
 
     private Launcher() {}
 
@@ -58,7 +36,7 @@ final class Launcher {
         List<String> argv = new ArrayList<>();
         argv.add("/bin/sh");
         argv.add("-c");
-        argv.add(SCRIPT);
+        argv.add(BoxScripts.LAUNCHER);
         argv.add("sandbox4j");
         argv.add(runDir);
         int n = files.size() + (stdin != null ? 1 : 0);

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The resident runner of a box: one long-lived process ({@code sandbox4j_runner.pl}, perl-base only) started by one
+ * The resident runner of a box: one long-lived process ({@code box/runner.pl}, perl-base only) started by one
  * engine exec, which then starts each program of the session itself. An engine exec costs tens of milliseconds (the
  * runtime joins the container's namespaces every time); the runner forks and execs in about one.
  *
@@ -41,7 +41,6 @@ import org.jspecify.annotations.Nullable;
 final class Runner implements AutoCloseable {
     /** A sane runner sends at most 64 KiB per frame; anything much larger means the stream is not the runner's. */
     private static final int MAX_FRAME = 1 << 20;
-    private static final String SCRIPT = loadScript();
 
     private final ExecHandle handle;
     private final OutputStream toRunner;
@@ -62,7 +61,7 @@ final class Runner implements AutoCloseable {
             int spare) {
         ChunkPipe pipe = new ChunkPipe(64);
         this.toRunner = pipe.sink();
-        ExecRequest request = new ExecRequest(List.of("perl", "-e", SCRIPT, mode, Integer.toString(spare)), env, user,
+        ExecRequest request = new ExecRequest(List.of("perl", "-e", BoxScripts.RUNNER, mode, Integer.toString(spare)), env, user,
                 workdir, new byte[0]);
         this.handle = backend.exec(box, request, pipe.source(), new OutputSink() {
             @Override
@@ -78,25 +77,23 @@ final class Runner implements AutoCloseable {
         handle.exitCode().whenComplete((code, e) -> died(code == null ? 137 : code));
     }
 
-    /** How long a runner may take to start. */
-    static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * Starts the runner of a box made with {@code runtime}: as its sandbox user, in its work directory, with the
-     * environment every program of the box starts with ({@link DefaultSandboxSession#baseEnv}).
+     * environment every program of the box starts with ({@link SessionContext#baseEnv}).
      *
      * @param spare pid of a process whose tree the runner leaves alone (a stateful session's kernel), or 0
      * @param clean whether to kill every process of the sandbox user outside {@code spare}'s tree as it starts (a
      *     runner replacing one that died, in a box where leftovers of runs may wait for it); never while something
      *     else of the session may run (a fresh box's file transfers)
-     * @throws BackendException if it exits, does not become ready within {@link #START_TIMEOUT} or cannot protect
+     * @throws BackendException if it exits, does not become ready within {@link EngineLimits#RUNNER_START} or cannot protect
      *     itself (non-dumpable)
      * @throws UnsupportedOperationException if the backend cannot stream an exec's standard input
      */
     static Runner start(SandboxBackend backend, Box box, dev.sandbox4j.RuntimeConfig runtime, int spare,
             boolean clean) {
-        return start(backend, box, runtime.user(), runtime.workdir(), DefaultSandboxSession.baseEnv(runtime),
-                START_TIMEOUT, clean ? Mode.BOX_CLEAN : Mode.BOX, spare);
+        return start(backend, box, runtime.user(), runtime.workdir(), SessionContext.baseEnv(runtime),
+                EngineLimits.RUNNER_START, clean ? Mode.BOX_CLEAN : Mode.BOX, spare);
     }
 
     /** Where a runner runs, which decides what it may kill. */
@@ -144,17 +141,6 @@ final class Runner implements AutoCloseable {
             Thread.currentThread().interrupt();
             r.close();
             throw new BackendException(backend.name(), "interrupted while starting the runner", e);
-        }
-    }
-
-    private static String loadScript() {
-        try (java.io.InputStream in = Runner.class.getResourceAsStream("sandbox4j_runner.pl")) {
-            if (in == null) {
-                throw new IllegalStateException("sandbox4j resource sandbox4j_runner.pl is missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

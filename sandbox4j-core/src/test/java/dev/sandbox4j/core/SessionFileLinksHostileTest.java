@@ -63,8 +63,8 @@ class SessionFileLinksHostileTest {
     }
 
     private static boolean isFileScript(ExecRequest r) {
-        return r.argv().size() > 2 && (r.argv().get(2).equals(DefaultSandboxSession.READ_SCRIPT)
-                || r.argv().get(2).equals(DefaultSandboxSession.WRITE_SCRIPT));
+        return r.argv().size() > 2 && (r.argv().get(2).equals(BoxScripts.READ)
+                || r.argv().get(2).equals(BoxScripts.WRITE));
     }
 
     private static Behaviour runOnHost(ExecRequest r) {

@@ -64,7 +64,7 @@ class SessionFileReadTest {
     }
 
     private static boolean isRead(ExecRequest r) {
-        return r.argv().size() > 2 && r.argv().get(2).equals(DefaultSandboxSession.READ_SCRIPT);
+        return r.argv().size() > 2 && r.argv().get(2).equals(BoxScripts.READ);
     }
 
     private Behaviour runOnHost(ExecRequest r) {
@@ -152,8 +152,8 @@ class SessionFileReadTest {
         assertThat(session.getFile(small)).hasSize(3);
         assertThat(session.getFile(small, DataSize.ofGigabytes(8))).hasSize(3);
         assertThat(backend.execs).hasSize(2).allSatisfy(r -> assertThat(r.argv().subList(4, 7)).containsExactly(
-                small, Long.toString(DefaultSandboxSession.MAX_FILE_READ),
-                Long.toString(DefaultSandboxSession.MAX_FILE_READ + 1)));
+                small, Long.toString(EngineLimits.MAX_FILE_READ),
+                Long.toString(EngineLimits.MAX_FILE_READ + 1)));
     }
 
     @Test

@@ -307,14 +307,14 @@ class SessionRunFeaturesTest {
     @Test
     void artifactsBeyondTheCountLimitAreDroppedWithANote() throws IOException {
         Map<String, String> entries = new LinkedHashMap<>();
-        for (int i = 0; i < DefaultSandboxSession.MAX_ARTIFACTS + 2; i++) {
+        for (int i = 0; i < EngineLimits.MAX_ARTIFACTS + 2; i++) {
             entries.put(String.format("f%04d.txt", i), "x");
         }
         byte[] listing = tar(entries);
         backend.behaviour = r -> kind(r).equals("artifacts") ? out(listing, 0) : Behaviour.exit(0, "", "");
         try (SandboxSession s = open("python")) {
             ExecutionResult r = s.run("1", RunOptions.builder().captureArtifacts(true).build());
-            assertThat(r.artifacts()).hasSize(DefaultSandboxSession.MAX_ARTIFACTS);
+            assertThat(r.artifacts()).hasSize(EngineLimits.MAX_ARTIFACTS);
             assertThat(r.stderr()).contains("artifacts not returned").contains("f0256.txt", "f0257.txt");
         }
     }

@@ -1,0 +1,308 @@
+package dev.sandbox4j.core;
+
+import dev.sandbox4j.BackendException;
+import dev.sandbox4j.DataSize;
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.OutputListener;
+import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.core.support.BoundedBuffer;
+import dev.sandbox4j.core.support.BoxPaths;
+import dev.sandbox4j.spi.Box;
+import dev.sandbox4j.spi.ExecHandle;
+import dev.sandbox4j.spi.ExecRequest;
+import dev.sandbox4j.spi.OutputSink;
+import dev.sandbox4j.text.Texts;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs one program of the sandbox user at a time and supervises it: the single owner of a run's timeout, output limit
+ * and cancellation. The program starts through the launcher (its files written from its stdin), by the resident runner
+ * when there is one; at the deadline, on an output flood or when cancelled, it and every process it started are
+ * killed, and the result says why.
+ */
+final class ProgramRunner {
+    private static final Logger log = LoggerFactory.getLogger(ProgramRunner.class);
+
+    private final SessionContext ctx;
+    private final SessionBox box;
+    /** Ends the session when a run was cut short by its lifetime. */
+    private final Runnable expire;
+    /** Completed (with the reason) to stop the run in progress. */
+    private volatile @Nullable CompletableFuture<String> stop;
+    private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
+
+    ProgramRunner(SessionContext ctx, SessionBox box, Runnable expire) {
+        this.ctx = ctx;
+        this.box = box;
+        this.expire = expire;
+    }
+
+    /** A fresh directory for the files of one run (the launcher removes the other runs' directories). */
+    String nextRunDir() {
+        return Launcher.RUNS_DIR + "/r" + runs.incrementAndGet();
+    }
+
+    /**
+     * A run's bounds: its timeout, shortened to what is left of the session's lifetime (then {@code lifetimeBound}),
+     * and its per-stream output limit.
+     */
+    record Bounds(Duration timeout, boolean lifetimeBound, DataSize outputLimit) {}
+
+    Bounds bounds(RunOptions runOptions) {
+        Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : ctx.defaultTimeout();
+        DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit()
+                : ctx.options().limits().outputLimit();
+        Instant expiresAt = ctx.expiresAt();
+        if (expiresAt != null) {
+            Duration left = Duration.between(Instant.now(), expiresAt);
+            if (left.compareTo(timeout) < 0) {
+                Duration bound = left.isNegative() || left.isZero() ? Duration.ofMillis(1)
+                        : left.plus(EngineLimits.LIFETIME_SLACK);
+                return new Bounds(bound, true, limit);
+            }
+        }
+        return new Bounds(timeout, false, limit);
+    }
+
+    /** Why a run that reached its deadline was stopped. */
+    String timeoutReason(Bounds bounds) {
+        return bounds.lifetimeBound() ? ctx.lifetimeReason() : "timed out after " + Texts.human(bounds.timeout());
+    }
+
+    /** How a run ends when its session closed under it (an explicit close, or the end of its lifetime). */
+    record Closed(ExecutionStatus status, String reason) {}
+
+    Closed closedOutcome() {
+        String why = box.closeReason();
+        return new Closed(box.expired() ? ExecutionStatus.TIMED_OUT : ExecutionStatus.KILLED,
+                why != null ? why : "session closed");
+    }
+
+    /** Stops the run in progress, if any: it ends as killed ("cancelled"). */
+    void cancel() {
+        CompletableFuture<String> s = stop;
+        if (s != null) {
+            s.complete("cancelled");
+        }
+    }
+
+    /**
+     * Runs one program of the sandbox user and supervises it.
+     *
+     * @param userCode whether it is the caller's program (a run or a command), whose leftovers must be killed when it
+     *     ends, as opposed to a compile step or an installation, which are followed by a kill of their own or by the
+     *     program they prepare
+     */
+    ExecutionResult execute(String runDir, Map<String, byte[]> files, List<String> command,
+            Map<String, String> planEnv, RunOptions runOptions, @Nullable String outputDir, boolean userCode) {
+        box.lock().lock();
+        try {
+            Box b = box.current();
+            MDC.put("sandbox.session", ctx.id());
+            Bounds bounds = bounds(runOptions);
+            Map<String, String> env = ctx.env(planEnv);
+            env.putAll(runOptions.env());
+            String workdir = runOptions.workdir() == null ? null : BoxPaths.workdir(ctx.home(), runOptions.workdir());
+            if (outputDir != null) {
+                env.put("SANDBOX4J_OUTPUT_DIR", outputDir);
+            }
+            Launcher.Invocation inv = Launcher.build(runDir, files, runOptions.stdin(), command, workdir, outputDir);
+            log.debug("Session {} exec {} (timeout {}, output limit {})", ctx.id(), Launcher.describe(command),
+                    Texts.human(bounds.timeout()), bounds.outputLimit());
+            return supervise(b, new ExecRequest(inv.argv(), env, ctx.user(), ctx.home(), inv.stdin()), bounds,
+                    runOptions.listener(), userCode);
+        } finally {
+            MDC.remove("sandbox.session");
+            box.lock().unlock();
+        }
+    }
+
+    private ExecutionResult supervise(Box b, ExecRequest req, Bounds bounds, OutputListener listener,
+            boolean userCode) {
+        Duration timeout = bounds.timeout();
+        DataSize limit = bounds.outputLimit();
+        BoundedBuffer out = new BoundedBuffer(limit.bytes());
+        BoundedBuffer err = new BoundedBuffer(limit.bytes());
+        CompletableFuture<String> flood = new CompletableFuture<>();
+        CompletableFuture<String> cancelled = new CompletableFuture<>();
+        OutputSink sink = new LimitedSink(out, err, listener, flood, limit);
+        long start = System.nanoTime();
+        ExecHandle handle = box.launch(b, req, sink, timeout);
+        Runner.RunHandle viaRunner = handle instanceof Runner.RunHandle rh ? rh : null;
+        stop = cancelled;
+        try {
+            CompletableFuture<Integer> exit = handle.exitCode();
+            ExecutionStatus status;
+            String killReason = null;
+            int code;
+            try {
+                // the runner enforces the deadline itself; the host only backstops it
+                Duration wait = viaRunner != null ? timeout.plus(EngineLimits.RUNNER_BACKSTOP) : timeout;
+                Object first = CompletableFuture.anyOf(exit, flood, cancelled).get(wait.toNanos(), TimeUnit.NANOSECONDS);
+                if (first instanceof Integer c && !flood.isDone() && !cancelled.isDone()) {
+                    code = c;
+                    if (viaRunner != null && viaRunner.killedBy() == Runner.Killed.TIMEOUT) {
+                        status = ExecutionStatus.TIMED_OUT;
+                        killReason = timeoutReason(bounds);
+                    } else {
+                        status = code == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
+                    }
+                    if (viaRunner != null && viaRunner.leftBehind() != 0 && !box.isClosed()) {
+                        // something of the run survived the runner's kill: make sure, or start over
+                        log.warn("Session {}: {} processes survived the runner's kill", ctx.id(),
+                                viaRunner.leftBehind());
+                        box.killOrReplace(b);
+                    }
+                } else {
+                    boolean byFlood = flood.isDone();
+                    killReason = byFlood ? flood.getNow("output limit exceeded") : cancelled.getNow("cancelled");
+                    status = byFlood ? ExecutionStatus.OUTPUT_LIMIT : ExecutionStatus.KILLED;
+                    code = viaRunner != null ? killThroughRunner(b, viaRunner) : killAndReap(b, exit);
+                }
+            } catch (TimeoutException e) {
+                if (box.isClosed()) {
+                    Closed c = closedOutcome();
+                    status = c.status();
+                    killReason = c.reason();
+                    code = -1;
+                } else {
+                    status = ExecutionStatus.TIMED_OUT;
+                    killReason = timeoutReason(bounds);
+                    if (viaRunner != null) {
+                        // stopped or killed by the program: the engine kills, and a new runner takes over
+                        log.warn("Session {}: the runner did not end the run at its deadline; killing through the "
+                                + "engine", ctx.id());
+                        box.retireRunner();
+                    }
+                    code = killAndReap(b, exit);
+                }
+            }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            if (box.isClosed() && status != ExecutionStatus.OK) {
+                Closed c = closedOutcome();
+                status = c.status();
+                killReason = c.reason();
+            } else if (status == ExecutionStatus.NONZERO_EXIT && box.newOomKill(b)) {
+                status = ExecutionStatus.OOM_KILLED;
+                killReason = "out of memory (limit " + ctx.options().limits().memory() + ")";
+            }
+            if (bounds.lifetimeBound() && status == ExecutionStatus.TIMED_OUT) {
+                expire.run();
+            }
+            log.debug("Session {} run finished: {} exit {} in {} ms", ctx.id(), status.wireName(), code,
+                    elapsed.toMillis());
+            if (userCode && viaRunner == null && killReason == null && box.kernelPid() == 0 && !box.isClosed()) {
+                // without a runner nothing else kills what the run left behind, and nothing of one run may reach
+                // the next (this kill would take a stateful session's kernel too: there it is left alone)
+                box.killUntrusted(b);
+            }
+            return new ExecutionResult(out.text(), err.text(), code, elapsed, status, killReason, out.overflowed(),
+                    err.overflowed());
+        } catch (ExecutionException e) {
+            if (box.isClosed()) {
+                Closed c = closedOutcome();
+                return new ExecutionResult(out.text(), err.text(), -1, Duration.ofNanos(System.nanoTime() - start),
+                        c.status(), c.reason(), out.overflowed(), err.overflowed());
+            }
+            throw SessionBox.unwrap(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            box.killUntrusted(b);
+            throw new BackendException(ctx.backend().name(), "interrupted while waiting for the program", e);
+        } finally {
+            stop = null;
+            handle.close();
+        }
+    }
+
+    /**
+     * Asks the runner to stop the run (it kills the program and what it started, then reports the exit); falls back to
+     * {@link #killAndReap} if it does not report within {@link EngineLimits#KILL_GRACE}.
+     */
+    private int killThroughRunner(Box b, Runner.RunHandle run) throws InterruptedException {
+        run.kill();
+        try {
+            int code = run.exitCode().get(EngineLimits.KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            if (run.leftBehind() == 0) {
+                return code;
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("Session {}: the runner did not report the killed run: {}", ctx.id(), e.toString());
+        }
+        box.retireRunner();
+        return killAndReap(b, run.exitCode());
+    }
+
+    /** Kills every untrusted process and returns the run's exit code (137 if it is not reported in time). */
+    private int killAndReap(Box b, CompletableFuture<Integer> exit) throws InterruptedException {
+        if (box.isClosed()) {
+            return -1;
+        }
+        box.killOrReplace(b);
+        try {
+            return exit.get(EngineLimits.KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return 137;
+        }
+    }
+
+    /** Keeps each stream up to the limit, passes what it keeps to the listener, and says when a stream overflowed. */
+    private static final class LimitedSink implements OutputSink {
+        private final BoundedBuffer out;
+        private final BoundedBuffer err;
+        private final OutputListener listener;
+        private final CompletableFuture<String> flood;
+        private final DataSize limit;
+
+        LimitedSink(BoundedBuffer out, BoundedBuffer err, OutputListener listener, CompletableFuture<String> flood,
+                DataSize limit) {
+            this.out = out;
+            this.err = err;
+            this.listener = listener;
+            this.flood = flood;
+            this.limit = limit;
+        }
+
+        @Override
+        public void stdout(byte[] chunk) {
+            byte[] kept = out.append(chunk);
+            if (kept.length > 0) {
+                notify(() -> listener.onStdout(kept));
+            }
+            if (out.overflowed()) {
+                flood.complete("stdout exceeded the output limit of " + limit);
+            }
+        }
+
+        @Override
+        public void stderr(byte[] chunk) {
+            byte[] kept = err.append(chunk);
+            if (kept.length > 0) {
+                notify(() -> listener.onStderr(kept));
+            }
+            if (err.overflowed()) {
+                flood.complete("stderr exceeded the output limit of " + limit);
+            }
+        }
+
+        private static void notify(Runnable r) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.warn("OutputListener threw {}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,408 @@
+package dev.sandbox4j.core;
+
+import dev.sandbox4j.BackendException;
+import dev.sandbox4j.DataSize;
+import dev.sandbox4j.SessionClosedException;
+import dev.sandbox4j.core.support.BoundedBuffer;
+import dev.sandbox4j.spi.Box;
+import dev.sandbox4j.spi.ExecHandle;
+import dev.sandbox4j.spi.ExecRequest;
+import dev.sandbox4j.spi.OutputSink;
+import dev.sandbox4j.text.Texts;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The box of one session and the processes in it: the current box (replaced when its processes cannot be killed),
+ * the resident runner that starts programs in it, the kill of every untrusted process, the engine's own helper execs,
+ * and the box's removal. The session's parts share it; {@link #lock()} serialises what they do in the box.
+ */
+final class SessionBox {
+    private static final Logger log = LoggerFactory.getLogger(SessionBox.class);
+
+    private final SessionContext ctx;
+    private final boolean removeOnClose;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile @Nullable Box box;
+    private volatile @Nullable String closeReason;
+    private volatile boolean expired;
+    /** Closes the session (with the reason) when the box is lost for good. */
+    private final Consumer<String> closeSession;
+    /** The pid of a live kernel, whose process tree survives the runner's kills (0: none). */
+    private volatile IntSupplier kernelPid = () -> 0;
+
+    private final Object runnerLock = new Object();
+    private @Nullable CompletableFuture<Runner> runnerStart;
+    private @Nullable Runner runner;
+    private volatile boolean runnerUnavailable;
+    private long oomKills;
+
+    SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession) {
+        this.ctx = ctx;
+        this.box = box;
+        this.removeOnClose = removeOnClose;
+        this.closeSession = closeSession;
+    }
+
+    /** Which tree the runner's kills spare: the session's kernel. */
+    void spare(IntSupplier kernelPid) {
+        this.kernelPid = kernelPid;
+    }
+
+    /** The pid of the live kernel, whose tree the runner's kills spare, or 0. */
+    int kernelPid() {
+        return kernelPid.getAsInt();
+    }
+
+    ReentrantLock lock() {
+        return lock;
+    }
+
+    /**
+     * The box, for an operation in it.
+     *
+     * @throws SessionClosedException if the session is closed (with the reason, when there is one)
+     */
+    Box current() {
+        Box b = box;
+        if (closed.get() || b == null) {
+            String why = closeReason;
+            throw new SessionClosedException("session " + ctx.id() + " is closed" + (why == null ? "" : " (" + why
+                    + ")"));
+        }
+        return b;
+    }
+
+    @Nullable Box boxOrNull() {
+        return box;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Marks the box closed: the first caller gets true and removes it ({@link #remove}). */
+    boolean markClosed() {
+        return closed.compareAndSet(false, true);
+    }
+
+    @Nullable String closeReason() {
+        return closeReason;
+    }
+
+    /** Why the session ends (set before it closes). */
+    void closeReason(String reason, boolean lifetime) {
+        this.closeReason = reason;
+        this.expired = lifetime;
+    }
+
+    /** The box is lost for good (it could not leave a network, or be replaced): the session closes with the reason. */
+    void fail(String reason) {
+        closeSession.accept(reason);
+    }
+
+    /** Whether the session ended because its lifetime ran out. */
+    boolean expired() {
+        return expired;
+    }
+
+    boolean removeOnClose() {
+        return removeOnClose;
+    }
+
+    // ------------------------------------------------------------------ the resident runner
+
+    /** Takes over a runner started while the box waited in a pool, or starts one in the background. */
+    void adoptOrStartRunner(@Nullable Runner leased) {
+        if (leased != null && leased.isAlive()) {
+            synchronized (runnerLock) {
+                runner = leased;
+            }
+            return;
+        }
+        if (leased != null) {
+            leased.close();
+        }
+        startRunnerSoon(current());
+    }
+
+    /** Starts the runner on a background thread, so that opening the session does not wait for it. */
+    private void startRunnerSoon(Box b) {
+        if (runnerUnavailable) {
+            return;
+        }
+        CompletableFuture<Runner> f = new CompletableFuture<>();
+        synchronized (runnerLock) {
+            runnerStart = f;
+        }
+        Thread.ofVirtual().name("sandbox4j-runner-" + ctx.id()).start(() -> {
+            try {
+                f.complete(Runner.start(ctx.backend(), b, ctx.runtime(), 0, false));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+    }
+
+    /**
+     * The live runner of box {@code b}, started now if need be; null if it cannot start (then never tried again). A
+     * runner started now replaces one that died: leftovers of runs may be waiting for it, so it kills them first.
+     */
+    @Nullable Runner runner(Box b) {
+        CompletableFuture<Runner> pending;
+        Runner old;
+        synchronized (runnerLock) {
+            if (runner != null && runner.isAlive()) {
+                return runner;
+            }
+            old = runner;
+            pending = runnerStart;
+            runner = null;
+            runnerStart = null;
+        }
+        if (old != null) {
+            old.close();
+        }
+        if (runnerUnavailable) {
+            return null;
+        }
+        Runner r;
+        try {
+            r = pending != null ? pending.join()
+                    : Runner.start(ctx.backend(), b, ctx.runtime(), kernelPid.getAsInt(), true);
+        } catch (RuntimeException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            runnerUnavailable = true;
+            log.info("Session {}: no resident runner ({}); each program starts with an exec", ctx.id(),
+                    cause.getMessage());
+            return null;
+        }
+        synchronized (runnerLock) {
+            if (!closed.get() && box == b) {
+                runner = r;
+                return r;
+            }
+        }
+        r.close();
+        return null;
+    }
+
+    /** Forgets the runner (it is about to be killed, or its box replaced); the next run starts a new one. */
+    void retireRunner() {
+        CompletableFuture<Runner> pending;
+        Runner r;
+        synchronized (runnerLock) {
+            pending = runnerStart;
+            r = runner;
+            runnerStart = null;
+            runner = null;
+        }
+        if (pending != null) {
+            pending.thenAccept(Runner::close);
+        }
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    /**
+     * Starts a program of the sandbox user: through the resident runner when there is one (about a millisecond, with
+     * the runner enforcing {@code timeout}), else with an engine exec (tens of milliseconds). A backend that cannot
+     * stream an exec's input, or an image without perl, keeps using execs.
+     */
+    ExecHandle launch(Box b, ExecRequest req, OutputSink sink, java.time.Duration timeout) {
+        if (req.user().equals(ctx.user()) && !runnerUnavailable) {
+            Runner r = runner(b);
+            if (r != null) {
+                try {
+                    return r.run(req, sink, timeout, kernelPid.getAsInt());
+                } catch (RuntimeException e) {
+                    log.debug("Session {}: runner unusable ({}); using an exec", ctx.id(), e.toString());
+                    retireRunner();
+                }
+            }
+        }
+        return ctx.backend().exec(b, req, sink);
+    }
+
+    // ------------------------------------------------------------------ kills
+
+    /**
+     * Kills every process of the sandbox user: through the resident runner when it answers (no engine exec, no free
+     * pid needed, and the runner lives on), else through the engine (the runner dies with the rest).
+     *
+     * @return whether nothing of the sandbox user is left
+     */
+    boolean killUntrusted(Box b) {
+        Runner r;
+        synchronized (runnerLock) {
+            r = box == b && runner != null && runner.isAlive() ? runner : null;
+        }
+        if (r != null && r.killAll(0, EngineLimits.RUNNER_KILL) == 0) {
+            return true;
+        }
+        retireRunner();
+        return ctx.backend().killAll(b, ctx.user());
+    }
+
+    /** Kills every untrusted process; a box where some survive is replaced. */
+    void killOrReplace(Box b) {
+        if (!killUntrusted(b) && !closed.get()) {
+            log.warn("Session {}: processes survived the kill; replacing the box", ctx.id());
+            replace(b);
+        }
+    }
+
+    /** Last resort when processes cannot be killed (e.g. the pids limit prevents even our kill): a fresh box. */
+    void replace(Box old) {
+        retireRunner();
+        try {
+            ctx.backend().remove(old.id());
+            if (closed.get()) {
+                return;
+            }
+            Box fresh = ctx.backend().create(old.spec());
+            box = fresh;
+            oomKills = 0;
+            if (closed.get()) { // closed meanwhile: close() may have removed the old box only
+                ctx.backend().remove(fresh.id());
+            }
+        } catch (RuntimeException e) {
+            closeSession.accept("box could not be replaced: " + e.getMessage());
+        }
+    }
+
+    /** Whether the kernel's OOM killer struck in the box since the last check (and remembers the new count). */
+    boolean newOomKill(Box b) {
+        long oom = ctx.backend().oomKillCount(b);
+        if (oom > oomKills) {
+            oomKills = oom;
+            return true;
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ helper execs
+
+    /** What a helper exec printed and how it ended. */
+    record Capture(int exitCode, byte[] stdout, String stderr, boolean truncated) {
+        String out() {
+            return new String(stdout, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * A helper exec of the engine's own (a file read or write, a signal, a listing), as the sandbox user: no
+     * launcher, {@link EngineLimits#HELPER_EXEC} at most, stdout kept up to {@code limit}.
+     */
+    Capture capture(List<String> argv, byte[] stdin, DataSize limit) {
+        lock.lock();
+        try {
+            Box b = current();
+            BoundedBuffer out = new BoundedBuffer(limit.bytes());
+            BoundedBuffer err = new BoundedBuffer(64 * 1024);
+            ExecRequest req = new ExecRequest(argv, Map.of(), ctx.user(), ctx.home(), stdin);
+            try (ExecHandle h = ctx.backend().exec(b, req, new OutputSink() {
+                @Override
+                public void stdout(byte[] chunk) {
+                    out.append(chunk);
+                }
+
+                @Override
+                public void stderr(byte[] chunk) {
+                    err.append(chunk);
+                }
+            })) {
+                int code = h.exitCode().get(EngineLimits.HELPER_EXEC.toMillis(), TimeUnit.MILLISECONDS);
+                return new Capture(code, out.bytes(), err.text(), out.overflowed());
+            } catch (TimeoutException e) {
+                killUntrusted(b);
+                throw new BackendException(ctx.backend().name(), "a helper command in the box did not finish within "
+                        + Texts.human(EngineLimits.HELPER_EXEC), e);
+            } catch (ExecutionException e) {
+                throw unwrap(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackendException(ctx.backend().name(), "interrupted", e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A helper exec whose stdout is read as a stream (tar archives out of the box). */
+    record StreamedExec(ExecHandle handle, InputStream stdout) {}
+
+    /**
+     * Starts {@code argv} as the sandbox user with its stdout flowing through a bounded pipe (the engine's thread blocks
+     * while the reader is behind; if the reader gives up, the rest is dropped) and its stderr into {@code err}.
+     */
+    StreamedExec streamOut(Box b, List<String> argv, BoundedBuffer err) {
+        ChunkPipe pipe = new ChunkPipe(16);
+        OutputStream sink = pipe.sink();
+        ExecHandle h = ctx.backend().exec(b, new ExecRequest(argv, Map.of(), ctx.user(), ctx.home(), new byte[0]),
+                new OutputSink() {
+                    @Override
+                    public void stdout(byte[] chunk) {
+                        try {
+                            sink.write(chunk);
+                        } catch (IOException e) {
+                            // the reader gave up (error on the host side): drop the rest
+                        }
+                    }
+
+                    @Override
+                    public void stderr(byte[] chunk) {
+                        err.append(chunk);
+                    }
+                });
+        h.exitCode().whenComplete((code, e) -> {
+            try {
+                sink.close();
+            } catch (IOException ignored) {
+                // reader closed
+            }
+        });
+        return new StreamedExec(h, pipe.source());
+    }
+
+    // ------------------------------------------------------------------ the end
+
+    /** Removes the box (or, for a container sandbox4j did not create, kills what runs in it). */
+    void remove() {
+        retireRunner();
+        Box b = box;
+        if (b == null) {
+            return;
+        }
+        if (removeOnClose) {
+            ctx.backend().remove(b.id());
+        } else {
+            killUntrusted(b);
+        }
+    }
+
+    static RuntimeException unwrap(ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof RuntimeException re) {
+            return re;
+        }
+        return new BackendException("backend", String.valueOf(c), c);
+    }
+}
