@@ -186,7 +186,7 @@ final class DefaultSandboxSession implements SandboxSession {
         ExecutionPlan plan = ctx.handler().plan(code, new PlanContext(runDir, runOptions.args(), outputDir,
                 ctx.home()));
         ExecutionResult raw = plan.compile().isEmpty()
-                ? programs.execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions, outputDir, true)
+                ? programs.execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions, outputDir, true, true)
                 : compileThenRun(runDir, plan, runOptions, outputDir);
         if (outputDir != null && raw.status() != ExecutionStatus.COMPILE_ERROR && isOpen()) {
             raw = files.collectArtifacts(raw, outputDir);

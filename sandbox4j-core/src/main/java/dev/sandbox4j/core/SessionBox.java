@@ -52,12 +52,41 @@ final class SessionBox {
     private @Nullable Runner runner;
     private volatile boolean runnerUnavailable;
     private long oomKills;
+    /** The fork server to start beside each runner, or null (stateful, no fork server in the language, too little
+     * memory for its imports, or the session wants fresh interpreters). */
+    private final dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer;
 
     SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession) {
         this.ctx = ctx;
         this.box = box;
         this.removeOnClose = removeOnClose;
         this.closeSession = closeSession;
+        this.forkServer = forkServerOf(ctx);
+    }
+
+    /** The smallest memory limit a fork server is started under: its imports take about 100 MiB. */
+    static final dev.sandbox4j.DataSize FORK_SERVER_MIN_MEMORY = dev.sandbox4j.DataSize.ofMegabytes(256);
+
+    private static dev.sandbox4j.spi.@Nullable ExecutionPlan forkServerOf(SessionContext ctx) {
+        if (ctx.options().stateful() || ctx.options().freshInterpreter()
+                || ctx.options().limits().memory().bytes() < FORK_SERVER_MIN_MEMORY.bytes()) {
+            return null;
+        }
+        return ctx.handler().forkServerPlan(ctx.options().preload());
+    }
+
+    /** Starts the session's fork server beside a runner that has none yet (it becomes ready in the background). */
+    private Runner withForkServer(Runner r) {
+        if (forkServer != null && !r.forkServerRequested()) {
+            r.startForkServer(forkServer.argv(), ctx.env(forkServer.env()));
+        }
+        return r;
+    }
+
+    /** The runner, if its fork server is ready to take this run. */
+    @Nullable Runner forking(Box b) {
+        Runner r = runnerUnavailable || forkServer == null ? null : runner(b);
+        return r != null && r.forkServerReady() ? r : null;
     }
 
     /** Which tree the runner's kills spare: the session's kernel. */
@@ -132,7 +161,7 @@ final class SessionBox {
     void adoptOrStartRunner(@Nullable Runner leased) {
         if (leased != null && leased.isAlive()) {
             synchronized (runnerLock) {
-                runner = leased;
+                runner = withForkServer(leased);
             }
             return;
         }
@@ -153,7 +182,7 @@ final class SessionBox {
         }
         Thread.ofVirtual().name("sandbox4j-runner-" + ctx.id()).start(() -> {
             try {
-                f.complete(Runner.start(ctx.backend(), b, ctx.runtime(), 0, false));
+                f.complete(withForkServer(Runner.start(ctx.backend(), b, ctx.runtime(), 0, false)));
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             }
@@ -185,7 +214,7 @@ final class SessionBox {
         Runner r;
         try {
             r = pending != null ? pending.join()
-                    : Runner.start(ctx.backend(), b, ctx.runtime(), kernelPid.getAsInt(), true);
+                    : withForkServer(Runner.start(ctx.backend(), b, ctx.runtime(), kernelPid.getAsInt(), true));
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             runnerUnavailable = true;
