@@ -146,4 +146,19 @@ class ForkServerIT {
                             .stdout().equals("True\n"));
         }
     }
+
+    @Test
+    void pooledBoxesWaitWithAReadyForkServerAndOneShotRunsUseIt() {
+        try (SandboxClient pooled = PoolIT.pooled(dev.sandbox4j.PoolConfig.builder("python").minSize(1).maxSize(1))) {
+            // a one-shot run in a box that is not pooled never starts a fork server (it would not be ready in time);
+            // a pooled box's fork server starts while the box waits, so the one-shot that takes it forks
+            Awaitility.await("a one-shot run forked in a pooled box").atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> pooled.run("python", FORKED, PoolIT.options(), RunOptions.defaults())
+                            .stdout().equals("True\n"));
+        }
+        ExecutionResult unpooled = client.run("python", FORKED, DockerTestSupport.options().build(),
+                RunOptions.defaults());
+        assertThat(unpooled.stdout()).as("a one-shot run without a pool").isEqualTo("False\n");
+    }
 }

@@ -75,8 +75,13 @@ final class DefaultSandboxSession implements SandboxSession {
      * sandbox4j did not create ({@code removeOnClose} false: it is left running, with nothing of the sandbox user).
      */
     DefaultSandboxSession(SessionContext ctx, Box box, boolean removeOnClose) {
+        this(ctx, box, removeOnClose, false);
+    }
+
+    /** @param oneShot whether it runs one program and closes (see {@link SessionBox}) */
+    DefaultSandboxSession(SessionContext ctx, Box box, boolean removeOnClose, boolean oneShot) {
         this.ctx = ctx;
-        this.box = new SessionBox(ctx, box, removeOnClose, this::closeBecause);
+        this.box = new SessionBox(ctx, box, removeOnClose, this::closeBecause, oneShot);
         this.programs = new ProgramRunner(ctx, this.box, this::expire);
         this.files = new BoxFiles(ctx, this.box);
         this.kernels = new KernelDriver(ctx, this.box, programs, files, this::expire);

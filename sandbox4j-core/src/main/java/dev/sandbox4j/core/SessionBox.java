@@ -55,9 +55,19 @@ final class SessionBox {
     /** The fork server to start beside each runner, or null (stateful, no fork server in the language, too little
      * memory for its imports, or the session wants fresh interpreters). */
     private final dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer;
+    private final boolean oneShot;
 
     SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession) {
+        this(ctx, box, removeOnClose, closeSession, false);
+    }
+
+    /**
+     * @param oneShot whether the session runs one program and closes: it uses a fork server the box already has
+     *     (a pooled box's), but does not start one (its preloads would cost more than the one run saves)
+     */
+    SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession, boolean oneShot) {
         this.ctx = ctx;
+        this.oneShot = oneShot;
         this.box = box;
         this.removeOnClose = removeOnClose;
         this.closeSession = closeSession;
@@ -75,12 +85,29 @@ final class SessionBox {
         return ctx.handler().forkServerPlan(ctx.options().preload());
     }
 
-    /** Starts the session's fork server beside a runner that has none yet (it becomes ready in the background). */
+    /**
+     * Starts the session's fork server beside a runner that has none yet, or one with other preloads (a pooled box's
+     * fork server has the default ones); it becomes ready in the background.
+     */
     private Runner withForkServer(Runner r) {
-        if (forkServer != null && !r.forkServerRequested()) {
+        if (forkServer != null && !oneShot && !forkServer.argv().equals(r.forkServerArgv())) {
             r.startForkServer(forkServer.argv(), ctx.env(forkServer.env()));
         }
         return r;
+    }
+
+    /**
+     * Starts the fork server anew (the runner replaces the running one), so that what it preloads and what forked
+     * runs can import include libraries installed since it started. Runs take a fresh interpreter meanwhile.
+     */
+    void restartForkServer() {
+        Runner r;
+        synchronized (runnerLock) {
+            r = runner;
+        }
+        if (forkServer != null && r != null && r.isAlive() && r.forkServerRequested()) {
+            r.startForkServer(forkServer.argv(), ctx.env(forkServer.env()));
+        }
     }
 
     /** The runner, if its fork server is ready to take this run. */

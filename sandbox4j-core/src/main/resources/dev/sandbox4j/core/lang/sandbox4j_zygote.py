@@ -66,6 +66,17 @@ def _prctl_dumpable(value):
     return libc.prctl(4, value, 0, 0, 0) == 0  # PR_SET_DUMPABLE
 
 
+# the name the fork server shows in /proc/<pid>/status (a run is renamed back to python3, like any program)
+SERVER_NAME = b"sandbox4j-fork"
+
+
+def _prctl_name(name):
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+
+
 def _preload(modules):
     import importlib
 
@@ -80,6 +91,7 @@ def main():
     if not _prctl_dumpable(0):
         sys.stderr.write("sandbox4j fork server: cannot make itself non-dumpable\n")
         os._exit(1)
+    _prctl_name(SERVER_NAME)
     # nothing from the (untrusted, writable) working directory may be imported into every later run
     os.chdir("/")
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
@@ -132,6 +144,7 @@ def _enter(fields):
     files = [(fields[i + 1 + 2 * k].decode(), fields[i + 2 + 2 * k]) for k in range(nfiles)]
     os.setsid()
     _prctl_dumpable(1)  # like any program: the protection is the zygote's, not the run's
+    _prctl_name(b"python3")
     for fd, name, flags in ((0, "in", os.O_RDONLY), (1, "out", os.O_WRONLY), (2, "err", os.O_WRONLY)):
         opened = os.open(os.path.join(zdir, name), flags)
         os.dup2(opened, fd)
@@ -175,6 +188,21 @@ def _write_files(run_dir, files):
             out.write(content)
 
 
+def _see_new_packages():
+    """The run's user site directory (pip --user, HOME from the run's environment) is on sys.path if it exists, as in a
+    fresh interpreter, and the import system forgets directory listings cached while the fork server waited."""
+    import importlib
+    import site
+
+    if site.ENABLE_USER_SITE:
+        site.USER_BASE = None
+        site.USER_SITE = None
+        user_site = site.getusersitepackages()
+        if user_site not in sys.path and os.path.isdir(user_site):
+            site.addsitedir(user_site)
+    importlib.invalidate_caches()
+
+
 def _run(main_path, args):
     import io
     import random
@@ -186,6 +214,7 @@ def _run(main_path, args):
         if p not in sys.path:
             sys.path.insert(1, p)
     sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    _see_new_packages()
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8", errors="strict")
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="strict",
                                   write_through=True)
