@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  *     and images shown by the cell are artifacts too ({@code display-1.png}, ...)
  * @param cell notebook-style outputs of a run in a stateful session (last value, displays, error, execution count,
  *     kernel restart); {@code null} for other runs
+ * @param resourceUsage the program's CPU time and peak memory, where the backend measured them ({@code null}
+ *     otherwise: a policy refusal, a cell of a kernel, a backend that cannot tell); since 0.2
  * @since 0.1
  */
 public record ExecutionResult(
@@ -46,7 +48,8 @@ public record ExecutionResult(
         List<Violation> violations,
         List<Redaction> redactions,
         List<Artifact> artifacts,
-        @Nullable CellOutput cell) {
+        @Nullable CellOutput cell,
+        @Nullable ResourceUsage resourceUsage) {
 
     public ExecutionResult {
         requireNonNull(stdout, "stdout");
@@ -56,6 +59,14 @@ public record ExecutionResult(
         violations = List.copyOf(violations);
         redactions = List.copyOf(redactions);
         artifacts = List.copyOf(artifacts);
+    }
+
+    /** A result without resource usage. */
+    public ExecutionResult(String stdout, String stderr, int exitCode, Duration duration, ExecutionStatus status,
+            @Nullable String killReason, boolean stdoutTruncated, boolean stderrTruncated, List<Violation> violations,
+            List<Redaction> redactions, List<Artifact> artifacts, @Nullable CellOutput cell) {
+        this(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated, stderrTruncated, violations,
+                redactions, artifacts, cell, null);
     }
 
     /** A result of a stateless run. */
@@ -98,13 +109,23 @@ public record ExecutionResult(
     /** The same result with policy findings and redactions attached. */
     public ExecutionResult with(List<Violation> violations, List<Redaction> redactions) {
         return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
-                stderrTruncated, violations, redactions, artifacts, cell);
+                stderrTruncated, violations, redactions, artifacts, cell, resourceUsage);
+    }
+
+    /**
+     * The same result with this resource usage.
+     *
+     * @since 0.2
+     */
+    public ExecutionResult withResourceUsage(@Nullable ResourceUsage usage) {
+        return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
+                stderrTruncated, violations, redactions, artifacts, cell, usage);
     }
 
     /** The same result with these artifacts. */
     public ExecutionResult withArtifacts(List<Artifact> artifacts) {
         return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
-                stderrTruncated, violations, redactions, artifacts, cell);
+                stderrTruncated, violations, redactions, artifacts, cell, resourceUsage);
     }
 
     /** Whether the program exited by itself with code 0. */

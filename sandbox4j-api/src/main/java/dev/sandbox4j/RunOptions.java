@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  *     {@code null} for the work directory
  * @param compileTimeout deadline of the compile step of compiled languages (javac, g++, go build), separate from
  *     {@code timeout}; {@code null} for the default of 120 seconds
+ * @param freshInterpreter whether this run starts a fresh interpreter even where the session has a fork server
+ *     ({@link SessionOptions#preload()}); since 0.2
  * @since 0.1
  */
 public record RunOptions(
@@ -46,10 +48,19 @@ public record RunOptions(
         List<String> libraries,
         boolean captureArtifacts,
         @Nullable String workdir,
-        @Nullable Duration compileTimeout) {
+        @Nullable Duration compileTimeout,
+        boolean freshInterpreter) {
 
     private static final RunOptions DEFAULTS = new RunOptions(null, null, List.of(), Map.of(), null, OutputListener.NONE,
-            List.of(), false, null, null);
+            List.of(), false, null, null, false);
+
+    /** Options of version 0.1 and 0.2 before the fork server. */
+    public RunOptions(@Nullable Duration timeout, byte @Nullable [] stdin, List<String> args, Map<String, String> env,
+            @Nullable DataSize outputLimit, OutputListener listener, List<String> libraries, boolean captureArtifacts,
+            @Nullable String workdir, @Nullable Duration compileTimeout) {
+        this(timeout, stdin, args, env, outputLimit, listener, libraries, captureArtifacts, workdir, compileTimeout,
+                false);
+    }
 
     /** Options of version 0.1 (no libraries, artifacts, workdir or compile timeout). */
     public RunOptions(@Nullable Duration timeout, byte @Nullable [] stdin, List<String> args, Map<String, String> env,
@@ -125,14 +136,15 @@ public record RunOptions(
                 && libraries.equals(other.libraries)
                 && captureArtifacts == other.captureArtifacts
                 && Objects.equals(workdir, other.workdir)
-                && Objects.equals(compileTimeout, other.compileTimeout);
+                && Objects.equals(compileTimeout, other.compileTimeout)
+                && freshInterpreter == other.freshInterpreter;
     }
 
     /** Consistent with {@link #equals(Object)}; hashes {@code stdin} by content. */
     @Override
     public int hashCode() {
         return Objects.hash(timeout, Arrays.hashCode(stdin), args, env, outputLimit, listener, libraries,
-                captureArtifacts, workdir, compileTimeout);
+                captureArtifacts, workdir, compileTimeout, freshInterpreter);
     }
 
     /** Shows {@code stdin} as its length only, never its contents. */
@@ -147,7 +159,8 @@ public record RunOptions(
                 + ", libraries=" + libraries
                 + ", captureArtifacts=" + captureArtifacts
                 + ", workdir=" + workdir
-                + ", compileTimeout=" + compileTimeout + "]";
+                + ", compileTimeout=" + compileTimeout
+                + ", freshInterpreter=" + freshInterpreter + "]";
     }
 
     /** Builds {@link RunOptions}. */
@@ -162,6 +175,7 @@ public record RunOptions(
         private boolean captureArtifacts;
         private @Nullable String workdir;
         private @Nullable Duration compileTimeout;
+        private boolean freshInterpreter;
 
         private Builder(RunOptions from) {
             timeout = from.timeout;
@@ -174,6 +188,7 @@ public record RunOptions(
             captureArtifacts = from.captureArtifacts;
             workdir = from.workdir;
             compileTimeout = from.compileTimeout;
+            freshInterpreter = from.freshInterpreter;
         }
 
         /** @throws IllegalArgumentException unless positive */
@@ -255,9 +270,19 @@ public record RunOptions(
             return this;
         }
 
+        /**
+         * This run starts a fresh interpreter even where the session has a fork server. Default false.
+         *
+         * @since 0.2
+         */
+        public Builder freshInterpreter(boolean fresh) {
+            this.freshInterpreter = fresh;
+            return this;
+        }
+
         public RunOptions build() {
             return new RunOptions(timeout, stdin, args, env, outputLimit, listener, libraries, captureArtifacts,
-                    workdir, compileTimeout);
+                    workdir, compileTimeout, freshInterpreter);
         }
     }
 }

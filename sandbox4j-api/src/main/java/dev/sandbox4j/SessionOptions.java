@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,7 +25,11 @@ import org.jspecify.annotations.Nullable;
  * @param install package registries and network for library installation, or {@code null} for the client's
  * @param stateful whether runs share one long-lived interpreter (a kernel, like a notebook): variables, imports and
  *     functions survive between runs, the value of the last expression and displayed figures come back as
- *     {@link ExecutionResult#cell()}. Python only for now
+ *     {@link ExecutionResult#cell()}. Python, JavaScript and R ({@link Sandbox4j#languages()} says which)
+ * @param preload modules a fork server imports once, so that each stateless run starts as a fork of an interpreter
+ *     that has them ({@code null}: the language's default, for Python {@code numpy}, {@code pandas} and
+ *     {@code matplotlib.pyplot}; empty: no fork server, every run starts a fresh interpreter). Languages without a
+ *     fork server ignore it; since 0.2
  * @since 0.1
  */
 public record SessionOptions(
@@ -36,10 +41,18 @@ public record SessionOptions(
         @Nullable OutputSanitizer sanitizer,
         @Nullable String principal,
         @Nullable InstallConfig install,
-        boolean stateful) {
+        boolean stateful,
+        @Nullable List<String> preload) {
 
     private static final SessionOptions DEFAULTS =
             new SessionOptions(ResourceLimits.defaults(), RuntimeConfig.defaults(), null, null);
+
+    /** Options with the language's default fork server. */
+    public SessionOptions(ResourceLimits limits, RuntimeConfig runtime, @Nullable Duration defaultTimeout,
+            @Nullable Duration sessionTimeout, @Nullable SecurityPolicy policy, @Nullable OutputSanitizer sanitizer,
+            @Nullable String principal, @Nullable InstallConfig install, boolean stateful) {
+        this(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal, install, stateful, null);
+    }
 
     /** Options without policy, sanitiser or principal. */
     public SessionOptions(ResourceLimits limits, RuntimeConfig runtime, @Nullable Duration defaultTimeout,
@@ -74,6 +87,20 @@ public record SessionOptions(
         if (principal != null && principal.isBlank()) {
             throw new IllegalArgumentException("principal must not be blank (use null for the client's)");
         }
+        if (preload != null) {
+            preload = List.copyOf(preload);
+            for (String m : preload) {
+                if (!m.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+                    throw new IllegalArgumentException("Expected a module name such as 'numpy' or 'matplotlib.pyplot'"
+                            + " to preload but was '" + dev.sandbox4j.text.Texts.sanitize(m, 80) + "'");
+                }
+            }
+        }
+    }
+
+    /** Whether stateless runs start a fresh interpreter each (no fork server). */
+    public boolean freshInterpreter() {
+        return preload != null && preload.isEmpty();
     }
 
     public static SessionOptions defaults() {
@@ -99,6 +126,7 @@ public record SessionOptions(
         private @Nullable String principal;
         private @Nullable InstallConfig install;
         private boolean stateful;
+        private @Nullable List<String> preload;
 
         private Builder(SessionOptions from) {
             limits = from.limits;
@@ -110,6 +138,7 @@ public record SessionOptions(
             principal = from.principal;
             install = from.install;
             stateful = from.stateful;
+            preload = from.preload;
         }
 
         public Builder limits(ResourceLimits limits) {
@@ -170,9 +199,31 @@ public record SessionOptions(
             return this;
         }
 
+        /**
+         * The modules a fork server imports once for this session's stateless runs (instead of the language's
+         * default); each run then starts as a fork of that interpreter. See {@link SessionOptions#preload()}.
+         *
+         * @since 0.2
+         */
+        public Builder preload(String... modules) {
+            this.preload = List.of(modules);
+            return this;
+        }
+
+        /**
+         * Every stateless run starts a fresh interpreter (no fork server): slower for programs that import large
+         * libraries, but nothing is imported before the program runs. Default false.
+         *
+         * @since 0.2
+         */
+        public Builder freshInterpreter(boolean fresh) {
+            this.preload = fresh ? List.of() : null;
+            return this;
+        }
+
         public SessionOptions build() {
             return new SessionOptions(limits, runtime, defaultTimeout, sessionTimeout, policy, sanitizer, principal,
-                    install, stateful);
+                    install, stateful, preload);
         }
     }
 }

@@ -31,18 +31,22 @@ class DockerSandboxIT {
     /** Lists the sandbox user's processes other than the lister itself (python, so it needs no procps). */
     static final String LIST_PROCESSES = """
             import os
-            me = os.getpid()
-            runner = os.getppid()  # sandbox4j's resident runner that started this program (0 when an exec did)
+            def status(p):
+                return dict(l.split(':', 1) for l in open('/proc/%s/status' % p).read().splitlines() if ':' in l)
+            # the program's own chain (itself, the fork server that forked it, the resident runner) is not a leftover,
+            # and neither is the fork server, waiting beside the runner for the next run
+            mine, p = set(), os.getpid()
+            while p > 1:
+                mine.add(p)
+                p = int(status(p)['PPid'])
             for p in os.listdir('/proc'):
-                if p.isdigit() and int(p) not in (me, runner):
+                if p.isdigit() and int(p) not in mine:
                     try:
-                        st = open('/proc/%s/status' % p).read()
+                        st = status(p)
                     except OSError:
                         continue
-                    uid = [l for l in st.splitlines() if l.startswith('Uid:')][0].split()[1]
-                    name = [l for l in st.splitlines() if l.startswith('Name:')][0].split()[1]
-                    if uid == str(os.getuid()):
-                        print(p, name)
+                    if st['Uid'].split()[1] == str(os.getuid()) and st['Name'].strip() != 'sandbox4j-fork':
+                        print(p, st['Name'].strip())
             """;
 
     static SandboxClient client;

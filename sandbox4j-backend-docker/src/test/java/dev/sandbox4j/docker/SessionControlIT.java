@@ -86,11 +86,16 @@ class SessionControlIT {
     /** Runs {@code code}, cancels it once it printed its first line, and returns its result. */
     private static ExecutionResult cancelled(SandboxSession s, String code) throws Exception {
         CompletableFuture<Void> started = new CompletableFuture<>();
+        StringBuffer seen = new StringBuffer();
         CompletableFuture<ExecutionResult> run = CompletableFuture.supplyAsync(() -> s.run(code,
                 RunOptions.builder().timeout(Duration.ofMinutes(10)).listener(new OutputListener() {
                     @Override
                     public void onStdout(byte[] chunk) {
-                        started.complete(null);
+                        // print() may write its text and its newline separately: cancel once the line is whole
+                        seen.append(new String(chunk, java.nio.charset.StandardCharsets.UTF_8));
+                        if (seen.indexOf("\n") >= 0) {
+                            started.complete(null);
+                        }
                     }
                 }).build()));
         started.get(60, TimeUnit.SECONDS);

@@ -39,12 +39,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured warm-up iterations (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--corpus", description = "Instead: run the built-in corpus of LLM-style programs (pandas, matplotlib, "
+            + "numpy, pure Python, JSON, a traceback, JavaScript) and print medians per program for a fresh interpreter, "
+            + "the Python fork server and a kernel (stateful session).")
+    boolean corpus;
+
     @Override
     public Integer call() {
         if (iterations < 1 || warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "iterations must be >= 1 and warmup >= 0");
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (corpus) {
+            return benchCorpus(out);
+        }
         String code = Samples.printing(language, "1");
         if (code == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "No benchmark program for language '"
@@ -181,6 +189,104 @@ final class BenchCommand implements Callable<Integer> {
             }
             report(out, "kernel run of x += 1", runs);
         }
+    }
+
+    /**
+     * The corpus: per program, the median of {@code iterations} runs in an open session with a fresh interpreter per
+     * run, with the fork server (Python only) and in a kernel; a program whose fork-server result differs from its
+     * fresh-interpreter result (status, exit code, stdout, stderr) is flagged.
+     */
+    private int benchCorpus(PrintWriter out) {
+        List<Corpus> programs = Corpus.load();
+        RunOptions opts = RunOptions.timeout(Duration.ofSeconds(60));
+        try (SandboxClient client = parent.clients.create(Map.of(), false)) {
+            out.printf("sandbox4j bench --corpus: %d programs, %d iterations (+%d warm-up), %d cores, Java %s, %s%n",
+                    programs.size(), iterations, warmup, Runtime.getRuntime().availableProcessors(),
+                    Runtime.version().feature(), client.backendDescription());
+            out.printf("  %-22s %12s %12s %12s  %s%n", "program (median ms)", "fresh", "fork server", "kernel", "");
+            out.flush();
+            Map<String, SandboxSession> fresh = new java.util.HashMap<>();
+            Map<String, SandboxSession> forked = new java.util.HashMap<>();
+            Map<String, SandboxSession> kernel = new java.util.HashMap<>();
+            int differing = 0;
+            try {
+                for (Corpus p : programs) {
+                    SandboxSession f = fresh.computeIfAbsent(p.language(), l -> client.openSession(l,
+                            SessionOptions.builder().freshInterpreter(true).build()));
+                    SandboxSession z = "python".equals(p.language())
+                            ? forked.computeIfAbsent(p.language(), l -> awaitForkServer(client.openSession(l,
+                                    SessionOptions.defaults()), out))
+                            : null;
+                    SandboxSession k = kernel.computeIfAbsent(p.language(), l -> client.openSession(l,
+                            SessionOptions.builder().stateful(true).build()));
+                    Timed a = time(f, p, opts);
+                    Timed b = z == null ? null : time(z, p, opts);
+                    Timed c = time(k, p, opts);
+                    boolean same = b == null || same(a.last, b.last);
+                    differing += same ? 0 : 1;
+                    out.printf("  %-22s %12.1f %12s %12.1f  %s%n", p.name(), a.median, b == null ? "-"
+                            : String.format("%.1f", b.median), c.median, (same ? "" : "OUTPUT DIFFERS ")
+                            + a.last.status().wireName());
+                    out.flush();
+                }
+            } finally {
+                fresh.values().forEach(SandboxSession::close);
+                forked.values().forEach(SandboxSession::close);
+                kernel.values().forEach(SandboxSession::close);
+            }
+            if (differing > 0) {
+                spec.commandLine().getErr().printf("sandbox4j: %d program(s) gave different results with the fork "
+                        + "server than with a fresh interpreter%n", differing);
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    private record Timed(double median, ExecutionResult last) {
+    }
+
+    private Timed time(SandboxSession s, Corpus p, RunOptions opts) {
+        List<Long> runs = new ArrayList<>();
+        ExecutionResult last = null;
+        for (int i = 0; i < warmup + iterations; i++) {
+            long t0 = System.nanoTime();
+            last = s.run(p.code(), opts);
+            long t1 = System.nanoTime();
+            if (i >= warmup) {
+                runs.add(t1 - t0);
+            }
+        }
+        Collections.sort(runs);
+        return new Timed(ms(percentile(runs, 50)), last);
+    }
+
+    static boolean same(ExecutionResult a, ExecutionResult b) {
+        return a.status() == b.status() && a.exitCode() == b.exitCode() && a.stdout().equals(b.stdout())
+                && withoutRunDirectory(a.stderr()).equals(withoutRunDirectory(b.stderr()));
+    }
+
+    /** A traceback names the run's own directory ({@code /tmp/.sandbox4j/r7/main.py}), numbered per session. */
+    static String withoutRunDirectory(String text) {
+        return text.replaceAll("/tmp/\\.sandbox4j/r[0-9]+/", "/tmp/.sandbox4j/rN/");
+    }
+
+    /** Waits (up to 2 minutes) until the session's fork server has its preloads, so the figures measure forks. */
+    static SandboxSession awaitForkServer(SandboxSession s, PrintWriter out) {
+        long end = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (s.run("import sys\nprint('numpy' in sys.modules)").stdout().equals("True\n")) {
+                return s;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        out.println("  (the fork server did not become ready within 2 minutes: its column measures fresh interpreters)");
+        return s;
     }
 
     private static void check0(ExecutionResult r) {

@@ -97,12 +97,23 @@ public final class DefaultSandboxClient implements SandboxClient {
         Map<BoxPool.Profile, BoxPool> byProfile = new LinkedHashMap<>();
         for (PoolSetup p : pools) {
             BoxPool pool = new BoxPool(backend, p.config(), p.language(), p.image(), p.runtime(),
-                    supervisorFor(p.runtime()));
+                    supervisorFor(p.runtime()), poolForkServer(p));
             byProfile.put(pool.profile(), pool);
         }
         this.pools = Collections.unmodifiableMap(byProfile); // in the order they were added
         this.shutdownHook = new Thread(this::closeFromHook, "sandbox4j-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * The fork server a pool's boxes start while they wait: the language's, with its default preloads, when the
+     * pool's memory limit leaves room for them (as for a session: {@link SessionBox#FORK_SERVER_MIN_MEMORY}).
+     */
+    private dev.sandbox4j.spi.@Nullable ExecutionPlan poolForkServer(PoolSetup p) {
+        if (p.config().limits().memory().bytes() < SessionBox.FORK_SERVER_MIN_MEMORY.bytes()) {
+            return null;
+        }
+        return languages.get(p.language()).forkServerPlan(null);
     }
 
     /** A pool's configuration with its language and image resolved, checked before the backend is connected. */
@@ -201,6 +212,10 @@ public final class DefaultSandboxClient implements SandboxClient {
 
     @Override
     public SandboxSession openSession(String language, SessionOptions options) {
+        return openSession(language, options, false);
+    }
+
+    private SandboxSession openSession(String language, SessionOptions options, boolean oneShot) {
         requireNonNull(language, "language");
         requireNonNull(options, "options");
         LanguageHandler handler = languages.get(language);
@@ -225,7 +240,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         Acquired started = acquire(spec);
         DefaultSandboxSession session;
         try {
-            session = new DefaultSandboxSession(ctx, started.box(), true);
+            session = new DefaultSandboxSession(ctx, started.box(), true, oneShot);
             sessions.put(id, session);
             session.onClose(() -> forget(session));
             session.open(started.runner(), t0);
@@ -441,7 +456,8 @@ public final class DefaultSandboxClient implements SandboxClient {
             boolean mine = owner.equals(Owner.SELF);
             boolean expired = expires != null && isPast(expires, now);
             boolean dead = !mine && Owner.isDead(owner);
-            boolean stopped = !mine && !box.state().equals("running");
+            // a box another client is still creating ("created": not started yet) is not an orphan
+            boolean stopped = !mine && (box.state().equals("exited") || box.state().equals("dead"));
             if (dead || expired && !mine || stopped) {
                 log.info("Removing orphaned box {} (owner {}{})", box.name(), owner,
                         dead ? " is gone" : expired ? ", lifetime over" : ", not running");
@@ -458,7 +474,7 @@ public final class DefaultSandboxClient implements SandboxClient {
      */
     @Override
     public ExecutionResult run(String language, String code, SessionOptions session, RunOptions run) {
-        SandboxSession s = openSession(language, session);
+        SandboxSession s = openSession(language, session, true);
         try {
             return s.run(code, run);
         } finally {

@@ -75,8 +75,13 @@ final class DefaultSandboxSession implements SandboxSession {
      * sandbox4j did not create ({@code removeOnClose} false: it is left running, with nothing of the sandbox user).
      */
     DefaultSandboxSession(SessionContext ctx, Box box, boolean removeOnClose) {
+        this(ctx, box, removeOnClose, false);
+    }
+
+    /** @param oneShot whether it runs one program and closes (see {@link SessionBox}) */
+    DefaultSandboxSession(SessionContext ctx, Box box, boolean removeOnClose, boolean oneShot) {
         this.ctx = ctx;
-        this.box = new SessionBox(ctx, box, removeOnClose, this::closeBecause);
+        this.box = new SessionBox(ctx, box, removeOnClose, this::closeBecause, oneShot);
         this.programs = new ProgramRunner(ctx, this.box, this::expire);
         this.files = new BoxFiles(ctx, this.box);
         this.kernels = new KernelDriver(ctx, this.box, programs, files, this::expire);
@@ -186,7 +191,7 @@ final class DefaultSandboxSession implements SandboxSession {
         ExecutionPlan plan = ctx.handler().plan(code, new PlanContext(runDir, runOptions.args(), outputDir,
                 ctx.home()));
         ExecutionResult raw = plan.compile().isEmpty()
-                ? programs.execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions, outputDir, true)
+                ? programs.execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions, outputDir, true, true)
                 : compileThenRun(runDir, plan, runOptions, outputDir);
         if (outputDir != null && raw.status() != ExecutionStatus.COMPILE_ERROR && isOpen()) {
             raw = files.collectArtifacts(raw, outputDir);

@@ -127,6 +127,7 @@ final class Installer {
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             if (r.status() == ExecutionStatus.OK) {
                 installed.addAll(missing);
+                box.restartForkServer(); // it preloaded (and cached the import paths of) what was there before
                 log.info("Session {}: installed {} in {} ms", ctx.id(), missing, took.toMillis());
             } else if (r.status() == ExecutionStatus.NONZERO_EXIT) {
                 r = new ExecutionResult(r.stdout(), r.stderr(), r.exitCode(), r.duration(),

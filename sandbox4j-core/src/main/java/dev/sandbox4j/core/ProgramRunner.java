@@ -107,6 +107,17 @@ final class ProgramRunner {
      */
     ExecutionResult execute(String runDir, Map<String, byte[]> files, List<String> command,
             Map<String, String> planEnv, RunOptions runOptions, @Nullable String outputDir, boolean userCode) {
+        return execute(runDir, files, command, planEnv, runOptions, outputDir, userCode, false);
+    }
+
+    /**
+     * Like {@link #execute(String, Map, List, Map, RunOptions, String, boolean)}; a {@code forkable} program (a
+     * stateless plan of a language with a fork server) runs as a fork of the session's fork server when it is ready
+     * and the run does not ask for a fresh interpreter.
+     */
+    ExecutionResult execute(String runDir, Map<String, byte[]> files, List<String> command,
+            Map<String, String> planEnv, RunOptions runOptions, @Nullable String outputDir, boolean userCode,
+            boolean forkable) {
         box.lock().lock();
         try {
             Box b = box.current();
@@ -118,19 +129,41 @@ final class ProgramRunner {
             if (outputDir != null) {
                 env.put("SANDBOX4J_OUTPUT_DIR", outputDir);
             }
+            Runner forking = forkable && !runOptions.freshInterpreter() ? box.forking(b) : null;
+            if (forking != null) {
+                log.debug("Session {} fork {} (timeout {}, output limit {})", ctx.id(), Launcher.describe(command),
+                        Texts.human(bounds.timeout()), bounds.outputLimit());
+                byte[] stdin = runOptions.stdin() != null ? runOptions.stdin() : new byte[0];
+                ExecRequest req = new ExecRequest(command, env, ctx.user(), workdir != null ? workdir : ctx.home(),
+                        stdin);
+                try {
+                    return supervise(b, req, bounds, runOptions.listener(), userCode,
+                            (r, sink) -> forking.runForked(r, files, runDir, outputDir, sink, bounds.timeout(),
+                                    box.kernelPid()));
+                } catch (NotStarted e) {
+                    log.debug("Session {}: the fork server is gone; the program starts an interpreter", ctx.id());
+                }
+            }
             Launcher.Invocation inv = Launcher.build(runDir, files, runOptions.stdin(), command, workdir, outputDir);
             log.debug("Session {} exec {} (timeout {}, output limit {})", ctx.id(), Launcher.describe(command),
                     Texts.human(bounds.timeout()), bounds.outputLimit());
             return supervise(b, new ExecRequest(inv.argv(), env, ctx.user(), ctx.home(), inv.stdin()), bounds,
-                    runOptions.listener(), userCode);
+                    runOptions.listener(), userCode, (r, sink) -> box.launch(b, r, sink, bounds.timeout()));
         } finally {
             MDC.remove("sandbox.session");
             box.lock().unlock();
         }
     }
 
+    /** A run that ended before its program started (the fork server was gone): it may run again another way. */
+    private static final class NotStarted extends RuntimeException {
+        NotStarted() {
+            super(null, null, false, false);
+        }
+    }
+
     private ExecutionResult supervise(Box b, ExecRequest req, Bounds bounds, OutputListener listener,
-            boolean userCode) {
+            boolean userCode, java.util.function.BiFunction<ExecRequest, OutputSink, ExecHandle> launch) {
         Duration timeout = bounds.timeout();
         DataSize limit = bounds.outputLimit();
         BoundedBuffer out = new BoundedBuffer(limit.bytes());
@@ -139,7 +172,7 @@ final class ProgramRunner {
         CompletableFuture<String> cancelled = new CompletableFuture<>();
         OutputSink sink = new LimitedSink(out, err, listener, flood, limit);
         long start = System.nanoTime();
-        ExecHandle handle = box.launch(b, req, sink, timeout);
+        ExecHandle handle = launch.apply(req, sink);
         Runner.RunHandle viaRunner = handle instanceof Runner.RunHandle rh ? rh : null;
         stop = cancelled;
         try {
@@ -153,6 +186,9 @@ final class ProgramRunner {
                 Object first = CompletableFuture.anyOf(exit, flood, cancelled).get(wait.toNanos(), TimeUnit.NANOSECONDS);
                 if (first instanceof Integer c && !flood.isDone() && !cancelled.isDone()) {
                     code = c;
+                    if (viaRunner != null && viaRunner.notStarted()) {
+                        throw new NotStarted();
+                    }
                     if (viaRunner != null && viaRunner.killedBy() == Runner.Killed.TIMEOUT) {
                         status = ExecutionStatus.TIMED_OUT;
                         killReason = timeoutReason(bounds);
@@ -190,13 +226,16 @@ final class ProgramRunner {
                 }
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            dev.sandbox4j.ResourceUsage usage = usage(viaRunner);
             if (box.isClosed() && status != ExecutionStatus.OK) {
                 Closed c = closedOutcome();
                 status = c.status();
                 killReason = c.reason();
             } else if (status == ExecutionStatus.NONZERO_EXIT && box.newOomKill(b)) {
                 status = ExecutionStatus.OOM_KILLED;
-                killReason = "out of memory (limit " + ctx.options().limits().memory() + ")";
+                DataSize peak = usage == null ? null : usage.peakMemory();
+                killReason = "out of memory (limit " + ctx.options().limits().memory()
+                        + (peak != null && peak.bytes() > 0 ? "; peak " + peak : "") + ")";
             }
             if (bounds.lifetimeBound() && status == ExecutionStatus.TIMED_OUT) {
                 expire.run();
@@ -209,7 +248,7 @@ final class ProgramRunner {
                 box.killUntrusted(b);
             }
             return new ExecutionResult(out.text(), err.text(), code, elapsed, status, killReason, out.overflowed(),
-                    err.overflowed());
+                    err.overflowed()).withResourceUsage(usage);
         } catch (ExecutionException e) {
             if (box.isClosed()) {
                 Closed c = closedOutcome();
@@ -225,6 +264,16 @@ final class ProgramRunner {
             stop = null;
             handle.close();
         }
+    }
+
+    /** What the runner measured of the program when it reaped it, or null. */
+    private static dev.sandbox4j.@Nullable ResourceUsage usage(Runner.@Nullable RunHandle run) {
+        Runner.Usage u = run == null ? null : run.usage();
+        if (u == null) {
+            return null;
+        }
+        return new dev.sandbox4j.ResourceUsage(Duration.ofMillis(u.userMillis()), Duration.ofMillis(u.systemMillis()),
+                u.maxRssKib() > 0 ? DataSize.ofKilobytes(u.maxRssKib()) : null);
     }
 
     /**

@@ -39,6 +39,7 @@ import org.jspecify.annotations.Nullable;
  * handle was closed.
  */
 final class Runner implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Runner.class);
     /** A sane runner sends at most 64 KiB per frame; anything much larger means the stream is not the runner's. */
     private static final int MAX_FRAME = 1 << 20;
 
@@ -56,6 +57,9 @@ final class Runner implements AutoCloseable {
     private final java.util.ArrayDeque<CompletableFuture<Integer>> kills = new java.util.ArrayDeque<>();
     /** What the runner said of itself when it became ready: "pid=P dumpable=0 kill=1". */
     private volatile String readyInfo = "";
+    /** The fork server's state: its last Z frame ("ready pid=P", "failed ..."), or null before any. */
+    private volatile @Nullable String forkServer;
+    private volatile List<String> forkServerArgv = List.of();
 
     private Runner(SandboxBackend backend, Box box, String user, String workdir, Map<String, String> env, String mode,
             int spare) {
@@ -171,7 +175,10 @@ final class Runner implements AutoCloseable {
      * @param spare pid whose process tree survives the kills of this run, or 0
      */
     RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare) {
-        Run run = new Run(sink, spare);
+        return start(new Run(sink, spare), encode(request, timeout, spare, "", List.of()));
+    }
+
+    private RunHandle start(Run run, byte[] request) {
         synchronized (lock) {
             if (!isAlive()) {
                 throw new IllegalStateException("runner is not running");
@@ -182,7 +189,7 @@ final class Runner implements AutoCloseable {
             current = run;
         }
         try {
-            send(encode(request, timeout, spare));
+            send(request);
         } catch (IOException e) {
             synchronized (lock) {
                 current = null;
@@ -191,6 +198,66 @@ final class Runner implements AutoCloseable {
             throw new BackendException("runner", "cannot send the program to the runner: " + e.getMessage(), e);
         }
         return run;
+    }
+
+    /**
+     * Starts the fork server beside the runner (in the background: {@link #forkServerReady()} says when it can take
+     * runs). Its argv must run a process that speaks the runner's fork-server channel (the Python plug-in's
+     * {@code lang/sandbox4j_zygote.py}).
+     */
+    void startForkServer(List<String> argv, Map<String, String> env) {
+        List<byte[]> fields = new ArrayList<>();
+        fields.add("zygote".getBytes(StandardCharsets.US_ASCII));
+        fields.add(Integer.toString(argv.size()).getBytes(StandardCharsets.US_ASCII));
+        argv.forEach(a -> fields.add(a.getBytes(StandardCharsets.UTF_8)));
+        env.forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
+        forkServer = "starting";
+        forkServerArgv = List.copyOf(argv);
+        try {
+            send(frame(fields));
+        } catch (IOException e) {
+            broken = true;
+            forkServer = "failed " + e.getMessage();
+        }
+    }
+
+    /** The command line of the fork server last asked for (empty if none was). */
+    List<String> forkServerArgv() {
+        return forkServerArgv;
+    }
+
+    /** Whether a fork server was asked for (it may still be starting, or have failed). */
+    boolean forkServerRequested() {
+        return forkServer != null;
+    }
+
+    /** Whether the fork server is up and takes runs ({@link #runForked}). */
+    boolean forkServerReady() {
+        String f = forkServer;
+        return f != null && f.startsWith("ready") && isAlive();
+    }
+
+    /** Whether a fork server was started and has since failed (it is not started again). */
+    boolean forkServerFailed() {
+        String f = forkServer;
+        return f != null && f.startsWith("failed");
+    }
+
+    /**
+     * Runs a program of a plan in a child of the fork server (no exec): the child writes the plan's files into
+     * {@code runDir} (emptying {@code outputDir}), as the launcher would, then runs {@code request.argv()}'s script.
+     * Like {@link #run(ExecRequest, OutputSink, Duration, int)} otherwise.
+     */
+    RunHandle runForked(ExecRequest request, Map<String, byte[]> files, String runDir, @Nullable String outputDir,
+            OutputSink sink, @Nullable Duration timeout, int spare) {
+        String options = "zygote=1\nenvc=" + request.env().size() + "\nrundir=" + runDir + "\n"
+                + (outputDir != null ? "outdir=" + outputDir + "\n" : "");
+        List<byte[]> extra = new ArrayList<>();
+        files.forEach((name, content) -> {
+            extra.add(name.getBytes(StandardCharsets.UTF_8));
+            extra.add(content);
+        });
+        return start(new Run(sink, spare), encode(request, timeout, spare, options, extra));
     }
 
     private void send(byte[] frame) throws IOException {
@@ -242,10 +309,15 @@ final class Runner implements AutoCloseable {
      * The run request: count, then (length, bytes) of "run", options, workdir, stdin, argc, argv..., env...
      */
     static byte[] encode(ExecRequest request, @Nullable Duration timeout, int spare) {
+        return encode(request, timeout, spare, "", List.of());
+    }
+
+    private static byte[] encode(ExecRequest request, @Nullable Duration timeout, int spare, String moreOptions,
+            List<byte[]> trailing) {
         List<byte[]> fields = new ArrayList<>();
         fields.add("run".getBytes(StandardCharsets.US_ASCII));
         String options = (timeout != null ? "timeout_ms=" + Math.max(1, timeout.toMillis()) + "\n" : "")
-                + (spare > 0 ? "spare=" + spare + "\n" : "");
+                + (spare > 0 ? "spare=" + spare + "\n" : "") + moreOptions;
         fields.add(options.getBytes(StandardCharsets.US_ASCII));
         fields.add(request.workdir().getBytes(StandardCharsets.UTF_8));
         fields.add(request.stdin());
@@ -254,6 +326,7 @@ final class Runner implements AutoCloseable {
             fields.add(a.getBytes(StandardCharsets.UTF_8));
         }
         request.env().forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
+        fields.addAll(trailing);
         return frame(fields);
     }
 
@@ -287,6 +360,13 @@ final class Runner implements AutoCloseable {
         if (type == 'R') {
             readyInfo = new String(payload, StandardCharsets.US_ASCII);
             ready.complete(0);
+            return;
+        }
+        if (type == 'Z') {
+            forkServer = new String(payload, StandardCharsets.UTF_8);
+            if (forkServerFailed()) {
+                log.info("the fork server is not available: {}", forkServer);
+            }
             return;
         }
         if (type == 'K') {
@@ -325,11 +405,16 @@ final class Runner implements AutoCloseable {
                     default -> Killed.NO;
                 };
                 run.left = (int) field(payload, "left", 0);
+                run.usage = Usage.parse(fieldText(payload, "cpu_ms"), field(payload, "maxrss_kb", -1));
                 run.exit.complete((int) field(payload, "code", -1));
             }
             case 'F' -> {
-                run.sink.stderr(("sandbox4j: " + new String(payload, StandardCharsets.UTF_8) + "\n")
-                        .getBytes(StandardCharsets.UTF_8));
+                String why = new String(payload, StandardCharsets.UTF_8);
+                if (why.contains("fork server")) {
+                    run.notStarted = true; // the program never started: it may run again another way
+                } else {
+                    run.sink.stderr(("sandbox4j: " + why + "\n").getBytes(StandardCharsets.UTF_8));
+                }
                 run.exit.complete(126);
             }
             default -> { } // unknown frame types are ignored
@@ -387,6 +472,34 @@ final class Runner implements AutoCloseable {
 
         /** Asks the runner to kill the program (and every process of the uid outside the spared tree) now. */
         void kill();
+
+        /** What the program used, as the kernel counted it when it was reaped, once it completed; null if unknown. */
+        @Nullable Usage usage();
+
+        /** Whether the run ended before its program started (the fork server was gone): it may run again. */
+        boolean notStarted();
+    }
+
+    /**
+     * CPU time and peak resident memory of a program and of the children it waited for (wait4's rusage).
+     *
+     * @param userMillis user CPU time
+     * @param systemMillis system CPU time
+     * @param maxRssKib peak resident set size in KiB, or -1 if unknown
+     */
+    record Usage(long userMillis, long systemMillis, long maxRssKib) {
+        static @Nullable Usage parse(@Nullable String cpu, long maxRss) {
+            if (cpu == null) {
+                return null;
+            }
+            int plus = cpu.indexOf('+');
+            try {
+                return new Usage(Long.parseLong(cpu.substring(0, plus)), Long.parseLong(cpu.substring(plus + 1)),
+                        maxRss);
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
     }
 
     /** One program started by the runner. */
@@ -396,6 +509,8 @@ final class Runner implements AutoCloseable {
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
         private volatile Killed killedBy = Killed.NO;
         private volatile int left;
+        private volatile @Nullable Usage usage;
+        private volatile boolean notStarted;
 
         Run(OutputSink sink, int spare) {
             this.sink = sink;
@@ -415,6 +530,16 @@ final class Runner implements AutoCloseable {
         @Override
         public int leftBehind() {
             return left;
+        }
+
+        @Override
+        public @Nullable Usage usage() {
+            return usage;
+        }
+
+        @Override
+        public boolean notStarted() {
+            return notStarted;
         }
 
         @Override
@@ -456,7 +581,7 @@ final class Runner implements AutoCloseable {
             while (len - pos >= 5) {
                 char type = (char) (buf[pos] & 0xff);
                 int size = ByteBuffer.wrap(buf, pos + 1, 4).getInt();
-                if (size < 0 || size > MAX_FRAME || "ROEXFK".indexOf(type) < 0) {
+                if (size < 0 || size > MAX_FRAME || "ROEXFKZ".indexOf(type) < 0) {
                     broken = true; // not the runner speaking: stop trusting this stream
                     len = 0;
                     died(-1);

@@ -52,12 +52,68 @@ final class SessionBox {
     private @Nullable Runner runner;
     private volatile boolean runnerUnavailable;
     private long oomKills;
+    /** The fork server to start beside each runner, or null (stateful, no fork server in the language, too little
+     * memory for its imports, or the session wants fresh interpreters). */
+    private final dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer;
+    private final boolean oneShot;
 
     SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession) {
+        this(ctx, box, removeOnClose, closeSession, false);
+    }
+
+    /**
+     * @param oneShot whether the session runs one program and closes: it uses a fork server the box already has
+     *     (a pooled box's), but does not start one (its preloads would cost more than the one run saves)
+     */
+    SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession, boolean oneShot) {
         this.ctx = ctx;
+        this.oneShot = oneShot;
         this.box = box;
         this.removeOnClose = removeOnClose;
         this.closeSession = closeSession;
+        this.forkServer = forkServerOf(ctx);
+    }
+
+    /** The smallest memory limit a fork server is started under: its imports take about 100 MiB. */
+    static final dev.sandbox4j.DataSize FORK_SERVER_MIN_MEMORY = dev.sandbox4j.DataSize.ofMegabytes(256);
+
+    private static dev.sandbox4j.spi.@Nullable ExecutionPlan forkServerOf(SessionContext ctx) {
+        if (ctx.options().stateful() || ctx.options().freshInterpreter()
+                || ctx.options().limits().memory().bytes() < FORK_SERVER_MIN_MEMORY.bytes()) {
+            return null;
+        }
+        return ctx.handler().forkServerPlan(ctx.options().preload());
+    }
+
+    /**
+     * Starts the session's fork server beside a runner that has none yet, or one with other preloads (a pooled box's
+     * fork server has the default ones); it becomes ready in the background.
+     */
+    private Runner withForkServer(Runner r) {
+        if (forkServer != null && !oneShot && !forkServer.argv().equals(r.forkServerArgv())) {
+            r.startForkServer(forkServer.argv(), ctx.env(forkServer.env()));
+        }
+        return r;
+    }
+
+    /**
+     * Starts the fork server anew (the runner replaces the running one), so that what it preloads and what forked
+     * runs can import include libraries installed since it started. Runs take a fresh interpreter meanwhile.
+     */
+    void restartForkServer() {
+        Runner r;
+        synchronized (runnerLock) {
+            r = runner;
+        }
+        if (forkServer != null && r != null && r.isAlive() && r.forkServerRequested()) {
+            r.startForkServer(forkServer.argv(), ctx.env(forkServer.env()));
+        }
+    }
+
+    /** The runner, if its fork server is ready to take this run. */
+    @Nullable Runner forking(Box b) {
+        Runner r = runnerUnavailable || forkServer == null ? null : runner(b);
+        return r != null && r.forkServerReady() ? r : null;
     }
 
     /** Which tree the runner's kills spare: the session's kernel. */
@@ -132,7 +188,7 @@ final class SessionBox {
     void adoptOrStartRunner(@Nullable Runner leased) {
         if (leased != null && leased.isAlive()) {
             synchronized (runnerLock) {
-                runner = leased;
+                runner = withForkServer(leased);
             }
             return;
         }
@@ -153,7 +209,7 @@ final class SessionBox {
         }
         Thread.ofVirtual().name("sandbox4j-runner-" + ctx.id()).start(() -> {
             try {
-                f.complete(Runner.start(ctx.backend(), b, ctx.runtime(), 0, false));
+                f.complete(withForkServer(Runner.start(ctx.backend(), b, ctx.runtime(), 0, false)));
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             }
@@ -185,7 +241,7 @@ final class SessionBox {
         Runner r;
         try {
             r = pending != null ? pending.join()
-                    : Runner.start(ctx.backend(), b, ctx.runtime(), kernelPid.getAsInt(), true);
+                    : withForkServer(Runner.start(ctx.backend(), b, ctx.runtime(), kernelPid.getAsInt(), true));
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             runnerUnavailable = true;

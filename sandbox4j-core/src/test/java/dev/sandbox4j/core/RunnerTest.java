@@ -140,7 +140,7 @@ class RunnerTest {
         // A 20 ms pause before the reap turns that microsecond window into one most runs fall into.
         String pause = "select(undef, undef, undef, 0.02);\n";
         backend.script = s -> {
-            int at = s.indexOf("            reap();\n            $status = delete");
+            int at = s.indexOf("            reap();\n            if (exists $reaped{$pid})");
             assertThat(at).as("the runner's reap").isPositive();
             return s.substring(0, at) + pause + s.substring(at);
         };
@@ -344,6 +344,97 @@ class RunnerTest {
         synchronized (this) {
             return new RunHandleOut(new Out(out.toString(StandardCharsets.UTF_8), "", code), h);
         }
+    }
+
+    // ---------------------------------------------------------------- the fork server
+
+    /** A boxed runner with the fork server started (the host's /usr/bin/python3, preloading {@code json}). */
+    private Runner startBoxedWithForkServer() {
+        Runner r = startBoxed(0);
+        r.startForkServer(List.of("/usr/bin/python3", "-c", BoxScripts.load("zygote.py"), "json", "no_such_module"),
+                Map.of("PYTHONDONTWRITEBYTECODE", "1"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(r::forkServerReady);
+        return r;
+    }
+
+    private Out forked(Runner r, String code, List<String> args, Map<String, String> env, byte[] stdin,
+            Duration timeout) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> argv = new ArrayList<>(List.of("python3", "-u", "/tmp/.sandbox4j/r1/main.py"));
+        argv.addAll(args);
+        Runner.RunHandle h = r.runForked(new ExecRequest(argv, env, "65534:65534", "/tmp", stdin),
+                Map.of("main.py", code.getBytes(StandardCharsets.UTF_8)), "/tmp/.sandbox4j/r1", null,
+                new OutputSink() {
+                    @Override
+                    public synchronized void stdout(byte[] chunk) {
+                        out.writeBytes(chunk);
+                    }
+
+                    @Override
+                    public synchronized void stderr(byte[] chunk) {
+                        err.writeBytes(chunk);
+                    }
+                }, timeout, 0);
+        int code2 = h.exitCode().get(60, TimeUnit.SECONDS);
+        assertThat(h.notStarted()).isFalse();
+        assertThat(h.usage()).as("resource usage reported").isNotNull();
+        synchronized (this) {
+            return new Out(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), code2);
+        }
+    }
+
+    @Test
+    void theForkServerRunsProgramsWithTheirArgvStdinEnvironmentAndExitCodes() throws Exception {
+        Runner r = startBoxedWithForkServer();
+        Out ok = forked(r, "import sys, os, json\nprint(sys.argv[1:], sys.stdin.read(), os.environ['MINE'], "
+                + "__name__, os.getcwd())\nsys.exit(3)", List.of("a", "b c"), Map.of("MINE", "x=y"),
+                "in".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
+        assertThat(ok).isEqualTo(new Out("['a', 'b c'] in x=y __main__ /tmp\n", "", 3));
+        Out raised = forked(r, "def f():\n    raise ValueError('boom')\nf()", List.of(), Map.of(), new byte[0],
+                Duration.ofSeconds(30));
+        assertThat(raised.code()).isEqualTo(1);
+        assertThat(raised.stderr()).startsWith("Traceback (most recent call last):\n  File \"/tmp/.sandbox4j/r1/main.py\"")
+                .endsWith("ValueError: boom\n").doesNotContain("runpy", "zygote");
+        Out syntax = forked(r, "x = (", List.of(), Map.of(), new byte[0], Duration.ofSeconds(30));
+        assertThat(syntax.code()).isEqualTo(1);
+        assertThat(syntax.stderr()).contains("SyntaxError").doesNotContain("Traceback");
+        assertThat(forked(r, "raise SystemExit('bye')", List.of(), Map.of(), new byte[0], Duration.ofSeconds(30)))
+                .isEqualTo(new Out("", "bye\n", 1));
+    }
+
+    @Test
+    void nothingOneForkedRunDoesReachesTheNext() throws Exception {
+        Runner r = startBoxedWithForkServer();
+        Out first = forked(r, """
+                import json, os, sys, subprocess
+                json.dumps = lambda *a, **k: 'patched'
+                sys.modules['injected'] = object()
+                os.environ['LEAK'] = 'yes'
+                os.chdir('/')
+                open('/tmp/sandbox4j-zygote-probe', 'w').close()
+                subprocess.Popen(['sleep', '1000'])
+                print('first')
+                """, List.of(), Map.of(), new byte[0], Duration.ofSeconds(30));
+        assertThat(first.stdout()).as(first.stderr()).isEqualTo("first\n");
+        Out second = forked(r, """
+                import json, os, sys
+                print(json.dumps([1]), 'injected' in sys.modules, os.environ.get('LEAK'), os.getcwd())
+                """, List.of(), Map.of(), new byte[0], Duration.ofSeconds(30));
+        assertThat(second).isEqualTo(new Out("[1] False None /tmp\n", "", 0));
+        assertThat(run(r, List.of("/bin/sh", "-c", OTHERS), Map.of(), "/", new byte[0]).stdout())
+                .as("only the fork server is left").contains("(python3)").doesNotContain("sleep");
+    }
+
+    @Test
+    void aForkedRunIsKilledAtItsDeadlineAndTheForkServerLivesOn() throws Exception {
+        Runner r = startBoxedWithForkServer();
+        Out loop = forked(r, "import os\nos.fork()\nwhile True: pass", List.of(), Map.of(), new byte[0],
+                Duration.ofMillis(500));
+        assertThat(loop.code()).isEqualTo(137);
+        assertThat(r.forkServerReady()).isTrue();
+        assertThat(forked(r, "print('next')", List.of(), Map.of(), new byte[0], Duration.ofSeconds(30)).stdout())
+                .isEqualTo("next\n");
     }
 
     private static OutputSink discard() {

@@ -258,10 +258,16 @@ class SandboxClientTest {
                 "dev.sandbox4j.owner", "other-host:1:1"));
         backend.foreignBoxes.put("expired", Map.of("dev.sandbox4j.managed", "true",
                 "dev.sandbox4j.owner", "other-host:1:1", "dev.sandbox4j.expires", "1000"));
+        // another live client's box that is still being created (not started yet) is not an orphan; one that has
+        // stopped is
+        backend.foreignBoxes.put("starting", Map.of("dev.sandbox4j.managed", "true",
+                "dev.sandbox4j.owner", "other-host:1:1", "test.state", "created"));
+        backend.foreignBoxes.put("stopped", Map.of("dev.sandbox4j.managed", "true",
+                "dev.sandbox4j.owner", "other-host:1:1", "test.state", "exited"));
         try (SandboxSession mine = client.openSession("python")) {
-            assertThat(client.removeOrphans()).containsExactlyInAnyOrder("dead", "expired");
+            assertThat(client.removeOrphans()).containsExactlyInAnyOrder("dead", "expired", "stopped");
             assertThat(mine.isOpen()).isTrue();
-            assertThat(backend.foreignBoxes).containsOnlyKeys("remote");
+            assertThat(backend.foreignBoxes).containsOnlyKeys("remote", "starting");
         }
     }
 

@@ -256,7 +256,7 @@ public final class FakeBackend implements SandboxBackend {
         }
         foreignBoxes.forEach((id, l) -> {
             if (l.entrySet().containsAll(labels.entrySet())) {
-                out.add(new BoxInfo(id, id, l, Instant.now(), "running"));
+                out.add(new BoxInfo(id, id, l, Instant.now(), l.getOrDefault("test.state", "running")));
             }
         });
         return out;

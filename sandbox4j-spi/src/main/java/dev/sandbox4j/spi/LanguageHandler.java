@@ -60,6 +60,21 @@ public interface LanguageHandler extends LanguagePlugin {
     ExecutionPlan plan(String code, PlanContext context);
 
     /**
+     * The fork server of this language, if it has one: a long-lived process started beside the box's runner that
+     * imports {@code preload} once and then forks a child per stateless run instead of starting an interpreter (only
+     * its argv and environment count; it speaks the runner's fork-server channel, see the Python plug-in's
+     * {@code sandbox4j_zygote.py}). Its runs are the plans of {@link #plan} without a compile step, run as their argv's
+     * script. Default: none.
+     *
+     * @param preload modules to import once, or {@code null} for the language's default
+     * @since 0.2
+     */
+    default @org.jspecify.annotations.Nullable ExecutionPlan forkServerPlan(
+            java.util.@org.jspecify.annotations.Nullable List<String> preload) {
+        return null;
+    }
+
+    /**
      * Plans the start of a kernel: a long-lived interpreter for stateful sessions that speaks sandbox4j's kernel
      * protocol on its standard input and output (4-byte big-endian length + UTF-8 JSON frames; see
      * {@code sandbox4j_kernel.py}). The plan's {@code argv} keeps running; its standard input stays connected.

@@ -196,6 +196,12 @@ public abstract class SandboxTck {
     public static final String FORGER = """
             import os, struct, time
             runner = os.getppid()
+            try:  # a run forked by a fork server (sandbox4j's Python boxes): the runner is its parent
+                st = open('/proc/%d/status' % runner).read()
+                if 'Name:\tsandbox4j-fork' in st:
+                    runner = int([l for l in st.splitlines() if l.startswith('PPid:')][0].split()[1])
+            except OSError:
+                pass
             try:
                 child = os.fork()
             except OSError:
@@ -223,20 +229,25 @@ public abstract class SandboxTck {
             print('run 1 done')
             """;
 
-    /** Lists the processes of the program's uid other than itself and its parent: "pid name" per line. */
+    /** Lists the processes of the program's uid other than its own chain and a fork server: "pid name" per line. */
     public static final String LIST_PROCESSES = """
             import os
-            me, parent = os.getpid(), os.getppid()
+            def status(p):
+                return dict(l.split(':', 1) for l in open('/proc/%s/status' % p).read().splitlines() if ':' in l)
+            # the program's own chain (itself, a fork server that forked it, the runner) and an idle fork server
+            # (named sandbox4j-fork) are not leftovers
+            mine, p = {1}, os.getpid()
+            while p > 1 and os.path.isdir('/proc'):
+                mine.add(p)
+                p = int(status(p)['PPid'])
             for p in (os.listdir('/proc') if os.path.isdir('/proc') else []):
-                if p.isdigit() and int(p) not in (1, me, parent):
+                if p.isdigit() and int(p) not in mine:
                     try:
-                        st = open('/proc/%s/status' % p).read()
+                        st = status(p)
                     except OSError:
                         continue
-                    uid = [l for l in st.splitlines() if l.startswith('Uid:')][0].split()[1]
-                    name = [l for l in st.splitlines() if l.startswith('Name:')][0].split()[1]
-                    if uid == str(os.getuid()):
-                        print(p, name)
+                    if st['Uid'].split()[1] == str(os.getuid()) and st['Name'].strip() != 'sandbox4j-fork':
+                        print(p, st['Name'].strip())
             """;
 
     @Test

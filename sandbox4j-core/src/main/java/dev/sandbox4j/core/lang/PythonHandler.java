@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import java.util.regex.Pattern;
 
 /**
@@ -63,6 +64,21 @@ public final class PythonHandler implements LanguageHandler {
             env.put("SANDBOX4J_OUTPUT_DIR", context.outputDir());
         }
         return new ExecutionPlan(files, argv, env);
+    }
+
+    /** What the fork server imports unless the session names its own modules. */
+    static final List<String> DEFAULT_PRELOAD = List.of("numpy", "pandas", "matplotlib.pyplot");
+
+    /**
+     * {@code sandbox4j_zygote.py}: imports the data stack once (matplotlib with the Agg backend) and forks a child per
+     * stateless run, which runs the plan's {@code main.py} as {@code __main__}.
+     */
+    @Override
+    public ExecutionPlan forkServerPlan(@Nullable List<String> preload) {
+        List<String> argv = new ArrayList<>(List.of("python3", "-c", new String(
+                HandlerSupport.resource("sandbox4j_zygote.py"), StandardCharsets.UTF_8)));
+        argv.addAll(preload != null ? preload : DEFAULT_PRELOAD);
+        return new ExecutionPlan(Map.of(), argv, Map.of("PYTHONDONTWRITEBYTECODE", "1", "MPLBACKEND", "Agg"));
     }
 
     /** {@code sandbox4j_kernel.py}: exec's cells in one namespace, returns values, displays and figures. */

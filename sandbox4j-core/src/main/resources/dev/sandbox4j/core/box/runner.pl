@@ -13,20 +13,31 @@
 # of its uid outside SPARE's tree, so nothing that watched it start keeps a descriptor opened in the moment before.
 # After every run it kills what the run left behind (daemons, background children), so no run can reach the next one.
 #
+# A fork server (zygote: the Python plug-in's lang/sandbox4j_zygote.py) can be started beside it: a Python process
+# that imported the data stack once and forks a child per stateless run. The runner owns it (its channel is a pipe
+# pair only they hold), spares it in every kill, and relays its children's output through FIFOs it creates per run in
+# a private directory.
+#
 # Host -> runner, on stdin: requests of u32 count, then count fields of (u32 length, bytes):
-#   run OPTIONS WORKDIR STDIN ARGC ARGV... ENV...   OPTIONS: "timeout_ms=N\nspare=PID\n" (each optional)
-#     (the program's environment is the runner's own, i.e. the image's, with the request's "K=V" on top)
+#   run OPTIONS WORKDIR STDIN ARGC ARGV... ENV... [NAME CONTENT]...
+#       OPTIONS: "timeout_ms=N\nspare=PID\nzygote=1\nenvc=M\nrundir=D\noutdir=O\n" (each optional). Without
+#       zygote the program is exec'd (the image's environment with the request's "K=V" on top); with zygote=1 the
+#       fork server runs it, ENV is envc entries followed by the program's files (name, content pairs), which it
+#       writes into rundir (emptying outdir) before the program starts, as the launcher would.
 #   kill SPARE                                     kill every process of the uid outside SPARE's tree (and the
 #                                                  program of a run in progress, which then ends)
+#   zygote ARGC ARGV... ENV...                     start the fork server (answered with Z when it is ready)
 # Runner -> host, on stdout, frames of (1 type byte, u32 length, payload), big-endian:
 #   R "pid=P dumpable=0|1 kill=0|1"   ready (sent once at start; dumpable=1: prctl failed, do not trust this runner)
 #   O bytes        the program's stdout
 #   E bytes        the program's stderr
-#   X "code=N[ killed=timeout|host][ left=N] cpu_ms=U+S"
+#   X "code=N[ killed=timeout|host][ left=N] cpu_ms=U+S[ maxrss_kb=K][ zygote=dead]"
 #                  the program exited (N = exit code, 128+signal when killed by a signal); killed says who
-#                  stopped it; left is how many processes survived the kill of leftovers (0 = clean)
+#                  stopped it; left is how many processes survived the kill of leftovers (0 = clean); cpu and peak
+#                  memory are the program's (and of the children it waited for)
 #   F message      the program could not be started (no X follows)
 #   K "left=N"     answer to a kill request (after the X of a run it ended)
+#   Z "ready pid=P" | "failed MESSAGE"   the fork server's state
 # One run at a time: the next request is read after the X (or F) of the previous one; during a run only "kill" is read.
 use strict;
 use warnings;
@@ -41,13 +52,15 @@ $SIG{CHLD} = sub { };    # a child's exit interrupts select() at once
 my $MODE = $ARGV[0] // '';
 my $START_SPARE = ($ARGV[1] // 0) + 0;
 my $TICK = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+my $MACHINE = (POSIX::uname())[4];
 
-# prctl's syscall number per machine (perl-base has no prctl of its own)
+# system call numbers per machine (perl-base has neither prctl nor wait4 of its own)
 my %PRCTL = (x86_64 => 157, aarch64 => 167, riscv64 => 167, ppc64le => 171, ppc64 => 171, s390x => 172,
     armv7l => 172, armv6l => 172, i686 => 172, i386 => 172);
+my %WAIT4 = (x86_64 => 61, aarch64 => 260, riscv64 => 260);
 
 sub undumpable {
-    my $nr = $PRCTL{(POSIX::uname())[4]};
+    my $nr = $PRCTL{$MACHINE};
     return 0 unless defined $nr;
     return 0 unless syscall($nr, 4, 0, 0, 0, 0) == 0;    # PR_SET_DUMPABLE 0
     return syscall($nr, 3, 0, 0, 0, 0) == 0;              # PR_GET_DUMPABLE
@@ -59,17 +72,11 @@ my $may_kill = ($MODE eq 'box' || $MODE eq 'box-clean') && $< != 0 && $> != 0;
 # seconds on a monotonic clock (clock ticks since boot)
 sub now { return (POSIX::times())[0] / $TICK; }
 
-# children's CPU time so far, in milliseconds (user, system)
-sub child_cpu {
-    my @t = POSIX::times();
-    return (int($t[3] * 1000 / $TICK), int($t[4] * 1000 / $TICK));
-}
-
 sub take {
-    my ($n) = @_;
+    my ($fh, $n) = @_;
     my $buf = '';
     while (length($buf) < $n) {
-        my $r = sysread(STDIN, $buf, $n - length($buf), length($buf));
+        my $r = sysread($fh, $buf, $n - length($buf), length($buf));
         if (!defined $r) {
             next if $!{EINTR};
             return undef;
@@ -79,42 +86,81 @@ sub take {
     return $buf;
 }
 
-sub send_frame {
-    my ($type, $payload) = @_;
-    my $m = $type . pack('N', length $payload) . $payload;
+sub write_all {
+    my ($fh, $m) = @_;
     my $off = 0;
     while ($off < length $m) {
-        my $w = syswrite(STDOUT, $m, length($m) - $off, $off);
+        my $w = syswrite($fh, $m, length($m) - $off, $off);
         if (!defined $w) {
             next if $!{EINTR};
-            bye();    # the host is gone
+            return 0;
         }
         $off += $w;
     }
+    return 1;
+}
+
+sub send_frame {
+    my ($type, $payload) = @_;
+    write_all(\*STDOUT, $type . pack('N', length $payload) . $payload) or bye();    # the host is gone
 }
 
 sub read_request {
-    my $h = take(4);
+    my ($fh) = @_;
+    my $h = take($fh, 4);
     return () unless defined $h;
     my $count = unpack('N', $h);
     my @fields;
     for (1 .. $count) {
-        my $l = take(4);
+        my $l = take($fh, 4);
         return () unless defined $l;
         my $len = unpack('N', $l);
-        my $v = $len ? take($len) : '';
+        my $v = $len ? take($fh, $len) : '';
         return () unless defined $v;
         push @fields, $v;
     }
     return @fields;
 }
 
-# exit statuses of reaped children, by pid (the program, and anything else reparented to us)
-my %reaped;
+sub encode {
+    return join('', pack('N', scalar @_), map { pack('N', length $_) . $_ } @_);
+}
+
+sub options {
+    my %o;
+    for my $kv (split /\n/, $_[0]) {
+        my $i = index($kv, '=');
+        $o{substr($kv, 0, $i)} = substr($kv, $i + 1) if $i > 0;
+    }
+    return %o;
+}
+
+# exit statuses and resource usage of reaped children, by pid
+my (%reaped, %usage);
+
+# wait4 through syscall (perl's waitpid has no resource usage): (pid, status, "cpu_ms=U+S maxrss_kb=K")
+sub wait4 {
+    my ($pid, $flags) = @_;
+    my $nr = $WAIT4{$MACHINE};
+    if (!defined $nr) {
+        my $k = waitpid($pid, $flags);
+        return ($k, $?, '');
+    }
+    my $st = pack('i', 0);
+    my $ru = "\0" x 256;
+    my $k = syscall($nr, $pid, $st, $flags, $ru);
+    return ($k, 0, '') if $k <= 0;
+    my ($us, $uu, $ss, $su, $maxrss) = unpack('q5', $ru);
+    return ($k, unpack('i', $st), 'cpu_ms=' . int($us * 1000 + $uu / 1000) . '+' . int($ss * 1000 + $su / 1000)
+        . " maxrss_kb=$maxrss");
+}
 
 sub reap {
-    while ((my $k = waitpid(-1, POSIX::WNOHANG())) > 0) {
-        $reaped{$k} = $?;
+    while (1) {
+        my ($k, $st, $ru) = wait4(-1, POSIX::WNOHANG());
+        last if $k <= 0;
+        $reaped{$k} = $st;
+        $usage{$k} = $ru;
     }
 }
 
@@ -161,9 +207,12 @@ sub tree {
     return %s;
 }
 
-# Kills every process of our uid outside $spare's tree: stop first, so that nothing forks a replacement, then kill;
-# without a tree to spare, kill(-1) signals them all in one step (a fork in progress is cancelled by the pending
-# signal). Returns how many survived (0 = clean). Outside a box it kills only $only (the program of a run).
+my $zygote = 0;    # pid of the fork server, spared by every kill (its children are not)
+
+# Kills every process of our uid but the tree of $spare and the fork server: all of them are stopped first with
+# kill(-1) (one step: a fork in progress is cancelled by the pending signal, and a fork bomb stops at once, before
+# this process, left a sliver of the CPU, reads /proc), the others are killed, and what is spared continues. Returns how
+# many survived (0 = clean). Outside a box it kills only $only (the program of a run).
 sub kill_others {
     my ($spare, $only) = @_;
     if (!$may_kill) {
@@ -172,21 +221,19 @@ sub kill_others {
     }
     my $left = 0;
     for my $round (1 .. 500) {
-        if (!$spare) {
-            # first, before anything else: a fork bomb leaves this process a sliver of the CPU, and reading /proc
-            # takes longer than two system calls
-            kill('STOP', -1);
-            kill('KILL', -1);
-        }
+        kill('STOP', -1);
         my @p = processes();
         my %s = tree($spare, @p);
+        $s{$zygote} = 1 if $zygote;
         my @victims = map { $_->[0] } grep { !$s{$_->[0]} } @p;
-        return 0 unless @victims;
-        if ($spare) {
-            kill('STOP', @victims);
+        if (!%s) {
+            kill('KILL', -1);
+        } elsif (@victims) {
             kill('KILL', @victims);
         }
+        kill('CONT', keys %s) if %s;
         reap();
+        return 0 unless @victims;
         $left = scalar @victims;
         select(undef, undef, undef, 0.002) if $round > 3;
     }
@@ -202,63 +249,179 @@ kill_others($START_SPARE) if $nodump && $MODE eq 'box-clean';
 my %base_env = %ENV;
 send_frame('R', "pid=$$ dumpable=" . ($nodump ? 0 : 1) . " kill=" . ($may_kill ? 1 : 0));
 
-sub run_program {
-    my ($opts, $workdir, $input, $argc, @rest) = @_;
-    my %o;
-    for my $kv (split /\n/, $opts) {
+# The program's environment: the image's, then the request's "K=V".
+sub program_env {
+    %ENV = %base_env;
+    for my $kv (@_) {
         my $i = index($kv, '=');
-        $o{substr($kv, 0, $i)} = substr($kv, $i + 1) if $i > 0;
+        $ENV{substr($kv, 0, $i)} = substr($kv, $i + 1) if $i > 0;
     }
-    my $spare = ($o{spare} // 0) + 0;
-    my $timeout = ($o{timeout_ms} // 0) / 1000;
+}
+
+# ------------------------------------------------------------------------------------------------ the fork server
+
+my ($z_req, $z_rep, $z_ready) = (undef, undef, 0);
+
+sub zygote_gone {
+    close $z_req if $z_req;
+    close $z_rep if $z_rep;
+    ($z_req, $z_rep, $z_ready) = (undef, undef, 0);
+    if ($zygote) {
+        kill('KILL', $zygote);
+        $zygote = 0;
+    }
+}
+
+sub start_zygote {
+    my ($argc, @rest) = @_;
     my @argv = @rest[0 .. $argc - 1];
     my @env = @rest[$argc .. $#rest];
-    my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
-    unless (pipe($in_r, $in_w) && pipe($out_r, $out_w) && pipe($err_r, $err_w)) {
-        send_frame('F', "cannot create pipes: $!");
-        return 0;
+    zygote_gone();
+    my ($req_r, $req_w, $rep_r, $rep_w);
+    unless (pipe($req_r, $req_w) && pipe($rep_r, $rep_w)) {
+        send_frame('Z', "failed cannot create pipes: $!");
+        return;
     }
-    my ($cpu_u, $cpu_s) = child_cpu();
     my $pid = fork();
     if (!defined $pid) {
-        send_frame('F', "cannot fork: $!");
-        close $_ for ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
-        return 0;
+        send_frame('Z', "failed cannot fork: $!");
+        close $_ for ($req_r, $req_w, $rep_r, $rep_w);
+        return;
     }
     if ($pid == 0) {
-        # the program: its own pipes as 0/1/2; every other descriptor is close-on-exec (perl's default above $^F)
-        POSIX::dup2(fileno $in_r, 0);
-        POSIX::dup2(fileno $out_w, 1);
-        POSIX::dup2(fileno $err_w, 2);
+        # the fork server: requests on fd 3, replies on fd 4, nothing on stdin and stdout, its stderr the runner's
+        my ($r, $w) = (POSIX::dup(fileno $req_r), POSIX::dup(fileno $rep_w));
+        POSIX::dup2($r, 3);
+        POSIX::dup2($w, 4);
+        POSIX::close($_) for grep { $_ > 4 } ($r, $w);
+        open(STDIN, '<', '/dev/null');
+        open(STDOUT, '>', '/dev/null');
+        $^F = 4;    # fds 3 and 4 survive the exec
         $SIG{PIPE} = 'DEFAULT';
         $SIG{CHLD} = 'DEFAULT';
-        %ENV = %base_env;    # like an engine exec: the image's environment, then the request's
-        for my $kv (@env) {
-            my $i = index($kv, '=');
-            $ENV{substr($kv, 0, $i)} = substr($kv, $i + 1) if $i > 0;
-        }
+        program_env(@env);
         POSIX::setsid();
-        unless (chdir $workdir) {
-            syswrite(STDERR, "sandbox4j: cannot enter $workdir: $!\n");
-            POSIX::_exit(126);
-        }
         { no warnings 'exec'; exec { $argv[0] } @argv; }
-        syswrite(STDERR, "sandbox4j: cannot run $argv[0]: $!\n");
+        syswrite(STDERR, "sandbox4j: cannot start the fork server: $!\n");
         POSIX::_exit(127);
     }
-    close $in_r;
-    close $out_w;
-    close $err_w;
+    close $req_r;
+    close $rep_w;
+    ($z_req, $z_rep, $zygote) = ($req_w, $rep_r, $pid);
+}
+
+# What the fork server says (between runs: only "ready"); a closed channel means it died.
+sub zygote_says {
+    my @m = read_request($z_rep);
+    if (!@m) {
+        my $was = $z_ready;
+        zygote_gone();
+        send_frame('Z', $was ? 'failed the fork server exited' : 'failed the fork server did not start');
+        return ();
+    }
+    if ($m[0] eq 'ready') {
+        $z_ready = 1;
+        send_frame('Z', "ready pid=$zygote");
+    }
+    return @m;
+}
+
+# ------------------------------------------------------------------------------------------------ runs
+
+my $ZDIR = '/tmp/.sandbox4j-z';
+
+# The output of a run of the fork server: FIFOs in a private directory, read ends open, and a write end of our own
+# on each so that no end-of-file is seen before the child opened its ends; stdin is a file.
+sub zygote_streams {
+    my ($input) = @_;
+    if (-d $ZDIR) { unlink glob("$ZDIR/*"); } else { mkdir($ZDIR, 0700) or return (); }
+    for my $n ('out', 'err') {
+        POSIX::mkfifo("$ZDIR/$n", 0600) or return ();
+    }
+    open(my $in, '>', "$ZDIR/in") or return ();
+    binmode $in;
+    print $in $input;
+    close $in;
+    my (%r, %w);
+    for my $n ('out', 'err') {
+        sysopen($r{$n}, "$ZDIR/$n", POSIX::O_RDONLY() | POSIX::O_NONBLOCK()) or return ();
+        sysopen($w{$n}, "$ZDIR/$n", POSIX::O_WRONLY()) or return ();
+    }
+    return ($r{out}, $r{err}, $w{out}, $w{err});
+}
+
+sub run_program {
+    my ($opts, $workdir, $input, $argc, @rest) = @_;
+    my %o = options($opts);
+    my $spare = ($o{spare} // 0) + 0;
+    my $timeout = ($o{timeout_ms} // 0) / 1000;
+    my $via_zygote = $o{zygote} && $z_ready;
+    my @argv = @rest[0 .. $argc - 1];
+    my $envc = exists $o{envc} ? $o{envc} : scalar(@rest) - $argc;
+    my @env = @rest[$argc .. $argc + $envc - 1];
+    my @files = @rest[$argc + $envc .. $#rest];
+    my ($pid, $in_w, $out_r, $err_r, @hold);
+    my $pending = '';
+    if ($via_zygote) {
+        my ($or, $er, $ow, $ew) = zygote_streams($input);
+        unless ($or) {
+            send_frame('F', "cannot create the run's streams: $!");
+            return 0;
+        }
+        ($out_r, $err_r, @hold) = ($or, $er, $ow, $ew);
+        kill('CONT', $zygote);    # whatever stopped it is gone with the previous run
+        unless (write_all($z_req, encode('run', $ZDIR, $opts, $workdir, scalar(@argv), @argv, scalar(@env), @env,
+                    scalar(@files) / 2, @files))) {
+            zygote_gone();
+            close $_ for ($out_r, $err_r, @hold);
+            send_frame('Z', 'failed the fork server exited');
+            send_frame('F', 'the fork server is gone');
+            return 0;
+        }
+    } else {
+        my ($in_r, $out_w, $err_w);
+        unless (pipe($in_r, $in_w) && pipe($out_r, $out_w) && pipe($err_r, $err_w)) {
+            send_frame('F', "cannot create pipes: $!");
+            return 0;
+        }
+        $pid = fork();
+        if (!defined $pid) {
+            send_frame('F', "cannot fork: $!");
+            close $_ for ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w);
+            return 0;
+        }
+        if ($pid == 0) {
+            # the program: its own pipes as 0/1/2; every other descriptor is close-on-exec (perl's default above $^F)
+            POSIX::dup2(fileno $in_r, 0);
+            POSIX::dup2(fileno $out_w, 1);
+            POSIX::dup2(fileno $err_w, 2);
+            $SIG{PIPE} = 'DEFAULT';
+            $SIG{CHLD} = 'DEFAULT';
+            program_env(@env);
+            POSIX::setsid();
+            unless (chdir $workdir) {
+                syswrite(STDERR, "sandbox4j: cannot enter $workdir: $!\n");
+                POSIX::_exit(126);
+            }
+            { no warnings 'exec'; exec { $argv[0] } @argv; }
+            syswrite(STDERR, "sandbox4j: cannot run $argv[0]: $!\n");
+            POSIX::_exit(127);
+        }
+        close $in_r;
+        close $out_w;
+        close $err_w;
+        $in_w->blocking(0);
+        $pending = $input;
+    }
     my $deadline = $timeout > 0 ? now() + $timeout + 1 / $TICK : 0;    # a tick late, never early
-    $_->blocking(0) for ($in_w, $out_r, $err_r);
+    $_->blocking(0) for ($out_r, $err_r);
     my %open = (fileno($out_r) => [$out_r, 'O'], fileno($err_r) => [$err_r, 'E']);
-    my $pending = $input;
-    my $writing = 1;
-    if (length($pending) == 0) {
+    my $writing = $in_w ? 1 : 0;
+    if ($writing && length($pending) == 0) {
         close $in_w;
         $writing = 0;
     }
-    my ($status, $killed, $kills, $left) = (undef, '', 0, 0);
+    my ($status, $usage, $killed, $kills, $left, $zdead) = (undef, '', '', 0, 0, 0);
     my $host_gone = 0;
     while (1) {
         # Known to have exited before this select: a quiet select then means all it wrote has been read. (A quiet
@@ -267,6 +430,7 @@ sub run_program {
         my ($rin, $win) = ('', '');
         vec($rin, $_, 1) = 1 for keys %open;
         vec($rin, fileno(STDIN), 1) = 1 unless $exited || $host_gone;
+        vec($rin, fileno($z_rep), 1) = 1 if $via_zygote && !$exited && $z_rep;
         vec($win, fileno($in_w), 1) = 1 if $writing;
         my $wait = 0.05;
         if ($exited) {
@@ -299,8 +463,29 @@ sub run_program {
                     $writing = 0;
                 }
             }
+            if (!$exited && $via_zygote && $z_rep && vec($rout, fileno($z_rep), 1)) {
+                my @m = read_request($z_rep);
+                if (!@m) {
+                    # the fork server died (the program killed it?): the program goes too
+                    $zdead = 1;
+                    zygote_gone();
+                    kill_others($spare);
+                    $status = 9;
+                } elsif ($m[0] eq 'started') {
+                    $pid = $m[1] + 0;
+                } elsif ($m[0] eq 'exited') {
+                    $status = $m[1] + 0;
+                    $usage = $m[2] // '';
+                }
+                if (defined $status) {
+                    $left = kill_others($spare);
+                    close $_ for @hold;    # its writers are gone: drain to the end
+                    @hold = ();
+                    next;
+                }
+            }
             if (!$exited && !$host_gone && vec($rout, fileno(STDIN), 1)) {
-                my @req = read_request();
+                my @req = read_request(\*STDIN);
                 if (!@req) {
                     $host_gone = 1;    # nobody to report to: stop the program, then leave
                     $killed ||= 'host';
@@ -314,13 +499,14 @@ sub run_program {
         }
         if (!$exited && $deadline && now() >= $deadline) {
             $killed ||= 'timeout';
-            $deadline = 0;    # killed once; its exit (SIGCHLD) ends the wait
+            $deadline = 0;    # killed once; its exit ends the wait
             kill_others($spare, $pid);
         }
-        if (!$exited) {
+        if (!$exited && !$via_zygote) {
             reap();
-            $status = delete $reaped{$pid} if exists $reaped{$pid};
-            if (defined $status) {
+            if (exists $reaped{$pid}) {
+                $status = delete $reaped{$pid};
+                $usage = delete $usage{$pid} // '';
                 # leftovers die before the last drain: then every writer of the pipes is gone
                 $left = kill_others($spare);
                 next;
@@ -330,17 +516,28 @@ sub run_program {
     }
     close $in_w if $writing;
     close $_->[0] for values %open;
-    my ($u, $s) = child_cpu();
+    close $_ for @hold;
     my $code = ($status & 127) ? 128 + ($status & 127) : ($status >> 8);
     bye() if $host_gone;
-    send_frame('X', "code=$code" . ($killed ? " killed=$killed" : '') . " left=$left cpu_ms="
-        . ($u - $cpu_u) . '+' . ($s - $cpu_s));
+    send_frame('X', "code=$code" . ($killed ? " killed=$killed" : '') . " left=$left"
+        . ($usage ? " $usage" : '') . ($zdead ? ' zygote=dead' : ''));
+    send_frame('Z', 'failed the fork server exited') if $zdead;
     send_frame('K', "left=$left") for 1 .. $kills;
     return 1;
 }
 
 while (1) {
-    my @f = read_request();
+    # between runs: the host's next request, or news from the fork server
+    my $rin = '';
+    vec($rin, fileno(STDIN), 1) = 1;
+    vec($rin, fileno($z_rep), 1) = 1 if $z_rep;
+    my $n = select(my $rout = $rin, undef, undef, undef);
+    next if $n <= 0;
+    if ($z_rep && vec($rout, fileno($z_rep), 1)) {
+        zygote_says();
+        next;
+    }
+    my @f = read_request(\*STDIN);
     last unless @f;
     my $op = shift @f;
     if ($op eq 'run') {
@@ -348,8 +545,11 @@ while (1) {
     } elsif ($op eq 'kill') {
         my $left = kill_others(($f[0] // 0) + 0);
         send_frame('K', "left=$left");
+    } elsif ($op eq 'zygote') {
+        start_zygote(@f);
     } else {
         send_frame('F', "unknown request '$op'");
     }
 }
+zygote_gone();
 bye();

@@ -1,0 +1,164 @@
+package dev.sandbox4j.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandbox4j.Artifact;
+import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.Language;
+import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SandboxSession;
+import dev.sandbox4j.SessionOptions;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stateless Python runs as forks of the session's fork server (numpy, pandas and matplotlib imported once): the same
+ * results as a fresh interpreter, nothing of one run in the next, and a run that attacks the fork server changes
+ * nothing but its own speed.
+ */
+@Tag("docker")
+class ForkServerIT {
+    static SandboxClient client;
+
+    @BeforeAll
+    static void start() {
+        client = DockerTestSupport.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+            DockerTestSupport.assertNoLeftovers();
+        }
+    }
+
+    /** Whether the program started with numpy already imported: the sign of a forked run. */
+    private static final String FORKED = "import sys\nprint('numpy' in sys.modules)";
+
+    private static SandboxSession forkingSession() {
+        SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().build());
+        // the fork server imports numpy, pandas and matplotlib in the background after the session opened
+        Awaitility.await("the fork server ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                .until(() -> s.run(FORKED).stdout().equals("True\n"));
+        return s;
+    }
+
+    @Test
+    void forkedRunsBehaveLikeAFreshInterpreter() {
+        try (SandboxSession s = forkingSession()) {
+            ExecutionResult args = s.run("import sys, os\nprint(sys.argv[1:], sys.stdin.read(), __name__, os.getcwd(),"
+                    + " os.environ['X'])\nsys.exit(4)", RunOptions.builder().args(java.util.List.of("a", "b c")).stdin("in")
+                    .env("X", "y").build());
+            assertThat(args.stdout()).isEqualTo("['a', 'b c'] in __main__ /workspace y\n");
+            assertThat(args.exitCode()).isEqualTo(4);
+            assertThat(args.status()).isEqualTo(ExecutionStatus.NONZERO_EXIT);
+            assertThat(args.resourceUsage()).as("resource usage").isNotNull()
+                    .satisfies(u -> assertThat(u.peakMemory()).isNotNull());
+            ExecutionResult raised = s.run("def f():\n    raise KeyError('k')\nf()");
+            assertThat(raised.stderr()).startsWith("Traceback (most recent call last):\n  File \"/tmp/.sandbox4j/")
+                    .endsWith("KeyError: 'k'\n").doesNotContain("runpy", "zygote");
+            assertThat(raised.exitCode()).isEqualTo(1);
+            ExecutionResult fresh = s.run(FORKED, RunOptions.builder().freshInterpreter(true).build());
+            assertThat(fresh.stdout()).as("a run that asks for a fresh interpreter").isEqualTo("False\n");
+        }
+    }
+
+    @Test
+    void plotsComeBackAsArtifactsFromForkedRuns() {
+        try (SandboxSession s = forkingSession()) {
+            ExecutionResult r = s.run("""
+                    import matplotlib.pyplot as plt
+                    plt.plot([1, 2, 3])
+                    plt.show()
+                    plt.figure(); plt.plot([3, 2, 1])
+                    """, RunOptions.builder().captureArtifacts(true).build());
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.artifacts()).extracting(Artifact::name).containsExactly("figure-1.png", "figure-2.png");
+        }
+    }
+
+    @Test
+    void nothingOfARunReachesTheNextOneNotEvenThroughTheForkServer() {
+        try (SandboxSession s = forkingSession()) {
+            ExecutionResult first = s.run("""
+                    import ctypes, json, os, random, signal, subprocess, sys
+                    import numpy
+                    numpy.pi = 3
+                    json.dumps = lambda *a, **k: 'patched'
+                    os.environ['LEAK'] = '1'
+                    sys.modules['planted'] = object()
+                    zygote = os.getppid()
+                    libc = ctypes.CDLL(None, use_errno=True)
+                    print('ptrace', libc.ptrace(16, zygote, None, None))
+                    for fd in (3, 4):
+                        try:
+                            os.open('/proc/%d/fd/%d' % (zygote, fd), os.O_RDWR)
+                            print('opened', fd)
+                        except OSError as e:
+                            print('fd', fd, e.strerror)
+                    subprocess.Popen(['sleep', '1000'])
+                    print(random.random(), numpy.random.rand())
+                    """);
+            assertThat(first.stdout()).as(first.stderr()).contains("ptrace -1", "fd 3 Permission denied",
+                    "fd 4 Permission denied").doesNotContain("opened");
+            ExecutionResult second = s.run("""
+                    import json, os, random, sys
+                    import numpy
+                    print(numpy.pi == 3, json.dumps([1]), os.environ.get('LEAK'), 'planted' in sys.modules)
+                    print(random.random(), numpy.random.rand())
+                    """);
+            assertThat(second.stdout().lines().findFirst()).hasValue("False [1] None False");
+            assertThat(second.stdout().lines().skip(1).findFirst().orElseThrow())
+                    .as("random generators are reseeded per run")
+                    .isNotEqualTo(first.stdout().lines().reduce((a, b) -> b).orElseThrow());
+            assertThat(s.run(DockerSandboxIT.LIST_PROCESSES).stdout()).as("left behind").doesNotContain("sleep");
+        }
+    }
+
+    @Test
+    void aRunThatKillsTheForkServerOnlyLosesTheSpeed() {
+        try (SandboxSession s = forkingSession()) {
+            ExecutionResult kill = s.run("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint('done')");
+            assertThat(kill.status()).isIn(ExecutionStatus.OK, ExecutionStatus.NONZERO_EXIT, ExecutionStatus.KILLED);
+            ExecutionResult after = s.run("import sys\nprint('numpy' in sys.modules, 6 * 7)");
+            assertThat(after.stdout()).as("a fresh interpreter from now on").isEqualTo("False 42\n");
+            assertThat(after.status()).isEqualTo(ExecutionStatus.OK);
+        }
+    }
+
+    @Test
+    void aSessionCanAskForFreshInterpretersOrItsOwnPreloads() {
+        try (SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().freshInterpreter(true)
+                .build())) {
+            assertThat(s.run(FORKED).stdout()).isEqualTo("False\n");
+        }
+        try (SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().preload("json")
+                .build())) {
+            Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> s.run("import sys\nprint('json' in sys.modules and 'numpy' not in sys.modules)")
+                            .stdout().equals("True\n"));
+        }
+    }
+
+    @Test
+    void pooledBoxesWaitWithAReadyForkServerAndOneShotRunsUseIt() {
+        try (SandboxClient pooled = PoolIT.pooled(dev.sandbox4j.PoolConfig.builder("python").minSize(1).maxSize(1))) {
+            // a one-shot run in a box that is not pooled never starts a fork server (it would not be ready in time);
+            // a pooled box's fork server starts while the box waits, so the one-shot that takes it forks
+            Awaitility.await("a one-shot run forked in a pooled box").atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> pooled.run("python", FORKED, PoolIT.options(), RunOptions.defaults())
+                            .stdout().equals("True\n"));
+        }
+        ExecutionResult unpooled = client.run("python", FORKED, DockerTestSupport.options().build(),
+                RunOptions.defaults());
+        assertThat(unpooled.stdout()).as("a one-shot run without a pool").isEqualTo("False\n");
+    }
+}
