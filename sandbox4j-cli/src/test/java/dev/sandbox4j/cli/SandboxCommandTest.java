@@ -306,6 +306,14 @@ class SandboxCommandTest {
     void policyCommandPrintsAPresetAsYaml() {
         assertThat(run("policy", "--preset", "strict")).isZero();
         assertThat(out.toString()).startsWith("name: strict\nthreshold: low\n").contains("restricted_modules:");
+        // every rule written out, the languages' default rules included (they come from the language plug-ins)
+        assertThat(out.toString()).contains("id: any.fork-bomb", "id: python.eval", "id: javascript.eval",
+                "name: subprocess", "name: child_process").doesNotContain("default_rules");
+        dev.sandbox4j.policy.SecurityPolicy printed = dev.sandbox4j.policy.PolicyFiles.parse(out.toString(), false);
+        assertThat(printed.patterns().size() + printed.restrictedModules().size())
+                .isEqualTo(dev.sandbox4j.Sandbox4j.expand(dev.sandbox4j.policy.SecurityPolicy.strict()).patterns().size()
+                        + dev.sandbox4j.Sandbox4j.expand(dev.sandbox4j.policy.SecurityPolicy.strict())
+                                .restrictedModules().size());
     }
 
     private static String hostname() {

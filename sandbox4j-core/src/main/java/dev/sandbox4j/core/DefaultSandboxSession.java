@@ -22,7 +22,6 @@ import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.PolicyDecisionEvent;
 import dev.sandbox4j.RunEvent;
 import dev.sandbox4j.SessionEvent;
-import dev.sandbox4j.core.policy.scan.Scanners;
 import dev.sandbox4j.core.support.Hashes;
 import dev.sandbox4j.policy.OutputSanitizer;
 import dev.sandbox4j.policy.PolicyVerdict;
@@ -339,7 +338,7 @@ final class DefaultSandboxSession implements SandboxSession {
     }
 
     private PolicyVerdict decide(String code, SecurityPolicy p) {
-        PolicyVerdict v = p.check(handler.id(), code, Scanners.forHandler(handler));
+        PolicyVerdict v = PolicyCheck.run(p, handler, code);
         client.events().policyDecision(new PolicyDecisionEvent(Instant.now(), id, principal, handler.id(),
                 Hashes.sha256(code), code.length(), v));
         if (!v.allowed()) {
