@@ -224,6 +224,13 @@ class SandboxCommandTest {
     }
 
     @Test
+    void imagesBuildRefusesWhatHasNoRecipeBeforeTouchingTheEngine() {
+        assertThat(run("images", "build", "cobol")).isEqualTo(2);
+        assertThat(err.toString()).contains("Expected language one of "
+                + dev.sandbox4j.docker.DockerImageBuilder.buildableLanguages() + " but was 'cobol'");
+    }
+
+    @Test
     void mcpHelpListsTheToolsInOneWrappedParagraph() {
         assertThat(run("mcp", "--help")).isZero();
         String help = out.toString();
