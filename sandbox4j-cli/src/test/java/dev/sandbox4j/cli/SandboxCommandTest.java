@@ -73,8 +73,8 @@ class SandboxCommandTest {
     @Test
     void usageErrorsExitWith2AndAShortMessage() {
         assertThat(run("run", "-c", "print(1)")).isEqualTo(2);
-        assertThat(err.toString()).contains("Missing --lang LANG (needed with -c CODE): one of [cpp, go, java, "
-                + "javascript, python, r]").contains("Try 'sandbox4j run --help'");
+        assertThat(err.toString()).contains("Missing --lang LANG (needed with -c CODE): one of " + Registries.ids())
+                .contains("Try 'sandbox4j run --help'");
         assertThat(run("run", "--lang", "python")).isEqualTo(2);
         assertThat(err.toString()).contains("Missing program");
         assertThat(run("run", "--lang", "python", "--memory", "lots", "-c", "x")).isEqualTo(2);
@@ -82,7 +82,7 @@ class SandboxCommandTest {
         assertThat(run("run", "--lang", "python", "--timeout", "soon", "-c", "x")).isEqualTo(2);
         assertThat(err.toString()).contains("Expected a duration such as 500ms, 10s, 2m or 1h but was 'soon'");
         assertThat(run("run", "--lang", "cobol", "-c", "x")).isEqualTo(2);
-        assertThat(err.toString()).contains("Expected language one of [cpp, go, java, javascript, python, r] but was 'cobol'");
+        assertThat(err.toString()).contains("Expected language one of " + Registries.ids() + " but was 'cobol'");
         assertThat(run("run", "--lang", "python", "/no/such/file.py")).isEqualTo(2);
         assertThat(err.toString()).contains("File not found: '/no/such/file.py'");
         assertThat(run("run", "--lang", "python", "--pids", "0", "-c", "x")).isEqualTo(2);
@@ -211,7 +211,9 @@ class SandboxCommandTest {
     void helpListsLanguagesPresetsAndImagesFromTheRegistries() {
         assertThat(run("run", "--help")).isZero();
         String help = out.toString();
-        assertThat(help.replaceAll("\\s+", " ")).contains("Language: cpp, go, java, javascript, python, r, or an alias")
+        assertThat(Registries.ids()).contains("cpp", "go", "java", "javascript", "python", "r").isSorted();
+        assertThat(help.replaceAll("\\s+", " ")).contains("Language: " + String.join(", ", Registries.ids())
+                        + ", or an alias")
                 .contains("Policy preset: permissive, development, production, strict.")
                 .contains("Languages (id, aliases, file extensions):");
         assertThat(help)
