@@ -160,7 +160,7 @@ class SandboxCommandTest {
     void infersTheLanguageFromTheFileExtension(@TempDir Path dir) throws Exception {
         backend.behaviour = r -> Behaviour.exit(0, "", "");
         for (String name : List.of("hello.py", "app.js", "mod.mjs", "Main.java", "a.cpp", "b.cc", "c.cxx", "main.go",
-                "plot.R", "plot.r")) {
+                "plot.R", "plot.r", "task.rb")) {
             Path f = dir.resolve(name);
             Files.writeString(f, "x");
             assertThat(run("run", f.toString())).as(name + ": " + err).isZero();
@@ -172,12 +172,13 @@ class SandboxCommandTest {
                 .anySatisfy(a -> assertThat(a).contains("javac"))
                 .anySatisfy(a -> assertThat(a).contains("g++"))
                 .anySatisfy(a -> assertThat(a).contains("go"))
-                .anySatisfy(a -> assertThat(a).contains("Rscript"));
+                .anySatisfy(a -> assertThat(a).contains("Rscript"))
+                .anySatisfy(a -> assertThat(a).contains("ruby -r").contains("sandbox4j_prelude.rb"));
         Path txt = dir.resolve("notes.txt");
         Files.writeString(txt, "x");
         assertThat(run("run", txt.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("Cannot tell the language of '" + txt + "' from its extension (known: "
-                + ".c++ .cc .cjs .cpp .cxx .go .java .js .mjs .py .r); give --lang LANG");
+                + ".c++ .cc .cjs .cpp .cxx .go .java .js .mjs .py .r .rb); give --lang LANG");
         assertThat(run("run", "--lang", "python", txt.toString())).as("--lang wins").isZero();
     }
 
