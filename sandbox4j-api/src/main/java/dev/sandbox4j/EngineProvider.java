@@ -32,4 +32,16 @@ public interface EngineProvider {
      * @throws IllegalArgumentException if the language is unknown
      */
     PolicyVerdict check(String language, String code, SecurityPolicy policy);
+
+    /**
+     * The policy with the default rules of every language on the class path that it applies written out as its own
+     * ({@link SecurityPolicy#expand}): every rule it checks, e.g. to print or save it. The default throws, for engines
+     * that do not list their languages' rules.
+     *
+     * @throws UnsupportedOperationException if this engine cannot list them
+     * @since 0.2
+     */
+    default SecurityPolicy expand(SecurityPolicy policy) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not list its languages' default rules");
+    }
 }

@@ -77,6 +77,18 @@ public final class Sandbox4j {
                 requireNonNull(policy, "policy"));
     }
 
+    /**
+     * Every rule a policy applies, written out: the policy with the default rules of the languages on the class path
+     * (those of its {@link SecurityPolicy#defaultRuleTier() tier}, minus the removed and the replaced ones) as its own
+     * rules and tier {@code none}. {@code PolicyFiles.toText(Sandbox4j.expand(SecurityPolicy.production()), false)}
+     * is the full production preset as a policy file, as {@code sandbox4j policy --preset production} prints it.
+     *
+     * @since 0.2
+     */
+    public static SecurityPolicy expand(SecurityPolicy policy) {
+        return engine().expand(requireNonNull(policy, "policy"));
+    }
+
     /** Looked up once: the engine is stateless, and the class path does not change. */
     private static final class Holder {
         static final @Nullable EngineProvider ENGINE = find();

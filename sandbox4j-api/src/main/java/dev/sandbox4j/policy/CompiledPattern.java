@@ -5,14 +5,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntBinaryOperator;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link SecurityPattern}'s regex compiled for matching, with the words every match needs (a prefilter).
  *
- * <p>Two engines. The built-in rules ({@link DefaultRules}) are vetted and use look-behind and look-ahead, which
- * only {@link java.util.regex} has; they run there, compiled once per JVM (a fixed table, not a cache). Every other
+ * <p>Two engines. The built-in rules (the language-independent {@link AnyLanguageRules} and the rules of the languages,
+ * {@link LanguageRules}) are vetted and use look-behind and look-ahead, which only {@link java.util.regex} has; they
+ * run there, compiled once per JVM (fixed tables, not caches: the language-independent ones here, each language's in
+ * its {@link LanguageRules}, found by regex through {@link KnownLanguageRules}). Every other
  * pattern (from a request, a policy file or the embedding code) runs on RE2/J, whose matching time is linear in the
  * input: no regex can backtrack for minutes. A pattern RE2/J cannot compile can only come from code (policy files
  * and requests are checked with {@link #checkLinearTime}); it falls back to {@link java.util.regex}. Patterns that
@@ -25,7 +26,7 @@ final class CompiledPattern {
 
         private static Map<String, CompiledPattern> compileAll() {
             Map<String, CompiledPattern> m = new HashMap<>();
-            Stream.concat(DefaultRules.destructive().stream(), DefaultRules.patterns().stream())
+            AnyLanguageRules.destructive().stream()
                     .map(SecurityPattern::regex)
                     .forEach(r -> m.computeIfAbsent(r, x -> new CompiledPattern(x, jdk(x), true)));
             return Map.copyOf(m);
@@ -54,7 +55,7 @@ final class CompiledPattern {
 
     /** The built-in entry for a built-in regex, else the regex compiled on RE2/J (java.util.regex if it must). */
     static CompiledPattern of(String regex) {
-        CompiledPattern builtIn = BuiltIns.BY_REGEX.get(regex);
+        CompiledPattern builtIn = builtIn(regex);
         if (builtIn != null) {
             return builtIn;
         }
@@ -69,7 +70,17 @@ final class CompiledPattern {
 
     /** Whether this regex is one of the built-in rules' (vetted, so any engine feature is fine). */
     static boolean isBuiltIn(String regex) {
-        return BuiltIns.BY_REGEX.containsKey(regex);
+        return builtIn(regex) != null;
+    }
+
+    private static @Nullable CompiledPattern builtIn(String regex) {
+        CompiledPattern any = BuiltIns.BY_REGEX.get(regex);
+        return any != null ? any : KnownLanguageRules.get().vetted(regex);
+    }
+
+    /** A regex of a language's own rules ({@link LanguageRules}): vetted code, on java.util.regex, no time budget. */
+    static CompiledPattern vetted(String regex) {
+        return new CompiledPattern(regex, jdk(regex), true);
     }
 
     /**

@@ -31,7 +31,9 @@ import java.util.Set;
  * extends: production          # optional: start from a preset (permissive, development, production, strict)
  * threshold: medium            # safe | low | medium | high
  * dynamic_imports: high        # severity of imports computed at run time
- * remove: [pattern:python.environ, module:python:os]   # drop rules of the preset by id
+ * default_rules: production    # optional: which of the languages' default rules apply (none, permissive, ...,
+ *                              #   strict); a preset named by extends sets its own, a file without either has none
+ * remove: [pattern:python.environ, module:python:os]   # drop rules of the preset or of the languages by id
  * patterns:
  *   - id: no-sleep
  *     regex: '\btime\.sleep\('
@@ -46,20 +48,27 @@ import java.util.Set;
  *     languages: [python]
  * </pre>
  *
+ * <p>The languages' default rules are not listed in a file that names a tier ({@code extends} or
+ * {@code default_rules}): each language's plug-in brings them ({@link LanguageRules}) and the policy applies those of
+ * its tier, so a new language's rules apply without editing the file. {@link #toText} writes a policy as it is: its own
+ * rules, its tier and what it removed; to write out every rule a policy applies (for example to start a file from a
+ * preset and edit any rule), write {@code Sandbox4j.expand(policy)}, as {@code sandbox4j policy} does.
+ *
  * <p>Custom {@link PolicyRule}s are Java code and are not saved; {@link #toText} notes how many were left out.
  * Unknown keys are errors (a typo must not silently weaken a policy).
  *
  * <p>Patterns of a policy file (and of a policy a request of the HTTP service carries, which uses this format) run on a
  * linear-time regex engine, RE2/J, so no regex can make a check backtrack for minutes: a regex must be valid RE2
- * syntax as well as Java syntax (no look-ahead, look-behind or back-references), unless it is one of the built-in
- * rules' (those are vetted, and written out by {@link #toText}). At most {@value #MAX_PATTERNS} patterns, each regex
- * at most {@value #MAX_REGEX_LENGTH} characters.
+ * syntax as well as Java syntax (no look-ahead, look-behind or back-references), unless it is the regex of a built-in
+ * rule: a language-independent one or one of a language on the class path (vetted; a file written from an expanded
+ * policy holds copies of them). At most {@value #MAX_PATTERNS} patterns, each regex at most
+ * {@value #MAX_REGEX_LENGTH} characters.
  *
  * @since 0.1
  */
 public final class PolicyFiles {
-    private static final Set<String> TOP = Set.of("name", "extends", "threshold", "dynamic_imports", "remove",
-            "patterns", "restricted_modules");
+    private static final Set<String> TOP = Set.of("name", "extends", "threshold", "dynamic_imports",
+            "default_rules", "remove", "patterns", "restricted_modules");
     private static final Set<String> PATTERN = Set.of("id", "regex", "description", "severity", "scope",
             "languages");
     private static final Set<String> MODULE = Set.of("name", "description", "severity", "languages");
@@ -177,6 +186,9 @@ public final class PolicyFiles {
         if (top.containsKey("dynamic_imports")) {
             b.dynamicImportSeverity(Severity.parse(str(top, "dynamic_imports", "top level")));
         }
+        if (top.containsKey("default_rules")) {
+            b.defaultRuleTier(RuleTier.parse(str(top, "default_rules", "top level")));
+        }
         for (Object id : list(top, "remove", "top level")) {
             b.remove(String.valueOf(id));
         }
@@ -223,12 +235,22 @@ public final class PolicyFiles {
         return b.build();
     }
 
-    /** The policy as YAML or JSON text (every rule written out; no {@code extends}). */
+    /**
+     * The policy as YAML or JSON text: its own rules written out (no {@code extends}), and, when it applies default
+     * rules of the languages, their tier ({@code default_rules}) and the ones it removed ({@code remove}). Loading the
+     * text gives a policy that checks as this one does.
+     */
     public static String toText(SecurityPolicy policy, boolean json) {
         Map<String, Object> top = new LinkedHashMap<>();
         top.put("name", policy.name());
         top.put("threshold", policy.threshold().wireName());
         top.put("dynamic_imports", policy.dynamicImportSeverity().wireName());
+        if (policy.defaultRuleTier() != RuleTier.NONE) {
+            top.put("default_rules", policy.defaultRuleTier().wireName());
+            if (!policy.removedDefaultRules().isEmpty()) {
+                top.put("remove", policy.removedDefaultRules());
+            }
+        }
         List<Object> patterns = new ArrayList<>();
         for (SecurityPattern p : policy.patterns()) {
             Map<String, Object> m = new LinkedHashMap<>();

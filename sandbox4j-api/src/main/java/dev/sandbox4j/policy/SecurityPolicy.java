@@ -5,9 +5,12 @@ import static java.util.Objects.requireNonNull;
 import dev.sandbox4j.text.Texts;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,13 +39,22 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>{@link #permissive()}: threshold HIGH, only blatantly destructive code (fork bombs, {@code rm -rf /},
  *       {@code mkfs}, raw disk writes).
- *   <li>{@link #development()}: threshold HIGH, the full default rule set: blocks system command execution,
+ *   <li>{@link #development()}: threshold HIGH, the languages' default rules: blocks system command execution,
  *       subprocess/child_process, native code (ctypes, FFI, dlopen, JNI, unsafe), allows the rest.
  *   <li>{@link #production()}: threshold MEDIUM: additionally blocks eval/exec/compile and dynamic imports, file
  *       deletion, raw sockets, HTTP clients, deserialisation (pickle, ObjectInputStream), reflection, cloud SDKs.
  *   <li>{@link #strict()}: threshold LOW: additionally blocks file writes, {@code os}/{@code fs}-style modules,
  *       threads/processes, environment access.
  * </ul>
+ *
+ * <p>Where the rules come from. A policy holds its <em>own</em> rules ({@link #patterns()},
+ * {@link #restrictedModules()}, {@link #rules()}: every preset carries the language-independent destructive patterns,
+ * {@code any.*}) and a {@link RuleTier} ({@link #defaultRuleTier()}). The rules of each language come from that
+ * language's plug-in ({@link LanguageRules}, each tagged with a tier); the engine hands them to
+ * {@link #check(String, String, SourceScanner, LanguageRules)} when it checks that language's code, and the policy
+ * applies those of its tier and below, except the ones it {@linkplain Builder#remove removed} or replaced with an own
+ * rule of the same id. So this class knows no language, a new language's plug-in brings its rules to every preset, and
+ * {@code Sandbox4j.expand(policy)} lists every rule a policy applies (what {@code sandbox4j policy} prints).
  *
  * <p>The policy is defence in depth, not the boundary: the container is. It refuses early and explains why.
  *
@@ -71,6 +83,11 @@ public final class SecurityPolicy {
     private final List<SecurityPattern> patterns;
     private final List<RestrictedModule> restrictedModules;
     private final List<PolicyRule> rules;
+    private final RuleTier defaultRuleTier;
+    /** Default rules of the languages taken out ({@code pattern:<lang>.<name>}, {@code module:<lang>:<name>}). */
+    private final Set<String> removedDefaults;
+    /** Ids of {@link #patterns} and {@link #restrictedModules}: a language's default rule with one of them is replaced. */
+    private final Set<String> ownIds;
     /** {@link #patterns}, compiled once for this policy (the built-in ones are shared: a fixed table). */
     private final List<CompiledPattern> compiled;
     private final long patternBudgetNanos;
@@ -82,30 +99,40 @@ public final class SecurityPolicy {
         this.patterns = List.copyOf(b.patterns.values());
         this.restrictedModules = List.copyOf(b.modules.values());
         this.rules = List.copyOf(b.rules);
+        this.defaultRuleTier = b.defaultRuleTier;
+        this.removedDefaults = b.defaultRuleTier == RuleTier.NONE ? Set.of() : Set.copyOf(b.removedDefaults);
+        Set<String> own = new HashSet<>();
+        patterns.forEach(p -> own.add("pattern:" + p.id()));
+        restrictedModules.forEach(m -> own.add(m.id()));
+        this.ownIds = Set.copyOf(own);
         this.compiled = patterns.stream().map(p -> CompiledPattern.of(p.regex())).toList();
         this.patternBudgetNanos = b.patternBudget.toNanos();
     }
 
-    /** Threshold HIGH; only blatantly destructive code. */
+    /**
+     * Threshold HIGH; only blatantly destructive code (its own {@code any.*} patterns; default rule tier
+     * {@link RuleTier#PERMISSIVE}, which no built-in language rule has).
+     */
     public static SecurityPolicy permissive() {
-        Builder b = builder().name("permissive").threshold(Severity.HIGH).dynamicImportSeverity(Severity.LOW);
-        DefaultRules.destructive().forEach(b::addPattern);
+        Builder b = builder().name("permissive").threshold(Severity.HIGH).dynamicImportSeverity(Severity.LOW)
+                .defaultRuleTier(RuleTier.PERMISSIVE);
+        AnyLanguageRules.destructive().forEach(b::addPattern);
         return b.build();
     }
 
-    /** Threshold HIGH with the full default rule set. */
+    /** Threshold HIGH with every default rule of the languages (tier {@link RuleTier#DEVELOPMENT}). */
     public static SecurityPolicy development() {
-        return defaults("development", Severity.HIGH);
+        return defaults("development", Severity.HIGH, RuleTier.DEVELOPMENT);
     }
 
-    /** Threshold MEDIUM with the full default rule set. */
+    /** Threshold MEDIUM with every default rule of the languages (tier {@link RuleTier#PRODUCTION}). */
     public static SecurityPolicy production() {
-        return defaults("production", Severity.MEDIUM);
+        return defaults("production", Severity.MEDIUM, RuleTier.PRODUCTION);
     }
 
-    /** Threshold LOW with the full default rule set. */
+    /** Threshold LOW with every default rule of the languages (tier {@link RuleTier#STRICT}). */
     public static SecurityPolicy strict() {
-        return defaults("strict", Severity.LOW);
+        return defaults("strict", Severity.LOW, RuleTier.STRICT);
     }
 
     private static Map<String, Supplier<SecurityPolicy>> presets() {
@@ -155,15 +182,14 @@ public final class SecurityPolicy {
         return PRESETS.get(PRESET_ALIASES.getOrDefault(key, key));
     }
 
-    private static SecurityPolicy defaults(String name, Severity threshold) {
-        Builder b = builder().name(name).threshold(threshold).dynamicImportSeverity(Severity.MEDIUM);
-        DefaultRules.destructive().forEach(b::addPattern);
-        DefaultRules.patterns().forEach(b::addPattern);
-        DefaultRules.modules().forEach(b::addRestrictedModule);
+    private static SecurityPolicy defaults(String name, Severity threshold, RuleTier tier) {
+        Builder b = builder().name(name).threshold(threshold).dynamicImportSeverity(Severity.MEDIUM)
+                .defaultRuleTier(tier);
+        AnyLanguageRules.destructive().forEach(b::addPattern);
         return b.build();
     }
 
-    /** An empty policy (threshold MEDIUM, no rules) to build up from scratch. */
+    /** An empty policy (threshold MEDIUM, no rules, no default rules of the languages) to build up from scratch. */
     public static Builder builder() {
         return new Builder();
     }
@@ -185,10 +211,15 @@ public final class SecurityPolicy {
         return dynamicImportSeverity;
     }
 
+    /**
+     * The policy's own patterns. A preset's are the language-independent {@code any.*} ones; the languages' default
+     * patterns are not among them (see {@link #defaultRuleTier()}; {@code Sandbox4j.expand(policy)} lists them all).
+     */
     public List<SecurityPattern> patterns() {
         return patterns;
     }
 
+    /** The policy's own restricted modules; the languages' default ones are not among them (see {@link #patterns()}). */
     public List<RestrictedModule> restrictedModules() {
         return restrictedModules;
     }
@@ -197,8 +228,80 @@ public final class SecurityPolicy {
         return rules;
     }
 
-    /** Checks code with a given scanner (e.g. a language plug-in's). */
+    /**
+     * Which default rules of the languages the policy applies: those tagged with this tier or a lower one
+     * ({@link RuleTier#includes}); {@link RuleTier#NONE} for none. A preset's tier is the one of its name.
+     *
+     * @since 0.2
+     */
+    public RuleTier defaultRuleTier() {
+        return defaultRuleTier;
+    }
+
+    /**
+     * The ids of the languages' default rules this policy does not apply ({@link Builder#remove}), sorted, e.g.
+     * {@code [module:python:os, pattern:python.environ]}; empty when {@link #defaultRuleTier()} is
+     * {@link RuleTier#NONE}.
+     *
+     * @since 0.2
+     */
+    public List<String> removedDefaultRules() {
+        return removedDefaults.stream().sorted().toList();
+    }
+
+    /**
+     * This policy with the default rules it applies of these languages written out as its own: tier
+     * {@link RuleTier#NONE}, its own rules first, then each language's patterns and modules of the policy's tier and
+     * below, without the removed ones and those an own rule of the same id replaces. It checks any of these languages
+     * as this policy does. Name, threshold, dynamic-import severity and custom {@link PolicyRule}s are kept.
+     * {@code Sandbox4j.expand(policy)} calls this with the languages on the class path.
+     *
+     * @since 0.2
+     */
+    public SecurityPolicy expand(Collection<LanguageRules> languages) {
+        requireNonNull(languages, "languages");
+        Builder b = toBuilder();
+        b.defaultRuleTier = RuleTier.NONE;
+        b.removedDefaults.clear();
+        for (LanguageRules r : languages) {
+            for (LanguageRules.TieredPattern t : r.tieredPatterns()) {
+                if (applies(t.tier(), "pattern:" + t.pattern().id())) {
+                    b.patterns.putIfAbsent(t.pattern().id(), t.pattern());
+                }
+            }
+            for (LanguageRules.TieredModule t : r.tieredModules()) {
+                if (applies(t.tier(), t.module().id())) {
+                    b.modules.putIfAbsent(t.module().id(), t.module());
+                }
+            }
+        }
+        return b.build();
+    }
+
+    /** Whether a language's default rule of this tier and id applies (tier, not removed, not replaced). */
+    private boolean applies(RuleTier ruleTier, String id) {
+        return defaultRuleTier.includes(ruleTier) && !removedDefaults.contains(id) && !ownIds.contains(id);
+    }
+
+    /**
+     * Checks code with a given scanner (e.g. a language plug-in's) against the policy's own rules only: no language's
+     * default rules. The engine checks with {@link #check(String, String, SourceScanner, LanguageRules)}.
+     */
     public PolicyVerdict check(String language, String code, SourceScanner scanner) {
+        return check(language, code, scanner, null);
+    }
+
+    /**
+     * Checks code: the policy's own rules, and of {@code defaultRules} (the default rules of the language, from its
+     * plug-in) those of the policy's {@link #defaultRuleTier()} and below that it neither removed nor replaced.
+     *
+     * @param language the language's id (rules that name other languages do not apply)
+     * @param scanner the language's lexer
+     * @param defaultRules the language's default rules, or {@code null} for none
+     * @since 0.2
+     */
+    public PolicyVerdict check(String language, String code, SourceScanner scanner,
+            @Nullable LanguageRules defaultRules) {
         String lang = language.toLowerCase(Locale.ROOT);
         ScannedSource src;
         try {
@@ -211,40 +314,16 @@ public final class SecurityPolicy {
         }
         PolicyInput input = new PolicyInput(lang, src);
         List<Violation> found = new ArrayList<>();
-        long budgetEnd = 0; // set when the first pattern that is not built in runs
+        long[] budgetEnd = {0}; // set when the first pattern that is not built in runs
+        if (defaultRules != null && defaultRuleTier != RuleTier.NONE) {
+            for (LanguageRules.TieredPattern t : defaultRules.tieredPatterns()) {
+                if (applies(t.tier(), "pattern:" + t.pattern().id())) {
+                    match(t.pattern(), t.compiled(), lang, src, input, found, budgetEnd); // vetted: no budget
+                }
+            }
+        }
         for (int i = 0; i < patterns.size(); i++) {
-            SecurityPattern p = patterns.get(i);
-            if (!p.appliesTo(lang)) {
-                continue;
-            }
-            CompiledPattern c = compiled.get(i);
-            String view = switch (p.scope()) {
-                case CODE -> src.codeOnly();
-                case CODE_AND_STRINGS -> src.withoutComments();
-                case RAW -> src.code();
-            };
-            Set<String> hint = c.requiredWords;
-            if (hint != null && hint.stream().noneMatch(view::contains)) {
-                continue; // none of the words every match needs occurs: the regex cannot match
-            }
-            IntBinaryOperator add = (start, end) -> {
-                found.add(input.violation("pattern:" + p.id(), p.description(), p.severity(), start,
-                        Math.max(1, end - start)));
-                return 0;
-            };
-            if (c.builtIn) {
-                c.findAll(view, add);
-                continue;
-            }
-            if (budgetEnd == 0) {
-                budgetEnd = System.nanoTime() + patternBudgetNanos;
-            }
-            try {
-                c.findAll(new BudgetedText(view, budgetEnd), add);
-            } catch (BudgetedText.OutOfTime e) {
-                found.add(new Violation("pattern-budget", "the policy's own patterns took longer than "
-                        + Texts.human(Duration.ofNanos(patternBudgetNanos)) + " on this code (at pattern '"
-                        + Texts.sanitize(p.id(), 60) + "'); failing closed", Severity.HIGH, 0, 0, ""));
+            if (!match(patterns.get(i), compiled.get(i), lang, src, input, found, budgetEnd)) {
                 break;
             }
         }
@@ -258,6 +337,15 @@ public final class SecurityPolicy {
             for (RestrictedModule r : restrictedModules) {
                 if (r.appliesTo(lang) && matches(r.name(), imp, sep)) {
                     found.add(input.violation(r.id(), r.description(), r.severity(), imp.offset(), imp.length()));
+                }
+            }
+            if (defaultRules != null && defaultRuleTier != RuleTier.NONE) {
+                for (LanguageRules.TieredModule t : defaultRules.tieredModules()) {
+                    RestrictedModule r = t.module();
+                    if (applies(t.tier(), r.id()) && r.appliesTo(lang) && matches(r.name(), imp, sep)) {
+                        found.add(input.violation(r.id(), r.description(), r.severity(), imp.offset(),
+                                imp.length()));
+                    }
                 }
             }
         }
@@ -276,6 +364,48 @@ public final class SecurityPolicy {
                 .thenComparing(Violation::rule));
         boolean allowed = found.stream().noneMatch(v -> v.severity().compareTo(threshold) >= 0);
         return new PolicyVerdict(allowed, threshold, found, name);
+    }
+
+    /**
+     * Matches one pattern against its view of the source, adding a violation per match. Patterns that are not built in
+     * share a time budget per check; when it is spent, a {@code pattern-budget} violation is added and this answers
+     * false (no further pattern runs: fail closed).
+     */
+    private boolean match(SecurityPattern p, CompiledPattern c, String lang, ScannedSource src, PolicyInput input,
+            List<Violation> found, long[] budgetEnd) {
+        if (!p.appliesTo(lang)) {
+            return true;
+        }
+        String view = switch (p.scope()) {
+            case CODE -> src.codeOnly();
+            case CODE_AND_STRINGS -> src.withoutComments();
+            case RAW -> src.code();
+        };
+        Set<String> hint = c.requiredWords;
+        if (hint != null && hint.stream().noneMatch(view::contains)) {
+            return true; // none of the words every match needs occurs: the regex cannot match
+        }
+        IntBinaryOperator add = (start, end) -> {
+            found.add(input.violation("pattern:" + p.id(), p.description(), p.severity(), start,
+                    Math.max(1, end - start)));
+            return 0;
+        };
+        if (c.builtIn) {
+            c.findAll(view, add);
+            return true;
+        }
+        if (budgetEnd[0] == 0) {
+            budgetEnd[0] = System.nanoTime() + patternBudgetNanos;
+        }
+        try {
+            c.findAll(new BudgetedText(view, budgetEnd[0]), add);
+            return true;
+        } catch (BudgetedText.OutOfTime e) {
+            found.add(new Violation("pattern-budget", "the policy's own patterns took longer than "
+                    + Texts.human(Duration.ofNanos(patternBudgetNanos)) + " on this code (at pattern '"
+                    + Texts.sanitize(p.id(), 60) + "'); failing closed", Severity.HIGH, 0, 0, ""));
+            return false;
+        }
     }
 
     /** A scanner bug must not let code through unchecked: fail closed, whatever the threshold. */
@@ -310,11 +440,16 @@ public final class SecurityPolicy {
 
     @Override
     public String toString() {
-        return "SecurityPolicy[" + name + ", threshold " + threshold.wireName() + ", " + patterns.size()
-                + " patterns, " + restrictedModules.size() + " restricted modules, " + rules.size() + " rules]";
+        return "SecurityPolicy[" + name + ", threshold " + threshold.wireName() + ", default rules "
+                + defaultRuleTier.wireName() + (removedDefaults.isEmpty() ? "" : " minus " + removedDefaults.size())
+                + ", " + patterns.size() + " patterns, " + restrictedModules.size() + " restricted modules, "
+                + rules.size() + " rules]";
     }
 
-    /** Builds a {@link SecurityPolicy}. Adding a pattern or module with an existing id replaces it. */
+    /**
+     * Builds a {@link SecurityPolicy}. Adding a pattern or module with an existing id replaces it; one with the id of a
+     * language's default rule replaces that rule.
+     */
     public static final class Builder {
         private String name = "custom";
         private Severity threshold = Severity.MEDIUM;
@@ -322,6 +457,8 @@ public final class SecurityPolicy {
         private final Map<String, SecurityPattern> patterns = new LinkedHashMap<>();
         private final Map<String, RestrictedModule> modules = new LinkedHashMap<>();
         private final List<PolicyRule> rules = new ArrayList<>();
+        private RuleTier defaultRuleTier = RuleTier.NONE;
+        private final Set<String> removedDefaults = new LinkedHashSet<>();
         private Duration patternBudget = DEFAULT_PATTERN_BUDGET;
 
         private Builder() {}
@@ -330,6 +467,8 @@ public final class SecurityPolicy {
             name = p.name;
             threshold = p.threshold;
             dynamicImportSeverity = p.dynamicImportSeverity;
+            defaultRuleTier = p.defaultRuleTier;
+            removedDefaults.addAll(p.removedDefaults);
             patternBudget = Duration.ofNanos(p.patternBudgetNanos);
             p.patterns.forEach(x -> patterns.put(x.id(), x));
             p.restrictedModules.forEach(x -> modules.put(x.id(), x));
@@ -374,15 +513,36 @@ public final class SecurityPolicy {
         }
 
         /**
-         * Removes a pattern (by id, with or without the {@code pattern:} prefix) or a restricted module (by its
-         * {@link RestrictedModule#id()}, e.g. {@code module:python:os}).
+         * Which default rules of the languages the policy applies (see {@link SecurityPolicy#defaultRuleTier()}).
+         * Presets set the tier of their name; {@link SecurityPolicy#builder()} starts at {@link RuleTier#NONE}.
+         *
+         * @since 0.2
+         */
+        public Builder defaultRuleTier(RuleTier tier) {
+            this.defaultRuleTier = requireNonNull(tier, "tier");
+            return this;
+        }
+
+        /**
+         * Removes a rule: an own pattern (by id, with or without the {@code pattern:} prefix) or restricted module (by
+         * its {@link RestrictedModule#id()}, e.g. {@code module:python:os}), and a language's default rule of that id
+         * that the policy's tier applies ({@code pattern:python.eval}, {@code module:python:os}). Default rules are
+         * checked against the languages on the class path; without an engine there, any id naming a language is taken.
+         * (To drop a default rule of a language that a client knows only from {@code builder().language(handler)},
+         * add an own rule of the same id instead: it replaces the default one.)
          *
          * @throws IllegalArgumentException if there is no such rule
          */
         public Builder remove(String ruleId) {
             requireNonNull(ruleId, "ruleId");
             String id = ruleId.startsWith("pattern:") ? ruleId.substring("pattern:".length()) : ruleId;
-            if (patterns.remove(id) == null && modules.remove(ruleId) == null) {
+            boolean own = patterns.remove(id) != null | modules.remove(ruleId) != null;
+            String canonical = ruleId.startsWith("module:") ? ruleId : "pattern:" + id;
+            boolean dflt = KnownLanguageRules.get().removable(canonical, defaultRuleTier);
+            if (dflt) {
+                removedDefaults.add(canonical);
+            }
+            if (!own && !dflt) {
                 throw new IllegalArgumentException("No rule '" + Texts.sanitize(ruleId, 60) + "' in policy '" + name
                         + "' (ids look like 'pattern:python.eval' or 'module:python:os')");
             }

@@ -60,7 +60,6 @@ public final class DockerImageBuilder {
     /** Label on language images holding the id of the base image they were built from. */
     public static final String BASE_IMAGE_LABEL = "dev.sandbox4j.base-image";
 
-    private static final List<String> LANGUAGES = List.of("python", "javascript", "java", "r", "cpp", "go");
     private static final String TAG = "bookworm";
 
     /** Serialises builds within this JVM; the file lock only guards against other processes. */
@@ -101,12 +100,14 @@ public final class DockerImageBuilder {
     }
 
     /**
-     * The languages this builder has recipes for.
+     * The image recipes this builder has, sorted: the directories under {@code images/} of the source tree, which
+     * ship in this jar. A language's recipe is named like the language unless its handler says otherwise
+     * ({@code LanguageHandler.imageRecipe()}).
      *
-     * @return {@code ["python", "javascript", "java", "r", "cpp", "go"]}
+     * @return e.g. {@code ["cpp", "go", "java", "javascript", "python", "r", "ruby"]}
      */
     public static List<String> buildableLanguages() {
-        return LANGUAGES;
+        return LanguageImages.recipeNames();
     }
 
     /**
@@ -263,10 +264,11 @@ public final class DockerImageBuilder {
     private static String normalize(String language) {
         requireNonNull(language, "language");
         String key = language.strip().toLowerCase(Locale.ROOT);
-        if (key.equals(BASE) || LANGUAGES.contains(key)) {
+        if (key.equals(BASE) || buildableLanguages().contains(key)) {
             return key;
         }
-        throw new IllegalArgumentException("Expected language one of " + LANGUAGES + " but was '" + language + "'");
+        throw new IllegalArgumentException("Expected language one of " + buildableLanguages() + " but was '"
+                + language + "'");
     }
 
     private Optional<InspectImageResponse> inspect(String image) {

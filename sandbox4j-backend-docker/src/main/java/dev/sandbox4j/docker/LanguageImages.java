@@ -18,20 +18,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * The language images ({@code sandbox4j/<language>:bookworm}): their recipes, which ship in this jar under
- * {@code dev/sandbox4j/docker/images/<language>/} (a Dockerfile built {@code FROM} the base image, plus the files
- * next to it), the hash of a recipe, and the build of one image.
+ * The language images ({@code sandbox4j/<recipe>:bookworm}): their recipes, which ship in this jar under
+ * {@code dev/sandbox4j/docker/images/<recipe>/} (a Dockerfile built {@code FROM} the base image, plus the files
+ * next to it; the source tree's {@code images/<recipe>/}), the hash of a recipe, and the build of one image. The
+ * recipes are found by listing that directory: adding a language's image is adding its directory.
  */
 final class LanguageImages {
     private static final String RECIPE_ROOT = "dev/sandbox4j/docker/images/";
+    /** This class as a resource: it lives where the recipes do (this module's jar or classes directory). */
+    private static final String SELF = "dev/sandbox4j/docker/LanguageImages.class";
+
+    /** The recipes on the class path, listed once (the class path does not change). */
+    private static final class Recipes {
+        static final List<String> NAMES = list();
+    }
 
     private final DockerClient docker;
     private final DockerBuild dockerBuild;
@@ -99,6 +109,62 @@ final class LanguageImages {
         return hash.text("BASE=" + BASE_IMAGE)
                 .text("base recipe " + baseHash)
                 .hex();
+    }
+
+    /** The names of the recipe directories that hold a Dockerfile, sorted. */
+    static List<String> recipeNames() {
+        return Recipes.NAMES;
+    }
+
+    private static List<String> list() {
+        ClassLoader loader = LanguageImages.class.getClassLoader();
+        URL self = loader == null ? null : loader.getResource(SELF);
+        return self == null ? List.of() : list(self);
+    }
+
+    /**
+     * The recipes next to {@code self}, the URL of this class file: in the same classes directory ({@code file:}) or
+     * jar ({@code jar:}, a shaded one included).
+     */
+    static List<String> list(URL self) {
+        TreeSet<String> names = new TreeSet<>();
+        try {
+            switch (self.getProtocol()) {
+                case "file" -> {
+                    Path root = Path.of(self.toURI());
+                    for (int i = 0; i < SELF.split("/").length; i++) {
+                        root = root.getParent();
+                    }
+                    Path dir = root.resolve(RECIPE_ROOT);
+                    if (Files.isDirectory(dir)) {
+                        try (Stream<Path> entries = Files.list(dir)) {
+                            entries.filter(d -> Files.isRegularFile(d.resolve("Dockerfile")))
+                                    .forEach(d -> names.add(d.getFileName().toString()));
+                        }
+                    }
+                }
+                case "jar" -> {
+                    JarURLConnection connection = (JarURLConnection) self.openConnection();
+                    connection.setUseCaches(false);
+                    try (JarFile jar = connection.getJarFile()) {
+                        Enumeration<JarEntry> entries = jar.entries();
+                        while (entries.hasMoreElements()) {
+                            String name = entries.nextElement().getName();
+                            if (name.startsWith(RECIPE_ROOT) && name.endsWith("/Dockerfile")) {
+                                String dir = name.substring(RECIPE_ROOT.length(), name.length() - "/Dockerfile".length());
+                                if (!dir.isEmpty() && dir.indexOf('/') < 0) {
+                                    names.add(dir);
+                                }
+                            }
+                        }
+                    }
+                }
+                default -> { }
+            }
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            return List.of(); // listed as "no recipes"; building one names the missing resource
+        }
+        return List.copyOf(names);
     }
 
     /**

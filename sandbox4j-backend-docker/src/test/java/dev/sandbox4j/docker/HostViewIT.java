@@ -135,7 +135,7 @@ class HostViewIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"python", "javascript", "java", "cpp", "go", "r"})
+    @ValueSource(strings = {"python", "javascript", "java", "cpp", "go", "r", "ruby"})
     void theBoxShowsLittleOfTheHost(String language) {
         try (SandboxSession s = client.openSession(language, options(null).build())) {
             Map<String, String> seen = probe(s);

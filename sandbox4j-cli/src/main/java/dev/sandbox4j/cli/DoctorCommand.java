@@ -3,6 +3,7 @@ package dev.sandbox4j.cli;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Info;
 import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.LanguageInfo;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
@@ -15,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -79,10 +81,17 @@ final class DoctorCommand implements Callable<Integer> {
                         + (wanted.equals("runsc") ? " (gVisor: sudo scripts/setup-runsc.sh)" : ""));
             }
             DockerImageBuilder images = new DockerImageBuilder(dc, l -> { });
-            for (String lang : DockerImageBuilder.buildableLanguages()) {
+            List<String> recipes = DockerImageBuilder.buildableLanguages();
+            for (String lang : recipes) {
                 DockerImageBuilder.Status s = images.status(lang);
                 line(out, s.present(), "image " + lang, s.image() + (!s.present() ? " missing -> sandbox4j images build"
                         : s.upToDate() ? " (up to date)" : " (outdated -> sandbox4j images build)"));
+            }
+            // a language whose handler names a recipe this sandbox4j does not have: fine if its image is there
+            for (LanguageInfo l : ImageRecipes.withoutRecipe(Registries.languages(), recipes)) {
+                boolean present = imagePresent(dc, l.defaultImage());
+                line(out, present, "image " + l.id(), present ? l.defaultImage() + " (present; no recipe '"
+                        + l.imageRecipe() + "' here to build it)" : "missing -> " + ImageRecipes.missing(l, recipes));
             }
         } catch (java.io.IOException | RuntimeException e) {
             line(out, false, "engine", e.toString());
@@ -113,6 +122,15 @@ final class DoctorCommand implements Callable<Integer> {
         }
         out.println(problems == 0 ? "everything looks fine" : problems + " problem(s) found");
         return problems == 0 ? 0 : 1;
+    }
+
+    private static boolean imagePresent(DockerClient dc, String image) {
+        try {
+            dc.inspectImageCmd(image).exec();
+            return true;
+        } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+            return false;
+        }
     }
 
     private void line(PrintWriter out, boolean ok, String what, String detail) {

@@ -1,6 +1,7 @@
 package dev.sandbox4j.cli;
 
 import com.github.dockerjava.api.DockerClient;
+import dev.sandbox4j.LanguageInfo;
 import dev.sandbox4j.docker.DockerClients;
 import dev.sandbox4j.docker.DockerImageBuilder;
 import java.io.IOException;
@@ -38,8 +39,8 @@ final class ImagesCommand implements Runnable {
         CommandLine.Model.CommandSpec spec;
 
         @Parameters(paramLabel = "LANG", arity = "0..*", completionCandidates = Registries.Images.class,
-                description = "Languages to build: ${COMPLETION-CANDIDATES} (default: all, and the base image "
-                        + "they are built FROM).")
+                description = "Languages to build: ${COMPLETION-CANDIDATES} (the image recipes; a language's alias "
+                        + "names its recipe too; default: all, and the base image they are built FROM).")
         List<String> languages = new ArrayList<>();
 
         @Option(names = "--force", description = "Rebuild even if up to date.")
@@ -48,11 +49,17 @@ final class ImagesCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            List<String> langs = languages.isEmpty() ? DockerImageBuilder.buildableLanguages() : languages;
-            for (String l : langs) {
-                if (!DockerImageBuilder.buildableLanguages().contains(l)) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "Expected language one of "
-                            + DockerImageBuilder.buildableLanguages() + " but was '" + l + "'");
+            List<String> recipes = DockerImageBuilder.buildableLanguages();
+            List<String> langs;
+            try {
+                langs = languages.isEmpty() ? recipes
+                        : ImageRecipes.resolve(languages, Registries.languages(), recipes);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (languages.isEmpty()) {
+                for (LanguageInfo l : ImageRecipes.withoutRecipe(Registries.languages(), recipes)) {
+                    out.println("not built: " + ImageRecipes.missing(l, recipes));
                 }
             }
             try (DockerClient dc = docker()) {

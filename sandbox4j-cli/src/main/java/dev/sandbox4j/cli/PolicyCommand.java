@@ -1,5 +1,6 @@
 package dev.sandbox4j.cli;
 
+import dev.sandbox4j.Sandbox4j;
 import dev.sandbox4j.policy.PolicyFiles;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.util.concurrent.Callable;
@@ -25,7 +26,8 @@ final class PolicyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SecurityPolicy p = policyOptions.resolve(SecurityPolicy.production());
+        // every rule written out: the languages' default rules the policy applies included
+        SecurityPolicy p = Sandbox4j.expand(policyOptions.resolve(SecurityPolicy.production()));
         spec.commandLine().getOut().print(PolicyFiles.toText(p, json));
         spec.commandLine().getOut().flush();
         return 0;

@@ -23,6 +23,7 @@ final class Samples {
             case "cpp", "c++", "cxx", "g++" -> "#include <cstdio>\nint main() { std::puts(\"" + word + "\"); }";
             case "go", "golang" -> "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"" + word + "\") }";
             case "r", "rscript", "rlang" -> "cat('" + word + "\\n')";
+            case "ruby", "rb" -> "puts '" + word + "'";
             default -> null;
         };
     }

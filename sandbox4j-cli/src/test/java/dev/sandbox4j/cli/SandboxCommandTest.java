@@ -73,8 +73,8 @@ class SandboxCommandTest {
     @Test
     void usageErrorsExitWith2AndAShortMessage() {
         assertThat(run("run", "-c", "print(1)")).isEqualTo(2);
-        assertThat(err.toString()).contains("Missing --lang LANG (needed with -c CODE): one of [cpp, go, java, "
-                + "javascript, python, r]").contains("Try 'sandbox4j run --help'");
+        assertThat(err.toString()).contains("Missing --lang LANG (needed with -c CODE): one of " + Registries.ids())
+                .contains("Try 'sandbox4j run --help'");
         assertThat(run("run", "--lang", "python")).isEqualTo(2);
         assertThat(err.toString()).contains("Missing program");
         assertThat(run("run", "--lang", "python", "--memory", "lots", "-c", "x")).isEqualTo(2);
@@ -82,7 +82,7 @@ class SandboxCommandTest {
         assertThat(run("run", "--lang", "python", "--timeout", "soon", "-c", "x")).isEqualTo(2);
         assertThat(err.toString()).contains("Expected a duration such as 500ms, 10s, 2m or 1h but was 'soon'");
         assertThat(run("run", "--lang", "cobol", "-c", "x")).isEqualTo(2);
-        assertThat(err.toString()).contains("Expected language one of [cpp, go, java, javascript, python, r] but was 'cobol'");
+        assertThat(err.toString()).contains("Expected language one of " + Registries.ids() + " but was 'cobol'");
         assertThat(run("run", "--lang", "python", "/no/such/file.py")).isEqualTo(2);
         assertThat(err.toString()).contains("File not found: '/no/such/file.py'");
         assertThat(run("run", "--lang", "python", "--pids", "0", "-c", "x")).isEqualTo(2);
@@ -160,7 +160,7 @@ class SandboxCommandTest {
     void infersTheLanguageFromTheFileExtension(@TempDir Path dir) throws Exception {
         backend.behaviour = r -> Behaviour.exit(0, "", "");
         for (String name : List.of("hello.py", "app.js", "mod.mjs", "Main.java", "a.cpp", "b.cc", "c.cxx", "main.go",
-                "plot.R", "plot.r")) {
+                "plot.R", "plot.r", "task.rb")) {
             Path f = dir.resolve(name);
             Files.writeString(f, "x");
             assertThat(run("run", f.toString())).as(name + ": " + err).isZero();
@@ -172,12 +172,13 @@ class SandboxCommandTest {
                 .anySatisfy(a -> assertThat(a).contains("javac"))
                 .anySatisfy(a -> assertThat(a).contains("g++"))
                 .anySatisfy(a -> assertThat(a).contains("go"))
-                .anySatisfy(a -> assertThat(a).contains("Rscript"));
+                .anySatisfy(a -> assertThat(a).contains("Rscript"))
+                .anySatisfy(a -> assertThat(a).contains("ruby -r").contains("sandbox4j_prelude.rb"));
         Path txt = dir.resolve("notes.txt");
         Files.writeString(txt, "x");
         assertThat(run("run", txt.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("Cannot tell the language of '" + txt + "' from its extension (known: "
-                + ".c++ .cc .cjs .cpp .cxx .go .java .js .mjs .py .r); give --lang LANG");
+                + ".c++ .cc .cjs .cpp .cxx .go .java .js .mjs .py .r .rb); give --lang LANG");
         assertThat(run("run", "--lang", "python", txt.toString())).as("--lang wins").isZero();
     }
 
@@ -211,7 +212,9 @@ class SandboxCommandTest {
     void helpListsLanguagesPresetsAndImagesFromTheRegistries() {
         assertThat(run("run", "--help")).isZero();
         String help = out.toString();
-        assertThat(help.replaceAll("\\s+", " ")).contains("Language: cpp, go, java, javascript, python, r, or an alias")
+        assertThat(Registries.ids()).contains("cpp", "go", "java", "javascript", "python", "r").isSorted();
+        assertThat(help.replaceAll("\\s+", " ")).contains("Language: " + String.join(", ", Registries.ids())
+                        + ", or an alias")
                 .contains("Policy preset: permissive, development, production, strict.")
                 .contains("Languages (id, aliases, file extensions):");
         assertThat(help)
@@ -221,6 +224,13 @@ class SandboxCommandTest {
         assertThat(run("images", "build", "--help")).isZero();
         assertThat(out.toString().replaceAll("\\s+", " "))
                 .contains("Languages to build: " + String.join(", ", dev.sandbox4j.docker.DockerImageBuilder.buildableLanguages()));
+    }
+
+    @Test
+    void imagesBuildRefusesWhatHasNoRecipeBeforeTouchingTheEngine() {
+        assertThat(run("images", "build", "cobol")).isEqualTo(2);
+        assertThat(err.toString()).contains("Expected language one of "
+                + dev.sandbox4j.docker.DockerImageBuilder.buildableLanguages() + " but was 'cobol'");
     }
 
     @Test
@@ -306,6 +316,14 @@ class SandboxCommandTest {
     void policyCommandPrintsAPresetAsYaml() {
         assertThat(run("policy", "--preset", "strict")).isZero();
         assertThat(out.toString()).startsWith("name: strict\nthreshold: low\n").contains("restricted_modules:");
+        // every rule written out, the languages' default rules included (they come from the language plug-ins)
+        assertThat(out.toString()).contains("id: any.fork-bomb", "id: python.eval", "id: javascript.eval",
+                "name: subprocess", "name: child_process").doesNotContain("default_rules");
+        dev.sandbox4j.policy.SecurityPolicy printed = dev.sandbox4j.policy.PolicyFiles.parse(out.toString(), false);
+        assertThat(printed.patterns().size() + printed.restrictedModules().size())
+                .isEqualTo(dev.sandbox4j.Sandbox4j.expand(dev.sandbox4j.policy.SecurityPolicy.strict()).patterns().size()
+                        + dev.sandbox4j.Sandbox4j.expand(dev.sandbox4j.policy.SecurityPolicy.strict())
+                                .restrictedModules().size());
     }
 
     private static String hostname() {

@@ -6,7 +6,8 @@ import dev.sandbox4j.EngineProvider;
 import dev.sandbox4j.LanguageInfo;
 import dev.sandbox4j.LanguagePlugin;
 import dev.sandbox4j.SandboxClient;
-import dev.sandbox4j.core.policy.scan.Scanners;
+import dev.sandbox4j.policy.LanguageRules;
+import dev.sandbox4j.policy.LanguageRulesProvider;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.spi.Availability;
@@ -20,9 +21,10 @@ import java.util.Map;
 
 /**
  * The engine as the API finds it ({@code META-INF/services/dev.sandbox4j.EngineProvider}): clients, the languages and
- * backends on the class path, policy checks. Stateless.
+ * backends on the class path, policy checks. Also the policy model's source of the languages' default rules
+ * ({@code META-INF/services/dev.sandbox4j.policy.LanguageRulesProvider}). Stateless.
  */
-public final class DefaultEngineProvider implements EngineProvider {
+public final class DefaultEngineProvider implements EngineProvider, LanguageRulesProvider {
     @Override
     public SandboxClient newClient(ClientSettings s) {
         List<LanguageHandler> handlers = new ArrayList<>();
@@ -61,7 +63,8 @@ public final class DefaultEngineProvider implements EngineProvider {
         List<String> exts = extensions.entrySet().stream().filter(e -> e.getValue().equals(h.id()))
                 .map(Map.Entry::getKey).toList();
         boolean kernel = h.kernelPlan(new PlanContext("/tmp/.sandbox4j-probe", List.of(), null, "/workspace")) != null;
-        return new LanguageInfo(h.id(), h.aliases(), java.util.Set.copyOf(exts), h.defaultImage(), kernel);
+        return new LanguageInfo(h.id(), h.aliases(), java.util.Set.copyOf(exts), h.defaultImage(), kernel,
+                h.imageRecipe());
     }
 
     @Override
@@ -79,14 +82,27 @@ public final class DefaultEngineProvider implements EngineProvider {
         return List.copyOf(out);
     }
 
-    /** With the language's own scanner; a language no plug-in knows is read by the generic scanner. */
+    /**
+     * With the language plug-in's scanner and default rules; a language no plug-in knows is read by the generic scanner
+     * and checked against the policy's own rules.
+     */
     @Override
     public PolicyVerdict check(String language, String code, SecurityPolicy policy) {
         LanguageRegistry registry = LanguageRegistry.discover(List.of());
         if (!registry.knows(language)) {
-            return policy.check(language, code, Scanners.forLanguage(language));
+            return PolicyCheck.unknownLanguage(policy, language, code);
         }
-        LanguageHandler h = registry.get(language);
-        return policy.check(h.id(), code, Scanners.forHandler(h));
+        return PolicyCheck.run(policy, registry.get(language), code);
+    }
+
+    @Override
+    public SecurityPolicy expand(SecurityPolicy policy) {
+        return policy.expand(languageRules());
+    }
+
+    /** The default rules of every language on the class path, in the order of their ids. */
+    @Override
+    public List<LanguageRules> languageRules() {
+        return LanguageRegistry.discover(List.of()).handlers().stream().map(LanguageHandler::defaultRules).toList();
     }
 }

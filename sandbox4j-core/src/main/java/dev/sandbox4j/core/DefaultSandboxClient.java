@@ -15,7 +15,6 @@ import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.PolicyDecisionEvent;
 import dev.sandbox4j.SandboxEventListener;
-import dev.sandbox4j.core.policy.scan.Scanners;
 import dev.sandbox4j.core.support.Hashes;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
@@ -399,7 +398,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         requireNonNull(code, "code");
         requireNonNull(with, "policy");
         LanguageHandler handler = languages.get(requireNonNull(language, "language"));
-        PolicyVerdict v = with.check(handler.id(), code, Scanners.forHandler(handler));
+        PolicyVerdict v = PolicyCheck.run(with, handler, code);
         events.policyDecision(new PolicyDecisionEvent(Instant.now(), null, principal, handler.id(),
                 Hashes.sha256(code), code.length(), v));
         return v;

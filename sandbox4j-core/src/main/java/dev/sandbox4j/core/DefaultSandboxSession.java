@@ -14,7 +14,6 @@ import dev.sandbox4j.RunEvent;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionEvent;
-import dev.sandbox4j.core.policy.scan.Scanners;
 import dev.sandbox4j.core.support.BoxPaths;
 import dev.sandbox4j.core.support.Hashes;
 import dev.sandbox4j.core.support.Notebooks;
@@ -286,7 +285,7 @@ final class DefaultSandboxSession implements SandboxSession {
     }
 
     private PolicyVerdict decide(String code, SecurityPolicy p) {
-        PolicyVerdict v = p.check(ctx.handler().id(), code, Scanners.forHandler(ctx.handler()));
+        PolicyVerdict v = PolicyCheck.run(p, ctx.handler(), code);
         ctx.events().policyDecision(new PolicyDecisionEvent(Instant.now(), ctx.id(), ctx.principal(),
                 ctx.handler().id(), Hashes.sha256(code), code.length(), v));
         if (!v.allowed()) {

@@ -14,8 +14,9 @@ class LanguageRegistryTest {
     @Test
     void discoversBuiltInHandlersWithAliases() {
         LanguageRegistry r = LanguageRegistry.discover(List.of());
-        assertThat(r.ids()).containsExactly("cpp", "go", "java", "javascript", "python", "r");
+        assertThat(r.ids()).containsExactly("cpp", "go", "java", "javascript", "python", "r", "ruby");
         assertThat(r.get("PY").id()).isEqualTo("python");
+        assertThat(r.get("rb").id()).isEqualTo("ruby");
         assertThat(r.get("node").id()).isEqualTo("javascript");
         assertThat(r.get("js").id()).isEqualTo("javascript");
     }
@@ -25,7 +26,7 @@ class LanguageRegistryTest {
         LanguageRegistry r = LanguageRegistry.discover(List.of());
         java.util.Map<String, String> expected = java.util.Map.of("hello.py", "python", "app.js", "javascript",
                 "mod.mjs", "javascript", "Main.java", "java", "a.cpp", "cpp", "b.cc", "cpp", "c.cxx", "cpp",
-                "main.go", "go", "analysis.R", "r");
+                "main.go", "go", "analysis.R", "r", "task.rb", "ruby");
         expected.forEach((file, lang) -> assertThat(r.forFileName("dir.d/" + file)).as(file).get()
                 .extracting(h -> h.id()).isEqualTo(lang));
         assertThat(r.forFileName("plot.r").orElseThrow().id()).isEqualTo("r");

@@ -348,10 +348,22 @@ class RunnerTest {
 
     // ---------------------------------------------------------------- the fork server
 
+    /** The Python plug-in's fork server, as the engine ships it. */
+    private static String zygoteSource() {
+        try (var in = RunnerTest.class.getResourceAsStream("/dev/sandbox4j/core/lang/sandbox4j_zygote.py")) {
+            if (in == null) {
+                throw new IllegalStateException("lang/sandbox4j_zygote.py is missing from the test class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** A boxed runner with the fork server started (the host's /usr/bin/python3, preloading {@code json}). */
     private Runner startBoxedWithForkServer() {
         Runner r = startBoxed(0);
-        r.startForkServer(List.of("/usr/bin/python3", "-c", BoxScripts.load("zygote.py"), "json", "no_such_module"),
+        r.startForkServer(List.of("/usr/bin/python3", "-c", zygoteSource(), "json", "no_such_module"),
                 Map.of("PYTHONDONTWRITEBYTECODE", "1"));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(r::forkServerReady);
         return r;
@@ -423,7 +435,7 @@ class RunnerTest {
                 """, List.of(), Map.of(), new byte[0], Duration.ofSeconds(30));
         assertThat(second).isEqualTo(new Out("[1] False None /tmp\n", "", 0));
         assertThat(run(r, List.of("/bin/sh", "-c", OTHERS), Map.of(), "/", new byte[0]).stdout())
-                .as("only the fork server is left").contains("(python3)").doesNotContain("sleep");
+                .as("only the fork server is left").contains("(sandbox4j-fork)").doesNotContain("sleep");
     }
 
     @Test

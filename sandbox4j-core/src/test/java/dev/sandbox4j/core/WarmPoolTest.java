@@ -516,9 +516,7 @@ class WarmPoolTest {
         volatile Map<String, String> imageLabels = Map.of();
 
         PoolBackend() {
-            for (String l : List.of("python", "javascript", "java", "cpp", "go", "r")) {
-                images.add("sandbox4j/" + l + ":bookworm");
-            }
+            LanguageRegistry.discover(List.of()).handlers().forEach(h -> images.add(h.defaultImage()));
         }
 
         SandboxBackendFactory factory() {

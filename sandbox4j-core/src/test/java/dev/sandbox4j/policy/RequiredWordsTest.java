@@ -36,8 +36,13 @@ class RequiredWordsTest {
             "fork()", "asm(\"nop\")", "dlopen(x)", "socket(1)", "unlink(x)", "fopen(f, \"w\")", "getenv(x)",
             "exec.Command(x)", "os.RemoveAll(x)", "os.WriteFile(x)", "os.Getenv(x)", "system2('x')",
             "dyn.load(x)", "eval(parse(text=x))", "file.remove(x)", "url(x)", "writeLines(x)", "Sys.getenv(x)",
-            ":(){ :|:& };:", "dd if=/dev/zero of=/dev/sda"};
-        for (SecurityPattern p : SecurityPolicy.strict().patterns()) {
+            ":(){ :|:& };:", "dd if=/dev/zero of=/dev/sda", "system('x')", "exec 'x'", "Kernel.spawn(x)",
+            "`x`", "%x(x)", "IO.popen(x)", "Open3.capture2(x)", "open('|x')", "Fiddle::Handle", "syscall(1)",
+            "fork { }", "eval(x)", "obj.instance_eval(x)", "send(:x)", "method(:x)", "Net::HTTP.get(u)",
+            "TCPSocket.new(h)", "Marshal.load(x)", "YAML.load(x)", "FileUtils.rm_rf(x)", "File.delete(x)",
+            "File.write(x, y)", "File.open(x, 'w')", "ENV['x']", "Thread.new { }", "trap('INT')",
+            "Kernel.fork { }", "Process.daemon"};
+        for (SecurityPattern p : dev.sandbox4j.Sandbox4j.expand(SecurityPolicy.strict()).patterns()) {
             Set<String> words = RequiredWords.of(p.regex());
             if (words == null) {
                 continue;

@@ -245,9 +245,9 @@ class SecurityPolicyTest {
     @Test
     void unknownLanguageUsesTheGenericScanner() {
         SecurityPolicy p = SecurityPolicy.builder()
-                .addPattern(SecurityPattern.of("ruby-system", "\\bsystem\\s*\\(", "system", Severity.HIGH)).build();
-        assertThat(Sandbox4j.check("ruby", "system('ls')", p).allowed()).isFalse();
-        assertThat(Sandbox4j.check("ruby", "# system('ls')\nputs 1", p).allowed()).isTrue();
+                .addPattern(SecurityPattern.of("perl-system", "\\bsystem\\s*\\(", "system", Severity.HIGH)).build();
+        assertThat(Sandbox4j.check("perl", "system('ls')", p).allowed()).isFalse();
+        assertThat(Sandbox4j.check("perl", "# system('ls')\nprint 1", p).allowed()).isTrue();
     }
 
     /** About 1 MB of harmless Python whose comments and strings mention what the strict policy forbids. */
@@ -277,8 +277,9 @@ class SecurityPolicyTest {
         long t0 = System.nanoTime();
         PolicyVerdict v = Sandbox4j.check("python", code, p);
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        SecurityPolicy all = Sandbox4j.expand(p);
         System.out.printf("[bench] policy check (strict, %d default rules) of %d KB of python: %d ms%n",
-                p.patterns().size() + p.restrictedModules().size(), code.length() / 1024, ms);
+                all.patterns().size() + all.restrictedModules().size(), code.length() / 1024, ms);
         assertThat(v.allowed()).isTrue();
     }
 }

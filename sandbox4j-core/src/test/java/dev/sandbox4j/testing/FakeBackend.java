@@ -84,11 +84,9 @@ public final class FakeBackend implements SandboxBackend {
     public final java.util.concurrent.atomic.AtomicInteger runnerStarts = new java.util.concurrent.atomic.AtomicInteger();
 
     public FakeBackend() {
-        images.add("sandbox4j/python:bookworm");
-        images.add("sandbox4j/javascript:bookworm");
-        for (String l : java.util.List.of("java", "cpp", "go", "r")) {
-            images.add("sandbox4j/" + l + ":bookworm");
-        }
+        // the default image of every language on the class path
+        dev.sandbox4j.core.LanguageRegistry.discover(java.util.List.of()).handlers()
+                .forEach(h -> images.add(h.defaultImage()));
     }
 
     /** A factory that hands out this backend. */

@@ -1,13 +1,19 @@
 package dev.sandbox4j.spi;
 
 import dev.sandbox4j.LanguagePlugin;
+import dev.sandbox4j.policy.LanguageRules;
+import dev.sandbox4j.policy.RuleTier;
 import dev.sandbox4j.policy.SourceScanner;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Turns source code of one language into the files and command line that run it. Stateless, no I/O; registered in
- * {@code META-INF/services/dev.sandbox4j.spi.LanguageHandler}.
+ * A language, as one plug-in: how its code runs (files and command line: {@link #plan}, {@link #kernelPlan},
+ * {@link #installPlan}), how security policies read it ({@link #scanner()}) and what they look for in it
+ * ({@link #defaultRules()}), and which image recipe builds its default image ({@link #imageRecipe()}). Stateless, no
+ * I/O; registered in {@code META-INF/services/dev.sandbox4j.spi.LanguageHandler} (or handed to
+ * {@code SandboxClient.builder().language(handler)}). Adding a language means writing one of these (plus, for the
+ * Docker backend's image builder, a recipe directory {@code images/<imageRecipe>/}).
  *
  * @since 0.1
  */
@@ -44,11 +50,37 @@ public interface LanguageHandler extends LanguagePlugin {
     }
 
     /**
-     * The lexer security policies use for this language, or {@code null} to use the built-in scanner for {@link #id()}
-     * (python, javascript, java, cpp, go, r) or, failing that, a generic one (C-style and {@code #} comments, quotes).
+     * The lexer security policies use for this language: it finds comments, string literals and imports, so that rules
+     * see code, not text. {@code null} (the default) means the engine's generic scanner, a heuristic that finds no
+     * imports; every built-in language brings its own.
      */
     default @org.jspecify.annotations.Nullable SourceScanner scanner() {
         return null;
+    }
+
+    /**
+     * The language's default security rules: patterns and restricted modules, each tagged with the {@link RuleTier}
+     * from which on a policy applies it. Policies hold none of them; when the engine checks code of this language, it
+     * hands these to the policy, which applies those of its tier ({@code SecurityPolicy.production()} applies every
+     * rule tagged development or production). Build them once (a constant). Default: none.
+     *
+     * @since 0.2
+     */
+    default LanguageRules defaultRules() {
+        return LanguageRules.none(id());
+    }
+
+    /**
+     * The name of the image recipe that builds {@link #defaultImage()}: a directory {@code images/<name>/} with a
+     * Dockerfile built {@code FROM} sandbox4j's base image, which the Docker backend ships and
+     * {@code sandbox4j images build} builds as {@code sandbox4j/<name>:bookworm}. Default: {@link #id()}. A language
+     * whose recipe the image builder does not have is reported by {@code sandbox4j images build} and
+     * {@code sandbox4j doctor}; its image must then come from elsewhere.
+     *
+     * @since 0.2
+     */
+    default String imageRecipe() {
+        return id();
     }
 
     /**

@@ -9,7 +9,6 @@ import dev.sandbox4j.spi.BoxInfo;
 import dev.sandbox4j.spi.SandboxBackend;
 import dev.sandbox4j.spi.SandboxBackendFactory;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -28,8 +27,15 @@ public final class EngineCheck {
     public static final String STRICT_PROPERTY = "sandbox.it.strict";
     /** The label that marks the boxes of one test run. */
     public static final String RUN_LABEL = "dev.sandbox4j.run-id";
-    /** The languages whose image may be given as {@code -Dsandbox.image.<language>}. */
+    /**
+     * The built-in languages when this kit was written.
+     *
+     * @deprecated {@link #images()} takes every {@code -Dsandbox.image.<language>} property, whatever the language;
+     *     ask the engine for its languages ({@code Sandbox4j.languages()})
+     */
+    @Deprecated
     public static final List<String> LANGUAGES = List.of("python", "javascript", "java", "r", "cpp", "go");
+    private static final String IMAGE_PROPERTY = "sandbox.image.";
 
     private EngineCheck() {}
 
@@ -53,13 +59,17 @@ public final class EngineCheck {
         }
     }
 
-    /** The images given to the build as {@code -Dsandbox.image.<language>}, by language (blank ones left out). */
+    /**
+     * The images given to the build as {@code -Dsandbox.image.<language>}, by language, for any language (blank ones
+     * left out), sorted by language.
+     */
     public static Map<String, String> images() {
-        Map<String, String> images = new LinkedHashMap<>();
-        for (String lang : LANGUAGES) {
-            String image = System.getProperty("sandbox.image." + lang);
-            if (image != null && !image.isBlank()) {
-                images.put(lang, image);
+        Map<String, String> images = new java.util.TreeMap<>();
+        for (String name : System.getProperties().stringPropertyNames()) {
+            String image = System.getProperty(name);
+            if (name.startsWith(IMAGE_PROPERTY) && name.length() > IMAGE_PROPERTY.length() && image != null
+                    && !image.isBlank()) {
+                images.put(name.substring(IMAGE_PROPERTY.length()), image);
             }
         }
         return images;

@@ -1,5 +1,12 @@
 package dev.sandbox4j.core.lang;
 
+import static dev.sandbox4j.policy.Severity.HIGH;
+import static dev.sandbox4j.policy.Severity.LOW;
+import static dev.sandbox4j.policy.Severity.MEDIUM;
+
+import dev.sandbox4j.core.policy.scan.GoScanner;
+import dev.sandbox4j.policy.LanguageRules;
+import dev.sandbox4j.policy.SourceScanner;
 import dev.sandbox4j.spi.ExecutionPlan;
 import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
@@ -18,14 +25,46 @@ import java.util.regex.Pattern;
  * {@code compile_error} and the compiler's messages.
  */
 public final class GoHandler implements LanguageHandler {
+    static final String ID = "go";
     /** The module that installed libraries belong to, relative to the home directory. */
     static final String MODULE_DIR = ".sandbox4j/gomod";
     private static final Pattern MODULE =
             Pattern.compile("[A-Za-z0-9][A-Za-z0-9._~/\\-]*(@[A-Za-z0-9._\\-+]+)?");
 
+    /** The default security rules for {@value #ID} code (severities on the scale {@link LanguageRules} describes). */
+    private static final LanguageRules RULES = LanguageRules.builder(ID)
+            .pattern("exec", "\\bexec\\s*\\.\\s*(Command|CommandContext)\\s*\\(|\\bsyscall\\s*\\.\\s*(Exec|ForkExec|StartProcess)\\s*\\(|\\bos\\s*\\.\\s*StartProcess\\s*\\(",
+                        "runs a system command", HIGH)
+            .pattern("delete", "\\bos\\s*\\.\\s*(Remove|RemoveAll)\\s*\\(", "deletes files", MEDIUM)
+            .pattern("file-write", "\\bos\\s*\\.\\s*(WriteFile|Create|OpenFile)\\s*\\(|\\bioutil\\s*\\.\\s*WriteFile\\s*\\(", "writes files", LOW)
+            .pattern("env", "\\bos\\s*\\.\\s*(Getenv|Setenv|Environ|LookupEnv)\\s*\\(", "reads or changes the environment", LOW)
+            .module("os/exec", "runs system commands", HIGH)
+            .module("syscall", "raw system calls", HIGH)
+            .module("golang.org/x/sys", "raw system calls", HIGH)
+            .module("plugin", "loads native plugins", HIGH)
+            .module("unsafe", "unsafe memory access", MEDIUM)
+            .module("net", "network access", MEDIUM)
+            .module("reflect", "reflection", MEDIUM)
+            .module("encoding/gob", "deserialisation", LOW)
+            .modules(List.of("github.com/aws", "cloud.google.com", "github.com/Azure"),
+                    "cloud SDK", MEDIUM)
+            .module("os", "operating-system access", LOW)
+            .build();
+
     @Override
     public String id() {
-        return "go";
+        return ID;
+    }
+
+    /** The {@link GoScanner}: comments, strings and imports of go code. */
+    @Override
+    public SourceScanner scanner() {
+        return new GoScanner();
+    }
+
+    @Override
+    public LanguageRules defaultRules() {
+        return RULES;
     }
 
     @Override

@@ -1,5 +1,12 @@
 package dev.sandbox4j.core.lang;
 
+import static dev.sandbox4j.policy.Severity.HIGH;
+import static dev.sandbox4j.policy.Severity.LOW;
+import static dev.sandbox4j.policy.Severity.MEDIUM;
+
+import dev.sandbox4j.core.policy.scan.JavaScanner;
+import dev.sandbox4j.policy.LanguageRules;
+import dev.sandbox4j.policy.SourceScanner;
 import dev.sandbox4j.spi.ExecutionPlan;
 import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
@@ -21,14 +28,56 @@ import java.util.regex.Pattern;
  * ends the run with status {@code compile_error} and javac's messages.
  */
 public final class JavaHandler implements LanguageHandler {
+    static final String ID = "java";
     /** Where installed jars go, relative to the home directory. */
     static final String LIB_DIR = ".sandbox4j/lib";
     private static final Pattern COORDINATE =
             Pattern.compile("[A-Za-z0-9_.\\-]+:[A-Za-z0-9_.\\-]+(:[A-Za-z0-9_.\\-]+){1,3}");
 
+    /** The default security rules for {@value #ID} code (severities on the scale {@link LanguageRules} describes). */
+    private static final LanguageRules RULES = LanguageRules.builder(ID)
+            .pattern("runtime-exec", "\\bRuntime\\s*\\.\\s*getRuntime\\s*\\(\\s*\\)\\s*\\.\\s*exec\\s*\\(|\\bnew\\s+ProcessBuilder\\s*\\(|\\bProcessBuilder\\s*\\.",
+                        "runs a system command", HIGH)
+            .pattern("reflection", "\\bClass\\s*\\.\\s*forName\\s*\\(|\\.\\s*(getDeclaredMethod|getDeclaredField|setAccessible)\\s*\\(",
+                        "reflection (a way around static checks)", MEDIUM)
+            .pattern("unsafe", "\\bsun\\s*\\.\\s*misc\\s*\\.\\s*Unsafe\\b|\\bSystem\\s*\\.\\s*(load|loadLibrary)\\s*\\(", "native code / Unsafe", HIGH)
+            .pattern("delete", "\\bFiles\\s*\\.\\s*(delete|deleteIfExists)\\s*\\(|\\.\\s*delete\\s*\\(\\s*\\)", "deletes files", MEDIUM)
+            .pattern("file-write", "\\bnew\\s+(FileOutputStream|FileWriter|PrintWriter\\s*\\(\\s*new\\s+File)\\b|\\bFiles\\s*\\.\\s*(write|writeString|newOutputStream|newBufferedWriter)\\s*\\(",
+                        "writes files", LOW)
+            .pattern("exit", "\\bSystem\\s*\\.\\s*exit\\s*\\(|\\bRuntime\\s*\\.\\s*getRuntime\\s*\\(\\s*\\)\\s*\\.\\s*halt\\s*\\(", "exits the JVM", LOW)
+            .pattern("env", "\\bSystem\\s*\\.\\s*getenv\\s*\\(", "reads the environment", LOW)
+            .module("java.lang.ProcessBuilder", "runs system commands", HIGH)
+            .module("sun.misc", "JDK internals (Unsafe)", HIGH)
+            .module("jdk.internal", "JDK internals", HIGH)
+            .module("java.lang.foreign", "foreign function and memory access", HIGH)
+            .module("java.lang.reflect", "reflection", MEDIUM)
+            .module("java.lang.invoke", "method handles (reflection)", MEDIUM)
+            .module("java.net", "network access", MEDIUM)
+            .module("javax.net", "network access", MEDIUM)
+            .module("java.rmi", "remote method invocation", MEDIUM)
+            .module("java.io.ObjectInputStream", "deserialisation of untrusted data can run code", MEDIUM)
+            .module("javax.script", "script engines evaluate code", MEDIUM)
+            .module("javax.tools", "compiles code at run time", MEDIUM)
+            .modules(List.of("com.amazonaws", "software.amazon", "com.google.cloud", "com.azure"),
+                    "cloud SDK", MEDIUM)
+            .module("java.nio.file", "file system access", LOW)
+            .module("java.util.concurrent", "threads", LOW)
+            .build();
+
     @Override
     public String id() {
-        return "java";
+        return ID;
+    }
+
+    /** The {@link JavaScanner}: comments, strings and imports of java code. */
+    @Override
+    public SourceScanner scanner() {
+        return new JavaScanner();
+    }
+
+    @Override
+    public LanguageRules defaultRules() {
+        return RULES;
     }
 
     @Override

@@ -1,5 +1,12 @@
 package dev.sandbox4j.core.lang;
 
+import static dev.sandbox4j.policy.Severity.HIGH;
+import static dev.sandbox4j.policy.Severity.LOW;
+import static dev.sandbox4j.policy.Severity.MEDIUM;
+
+import dev.sandbox4j.core.policy.scan.JavaScriptScanner;
+import dev.sandbox4j.policy.LanguageRules;
+import dev.sandbox4j.policy.SourceScanner;
 import dev.sandbox4j.spi.ExecutionPlan;
 import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
@@ -16,6 +23,7 @@ import java.util.regex.Pattern;
  * ({@code main.mjs}), anything else as CommonJS ({@code main.js}), so both {@code require} and {@code import} work.
  */
 public final class JavaScriptHandler implements LanguageHandler {
+    static final String ID = "javascript";
     private static final Pattern ESM = Pattern.compile(
             "^\\s*(import\\s+[\\w{*\"']|import\\s*[{*]|export\\s+(default|const|let|var|function|class|async|\\{|\\*))",
             Pattern.MULTILINE);
@@ -24,9 +32,44 @@ public final class JavaScriptHandler implements LanguageHandler {
             "(@[a-z0-9][a-z0-9._~\\-]*/)?[a-z0-9][a-z0-9._~\\-]*(@[A-Za-z0-9._\\-^~<>=|*+ ]+)?",
             Pattern.CASE_INSENSITIVE);
 
+    /** The default security rules for {@value #ID} code (severities on the scale {@link LanguageRules} describes). */
+    private static final LanguageRules RULES = LanguageRules.builder(ID)
+            .pattern("eval", "(?<![\\w.$])(eval|Function)\\s*\\(|\\bnew\\s+Function\\s*\\(", "evaluates dynamically built code", MEDIUM)
+            .pattern("process-binding", "\\bprocess\\s*\\.\\s*(binding|_linkedBinding|dlopen)\\s*\\(", "native bindings", HIGH)
+            .pattern("fetch", "(?<![\\w.$])fetch\\s*\\(|\\bnew\\s+(WebSocket|XMLHttpRequest)\\s*\\(", "network request", MEDIUM)
+            .pattern("delete", "\\bfs(\\.promises)?\\s*\\.\\s*(unlink|unlinkSync|rm|rmSync|rmdir|rmdirSync)\\s*\\(", "deletes files", MEDIUM)
+            .pattern("file-write", "\\bfs(\\.promises)?\\s*\\.\\s*(writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream)\\s*\\(",
+                        "writes files", LOW)
+            .pattern("env", "\\bprocess\\s*\\.\\s*env\\b", "reads the environment", LOW)
+            .module("child_process", "runs system commands", HIGH)
+            .modules(List.of("ffi-napi", "ffi", "node-ffi", "bindings"),
+                    "calls native code", HIGH)
+            .module("vm", "evaluates code in a new context", MEDIUM)
+            .modules(List.of("net", "dgram", "tls", "http", "https", "http2", "dns", "axios", "node-fetch", "got",
+                    "request", "ws", "undici"),
+                    "network access", MEDIUM)
+            .modules(List.of("aws-sdk", "@aws-sdk", "@google-cloud", "@azure", "firebase-admin"),
+                    "cloud SDK", MEDIUM)
+            .module("inspector", "debugger access", MEDIUM)
+            .module("fs", "file system access", LOW)
+            .modules(List.of("cluster", "worker_threads", "os", "process", "v8"),
+                    "process / runtime internals", LOW)
+            .build();
+
     @Override
     public String id() {
-        return "javascript";
+        return ID;
+    }
+
+    /** The {@link JavaScriptScanner}: comments, strings and imports of javascript code. */
+    @Override
+    public SourceScanner scanner() {
+        return new JavaScriptScanner();
+    }
+
+    @Override
+    public LanguageRules defaultRules() {
+        return RULES;
     }
 
     @Override

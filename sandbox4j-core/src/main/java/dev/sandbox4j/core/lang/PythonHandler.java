@@ -1,6 +1,13 @@
 package dev.sandbox4j.core.lang;
 
+import static dev.sandbox4j.policy.Severity.HIGH;
+import static dev.sandbox4j.policy.Severity.LOW;
+import static dev.sandbox4j.policy.Severity.MEDIUM;
+
 import dev.sandbox4j.InstallConfig;
+import dev.sandbox4j.core.policy.scan.PythonScanner;
+import dev.sandbox4j.policy.LanguageRules;
+import dev.sandbox4j.policy.SourceScanner;
 import dev.sandbox4j.spi.ExecutionPlan;
 import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
@@ -23,14 +30,68 @@ import java.util.regex.Pattern;
  * directory.
  */
 public final class PythonHandler implements LanguageHandler {
+    static final String ID = "python";
     /** A requirement such as {@code pandas}, {@code requests==2.32.3}, {@code uvicorn[standard]>=0.30,<1}. */
     private static final Pattern REQUIREMENT =
             Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*(\\[[A-Za-z0-9._,\\-]+\\])?( *(==|>=|<=|!=|~=|>|<|===) *"
                     + "[A-Za-z0-9.*+!_\\-]+ *,?)*");
 
+    /** The default security rules for {@value #ID} code (severities on the scale {@link LanguageRules} describes). */
+    private static final LanguageRules RULES = LanguageRules.builder(ID)
+            .pattern("os-system", "\\bos\\s*\\.\\s*(system|popen|exec[lv]p?e?|spawn[lv]p?e?|posix_spawnp?|fork|forkpty)\\s*\\(",
+                        "runs a system command or replaces/forks the process", HIGH)
+            .pattern("eval", "(?<![\\w.])(eval|exec|compile)\\s*\\(", "evaluates dynamically built code", MEDIUM)
+            .pattern("builtins", "\\b__builtins__\\b|\\bbuiltins\\s*\\.\\s*(eval|exec|__import__)|\\bglobals\\s*\\(\\s*\\)\\s*\\[",
+                        "reaches builtins indirectly (a way around import and eval rules)", MEDIUM)
+            .pattern("delete", "\\b(os\\s*\\.\\s*(remove|unlink|rmdir|removedirs)|shutil\\s*\\.\\s*rmtree|\\.\\s*unlink)\\s*\\(",
+                        "deletes files", MEDIUM)
+            .stringsPattern("file-write", "\\bopen\\s*\\([^)]*?['\"][rbt+]*[wax][rbt+]*['\"]|\\.write_(text|bytes)\\s*\\(",
+                        "writes files", LOW)
+            .pattern("yaml-load", "\\byaml\\s*\\.\\s*(unsafe_)?load\\s*\\((?![^)]*SafeLoader)", "unsafe YAML deserialisation", MEDIUM)
+            .pattern("environ", "\\bos\\s*\\.\\s*(environ|getenv|putenv)\\b", "reads or changes the environment", LOW)
+            .modules(List.of("subprocess", "pty", "commands", "popen2"),
+                    "runs system commands", HIGH)
+            // catches `from os import system` + `system(...)`, which the os-system pattern cannot see
+            .modules(List.of("os.system", "os.popen", "os.execl", "os.execle", "os.execlp", "os.execlpe", "os.execv",
+                    "os.execve", "os.execvp", "os.execvpe", "os.spawnl", "os.spawnle", "os.spawnlp", "os.spawnlpe",
+                    "os.spawnv", "os.spawnve", "os.spawnvp", "os.spawnvpe", "os.posix_spawn", "os.posix_spawnp",
+                    "os.fork", "os.forkpty"),
+                    "runs a system command or replaces/forks the process", HIGH)
+            .modules(List.of("ctypes", "cffi", "_ctypes"),
+                    "calls native code", HIGH)
+            .modules(List.of("socket", "socketserver", "ssl", "asyncio.streams", "selectors"),
+                    "raw network sockets", MEDIUM)
+            .modules(List.of("urllib", "urllib3", "http.client", "http.server", "requests", "httpx", "aiohttp",
+                    "ftplib", "smtplib", "telnetlib", "poplib", "imaplib", "xmlrpc", "paramiko", "websocket",
+                    "websockets"),
+                    "network client/server", MEDIUM)
+            .modules(List.of("pickle", "cPickle", "_pickle", "dill", "marshal", "shelve", "joblib"),
+                    "deserialisation of untrusted data can run code", MEDIUM)
+            .modules(List.of("boto3", "botocore", "google.cloud", "azure", "kubernetes", "docker"),
+                    "cloud / infrastructure SDK", MEDIUM)
+            .module("importlib", "imports modules by computed name", MEDIUM)
+            .module("code", "interactive interpreter / code evaluation", MEDIUM)
+            .module("os", "operating-system access", LOW)
+            .module("shutil", "file operations", LOW)
+            .module("multiprocessing", "creates processes", LOW)
+            .module("signal", "signal handling", LOW)
+            .module("sys", "interpreter internals", LOW)
+            .build();
+
     @Override
     public String id() {
-        return "python";
+        return ID;
+    }
+
+    /** The {@link PythonScanner}: comments, strings and imports of python code. */
+    @Override
+    public SourceScanner scanner() {
+        return new PythonScanner();
+    }
+
+    @Override
+    public LanguageRules defaultRules() {
+        return RULES;
     }
 
     @Override

@@ -1,5 +1,12 @@
 package dev.sandbox4j.core.lang;
 
+import static dev.sandbox4j.policy.Severity.HIGH;
+import static dev.sandbox4j.policy.Severity.LOW;
+import static dev.sandbox4j.policy.Severity.MEDIUM;
+
+import dev.sandbox4j.core.policy.scan.RScanner;
+import dev.sandbox4j.policy.LanguageRules;
+import dev.sandbox4j.policy.SourceScanner;
 import dev.sandbox4j.spi.ExecutionPlan;
 import dev.sandbox4j.spi.InstallContext;
 import dev.sandbox4j.spi.LanguageHandler;
@@ -18,13 +25,48 @@ import java.util.regex.Pattern;
  * {@code png} the default device).
  */
 public final class RHandler implements LanguageHandler {
+    static final String ID = "r";
     /** Where installed packages go, relative to the home directory. */
     static final String LIB_DIR = ".R/library";
     private static final Pattern PACKAGE = Pattern.compile("[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]");
 
+    /** The default security rules for {@value #ID} code (severities on the scale {@link LanguageRules} describes). */
+    private static final LanguageRules RULES = LanguageRules.builder(ID)
+            .pattern("system", "(?<![\\w.])(system|system2|shell|shell\\.exec|pipe)\\s*\\(", "runs a system command", HIGH)
+            .pattern("dyn-load", "(?<![\\w.])(dyn\\.load|library\\.dynam)\\s*\\(|\\.(C|Call|External|Fortran)\\s*\\(", "loads native code", HIGH)
+            .pattern("eval", "(?<![\\w.])eval\\s*\\(\\s*(parse|str2lang|str2expression)\\s*\\(", "evaluates code built from text", MEDIUM)
+            .pattern("delete", "(?<![\\w.])(file\\.remove|unlink)\\s*\\(", "deletes files", MEDIUM)
+            .pattern("network", "(?<![\\w.])(url|download\\.file|socketConnection|make\\.socket|curlGetHeaders)\\s*\\(", "network access", MEDIUM)
+            .pattern("file-write", "(?<![\\w.])(writeLines|write\\.csv|write\\.table|saveRDS|save|sink|cat\\s*\\([^)]*\\bfile\\s*=)\\s*\\(?",
+                        "writes files", LOW)
+            .pattern("env", "(?<![\\w.])Sys\\.(getenv|setenv)\\s*\\(", "reads or changes the environment", LOW)
+            .module("processx", "runs system commands", HIGH)
+            .module("sys", "runs system commands", HIGH)
+            .modules(List.of("Rcpp", "inline", "callr"),
+                    "compiles or runs native code / processes", MEDIUM)
+            .modules(List.of("httr", "httr2", "curl", "RCurl", "rvest", "websocket", "socket", "crul"),
+                    "network access", MEDIUM)
+            .modules(List.of("paws", "aws.s3", "aws.signature", "googleCloudStorageR", "AzureStor"),
+                    "cloud SDK", MEDIUM)
+            .module("reticulate", "runs Python", MEDIUM)
+            .module("parallel", "creates processes", LOW)
+            .module("future", "creates processes", LOW)
+            .build();
+
     @Override
     public String id() {
-        return "r";
+        return ID;
+    }
+
+    /** The {@link RScanner}: comments, strings and imports of r code. */
+    @Override
+    public SourceScanner scanner() {
+        return new RScanner();
+    }
+
+    @Override
+    public LanguageRules defaultRules() {
+        return RULES;
     }
 
     @Override

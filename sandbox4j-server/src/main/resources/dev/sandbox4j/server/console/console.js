@@ -9,6 +9,7 @@ const SAMPLES = {
   cpp: "#include <iostream>\nint main() {\n    std::cout << \"hello from C++\" << std::endl;\n}\n",
   go: "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hello from Go\")\n}\n",
   r: "xs <- 1:10\nprint(xs^2)\nplot(xs, xs^2, type = 'l')\n",
+  ruby: "xs = (1..10).to_a\nputs \"squares: #{xs.map { |x| x * x }.join(' ')}\"\n",
 };
 
 const $ = (id) => document.getElementById(id);
