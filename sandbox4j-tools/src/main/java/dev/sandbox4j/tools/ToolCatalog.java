@@ -1,13 +1,19 @@
 package dev.sandbox4j.tools;
 
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.text.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
-/** The descriptions and JSON schemas of the tools (one place; adapters read them through {@link SandboxTools#specs()}). */
+/**
+ * The descriptions and JSON schemas of the tools (one place; adapters read them through {@link SandboxTools#specs()}),
+ * and {@code list_languages}.
+ */
 final class ToolCatalog {
     private ToolCatalog() {}
 
@@ -169,5 +175,21 @@ final class ToolCatalog {
         String props = Arrays.stream(properties.split("\n")).map(String::strip).collect(Collectors.joining(" "));
         return "{\"type\": \"object\", \"properties\": {" + props + "}"
                 + (required.isEmpty() ? "" : ", \"required\": [" + required + "]") + "}";
+    }
+
+    /** {@code list_languages}: each language of the client, its image and whether that image is there. */
+    static ToolResult languages(SandboxClient client) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        StringBuilder text = new StringBuilder("Languages:");
+        for (String lang : List.copyOf(client.languages())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            boolean available = client.imageAvailable(lang);
+            m.put("language", lang);
+            m.put("image", client.imageFor(lang));
+            m.put("available", available);
+            list.add(m);
+            text.append("\n- ").append(lang).append(available ? "" : " (image missing: not usable)");
+        }
+        return ToolResult.ok(text.toString(), Map.of("languages", list));
     }
 }
