@@ -2,17 +2,16 @@ package dev.sandbox4j.tools;
 
 import dev.sandbox4j.Artifact;
 import dev.sandbox4j.DataSize;
-import dev.sandbox4j.ExecutionResult;
-import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.FileEntry;
 import dev.sandbox4j.FileTooLargeException;
-import dev.sandbox4j.RunOptions;
+import dev.sandbox4j.service.SessionOwner;
 import dev.sandbox4j.text.Texts;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
+import java.nio.file.NoSuchFileException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,25 +19,21 @@ import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** {@code write_file}, {@code read_file} and {@code list_files}: files of a session. */
+/** {@code write_file}, {@code read_file} and {@code list_files}: files of a session, through the API only. */
 final class FileTools {
-    private static final Duration FILE_OP_TIMEOUT = Duration.ofSeconds(30);
-
-    private final ToolScopes sessions;
+    private final ToolSessions sessions;
     private final ResultText results;
     private final long maxFileBytes;
     private final int maxOutputChars;
-    private final String workdir;
 
-    FileTools(ToolScopes sessions, ResultText results, long maxFileBytes, int maxOutputChars, String workdir) {
+    FileTools(ToolSessions sessions, ResultText results, long maxFileBytes, int maxOutputChars) {
         this.sessions = sessions;
         this.results = results;
         this.maxFileBytes = maxFileBytes;
         this.maxOutputChars = maxOutputChars;
-        this.workdir = workdir;
     }
 
-    ToolResult write(String scope, String id, String path, String content, @Nullable String encoding) {
+    ToolResult write(SessionOwner owner, String id, String path, String content, @Nullable String encoding) {
         checkPath(path);
         String enc = encoding == null ? "text" : encoding.toLowerCase(Locale.ROOT);
         byte[] bytes = switch (enc) {
@@ -56,7 +51,7 @@ final class FileTools {
         if (bytes.length > maxFileBytes) {
             throw new ToolError("File is " + bytes.length + " bytes; at most " + maxFileBytes + " can be written.");
         }
-        return sessions.with(scope, id, s -> {
+        return sessions.with(owner, id, s -> {
             s.session().putFile(path, bytes);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("session_id", id);
@@ -66,14 +61,14 @@ final class FileTools {
         });
     }
 
-    ToolResult read(String scope, String id, String path, @Nullable String encoding) {
+    ToolResult read(SessionOwner owner, String id, String path, @Nullable String encoding) {
         checkPath(path);
         String enc = encoding == null ? "auto" : encoding.toLowerCase(Locale.ROOT);
         if (!List.of("auto", "text", "base64").contains(enc)) {
             throw new ToolError("Expected encoding one of [auto, text, base64] but was '"
                     + Texts.sanitize(encoding, 20) + "'.");
         }
-        return sessions.with(scope, id, s -> {
+        return sessions.with(owner, id, s -> {
             byte[] content;
             try {
                 content = s.session().getFile(path, DataSize.ofBytes(maxFileBytes));
@@ -117,73 +112,54 @@ final class FileTools {
         });
     }
 
-    /** Lists a directory with {@link SandboxTools#LIST_SCRIPT} in the box. */
-    ToolResult list(String scope, String id, @Nullable String path) {
+    /**
+     * Lists a directory with {@link dev.sandbox4j.SandboxSession#listFiles}: links are reported, never followed, and
+     * a path that is itself a link is refused, as the HTTP API does.
+     */
+    ToolResult list(SessionOwner owner, String id, @Nullable String path) {
         String dir = path == null || path.isBlank() ? "." : path;
         checkPath(dir);
-        return sessions.with(scope, id, e -> {
-            ExecutionResult r = e.session().exec(List.of("/bin/sh", "-c", SandboxTools.LIST_SCRIPT, "list", dir,
-                    workdir), RunOptions.builder().timeout(FILE_OP_TIMEOUT).outputLimit(DataSize.ofMegabytes(1)).build());
-            if (r.exitCode() == 2) {
-                throw new ToolError("There is no directory '" + Texts.sanitize(dir, 120) + "' in session '" + id
-                        + "'.");
-            }
-            if (r.exitCode() == 3) {
-                throw new ToolError("'" + Texts.sanitize(dir, 120) + "' is not a directory; read it with read_file.");
-            }
-            if (r.exitCode() == 4) {
-                throw new ToolError("'" + Texts.sanitize(dir, 120) + "' " + Texts.sanitize(r.stderr().strip(), 160)
-                        + " (through a symbolic link in the box), outside " + workdir
-                        + " and /tmp; only those can be listed.");
-            }
-            if (r.status() != ExecutionStatus.OK && r.status() != ExecutionStatus.OUTPUT_LIMIT) {
-                throw new ToolError("Listing '" + Texts.sanitize(dir, 120) + "' failed (" + r.status().wireName()
-                        + "): " + Texts.sanitize(r.stderr(), 300));
-            }
-            List<Map<String, Object>> entries = new ArrayList<>();
-            for (String line : r.stdout().split("\0")) {
-                String[] f = line.split("\t", 3);
-                if (f.length < 3) {
-                    continue;
+        return sessions.with(owner, id, s -> {
+            List<FileEntry> listing;
+            try {
+                listing = s.session().listFiles(dir);
+            } catch (UncheckedIOException e) {
+                if (e.getCause() instanceof NoSuchFileException) {
+                    throw new ToolError("There is no directory '" + Texts.sanitize(dir, 120) + "' in session '" + id
+                            + "'.");
                 }
-                Map<String, Object> en = new LinkedHashMap<>();
-                en.put("name", f[2]);
-                en.put("path", dir.equals(".") ? f[2] : (dir.endsWith("/") ? dir : dir + "/") + f[2]);
-                en.put("type", switch (f[0]) {
-                    case "f" -> "file";
-                    case "d" -> "directory";
-                    case "l" -> "symlink";
-                    default -> "other";
-                });
-                en.put("size", parseLong(f[1]));
-                entries.add(en);
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new ToolError("Cannot list '" + Texts.sanitize(dir, 120) + "': " + e.getMessage() + ". Only "
+                        + "directories under the work directory and /tmp are listed, and a symbolic link is not "
+                        + "followed; read a file with read_file.");
             }
-            entries.sort((a, b) -> ((String) a.get("name")).compareTo((String) b.get("name")));
+            List<Map<String, Object>> entries = listing.stream().map(e -> entry(dir, e)).toList();
             StringBuilder text = new StringBuilder();
             text.append(entries.isEmpty() ? "'" + dir + "' is empty." : "'" + dir + "' (" + entries.size()
                     + " entries):");
-            for (Map<String, Object> en : entries) {
-                text.append("\n").append(en.get("name")).append("directory".equals(en.get("type")) ? "/" : "")
-                        .append("file".equals(en.get("type")) ? "  " + en.get("size") + " bytes" : "");
-            }
-            if (r.stdoutTruncated()) {
-                text.append("\n[listing truncated]");
+            for (FileEntry e : listing) {
+                text.append("\n").append(e.name()).append(e.type() == FileEntry.Type.DIRECTORY ? "/" : "")
+                        .append(e.type() == FileEntry.Type.FILE ? "  " + e.size() + " bytes" : "")
+                        .append(e.type() == FileEntry.Type.SYMLINK ? " -> " + e.linkTarget() : "");
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("session_id", id);
             m.put("path", dir);
             m.put("entries", entries);
-            m.put("truncated", r.stdoutTruncated());
+            m.put("truncated", false);
             return ToolResult.ok(results.cut(text.toString()), m);
         });
     }
 
-    private static long parseLong(String s) {
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+    /** An entry as {@code list_files} (and the HTTP API) answer it: its path as the caller named the directory. */
+    static Map<String, Object> entry(String dir, FileEntry e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", e.name());
+        m.put("path", dir.equals(".") ? e.name() : (dir.endsWith("/") ? dir : dir + "/") + e.name());
+        m.put("type", e.type().wireName());
+        m.put("size", e.size());
+        return m;
     }
 
     static void checkPath(String path) {

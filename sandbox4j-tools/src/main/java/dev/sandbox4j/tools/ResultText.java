@@ -4,7 +4,9 @@ import dev.sandbox4j.Artifact;
 import dev.sandbox4j.CellOutput;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.ResultView;
 import dev.sandbox4j.policy.Violation;
+import dev.sandbox4j.text.Texts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +20,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A run's result as a tool answers it: the text the model reads (a summary line and the output, cut in the middle when
- * long), the plots and image files as images, and the structured content (snake_case fields, output cut the same way,
- * binary content left out: it travels as images).
+ * long), the plots and image files as images, and as structured content the {@link ResultView} every front door
+ * returns (output cut the same way, binary content left out: it travels as images) next to the language and session.
  */
 final class ResultText {
     private final int maxOutputChars;
@@ -32,47 +34,9 @@ final class ResultText {
     ToolResult run(ExecutionResult r, String language, @Nullable String sessionId) {
         List<ToolImage> images = images(r);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("status", r.status().wireName());
-        m.put("exit_code", r.exitCode());
-        m.put("duration_ms", r.duration().toMillis());
-        m.put("stdout", cut(r.stdout()));
-        m.put("stderr", cut(r.stderr()));
-        m.put("stdout_truncated", r.stdoutTruncated() || r.stdout().length() > maxOutputChars);
-        m.put("stderr_truncated", r.stderrTruncated() || r.stderr().length() > maxOutputChars);
-        m.put("kill_reason", r.killReason());
         m.put("language", language);
         m.put("session_id", sessionId);
-        List<Map<String, Object>> artifacts = new ArrayList<>();
-        for (Artifact a : r.artifacts()) {
-            Map<String, Object> am = new LinkedHashMap<>();
-            am.put("name", a.name());
-            am.put("mime_type", a.mimeType());
-            am.put("size", a.size());
-            artifacts.add(am);
-        }
-        m.put("artifacts", artifacts);
-        List<Map<String, Object>> violations = new ArrayList<>();
-        for (Violation v : r.violations()) {
-            Map<String, Object> vm = new LinkedHashMap<>();
-            vm.put("rule", v.rule());
-            vm.put("severity", v.severity().name().toLowerCase(Locale.ROOT));
-            vm.put("message", v.description());
-            vm.put("line", v.line());
-            violations.add(vm);
-        }
-        m.put("violations", violations);
-        CellOutput c = r.cell();
-        if (c != null) {
-            m.put("execution_count", c.executionCount());
-            m.put("value", c.value());
-            if (c.error() != null) {
-                Map<String, Object> em = new LinkedHashMap<>();
-                em.put("name", c.error().name());
-                em.put("value", c.error().value());
-                em.put("traceback", c.error().traceback());
-                m.put("exception", em);
-            }
-        }
+        m.putAll(ResultView.of(r, ResultView.Options.forModels(maxOutputChars)));
 
         StringBuilder text = new StringBuilder();
         text.append("status: ").append(r.status().wireName()).append(" (exit code ").append(r.exitCode())
@@ -127,12 +91,8 @@ final class ResultText {
     ToolResult install(ExecutionResult r, String sessionId, List<String> packages, List<String> installed) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("session_id", sessionId);
-        m.put("status", r.status().wireName());
-        m.put("exit_code", r.exitCode());
-        m.put("duration_ms", r.duration().toMillis());
+        m.putAll(ResultView.of(r, ResultView.Options.forModels(maxOutputChars)));
         m.put("installed", installed);
-        m.put("stdout", cut(r.stdout()));
-        m.put("stderr", cut(r.stderr()));
         StringBuilder text = new StringBuilder();
         if (r.isOk()) {
             text.append("Installed ").append(String.join(", ", packages)).append(" (").append(seconds(r.duration()))
@@ -199,13 +159,7 @@ final class ResultText {
 
     /** Keeps the head and the tail of long text (errors are usually at the end). */
     String cut(String s) {
-        if (s.length() <= maxOutputChars) {
-            return s;
-        }
-        int head = maxOutputChars * 2 / 3;
-        int tail = maxOutputChars - head;
-        return s.substring(0, head) + "\n… [" + (s.length() - head - tail) + " characters omitted] …\n"
-                + s.substring(s.length() - tail);
+        return Texts.elide(s, maxOutputChars);
     }
 
     static String seconds(Duration d) {

@@ -6,16 +6,17 @@ import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.service.SessionOwner;
+import dev.sandbox4j.service.SessionService;
 import dev.sandbox4j.text.Texts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Phaser;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -38,18 +39,24 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Scopes.</b> Every call names a <em>scope</em>: the owner of the sessions it creates and the only one that
- * can see or use them (the LangChain4j tools use the chat memory id, the MCP server its MCP session, the HTTP
- * service the tenant plus MCP session). Session ids are chosen by the caller or generated, and are unique within a
- * scope. Each scope may hold at most {@link Builder#maxSessionsPerScope(int)} sessions, all scopes together at most
- * {@link Builder#maxSessions(int)}. A session not used for {@link Builder#idleTimeout(Duration)} is closed.
+ * can see or use them (the LangChain4j tools use the chat memory id, the MCP server its MCP session). A scope given as
+ * a string belongs to the {@link SessionOwner#LOCAL_TENANT local tenant}; a {@link SessionOwner} names the tenant and
+ * the principal too (the HTTP service: the API key's tenant, scope {@code mcp/<MCP session>}). Session ids are chosen
+ * by the caller or generated, and are unique within a scope. Each scope may hold at most
+ * {@link Builder#maxSessionsPerScope(int)} sessions.
+ *
+ * <p><b>Sessions.</b> The sessions live in a {@link SessionService}: the tools' own (with
+ * {@link Builder#maxSessions(int)}, {@link Builder#idleTimeout(Duration)} and {@link Builder#reaperInterval}), or one
+ * shared with other front doors ({@link Builder#sessionService}), whose caps, listing, idle and lifetime reaping then
+ * cover the tools' sessions too. A session not used for {@link Builder#idleTimeout(Duration)} is closed.
  *
  * <p><b>Errors.</b> No call throws for bad input or a failing engine: unknown tools, sessions or languages, missing
  * or malformed arguments, path traversal, oversized files and engine failures come back as a {@link ToolResult}
  * with {@code isError} and a message that says what to do. A program that runs and fails is not an error.
  *
  * <p><b>Threads and ownership.</b> Thread-safe; calls on different sessions run in parallel, calls on one session
- * one after the other. The tools use the {@link SandboxClient} but do not own it: {@link #close()} closes the
- * sessions the tools opened, never the client.
+ * one after the other. The tools use the {@link SandboxClient} (and a shared {@link SessionService}) but do not own
+ * it: {@link #close()} closes the sessions the tools opened (and their own service), never the client.
  *
  * @since 0.2
  */
@@ -65,26 +72,15 @@ public final class SandboxTools implements AutoCloseable {
     public static final String LIST_LANGUAGES = "list_languages";
 
     private static final Logger log = LoggerFactory.getLogger(SandboxTools.class);
-    /**
-     * Lists directory $1, NUL-separated {@code type \t size \t name}; exit 2: missing, 3: not a directory, 4: it
-     * resolves (through a link the box made) outside $2 (the work directory) and /tmp. {@code cd -P} pins the
-     * directory, so the check holds for what {@code find} lists.
-     */
-    static final String LIST_SCRIPT = "if [ -d \"$1\" ]; then "
-            + "cd -P -- \"$1\" || exit 1; r=$(pwd -P); case \"$r\" in \"$2\"|\"$2\"/*|/tmp|/tmp/*) ;; "
-            + "*) echo \"resolves to $r\" >&2; exit 4;; esac; "
-            + "exec find . -mindepth 1 -maxdepth 1 -printf '%y\\t%s\\t%f\\0'; "
-            + "elif [ -e \"$1\" ]; then echo 'not a directory' >&2; exit 3; "
-            + "else echo 'no such directory' >&2; exit 2; fi";
-
     private final SandboxClient client;
     private final SessionOptions sessionOptions;
     private final Duration maxTimeout;
     private final List<ToolSpec> specs;
-    private final ToolScopes sessions;
+    private final ToolSessions sessions;
     private final ResultText results;
     private final FileTools files;
-    private final @Nullable ScheduledExecutorService reaper;
+    /** The service the tools made, which they close; {@code null} when it is shared. */
+    private final @Nullable SessionService ownService;
     private final Duration closeGrace;
     /** Calls in flight (party 0 is {@link #close()}), so closing can let them finish and remove their boxes. */
     private final Phaser calls = new Phaser(1);
@@ -97,22 +93,13 @@ public final class SandboxTools implements AutoCloseable {
         this.closeGrace = b.closeGrace;
         long maxFileBytes = b.maxFileSize.bytes();
         this.specs = ToolCatalog.specs(List.copyOf(client.languages()), maxTimeout.toSeconds(), maxFileBytes);
-        this.sessions = new ToolScopes(client, sessionOptions, b.idleTimeout, b.maxSessionsPerScope, b.maxSessions,
-                b.clock, () -> closed);
+        SessionService service = b.sessionService;
+        this.ownService = service != null ? null : SessionService.builder(client).maxSessions(b.maxSessions)
+                .idleTimeout(b.idleTimeout).reaperInterval(b.reaperInterval).clock(b.clock).build();
+        this.sessions = new ToolSessions(service != null ? service : ownService, sessionOptions, b.idleTimeout,
+                b.maxSessionsPerScope, b.clock);
         this.results = new ResultText(b.maxOutputChars);
-        this.files = new FileTools(sessions, results, maxFileBytes, b.maxOutputChars,
-                sessionOptions.runtime().workdir());
-        if (b.reaperInterval.isZero()) {
-            this.reaper = null;
-        } else {
-            this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "sandbox4j-tools-reaper");
-                t.setDaemon(true);
-                return t;
-            });
-            long ms = b.reaperInterval.toMillis();
-            reaper.scheduleWithFixedDelay(this::reapIdleQuietly, ms, ms, TimeUnit.MILLISECONDS);
-        }
+        this.files = new FileTools(sessions, results, maxFileBytes, b.maxOutputChars);
     }
 
     /** A builder for tools over {@code client} (which the tools use but never close). */
@@ -151,20 +138,30 @@ public final class SandboxTools implements AutoCloseable {
      */
     public ToolResult call(String scope, String tool, @Nullable Map<String, ?> arguments) {
         requireNonNull(scope, "scope");
+        return call(() -> owner(scope), tool, arguments);
+    }
+
+    /** {@link #call(String, String, Map)} for a scope of a tenant, with the principal audit events name. */
+    public ToolResult call(SessionOwner owner, String tool, @Nullable Map<String, ?> arguments) {
+        requireNonNull(owner, "owner");
+        return call(() -> owner, tool, arguments);
+    }
+
+    private ToolResult call(Supplier<SessionOwner> owner, String tool, @Nullable Map<String, ?> arguments) {
         requireNonNull(tool, "tool");
         ToolArgs a = new ToolArgs(arguments == null ? Map.of() : arguments);
         return guard(tool, () -> switch (tool) {
-            case EXECUTE_CODE -> doExecute(scope, a.optString("language"), a.string("code"),
+            case EXECUTE_CODE -> doExecute(owner.get(), a.optString("language"), a.string("code"),
                     a.stringList("libraries"), a.seconds("timeout"), a.optString("session_id"));
-            case CREATE_SESSION -> sessions.create(scope, a.string("language"), a.optBoolean("stateful"),
+            case CREATE_SESSION -> sessions.create(owner.get(), a.string("language"), a.optBoolean("stateful"),
                     a.optString("session_id"));
-            case CLOSE_SESSION -> sessions.close(scope, a.string("session_id"));
-            case LIST_SESSIONS -> sessions.list(scope);
-            case WRITE_FILE -> files.write(scope, a.string("session_id"), a.string("path"),
+            case CLOSE_SESSION -> sessions.close(owner.get(), a.string("session_id"));
+            case LIST_SESSIONS -> sessions.list(owner.get());
+            case WRITE_FILE -> files.write(owner.get(), a.string("session_id"), a.string("path"),
                     a.stringAllowEmpty("content"), a.optString("encoding"));
-            case READ_FILE -> files.read(scope, a.string("session_id"), a.string("path"), a.optString("encoding"));
-            case LIST_FILES -> files.list(scope, a.string("session_id"), a.optString("path"));
-            case INSTALL_PACKAGES -> doInstall(scope, a.string("session_id"), a.stringList("packages"));
+            case READ_FILE -> files.read(owner.get(), a.string("session_id"), a.string("path"), a.optString("encoding"));
+            case LIST_FILES -> files.list(owner.get(), a.string("session_id"), a.optString("path"));
+            case INSTALL_PACKAGES -> doInstall(owner.get(), a.string("session_id"), a.stringList("packages"));
             case LIST_LANGUAGES -> ToolCatalog.languages(client);
             default -> throw new ToolError("Unknown tool '" + Texts.sanitize(tool, 60) + "'. Tools: "
                     + specs.stream().map(ToolSpec::name).toList());
@@ -181,44 +178,44 @@ public final class SandboxTools implements AutoCloseable {
      */
     public ToolResult executeCode(String scope, @Nullable String language, String code, List<String> libraries,
             @Nullable Duration timeout, @Nullable String sessionId) {
-        return guard(EXECUTE_CODE, () -> doExecute(scope, language, code, libraries, timeout, sessionId));
+        return guard(EXECUTE_CODE, () -> doExecute(owner(scope), language, code, libraries, timeout, sessionId));
     }
 
     /** {@code create_session}; {@code stateful == null} means stateful where the language supports it. */
     public ToolResult createSession(String scope, String language, @Nullable Boolean stateful,
             @Nullable String sessionId) {
-        return guard(CREATE_SESSION, () -> sessions.create(scope, language, stateful, sessionId));
+        return guard(CREATE_SESSION, () -> sessions.create(owner(scope), language, stateful, sessionId));
     }
 
     /** {@code close_session}. */
     public ToolResult closeSession(String scope, String sessionId) {
-        return guard(CLOSE_SESSION, () -> sessions.close(scope, sessionId));
+        return guard(CLOSE_SESSION, () -> sessions.close(owner(scope), sessionId));
     }
 
     /** {@code list_sessions}: the sessions of {@code scope}. */
     public ToolResult listSessions(String scope) {
-        return guard(LIST_SESSIONS, () -> sessions.list(scope));
+        return guard(LIST_SESSIONS, () -> sessions.list(owner(scope)));
     }
 
     /** {@code write_file}; {@code encoding} is {@code text} (default) or {@code base64}. */
     public ToolResult writeFile(String scope, String sessionId, String path, String content,
             @Nullable String encoding) {
-        return guard(WRITE_FILE, () -> files.write(scope, sessionId, path, content, encoding));
+        return guard(WRITE_FILE, () -> files.write(owner(scope), sessionId, path, content, encoding));
     }
 
     /** {@code read_file}; {@code encoding} is {@code auto} (default), {@code text} or {@code base64}. */
     public ToolResult readFile(String scope, String sessionId, String path, @Nullable String encoding) {
-        return guard(READ_FILE, () -> files.read(scope, sessionId, path, encoding));
+        return guard(READ_FILE, () -> files.read(owner(scope), sessionId, path, encoding));
     }
 
     /** {@code list_files}; {@code path == null} lists the work directory. */
     public ToolResult listFiles(String scope, String sessionId, @Nullable String path) {
-        return guard(LIST_FILES, () -> files.list(scope, sessionId, path));
+        return guard(LIST_FILES, () -> files.list(owner(scope), sessionId, path));
     }
 
     /** {@code install_packages}. */
     public ToolResult installPackages(String scope, String sessionId, List<String> packages) {
-        return guard(INSTALL_PACKAGES, () -> doInstall(scope, sessionId, packages));
+        return guard(INSTALL_PACKAGES, () -> doInstall(owner(scope), sessionId, packages));
     }
 
     /** {@code list_languages}. */
@@ -230,51 +227,49 @@ public final class SandboxTools implements AutoCloseable {
 
     /** Number of open sessions in {@code scope}. */
     public int sessionCount(String scope) {
-        return sessions.count(scope);
+        return scope.isBlank() ? 0 : sessions.count(owner(scope));
     }
 
-    /** Number of scopes the tools remember (tests: empty scopes are forgotten after the idle timeout). */
+    /** Number of scopes holding sessions the tools opened (the tools keep nothing of a scope without sessions). */
     int scopeCount() {
         return sessions.scopeCount();
     }
 
-    /** Number of open sessions in all scopes. */
+    /** Number of open sessions the tools opened, in all scopes. */
     public int sessionCount() {
         return sessions.count();
     }
 
     /**
-     * Closes every session of {@code scope} (the conversation or MCP session ended). Waits for calls running in those
-     * sessions to finish.
+     * Closes every session of {@code scope} (the conversation or MCP session ended); a run in progress in one of
+     * them ends killed.
      *
      * @return how many sessions were closed
      */
     public int closeScope(String scope) {
-        return sessions.closeScope(scope);
+        return scope.isBlank() ? 0 : sessions.closeScope(owner(scope), "ended");
+    }
+
+    /** {@link #closeScope(String)} for a scope of a tenant. */
+    public int closeScope(SessionOwner owner) {
+        return sessions.closeScope(owner, "ended");
     }
 
     /**
-     * Closes the sessions that have not been used for the idle timeout (a background thread also does this every
+     * Closes the sessions of the tools' {@link SessionService} that have not been used for their idle timeout or
+     * outlived their lifetime ({@link SessionService#reap()}; a background thread also does this every
      * {@link Builder#reaperInterval(Duration)}). Sessions in use are skipped.
      *
      * @return how many sessions were closed
      */
     public int reapIdle() {
-        return sessions.reapIdle();
-    }
-
-    private void reapIdleQuietly() {
-        try {
-            reapIdle();
-        } catch (RuntimeException e) {
-            log.warn("Reaping idle sessions failed", e);
-        }
+        return sessions.service().reap();
     }
 
     /**
      * Refuses new calls, waits up to {@link Builder#closeGrace(Duration)} for calls in flight (so a one-shot run
-     * removes its own box), then closes every session the tools opened (not the client) and stops the reaper.
-     * Idempotent.
+     * removes its own box), then closes every session the tools opened and the tools' own {@link SessionService}
+     * (never the client, nor a shared service). Idempotent.
      */
     @Override
     public void close() {
@@ -282,9 +277,6 @@ public final class SandboxTools implements AutoCloseable {
             return;
         }
         closed = true;
-        if (reaper != null) {
-            reaper.shutdownNow();
-        }
         try {
             calls.awaitAdvanceInterruptibly(calls.arrive(), closeGrace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -292,14 +284,16 @@ public final class SandboxTools implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sessions.closeAll();
+        sessions.closeAll("shutdown");
+        if (ownService != null) {
+            ownService.close();
+        }
     }
 
     // ------------------------------------------------------------------ the tools
 
-    private ToolResult doExecute(String scope, @Nullable String language, String code, List<String> libraries,
+    private ToolResult doExecute(SessionOwner owner, @Nullable String language, String code, List<String> libraries,
             @Nullable Duration timeout, @Nullable String sessionId) {
-        ToolScopes.requireScope(scope);
         if (code.isBlank()) {
             throw new ToolError("Missing argument 'code': give the program's source code.");
         }
@@ -312,26 +306,26 @@ public final class SandboxTools implements AutoCloseable {
                 throw new ToolError("Missing argument 'language' (one of " + languages()
                         + "); it is required unless you run in a session (session_id).");
             }
-            ExecutionResult r = client.run(language, code, sessionOptions, run.build());
+            ExecutionResult r = client.run(language, code, sessions.oneShotOptions(owner), run.build());
             return results.run(r, canonical(language), null);
         }
-        return sessions.with(scope, sessionId, e -> {
+        return sessions.with(owner, sessionId, s -> {
+            SandboxSession session = s.session();
             if (language != null && !language.isBlank() && client.languages().contains(language)
-                    && !language.equals(e.session.language())) {
-                throw new ToolError("Session '" + e.id + "' runs " + e.session.language() + ", not '" + language
+                    && !language.equals(session.language())) {
+                throw new ToolError("Session '" + s.label() + "' runs " + session.language() + ", not '" + language
                         + "'. Create a " + language + " session or run without session_id.");
             }
-            ExecutionResult r = e.session.run(code, run.build());
-            return results.run(r, e.session.language(), e.id);
+            return results.run(session.run(code, run.build()), session.language(), s.label());
         });
     }
 
-    private ToolResult doInstall(String scope, String id, List<String> packages) {
+    private ToolResult doInstall(SessionOwner owner, String id, List<String> packages) {
         if (packages.isEmpty()) {
             throw new ToolError("Missing argument 'packages': name at least one package.");
         }
-        return sessions.with(scope, id, e -> results.install(e.session.install(packages), id, packages,
-                e.session.installedLibraries()));
+        return sessions.with(owner, id, s -> results.install(s.session().install(packages), id, packages,
+                s.session().installedLibraries()));
     }
 
     // ------------------------------------------------------------------ arguments and errors
@@ -348,6 +342,14 @@ public final class SandboxTools implements AutoCloseable {
         } finally {
             calls.arriveAndDeregister();
         }
+    }
+
+    /** A scope of the local tenant. */
+    private static SessionOwner owner(String scope) {
+        if (scope.isBlank()) {
+            throw new ToolError("Internal error: the caller gave no scope.");
+        }
+        return SessionOwner.local(scope);
     }
 
     private List<String> languages() {
@@ -375,6 +377,7 @@ public final class SandboxTools implements AutoCloseable {
         private Duration reaperInterval = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
         private Duration closeGrace = Duration.ofSeconds(10);
+        private @Nullable SessionService sessionService;
 
         private Builder(SandboxClient client) {
             this.client = requireNonNull(client, "client");
@@ -463,6 +466,16 @@ public final class SandboxTools implements AutoCloseable {
                 throw new IllegalArgumentException("closeGrace (" + grace + ") must not be negative");
             }
             this.closeGrace = grace;
+            return this;
+        }
+
+        /**
+         * Keeps the tools' sessions in {@code service}, shared with other front doors (its caps, listing and reaping
+         * then cover them; {@link #maxSessions}, {@link #reaperInterval} and {@link #clock} are the service's own
+         * business). The tools never close it. By default the tools make and close a service of their own.
+         */
+        public Builder sessionService(SessionService service) {
+            this.sessionService = requireNonNull(service, "service");
             return this;
         }
 

@@ -40,26 +40,8 @@ final class ToolCatalog {
                         "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": %d, "description": \
                         "Time limit of the run in seconds"},
                         %s""".formatted(language, maxTimeoutSeconds, sessionId), "\"code\""),
-                object("""
-                        "status": {"type": "string", "enum": %s},
-                        "exit_code": {"type": "integer"},
-                        "duration_ms": {"type": "integer"},
-                        "stdout": {"type": "string"},
-                        "stderr": {"type": "string"},
-                        "stdout_truncated": {"type": "boolean"},
-                        "stderr_truncated": {"type": "boolean"},
-                        "kill_reason": {"type": ["string", "null"]},
-                        "language": {"type": "string"},
-                        "session_id": {"type": ["string", "null"]},
-                        "artifacts": {"type": "array", "items": {"type": "object", "properties": {
-                          "name": {"type": "string"}, "mime_type": {"type": "string"}, "size": {"type": "integer"}}}},
-                        "violations": {"type": "array", "items": {"type": "object", "properties": {
-                          "rule": {"type": "string"}, "severity": {"type": "string"}, "message": {"type": "string"}}}},
-                        "execution_count": {"type": "integer"},
-                        "value": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "exception": {"type": "object", "properties": {"name": {"type": "string"}, \
-                        "value": {"type": "string"}, "traceback": {"type": "array", "items": {"type": "string"}}}}"""
-                                .formatted(statuses),
+                object("\"language\": {\"type\": \"string\"}, \"session_id\": {\"type\": [\"string\", \"null\"]}, "
+                        + resultProperties(statuses),
                         "\"status\", \"exit_code\", \"duration_ms\", \"stdout\", \"stderr\""),
                 false, false, false));
         specs.add(new ToolSpec(SandboxTools.CREATE_SESSION, "Create session",
@@ -145,12 +127,9 @@ final class ToolCatalog {
                         "\"session_id\", \"packages\""),
                 object("""
                         "session_id": {"type": "string"},
-                        "status": {"type": "string", "enum": %s},
-                        "exit_code": {"type": "integer"},
-                        "duration_ms": {"type": "integer"},
-                        "installed": {"type": "array", "items": {"type": "string"}},
-                        "stdout": {"type": "string"},
-                        "stderr": {"type": "string"}""".formatted(statuses),
+                        %s,
+                        "installed": {"type": "array", "items": {"type": "string"}}""".formatted(
+                        resultProperties(statuses)),
                         "\"session_id\", \"status\", \"installed\""),
                 false, false, true));
         specs.add(new ToolSpec(SandboxTools.LIST_LANGUAGES, "List languages",
@@ -161,6 +140,35 @@ final class ToolCatalog {
                         + "\"available\": {\"type\": \"boolean\"}}}}", "\"languages\""),
                 true, false, true));
         return List.copyOf(specs);
+    }
+
+    /** The fields of {@link dev.sandbox4j.ResultView} (output cut for the model, no binary content). */
+    private static String resultProperties(String statuses) {
+        return """
+                "status": {"type": "string", "enum": %s},
+                "exit_code": {"type": "integer"},
+                "stdout": {"type": "string"},
+                "stderr": {"type": "string"},
+                "duration_ms": {"type": "integer"},
+                "timed_out": {"type": "boolean"},
+                "kill_reason": {"type": ["string", "null"]},
+                "stdout_truncated": {"type": "boolean"},
+                "stderr_truncated": {"type": "boolean"},
+                "violations": {"type": "array", "items": {"type": "object", "properties": {
+                  "rule": {"type": "string"}, "severity": {"type": "string"}, "line": {"type": "integer"},
+                  "column": {"type": "integer"}, "description": {"type": "string"}, "snippet": {"type": "string"}}}},
+                "artifacts": {"type": "array", "items": {"type": "object", "properties": {
+                  "name": {"type": "string"}, "mime_type": {"type": "string"}, "size": {"type": "integer"},
+                  "content_base64": {"type": ["string", "null"]}}}},
+                "redactions": {"type": "array", "items": {"type": "object", "properties": {
+                  "kind": {"type": "string"}, "count": {"type": "integer"}}}},
+                "cell": {"type": "object", "properties": {
+                  "execution_count": {"type": "integer"},
+                  "value": {"type": "object", "additionalProperties": {"type": "string"}},
+                  "displays": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "string"}}},
+                  "error": {"type": ["object", "null"], "properties": {"name": {"type": "string"},
+                    "value": {"type": "string"}, "traceback": {"type": "array", "items": {"type": "string"}}}},
+                  "kernel_restarted": {"type": "boolean"}}}""".formatted(statuses).strip();
     }
 
     private static final String SESSION_PROPERTIES = """
