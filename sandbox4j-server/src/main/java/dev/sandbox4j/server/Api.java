@@ -4,6 +4,7 @@ import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ResourceLimits;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.service.SessionService;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -35,7 +36,7 @@ final class Api {
     private final ServerConfig config;
     private final SandboxClient client;
     private final RunLimiter limiter;
-    private final SessionRegistry sessions;
+    private final SessionService sessions;
     private final Authenticator auth;
     private final BooleanSupplier draining;
     private final LanguagesCache languages;
@@ -47,7 +48,7 @@ final class Api {
     private final SessionRoutes sessionRoutes;
     private final FileRoutes files;
 
-    Api(ServerConfig config, SandboxClient client, RunLimiter limiter, SessionRegistry sessions,
+    Api(ServerConfig config, SandboxClient client, RunLimiter limiter, SessionService sessions,
             ServerMetrics metrics, DisconnectWatcher watcher, Authenticator auth, BooleanSupplier draining,
             IntSupplier operatorPort) {
         this.config = config;

@@ -8,6 +8,7 @@ import dev.sandbox4j.FileTooLargeException;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.text.Texts;
+import dev.sandbox4j.service.ManagedSession;
 import io.javalin.http.Context;
 import java.nio.file.NoSuchFileException;
 import java.io.UncheckedIOException;
@@ -47,7 +48,7 @@ final class FileRoutes {
         String path = RequestValidator.path("path", ctx.pathParam("path"));
         byte[] content = bodies.body(ctx, config.maxFileSize().bytes(), "file", "max_file_size");
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            ms.session.putFile(path, content);
+            ms.session().putFile(path, content);
         } catch (IllegalArgumentException e) {
             throw invalidPath(e); // e.g. a symbolic link the box made that leads outside /workspace and /tmp
         }
@@ -64,7 +65,7 @@ final class FileRoutes {
         String path = RequestValidator.path("path", ctx.pathParam("path"));
         byte[] content;
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            content = ms.session.getFile(path, config.maxFileSize());
+            content = ms.session().getFile(path, config.maxFileSize());
         } catch (FileTooLargeException big) {
             long limit = big.limit().bytes();
             throw bodies.tooLarge("file '" + Texts.sanitize(path, 120) + "' is "
@@ -87,7 +88,7 @@ final class FileRoutes {
         dir = dir == null || dir.isEmpty() ? "." : RequestValidator.path("dir", dir);
         List<FileEntry> listing;
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            listing = ms.session.listFiles(dir);
+            listing = ms.session().listFiles(dir);
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof NoSuchFileException) {
                 throw ApiException.notFound(Problem.FILE_NOT_FOUND, "there is no directory '"

@@ -16,6 +16,7 @@ import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
+import dev.sandbox4j.service.ManagedSession;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Duration;
@@ -113,7 +114,7 @@ final class RunRoutes {
         ManagedSession ms = session(ctx);
         Wire.ExecuteRequest req = Wire.read(bodies.jsonBody(ctx), Wire.ExecuteRequest.class);
         RequestValidator.RunSpec spec = validator.run(req, false);
-        String language = ms.session.language();
+        String language = ms.session().language();
         if (spec.language() != null && !spec.language().equals(language)) {
             throw ApiException.invalidField("language", "session '" + ms.id() + "' runs " + language + ", not "
                     + spec.language() + "; open another session for it");
@@ -123,10 +124,10 @@ final class RunRoutes {
                     + "give it to POST /v1/sessions");
         }
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            boolean policyApplied = config.policy() != null || spec.policy() != null || ms.requestPolicy != null;
+            boolean policyApplied = config.policy() != null || spec.policy() != null || SessionRoutes.requestPolicy(ms) != null;
             runAndRespond(ctx, entry, "session_execute", language, true, policyApplied,
                     Map.of("session_id", ms.id()), (cancel, listener) -> {
-                        ExecutionResult blocked = precheck(language, spec.code(), ms.requestPolicy);
+                        ExecutionResult blocked = precheck(language, spec.code(), SessionRoutes.requestPolicy(ms));
                         if (blocked == null) {
                             blocked = precheck(language, spec.code(), spec.policy());
                         }
@@ -134,9 +135,9 @@ final class RunRoutes {
                             return blocked;
                         }
                         long t0 = System.nanoTime();
-                        spec.files().forEach(ms.session::putFile);
-                        ExecutionResult r = ms.session.run(spec.code(),
-                                runOptions(spec, listener, ms.session.isStateful()));
+                        spec.files().forEach(ms.session()::putFile);
+                        ExecutionResult r = ms.session().run(spec.code(),
+                                runOptions(spec, listener, ms.session().isStateful()));
                         metrics.phase("run", language, System.nanoTime() - t0);
                         return r;
                     });
@@ -150,12 +151,12 @@ final class RunRoutes {
         ManagedSession ms = session(ctx);
         Wire.InstallRequest req = Wire.read(bodies.jsonBody(ctx), Wire.InstallRequest.class);
         List<String> libraries = validator.libraries(req.libraries(), true);
-        String language = ms.session.language();
+        String language = ms.session().language();
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
             runAndRespond(ctx, entry, "install", language, true, false, Map.of("session_id", ms.id()),
                     (cancel, listener) -> {
                         long t0 = System.nanoTime();
-                        ExecutionResult r = ms.session.install(libraries);
+                        ExecutionResult r = ms.session().install(libraries);
                         metrics.phase("install", language, System.nanoTime() - t0);
                         return r;
                     });
@@ -169,13 +170,13 @@ final class RunRoutes {
         ManagedSession ms = session(ctx);
         Wire.CommandsRequest req = Wire.read(bodies.jsonBody(ctx), Wire.CommandsRequest.class);
         RequestValidator.CommandSpec spec = validator.commands(req);
-        String language = ms.session.language();
+        String language = ms.session().language();
         RunOptions.Builder options = RunOptions.builder().timeout(spec.timeout()).stdin(spec.stdin())
                 .workdir(spec.workdir());
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
             if (!spec.sequence()) {
                 runAndRespond(ctx, entry, "command", language, true, false, Map.of("session_id", ms.id()),
-                        (cancel, listener) -> ms.session.exec(spec.commands().get(0),
+                        (cancel, listener) -> ms.session().exec(spec.commands().get(0),
                                 options.listener(listener).build()));
                 return;
             }
@@ -183,7 +184,7 @@ final class RunRoutes {
             RunCancellation cancel = new RunCancellation(true);
             List<ExecutionResult> results;
             try (DisconnectWatcher.Watch w = watcher.watch(ctx, cancel::cancel)) {
-                results = ms.session.execSequence(commands, options.build());
+                results = ms.session().execSequence(commands, options.build());
             } catch (RuntimeException e) {
                 if (cancel.isCancelled()) {
                     entry.cancelled = true;
