@@ -141,6 +141,34 @@ class McpEndpointTest {
     }
 
     @Test
+    void restAndMcpAnswerARunWithTheSameResultFields() throws Exception {
+        TestHttp rest = new TestHttp(server.uri(), ALICE);
+        TestHttp.Resp r = rest.post("/v1/execute", Map.of("language", "python", "code", "print('hi')"));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        Map<String, Object> viaRest = TestHttp.JSON.convertValue(r.json(), Map.class);
+        HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(server.uri().toString())
+                .endpoint("/mcp").jsonMapper(SandboxMcp.jsonMapper())
+                .httpRequestCustomizer((b, method, uri, body, ctx) -> b.header("X-API-Key", ALICE)).build();
+        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build();
+        try {
+            client.initialize();
+            CallToolResult m = McpClientChecks.call(client, "execute_code", Map.of("language", "python",
+                    "code", "print('hi')"));
+            Map<String, Object> viaMcp = new java.util.LinkedHashMap<>(
+                    TestHttp.JSON.convertValue(m.structuredContent(), Map.class));
+            assertThat(viaMcp.remove("language")).isEqualTo("python");
+            assertThat(viaMcp.remove("session_id")).isNull();
+            assertThat(viaMcp.keySet()).as("the same fields, in the same order").containsExactlyElementsOf(
+                    viaRest.keySet());
+            viaRest.remove("duration_ms");
+            viaMcp.remove("duration_ms");
+            assertThat(viaMcp).as("the same values for the same run").isEqualTo(viaRest);
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
     void servesTheToolsAndClosesTheirSessionsOnShutdown() {
         HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(server.uri().toString())
                 .endpoint("/mcp").jsonMapper(SandboxMcp.jsonMapper())
