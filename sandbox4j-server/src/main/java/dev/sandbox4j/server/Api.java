@@ -65,10 +65,10 @@ final class Api {
         RequestValidator validator = new RequestValidator(client, config);
         RuntimeConfig runtime = runtime(config);
         Bodies bodies = new Bodies(config, metrics);
-        this.sessionRoutes = new SessionRoutes(config, client, validator, limiter, sessions, metrics, runtime, bodies);
+        this.sessionRoutes = new SessionRoutes(config, validator, limiter, sessions, metrics, runtime, bodies);
         this.runs = new RunRoutes(config, client, validator, limiter, metrics, watcher, runtime, bodies,
                 sessionRoutes);
-        this.files = new FileRoutes(config, client, limiter, metrics, runtime, bodies, sessionRoutes);
+        this.files = new FileRoutes(config, limiter, metrics, bodies, sessionRoutes);
     }
 
     RunRoutes runs() {

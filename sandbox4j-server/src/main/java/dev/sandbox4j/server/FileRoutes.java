@@ -5,8 +5,6 @@ import static dev.sandbox4j.server.Api.json;
 
 import dev.sandbox4j.FileEntry;
 import dev.sandbox4j.FileTooLargeException;
-import dev.sandbox4j.RuntimeConfig;
-import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.service.ManagedSession;
 import io.javalin.http.Context;
@@ -22,20 +20,15 @@ import java.util.Map;
 @SuppressWarnings("try") // permits and uses are held for the scope of a try block, not referenced
 final class FileRoutes {
     private final ServerConfig config;
-    private final SandboxClient client;
     private final RunLimiter limiter;
     private final ServerMetrics metrics;
-    private final RuntimeConfig runtime;
     private final Bodies bodies;
     private final SessionRoutes sessions;
 
-    FileRoutes(ServerConfig config, SandboxClient client, RunLimiter limiter, ServerMetrics metrics,
-            RuntimeConfig runtime, Bodies bodies, SessionRoutes sessions) {
+    FileRoutes(ServerConfig config, RunLimiter limiter, ServerMetrics metrics, Bodies bodies, SessionRoutes sessions) {
         this.config = config;
-        this.client = client;
         this.limiter = limiter;
         this.metrics = metrics;
-        this.runtime = runtime;
         this.bodies = bodies;
         this.sessions = sessions;
     }

@@ -5,7 +5,6 @@ import static dev.sandbox4j.server.Api.entry;
 import static dev.sandbox4j.server.Api.json;
 
 import dev.sandbox4j.RuntimeConfig;
-import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.policy.SecurityPolicy;
@@ -30,7 +29,6 @@ final class SessionRoutes {
     private static final Logger log = LoggerFactory.getLogger(SessionRoutes.class);
 
     private final ServerConfig config;
-    private final SandboxClient client;
     private final RequestValidator validator;
     private final RunLimiter limiter;
     private final SessionService sessions;
@@ -38,10 +36,9 @@ final class SessionRoutes {
     private final RuntimeConfig runtime;
     private final Bodies bodies;
 
-    SessionRoutes(ServerConfig config, SandboxClient client, RequestValidator validator, RunLimiter limiter,
+    SessionRoutes(ServerConfig config, RequestValidator validator, RunLimiter limiter,
             SessionService sessions, ServerMetrics metrics, RuntimeConfig runtime, Bodies bodies) {
         this.config = config;
-        this.client = client;
         this.validator = validator;
         this.limiter = limiter;
         this.sessions = sessions;
