@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes each event as one JSON object per line (snake_case fields, an {@code "event"} discriminator). Never writes
- * code, stdin or output. Thread-safe.
+ * code, stdin or output. Thread-safe. A {@code run_finished} line names and writes {@code status}, {@code exit_code},
+ * {@code duration_ms} and {@code kill_reason} as the {@link ResultView} of the run's result does.
  *
  * <pre>{@code
  * {"event":"policy_decision","time":"2026-11-23T10:00:00Z","session_id":"3f2a...","principal":"alice",
@@ -119,22 +120,18 @@ public final class JsonLinesAuditListener extends SandboxEventListener {
         m.put("policy", e.verdict().policy());
         m.put("allowed", e.verdict().allowed());
         m.put("threshold", e.verdict().threshold().wireName());
-        m.put("violations", violations(e.verdict().violations()));
+        m.put("violations", ResultView.violations(e.verdict().violations()));
         sink.accept(Json.write(m));
     }
 
-    /** Violations as JSON-ready maps (also used by the CLI and, later, the server). */
+    /**
+     * Violations as JSON-ready maps.
+     *
+     * @deprecated use {@link ResultView#violations(List)}, the view every front door shares
+     */
+    @Deprecated(since = "0.2", forRemoval = true)
     public static List<Map<String, Object>> violations(List<Violation> violations) {
-        return violations.stream().map(v -> {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("rule", v.rule());
-            x.put("severity", v.severity().wireName());
-            x.put("line", v.line());
-            x.put("column", v.column());
-            x.put("description", v.description());
-            x.put("snippet", v.snippet());
-            return (Map<String, Object>) x;
-        }).toList();
+        return ResultView.violations(violations);
     }
 
     @Override

@@ -83,9 +83,35 @@ public interface SandboxClient extends AutoCloseable {
     /**
      * One-shot run: opens a session, runs {@code code} once and closes the session. The built-in client returns as soon
      * as the program ended and removes the box in the background; {@link #close()} waits for such removals.
+     *
+     * @throws IllegalArgumentException if {@code code} is blank ({@link SandboxSession#requireCode}; checked before a
+     *     box is made) or the language is unknown
      */
     default ExecutionResult run(String language, String code, SessionOptions session, RunOptions run) {
+        return run(language, code, session, run, s -> {});
+    }
+
+    /**
+     * One-shot run with a hook: opens a session, hands it to {@code beforeRun} (to write the program's input files,
+     * or to keep it so that another thread can cancel the run with {@link SandboxSession#cancelRun()} or
+     * {@link SandboxSession#close()}), runs {@code code} once and closes the session. The session belongs to the run:
+     * do not use it after this returns.
+     *
+     * <pre>{@code
+     * ExecutionResult r = client.run("python", "print(open('in.txt').read())", SessionOptions.defaults(),
+     *         RunOptions.defaults(), s -> s.putFile("in.txt", data));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code code} is blank (checked before a box is made) or the language is
+     *     unknown
+     * @since 0.2
+     */
+    default ExecutionResult run(String language, String code, SessionOptions session, RunOptions run,
+            Consumer<SandboxSession> beforeRun) {
+        SandboxSession.requireCode(code);
+        requireNonNull(beforeRun, "beforeRun");
         try (SandboxSession s = openSession(language, session)) {
+            beforeRun.accept(s);
             return s.run(code, run);
         }
     }

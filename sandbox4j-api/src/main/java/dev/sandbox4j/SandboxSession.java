@@ -33,6 +33,23 @@ public interface SandboxSession extends AutoCloseable {
      */
     String OUTPUT_DIR = "output";
 
+    /**
+     * The check every run makes of its code, before anything else: front doors that must refuse blank code before
+     * they answer (an HTTP service before it starts streaming, a CLI before it connects) call it too, so the rule and
+     * its message are the same everywhere.
+     *
+     * @return {@code code}
+     * @throws IllegalArgumentException {@code "code must not be empty"} if {@code code} is blank
+     * @since 0.2
+     */
+    static String requireCode(String code) {
+        java.util.Objects.requireNonNull(code, "code");
+        if (code.isBlank()) {
+            throw new IllegalArgumentException("code must not be empty");
+        }
+        return code;
+    }
+
     /** Random id of this session; also the {@code dev.sandbox4j.session} label of its box. */
     String id();
 

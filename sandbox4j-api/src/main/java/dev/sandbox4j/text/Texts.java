@@ -29,6 +29,26 @@ public final class Texts {
     }
 
     /**
+     * Keeps the head (two thirds) and the tail of a text longer than {@code max} characters, with a note of how much
+     * was left out in between: errors are usually at the end of a program's output, so both ends matter. Text of at
+     * most {@code max} characters is returned as is.
+     *
+     * @throws IllegalArgumentException if {@code max} is less than 1
+     */
+    public static String elide(String text, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max (" + max + ") must be positive");
+        }
+        if (text.length() <= max) {
+            return text;
+        }
+        int head = max * 2 / 3;
+        int tail = max - head;
+        return text.substring(0, head) + "\n… [" + (text.length() - head - tail) + " characters omitted] …\n"
+                + text.substring(text.length() - tail);
+    }
+
+    /**
      * A duration as messages write it: whole seconds as {@code "30 s"}, anything else in milliseconds
      * ({@code "1500 ms"}).
      */

@@ -1,7 +1,7 @@
 package dev.sandbox4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandbox4j.JsonLinesAuditListener;
+import dev.sandbox4j.ResultView;
 import dev.sandbox4j.LanguageInfo;
 import dev.sandbox4j.Sandbox4j;
 import dev.sandbox4j.policy.PolicyVerdict;
@@ -105,7 +105,7 @@ final class CheckCommand implements Callable<Integer> {
             m.put("threshold", v.threshold().wireName());
             m.put("allowed", v.allowed());
             m.put("highest_severity", v.highestSeverity().wireName());
-            m.put("violations", JsonLinesAuditListener.violations(v.violations()));
+            m.put("violations", ResultView.violations(v.violations()));
             m.put("scan_micros", micros);
             out.println(new ObjectMapper().writeValueAsString(m));
         } else {

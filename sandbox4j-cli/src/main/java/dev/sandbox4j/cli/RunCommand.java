@@ -10,6 +10,7 @@ import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.InstallConfig;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.ResourceLimits;
+import dev.sandbox4j.ResultView;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
@@ -430,24 +431,7 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("language", language);
         m.put("image", image);
-        m.put("status", r.status().wireName());
-        m.put("exit_code", r.exitCode());
-        m.put("stdout", r.stdout());
-        m.put("stderr", r.stderr());
-        m.put("duration_ms", r.duration().toMillis());
-        m.put("kill_reason", r.killReason());
-        m.put("stdout_truncated", r.stdoutTruncated());
-        m.put("stderr_truncated", r.stderrTruncated());
-        m.put("violations", dev.sandbox4j.JsonLinesAuditListener.violations(r.violations()));
-        m.put("redactions", r.redactions().stream().map(x -> Map.of("kind", x.kind(), "count", x.count())).toList());
-        m.put("artifacts", r.artifacts().stream().map(a -> {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("name", a.name());
-            x.put("mime_type", a.mimeType());
-            x.put("size", a.size());
-            x.put("content_base64", a.base64());
-            return x;
-        }).toList());
+        m.putAll(ResultView.of(r)); // the fields every front door returns (REST, MCP, the tools)
         try {
             return new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
         } catch (IOException e) {

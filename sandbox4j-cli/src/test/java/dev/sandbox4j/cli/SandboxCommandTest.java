@@ -61,6 +61,19 @@ class SandboxCommandTest {
     }
 
     @Test
+    void jsonIsTheResultViewEveryFrontDoorReturns() throws Exception {
+        backend.behaviour = r -> Behaviour.exit(0, "42\n", "");
+        assertThat(run("run", "--lang", "python", "--json", "-c", "print(42)")).isZero();
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.toString());
+        List<String> fields = new java.util.ArrayList<>();
+        j.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactly("language", "image", "status", "exit_code", "stdout", "stderr",
+                "duration_ms", "timed_out", "kill_reason", "stdout_truncated", "stderr_truncated", "violations",
+                "artifacts", "redactions");
+    }
+
+    @Test
     void readsProgramFromFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("p.py");
         Files.writeString(f, "print('from file')");

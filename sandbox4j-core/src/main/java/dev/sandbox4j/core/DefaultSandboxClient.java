@@ -472,9 +472,13 @@ public final class DefaultSandboxClient implements SandboxClient {
      * ({@link #close()} waits for such removals, so nothing is left behind).
      */
     @Override
-    public ExecutionResult run(String language, String code, SessionOptions session, RunOptions run) {
+    public ExecutionResult run(String language, String code, SessionOptions session, RunOptions run,
+            java.util.function.Consumer<SandboxSession> beforeRun) {
+        SandboxSession.requireCode(code); // before a box is made for nothing
+        requireNonNull(beforeRun, "beforeRun");
         SandboxSession s = openSession(language, session, true);
         try {
+            beforeRun.accept(s);
             return s.run(code, run);
         } finally {
             Thread.ofVirtual().name("sandbox4j-close").start(s::close);

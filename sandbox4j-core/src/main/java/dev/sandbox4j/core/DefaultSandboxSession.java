@@ -154,11 +154,8 @@ final class DefaultSandboxSession implements SandboxSession {
 
     @Override
     public ExecutionResult run(String code, RunOptions runOptions) {
-        requireNonNull(code, "code");
+        SandboxSession.requireCode(code);
         requireNonNull(runOptions, "options");
-        if (code.isBlank()) {
-            throw new IllegalArgumentException("code must not be empty");
-        }
         box.current(); // a closed session refuses before the policy is consulted
         List<Violation> findings = List.of();
         if (ctx.policy() != null) {

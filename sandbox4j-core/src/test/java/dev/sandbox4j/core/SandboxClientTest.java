@@ -56,6 +56,27 @@ class SandboxClientTest {
     }
 
     @Test
+    void aOneShotRunRefusesBlankCodeBeforeMakingABox() {
+        assertThatThrownBy(() -> client.run("python", "  \n", SessionOptions.defaults(), RunOptions.defaults()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("code must not be empty");
+        assertThat(backend.boxes).as("no box made for nothing").isEmpty();
+        assertThat(backend.removed).isEmpty();
+    }
+
+    @Test
+    void aOneShotRunHandsItsSessionToTheHookBeforeTheProgramRuns() {
+        backend.behaviour = r -> Behaviour.exit(0, "", "");
+        java.util.concurrent.atomic.AtomicReference<SandboxSession> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        ExecutionResult r = client.run("python", "print(1)", SessionOptions.defaults(), RunOptions.defaults(), s -> {
+            seen.set(s);
+            assertThat(backend.execs).as("the program has not run yet").noneMatch(e -> e.argv().contains("python3"));
+        });
+        assertThat(r.status()).isEqualTo(ExecutionStatus.OK);
+        assertThat(seen.get()).isNotNull();
+        assertThat(backend.execs).anyMatch(e -> e.argv().contains("python3"));
+    }
+
+    @Test
     void statefulWithoutAKernelNamesTheLanguagesThatHaveOne() {
         assertThatThrownBy(() -> client.openSession("java", true)).isInstanceOf(UnsupportedOperationException.class)
                 .hasMessage("stateful sessions are not supported for java (languages with a kernel: javascript, "

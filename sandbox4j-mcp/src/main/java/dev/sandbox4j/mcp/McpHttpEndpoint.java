@@ -2,6 +2,7 @@ package dev.sandbox4j.mcp;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sandbox4j.service.SessionOwner;
 import dev.sandbox4j.tools.SandboxTools;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
@@ -12,6 +13,7 @@ import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTrans
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -21,9 +23,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The sandbox tools over MCP's streamable HTTP transport, as a servlet to mount in a servlet container (Jetty 12
  * ee10 in the HTTP service). Authentication is the container's job: put a filter in front of the servlet that
- * rejects unauthenticated requests and stores the caller's tenant with {@link #TENANT_ATTRIBUTE}; each MCP session's
- * sandbox sessions are then scoped to {@code tenant + MCP session id}, so neither another tenant nor another MCP
- * session of the same tenant can use them.
+ * rejects unauthenticated requests and stores the caller's tenant with {@link #TENANT_ATTRIBUTE} (and its principal with
+ * {@link #PRINCIPAL_ATTRIBUTE}); each MCP session's sandbox sessions then belong to the tenant, in the scope
+ * {@code mcp/<MCP session id>} ({@link SessionOwner}), so neither another tenant nor another MCP session of the same
+ * tenant can use them as tools. With tools on a shared {@link dev.sandbox4j.service.SessionService}, the tenant's other
+ * front doors (the REST API) list and delete them, and the same caps count them.
  *
  * <pre>{@code
  * McpHttpEndpoint mcp = McpHttpEndpoint.create(tools, "/mcp");
@@ -44,7 +48,11 @@ public final class McpHttpEndpoint implements AutoCloseable {
     /** Request attribute (a {@code String}) naming the authenticated caller's tenant. */
     public static final String TENANT_ATTRIBUTE = "dev.sandbox4j.mcp.tenant";
 
+    /** Request attribute (a {@code String}) naming the caller's principal (audit events, per-principal caps). */
+    public static final String PRINCIPAL_ATTRIBUTE = "dev.sandbox4j.mcp.principal";
+
     private static final String TENANT_KEY = "tenant";
+    private static final String PRINCIPAL_KEY = "principal";
 
     /** The header carrying the MCP session id on streamable HTTP. */
     public static final String SESSION_HEADER = "Mcp-Session-Id";
@@ -75,7 +83,7 @@ public final class McpHttpEndpoint implements AutoCloseable {
                 .keepAliveInterval(Duration.ofSeconds(30))
                 .contextExtractor(McpHttpEndpoint::context)
                 .build();
-        Function<McpSyncServerExchange, String> scope = McpHttpEndpoint::scope;
+        Function<McpSyncServerExchange, SessionOwner> scope = McpHttpEndpoint::owner;
         McpSyncServer server = SandboxMcp.configure(McpServer.sync(transport), tools, mapper, scope).build();
         log.info("MCP streamable HTTP endpoint at {} ({} tools)", path, tools.specs().size());
         return new McpHttpEndpoint(transport, server, tools);
@@ -93,7 +101,7 @@ public final class McpHttpEndpoint implements AutoCloseable {
      * @return how many sandbox sessions were closed
      */
     public int mcpSessionEnded(@Nullable String tenant, String mcpSessionId) {
-        int n = tools.closeScope(scope(tenant, mcpSessionId));
+        int n = tools.closeScope(owner(tenant, null, mcpSessionId));
         if (n > 0) {
             log.info("MCP session {} ended: closed {} sandbox session(s)", mcpSessionId, n);
         }
@@ -111,20 +119,29 @@ public final class McpHttpEndpoint implements AutoCloseable {
     }
 
     private static McpTransportContext context(HttpServletRequest request) {
-        Object tenant = request.getAttribute(TENANT_ATTRIBUTE);
-        return tenant instanceof String t ? McpTransportContext.create(Map.of(TENANT_KEY, t)) : McpTransportContext.EMPTY;
+        Map<String, Object> m = new HashMap<>();
+        if (request.getAttribute(TENANT_ATTRIBUTE) instanceof String t) {
+            m.put(TENANT_KEY, t);
+        }
+        if (request.getAttribute(PRINCIPAL_ATTRIBUTE) instanceof String p) {
+            m.put(PRINCIPAL_KEY, p);
+        }
+        return m.isEmpty() ? McpTransportContext.EMPTY : McpTransportContext.create(m);
     }
 
-    private static String scope(McpSyncServerExchange exchange) {
-        @Nullable Object tenant = exchange.transportContext() == null ? null : exchange.transportContext().get(TENANT_KEY);
+    private static SessionOwner owner(McpSyncServerExchange exchange) {
+        McpTransportContext c = exchange.transportContext();
         String session = exchange.sessionId();
         if (session == null || session.isBlank()) {
             throw new IllegalStateException("MCP call without a session id");
         }
-        return scope(tenant instanceof String t ? t : null, session);
+        return owner(c != null && c.get(TENANT_KEY) instanceof String t ? t : null,
+                c != null && c.get(PRINCIPAL_KEY) instanceof String p ? p : null, session);
     }
 
-    private static String scope(@Nullable String tenant, String mcpSessionId) {
-        return (tenant == null ? "-" : tenant) + "/" + mcpSessionId;
+    /** The owner of an MCP session's sandbox sessions: the tenant (the local one without), scope {@code mcp/<id>}. */
+    static SessionOwner owner(@Nullable String tenant, @Nullable String principal, String mcpSessionId) {
+        return new SessionOwner(tenant == null || tenant.isBlank() ? SessionOwner.LOCAL_TENANT : tenant,
+                "mcp/" + mcpSessionId, principal == null || principal.isBlank() ? null : principal);
     }
 }

@@ -2,6 +2,7 @@ package dev.sandbox4j.mcp;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sandbox4j.service.SessionOwner;
 import dev.sandbox4j.tools.SandboxTools;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -45,7 +46,7 @@ public final class McpStdioServer {
         McpJsonMapper mapper = SandboxMcp.jsonMapper();
         StdioServerTransportProvider transport = new StdioServerTransportProvider(mapper, watched,
                 requireNonNull(out, "out"));
-        McpSyncServer server = SandboxMcp.configure(McpServer.sync(transport), tools, mapper, exchange -> SCOPE)
+        McpSyncServer server = SandboxMcp.configure(McpServer.sync(transport), tools, mapper, exchange -> SessionOwner.local(SCOPE))
                 .build();
         log.info("MCP server on stdio ready ({} tools)", tools.specs().size());
         try {

@@ -2,6 +2,7 @@ package dev.sandbox4j.mcp;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sandbox4j.service.SessionOwner;
 import dev.sandbox4j.tools.SandboxTools;
 import dev.sandbox4j.tools.ToolImage;
 import dev.sandbox4j.tools.ToolResult;
@@ -58,14 +59,29 @@ public final class SandboxMcp {
      */
     public static List<SyncToolSpecification> toolSpecifications(SandboxTools tools, McpJsonMapper mapper,
             Function<McpSyncServerExchange, String> scope) {
+        requireNonNull(scope, "scope");
+        return specifications(tools, mapper, exchange -> SessionOwner.local(scope.apply(exchange)));
+    }
+
+    /**
+     * {@link #toolSpecifications} where each call runs for the owner {@code owner} returns for the exchange: a scope
+     * of a tenant (its MCP session), with the principal the engine's audit events name.
+     */
+    public static List<SyncToolSpecification> ownedToolSpecifications(SandboxTools tools, McpJsonMapper mapper,
+            Function<McpSyncServerExchange, SessionOwner> owner) {
+        requireNonNull(owner, "owner");
+        return specifications(tools, mapper, owner);
+    }
+
+    private static List<SyncToolSpecification> specifications(SandboxTools tools, McpJsonMapper mapper,
+            Function<McpSyncServerExchange, SessionOwner> scope) {
         requireNonNull(tools, "tools");
         requireNonNull(mapper, "mapper");
-        requireNonNull(scope, "scope");
         List<SyncToolSpecification> out = new ArrayList<>();
         for (ToolSpec spec : tools.specs()) {
             Tool tool = tool(spec, mapper);
             out.add(SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
-                String s;
+                SessionOwner s;
                 try {
                     s = scope.apply(exchange);
                 } catch (RuntimeException e) {
@@ -112,7 +128,7 @@ public final class SandboxMcp {
     }
 
     static <S extends McpServer.SyncSpecification<S>> S configure(S spec, SandboxTools tools, McpJsonMapper mapper,
-            Function<McpSyncServerExchange, String> scope) {
+            Function<McpSyncServerExchange, SessionOwner> scope) {
         spec.serverInfo(SERVER_NAME, version())
                 .instructions(INSTRUCTIONS)
                 .capabilities(capabilities())
@@ -120,7 +136,7 @@ public final class SandboxMcp {
                 // SandboxTools checks arguments itself, with messages that say what to do, and accepts language
                 // aliases (py, js) the schema's enum does not list
                 .validateToolInputs(false)
-                .tools(toolSpecifications(tools, mapper, scope));
+                .tools(specifications(tools, mapper, scope));
         return spec;
     }
 }

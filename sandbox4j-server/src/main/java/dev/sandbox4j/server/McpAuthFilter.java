@@ -56,6 +56,7 @@ final class McpAuthFilter implements Filter {
             return;
         }
         req.setAttribute(McpHttpEndpoint.TENANT_ATTRIBUTE, caller.tenant());
+        req.setAttribute(McpHttpEndpoint.PRINCIPAL_ATTRIBUTE, caller.principal());
         chain.doFilter(request, response);
         String mcpSession = req.getHeader(McpHttpEndpoint.SESSION_HEADER);
         if ("DELETE".equals(req.getMethod()) && mcpSession != null && res.getStatus() < 300) {

@@ -8,6 +8,7 @@ import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.mcp.McpHttpEndpoint;
+import dev.sandbox4j.service.SessionService;
 import dev.sandbox4j.tools.SandboxTools;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -21,6 +22,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -92,7 +94,8 @@ public final class SandboxServer implements AutoCloseable {
     private final boolean ownsClient;
     private final AuditLog audit;
     private final RunLimiter limiter;
-    private final SessionRegistry sessions;
+    /** Every managed session of the server, whichever door opened it (REST, /mcp): one cap, one listing, one reaper. */
+    private final SessionService sessions;
     private final ServerMetrics metrics;
     private final DisconnectWatcher watcher = new DisconnectWatcher();
     private final Api api;
@@ -103,7 +106,7 @@ public final class SandboxServer implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final byte[] openApi;
-    /** The MCP tools ({@code /mcp}): their own sessions, scoped by tenant and MCP session, closed on shutdown. */
+    /** The MCP tools ({@code /mcp}): sessions in {@link #sessions}, scoped by tenant and MCP session. */
     private final SandboxTools mcpTools;
     private final McpHttpEndpoint mcp;
     /** Deadlines and limits of connections; made when Jetty's server is (at start). */
@@ -120,11 +123,25 @@ public final class SandboxServer implements AutoCloseable {
         long tenants = config.apiKeys().stream().map(ApiKey::tenant).distinct().count();
         this.limiter = new RunLimiter(config.maxConcurrentRuns(), config.retryAfter(),
                 config.effectiveTenantRunShare(), tenants > 1);
-        ServerMetrics[] metricsRef = new ServerMetrics[1];
-        this.sessions = new SessionRegistry(config.maxSessions(), limiter.retryAfterSeconds(),
-                (s, reason) -> metricsRef[0].sessionClosed(reason));
+        Map<String, Integer> keyLimits = new HashMap<>();
+        for (ApiKey k : config.apiKeys()) { // a key's cap counts its sessions through every door
+            keyLimits.put(k.tenant() + "/" + k.id(), k.maxSessions() == 0 ? config.maxSessions()
+                    : Math.min(k.maxSessions(), config.maxSessions()));
+        }
+        this.sessions = SessionService.builder(client)
+                .maxSessions(config.maxSessions())
+                .idleTimeout(config.sessionIdleTimeout())
+                .maxLifetime(config.maxSessionLifetime())
+                .principalLimit(o -> o.principal() == null ? 0 : keyLimits.getOrDefault(o.principal(), 0))
+                .reaperInterval(Duration.ZERO) // the server's reaper runs it, every session_check_interval
+                .build();
         this.metrics = new ServerMetrics(sessions::size, limiter::inFlight, client);
-        metricsRef[0] = metrics;
+        sessions.addListener(new SessionService.Listener() {
+            @Override
+            public void closed(dev.sandbox4j.service.ManagedSession session, String reason, Duration took) {
+                metrics.sessionClosed(reason);
+            }
+        });
         Authenticator auth = new Authenticator(config.apiKeys(), config.maxSessions(), config.maxConcurrentRuns());
         this.api = new Api(config, client, limiter, sessions, metrics, watcher, auth, draining::get,
                 this::operatorPort);
@@ -133,7 +150,7 @@ public final class SandboxServer implements AutoCloseable {
                 .sessionOptions(SessionOptions.builder().runtime(Api.runtime(config)).build())
                 .idleTimeout(config.sessionIdleTimeout())
                 .maxTimeout(config.maxRunTimeout())
-                .maxSessions(config.maxSessions())
+                .sessionService(sessions)
                 .build();
         this.mcp = McpHttpEndpoint.create(mcpTools, MCP_PATH);
         this.app = createApp();
@@ -291,7 +308,7 @@ public final class SandboxServer implements AutoCloseable {
         return host;
     }
 
-    /** Sessions open through the API now. */
+    /** Sessions open now, through the REST API and /mcp. */
     public int openSessions() {
         return sessions.size();
     }
@@ -353,10 +370,10 @@ public final class SandboxServer implements AutoCloseable {
                 }
             }
             reaper.shutdownNow();
-            int n = sessions.size() + mcpTools.sessionCount();
-            sessions.closeAll("shutdown");
+            int n = sessions.size();
             mcp.close();
             mcpTools.close();
+            sessions.close(); // REST and MCP sessions alike
             if (ownsClient) {
                 client.close(); // also ends one-shot runs still going
             }
@@ -438,18 +455,18 @@ public final class SandboxServer implements AutoCloseable {
             cfg.routes.before("/metrics", api::authenticateOperator);
             cfg.routes.before("/readyz", api::authenticateOperator);
 
-            cfg.routes.post("/v1/execute", api::execute);
-            cfg.routes.post("/v1/sessions", api::createSession);
-            cfg.routes.get("/v1/sessions", api::listSessions);
-            cfg.routes.get("/v1/sessions/{id}", api::getSession);
-            cfg.routes.delete("/v1/sessions/{id}", api::deleteSession);
-            cfg.routes.post("/v1/sessions/{id}/execute", api::sessionExecute);
-            cfg.routes.post("/v1/sessions/{id}/install", api::install);
-            cfg.routes.post("/v1/sessions/{id}/reset", api::reset);
-            cfg.routes.post("/v1/sessions/{id}/commands", api::commands);
-            cfg.routes.get("/v1/sessions/{id}/files", api::listFiles);
-            cfg.routes.put("/v1/sessions/{id}/files/<path>", api::putFile);
-            cfg.routes.get("/v1/sessions/{id}/files/<path>", api::getFile);
+            cfg.routes.post("/v1/execute", api.runs()::execute);
+            cfg.routes.post("/v1/sessions", api.sessions()::createSession);
+            cfg.routes.get("/v1/sessions", api.sessions()::listSessions);
+            cfg.routes.get("/v1/sessions/{id}", api.sessions()::getSession);
+            cfg.routes.delete("/v1/sessions/{id}", api.sessions()::deleteSession);
+            cfg.routes.post("/v1/sessions/{id}/execute", api.runs()::sessionExecute);
+            cfg.routes.post("/v1/sessions/{id}/install", api.runs()::install);
+            cfg.routes.post("/v1/sessions/{id}/reset", api.sessions()::reset);
+            cfg.routes.post("/v1/sessions/{id}/commands", api.runs()::commands);
+            cfg.routes.get("/v1/sessions/{id}/files", api.files()::listFiles);
+            cfg.routes.put("/v1/sessions/{id}/files/<path>", api.files()::putFile);
+            cfg.routes.get("/v1/sessions/{id}/files/<path>", api.files()::getFile);
             cfg.routes.get("/v1/languages", api::languages);
             cfg.routes.get("/healthz", api::healthz);
             cfg.routes.get("/readyz", api::readyz);

@@ -13,11 +13,8 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.sandbox4j.Artifact;
-import dev.sandbox4j.CellOutput;
 import dev.sandbox4j.ExecutionResult;
-import dev.sandbox4j.ExecutionStatus;
-import dev.sandbox4j.JsonLinesAuditListener;
+import dev.sandbox4j.ResultView;
 import dev.sandbox4j.text.Texts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -187,56 +184,11 @@ final class Wire {
         }
     }
 
-    /** The result of a run, command or installation as the API returns it. */
+    /** A run's result as the API answers it: {@link ResultView}, the one view every front door returns. */
     static Map<String, Object> result(ExecutionResult r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("status", r.status().wireName());
-        m.put("exit_code", r.exitCode());
-        m.put("stdout", r.stdout());
-        m.put("stderr", r.stderr());
-        m.put("duration_ms", r.duration().toMillis());
-        m.put("timed_out", r.status() == ExecutionStatus.TIMED_OUT);
-        m.put("kill_reason", r.killReason());
-        m.put("stdout_truncated", r.stdoutTruncated());
-        m.put("stderr_truncated", r.stderrTruncated());
-        m.put("violations", JsonLinesAuditListener.violations(r.violations()));
-        m.put("artifacts", r.artifacts().stream().map(Wire::artifact).toList());
-        m.put("redactions", r.redactions().stream()
-                .map(x -> Map.<String, Object>of("kind", x.kind(), "count", x.count())).toList());
-        if (r.cell() != null) {
-            m.put("cell", cell(r.cell()));
-        }
-        return m;
+        return ResultView.of(r);
     }
 
-    static Map<String, Object> artifact(Artifact a) {
-        Map<String, Object> x = new LinkedHashMap<>();
-        x.put("name", a.name());
-        x.put("mime_type", a.mimeType());
-        x.put("size", a.size());
-        x.put("content_base64", a.base64());
-        return x;
-    }
-
-    static Map<String, Object> cell(CellOutput c) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("execution_count", c.executionCount());
-        m.put("value", c.value());
-        m.put("displays", c.displays());
-        if (c.error() != null) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("name", c.error().name());
-            e.put("value", c.error().value());
-            e.put("traceback", c.error().traceback());
-            m.put("error", e);
-        } else {
-            m.put("error", null);
-        }
-        m.put("kernel_restarted", c.kernelRestarted());
-        return m;
-    }
-
-    /** An RFC 9457 problem document. */
     static Map<String, Object> problem(ApiException e, String instance) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", e.type.uri());

@@ -100,6 +100,75 @@ class McpEndpointTest {
     }
 
     @Test
+    void restAndMcpShareOneCapOneListingAndDeletion() {
+        server.close();
+        SandboxClient sandbox = SandboxClient.builder().backendFactory(backend.factory()).reapOrphans(false).build();
+        server = SandboxServer.start(ServerConfig.builder().port(0).apiKey(new ApiKey("alice", "acme", ALICE, 2, 0))
+                .shutdownGrace(Duration.ofSeconds(1)).build(), sandbox, true);
+        TestHttp rest = new TestHttp(server.uri(), ALICE);
+        HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(server.uri().toString())
+                .endpoint("/mcp").jsonMapper(SandboxMcp.jsonMapper())
+                .httpRequestCustomizer((b, method, uri, body, ctx) -> b.header("X-API-Key", ALICE)).build();
+        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build();
+        try {
+            client.initialize();
+            TestHttp.Resp opened = rest.post("/v1/sessions", Map.of("language", "python", "stateful", false));
+            assertThat(opened.status()).as(opened.toString()).isEqualTo(201);
+            String restId = opened.json().get("session_id").asText();
+            CallToolResult s = McpClientChecks.call(client, "create_session", Map.of("language", "python",
+                    "stateful", false, "session_id", "calc"));
+            assertThat(s.isError()).as(McpClientChecks.text(s)).isFalse();
+
+            List<String> listed = rest.get("/v1/sessions").json().get("sessions").findValuesAsText("session_id");
+            assertThat(listed).as("one listing: the MCP session is the tenant's too").hasSize(2).contains(restId);
+            assertThat(server.openSessions()).isEqualTo(2);
+            TestHttp.Resp third = rest.post("/v1/sessions", Map.of("language", "python", "stateful", false));
+            assertThat(third.status()).as("one cap: the key's 2 sessions, through both doors").isEqualTo(429);
+            CallToolResult refused = McpClientChecks.call(client, "create_session", Map.of("language", "python",
+                    "stateful", false));
+            assertThat(McpClientChecks.text(refused)).contains("Session limit reached", "already has 2");
+
+            String mcpId = listed.stream().filter(id -> !id.equals(restId)).findFirst().orElseThrow();
+            assertThat(rest.delete("/v1/sessions/" + mcpId).status()).as("deletable through REST").isEqualTo(204);
+            CallToolResult gone = McpClientChecks.call(client, "execute_code", Map.of("code", "print(1)",
+                    "session_id", "calc"));
+            assertThat(McpClientChecks.text(gone)).contains("Session 'calc' was closed (deleted)");
+            assertThat(rest.get("/v1/sessions").json().get("sessions").findValuesAsText("session_id"))
+                    .containsExactly(restId);
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void restAndMcpAnswerARunWithTheSameResultFields() throws Exception {
+        TestHttp rest = new TestHttp(server.uri(), ALICE);
+        TestHttp.Resp r = rest.post("/v1/execute", Map.of("language", "python", "code", "print('hi')"));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        Map<String, Object> viaRest = TestHttp.JSON.convertValue(r.json(), Map.class);
+        HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(server.uri().toString())
+                .endpoint("/mcp").jsonMapper(SandboxMcp.jsonMapper())
+                .httpRequestCustomizer((b, method, uri, body, ctx) -> b.header("X-API-Key", ALICE)).build();
+        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build();
+        try {
+            client.initialize();
+            CallToolResult m = McpClientChecks.call(client, "execute_code", Map.of("language", "python",
+                    "code", "print('hi')"));
+            Map<String, Object> viaMcp = new java.util.LinkedHashMap<>(
+                    TestHttp.JSON.convertValue(m.structuredContent(), Map.class));
+            assertThat(viaMcp.remove("language")).isEqualTo("python");
+            assertThat(viaMcp.remove("session_id")).isNull();
+            assertThat(viaMcp.keySet()).as("the same fields, in the same order").containsExactlyElementsOf(
+                    viaRest.keySet());
+            viaRest.remove("duration_ms");
+            viaMcp.remove("duration_ms");
+            assertThat(viaMcp).as("the same values for the same run").isEqualTo(viaRest);
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
     void servesTheToolsAndClosesTheirSessionsOnShutdown() {
         HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(server.uri().toString())
                 .endpoint("/mcp").jsonMapper(SandboxMcp.jsonMapper())

@@ -1,13 +1,19 @@
 package dev.sandbox4j.tools;
 
 import dev.sandbox4j.ExecutionStatus;
+import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.text.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
-/** The descriptions and JSON schemas of the tools (one place; adapters read them through {@link SandboxTools#specs()}). */
+/**
+ * The descriptions and JSON schemas of the tools (one place; adapters read them through {@link SandboxTools#specs()}),
+ * and {@code list_languages}.
+ */
 final class ToolCatalog {
     private ToolCatalog() {}
 
@@ -34,26 +40,8 @@ final class ToolCatalog {
                         "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": %d, "description": \
                         "Time limit of the run in seconds"},
                         %s""".formatted(language, maxTimeoutSeconds, sessionId), "\"code\""),
-                object("""
-                        "status": {"type": "string", "enum": %s},
-                        "exit_code": {"type": "integer"},
-                        "duration_ms": {"type": "integer"},
-                        "stdout": {"type": "string"},
-                        "stderr": {"type": "string"},
-                        "stdout_truncated": {"type": "boolean"},
-                        "stderr_truncated": {"type": "boolean"},
-                        "kill_reason": {"type": ["string", "null"]},
-                        "language": {"type": "string"},
-                        "session_id": {"type": ["string", "null"]},
-                        "artifacts": {"type": "array", "items": {"type": "object", "properties": {
-                          "name": {"type": "string"}, "mime_type": {"type": "string"}, "size": {"type": "integer"}}}},
-                        "violations": {"type": "array", "items": {"type": "object", "properties": {
-                          "rule": {"type": "string"}, "severity": {"type": "string"}, "message": {"type": "string"}}}},
-                        "execution_count": {"type": "integer"},
-                        "value": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "exception": {"type": "object", "properties": {"name": {"type": "string"}, \
-                        "value": {"type": "string"}, "traceback": {"type": "array", "items": {"type": "string"}}}}"""
-                                .formatted(statuses),
+                object("\"language\": {\"type\": \"string\"}, \"session_id\": {\"type\": [\"string\", \"null\"]}, "
+                        + resultProperties(statuses),
                         "\"status\", \"exit_code\", \"duration_ms\", \"stdout\", \"stderr\""),
                 false, false, false));
         specs.add(new ToolSpec(SandboxTools.CREATE_SESSION, "Create session",
@@ -139,12 +127,9 @@ final class ToolCatalog {
                         "\"session_id\", \"packages\""),
                 object("""
                         "session_id": {"type": "string"},
-                        "status": {"type": "string", "enum": %s},
-                        "exit_code": {"type": "integer"},
-                        "duration_ms": {"type": "integer"},
-                        "installed": {"type": "array", "items": {"type": "string"}},
-                        "stdout": {"type": "string"},
-                        "stderr": {"type": "string"}""".formatted(statuses),
+                        %s,
+                        "installed": {"type": "array", "items": {"type": "string"}}""".formatted(
+                        resultProperties(statuses)),
                         "\"session_id\", \"status\", \"installed\""),
                 false, false, true));
         specs.add(new ToolSpec(SandboxTools.LIST_LANGUAGES, "List languages",
@@ -155,6 +140,35 @@ final class ToolCatalog {
                         + "\"available\": {\"type\": \"boolean\"}}}}", "\"languages\""),
                 true, false, true));
         return List.copyOf(specs);
+    }
+
+    /** The fields of {@link dev.sandbox4j.ResultView} (output cut for the model, no binary content). */
+    private static String resultProperties(String statuses) {
+        return """
+                "status": {"type": "string", "enum": %s},
+                "exit_code": {"type": "integer"},
+                "stdout": {"type": "string"},
+                "stderr": {"type": "string"},
+                "duration_ms": {"type": "integer"},
+                "timed_out": {"type": "boolean"},
+                "kill_reason": {"type": ["string", "null"]},
+                "stdout_truncated": {"type": "boolean"},
+                "stderr_truncated": {"type": "boolean"},
+                "violations": {"type": "array", "items": {"type": "object", "properties": {
+                  "rule": {"type": "string"}, "severity": {"type": "string"}, "line": {"type": "integer"},
+                  "column": {"type": "integer"}, "description": {"type": "string"}, "snippet": {"type": "string"}}}},
+                "artifacts": {"type": "array", "items": {"type": "object", "properties": {
+                  "name": {"type": "string"}, "mime_type": {"type": "string"}, "size": {"type": "integer"},
+                  "content_base64": {"type": ["string", "null"]}}}},
+                "redactions": {"type": "array", "items": {"type": "object", "properties": {
+                  "kind": {"type": "string"}, "count": {"type": "integer"}}}},
+                "cell": {"type": "object", "properties": {
+                  "execution_count": {"type": "integer"},
+                  "value": {"type": "object", "additionalProperties": {"type": "string"}},
+                  "displays": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "string"}}},
+                  "error": {"type": ["object", "null"], "properties": {"name": {"type": "string"},
+                    "value": {"type": "string"}, "traceback": {"type": "array", "items": {"type": "string"}}}},
+                  "kernel_restarted": {"type": "boolean"}}}""".formatted(statuses).strip();
     }
 
     private static final String SESSION_PROPERTIES = """
@@ -169,5 +183,21 @@ final class ToolCatalog {
         String props = Arrays.stream(properties.split("\n")).map(String::strip).collect(Collectors.joining(" "));
         return "{\"type\": \"object\", \"properties\": {" + props + "}"
                 + (required.isEmpty() ? "" : ", \"required\": [" + required + "]") + "}";
+    }
+
+    /** {@code list_languages}: each language of the client, its image and whether that image is there. */
+    static ToolResult languages(SandboxClient client) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        StringBuilder text = new StringBuilder("Languages:");
+        for (String lang : List.copyOf(client.languages())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            boolean available = client.imageAvailable(lang);
+            m.put("language", lang);
+            m.put("image", client.imageFor(lang));
+            m.put("available", available);
+            list.add(m);
+            text.append("\n- ").append(lang).append(available ? "" : " (image missing: not usable)");
+        }
+        return ToolResult.ok(text.toString(), Map.of("languages", list));
     }
 }

@@ -69,11 +69,15 @@ class FileLinksToolsIT {
             assertThat(w.isError()).as(path + ": " + w.text()).isTrue();
             assertThat(w.text()).contains("outside the box's writable directories");
         }
-        for (String dir : new String[] {"etc", "root/etc"}) {
+        for (String dir : new String[] {"etc", "root/etc", "tmplink"}) {
             ToolResult list = tools.call("links", "list_files", Map.of("session_id", "l", "path", dir));
             assertThat(list.isError()).as(list.text()).isTrue();
-            assertThat(list.text()).contains("resolves to /etc").doesNotContain("passwd");
+            assertThat(list.text()).contains("Cannot list '" + dir + "'").doesNotContain("passwd", "ok.txt");
         }
+        ToolResult outside = tools.call("links", "list_files", Map.of("session_id", "l", "path", "root/etc"));
+        assertThat(outside.text()).as("a directory reached through a link").contains("to '/etc'");
+        ToolResult listing = tools.call("links", "list_files", Map.of("session_id", "l"));
+        assertThat(listing.text()).as("links are reported, not followed").contains("etc -> /etc", "root -> /");
         // a link that stays inside still works
         ToolResult ok = tools.call("links", "read_file", Map.of("session_id", "l", "path", "tmplink/ok.txt"));
         assertThat(ok.isError()).as(ok.text()).isFalse();

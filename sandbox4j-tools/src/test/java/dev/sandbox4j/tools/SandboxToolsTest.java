@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SessionOptions;
+import dev.sandbox4j.service.ManagedSession;
+import dev.sandbox4j.service.SessionOwner;
+import dev.sandbox4j.service.SessionRequest;
+import dev.sandbox4j.service.SessionService;
 import dev.sandbox4j.testing.FakeBackend;
 import dev.sandbox4j.testing.FakeBackend.Behaviour;
 import java.time.Clock;
@@ -161,7 +166,8 @@ class SandboxToolsTest {
         assertThat(closed.isError()).isFalse();
         assertThat(closed.structured()).containsEntry("closed", true);
         assertThat(tools.sessionCount("chat-1")).isEqualTo(1);
-        assertError(tools.call("chat-1", "close_session", Map.of("session_id", "work")), "Unknown session_id");
+        assertError(tools.call("chat-1", "close_session", Map.of("session_id", "work")),
+                "Session 'work' was closed (deleted)");
 
         assertThat(tools.closeScope("chat-1")).isEqualTo(1);
         assertThat(tools.sessionCount()).isZero();
@@ -214,17 +220,48 @@ class SandboxToolsTest {
     }
 
     @Test
-    void forgetsScopesThatHaveBeenEmptyForTheIdleTimeout() {
+    void keepsNothingOfAScopeWithoutSessionsButStillSaysWhyOneClosed() {
         tools.call("old", "create_session", Map.of("language", "python", "stateful", false, "session_id", "x"));
-        tools.call("old", "close_session", Map.of("session_id", "x"));
-        tools.reapIdle();
-        assertThat(tools.scopeCount()).as("recently active: kept").isEqualTo(1);
-        clock.advance(Duration.ofMinutes(11));
-        tools.reapIdle();
-        assertThat(tools.scopeCount()).isZero();
-        assertThat(tools.call("old", "create_session", Map.of("language", "python", "stateful", false))
-                .isError()).as("a forgotten scope starts afresh").isFalse();
         assertThat(tools.scopeCount()).isEqualTo(1);
+        tools.call("old", "close_session", Map.of("session_id", "x"));
+        assertThat(tools.scopeCount()).as("the tools remember no scope without sessions").isZero();
+        assertError(tools.call("old", "read_file", Map.of("session_id", "x", "path", "a.txt")),
+                "Session 'x' was closed (deleted)");
+        assertThat(tools.call("old", "create_session", Map.of("language", "python", "stateful", false,
+                "session_id", "x")).isError()).as("the name is free again").isFalse();
+        assertThat(tools.scopeCount()).isEqualTo(1);
+    }
+
+    @Test
+    void structuredResultIsTheResultViewOfEveryFrontDoor() {
+        backend.behaviour = r -> Behaviour.exit(0, "42\n", "");
+        ToolResult r = tools.call("chat", "execute_code", Map.of("language", "python", "code", "print(6*7)"));
+        assertThat(r.structured().keySet()).containsExactly("language", "session_id", "status", "exit_code", "stdout",
+                "stderr", "duration_ms", "timed_out", "kill_reason", "stdout_truncated", "stderr_truncated",
+                "violations", "artifacts", "redactions");
+        assertThat(r.structured()).containsEntry("timed_out", false).containsEntry("stdout", "42\n");
+    }
+
+    @Test
+    void sessionsLiveInASharedServiceWithItsCapsAndListing() {
+        try (SessionService service = SessionService.builder(client).reaperInterval(Duration.ZERO).maxSessions(2)
+                        .build();
+                SandboxTools shared = SandboxTools.builder(client).sessionService(service).build()) {
+            SessionOptions plain = SessionOptions.defaults().toBuilder().stateful(false).build();
+            ManagedSession rest = service.open(SessionRequest.of(new SessionOwner("acme", SessionOwner.REST, null),
+                    "python", plain));
+            SessionOwner mcp = new SessionOwner("acme", "mcp/1", "acme/alice");
+            ToolResult created = shared.call(mcp, "create_session", Map.of("language", "python", "stateful", false,
+                    "session_id", "calc"));
+            assertThat(created.isError()).as(created.text()).isFalse();
+            assertThat(service.list("acme")).as("one listing for every front door").hasSize(2);
+            assertThat(service.findByName(mcp, "calc").orElseThrow().options().principal()).isEqualTo("acme/alice");
+            assertError(shared.call(mcp.inScope("mcp/2"), "create_session", Map.of("language", "python",
+                    "stateful", false)), "The sandbox is busy: 2 sessions are open");
+            shared.close();
+            assertThat(service.list("acme")).as("the tools close their own sessions only").containsExactly(rest);
+        }
+        assertThat(backend.boxes).isEmpty();
     }
 
     @Test
