@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * PolicyVerdict v = Sandbox4j.check("python", "import subprocess\nsubprocess.run(['ls'])", policy);
  * }</pre>
  *
- * <p>Presets, from permissive to strict (see {@code docs} in the README for the full rule list):
+ * <p>Presets, from permissive to strict (see {@code docs/policy.md}; {@code sandbox4j policy --preset NAME} prints every rule):
  * <ul>
  *   <li>{@link #permissive()}: threshold HIGH, only blatantly destructive code (fork bombs, {@code rm -rf /},
  *       {@code mkfs}, raw disk writes).

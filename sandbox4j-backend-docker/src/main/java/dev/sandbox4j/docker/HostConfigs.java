@@ -26,7 +26,7 @@ final class HostConfigs {
      * Paths masked in every box (a file under {@code /dev/null}, a directory under an empty read-only tmpfs), on top of
      * the engine's own list. Kept: whatever a common tool reads ({@code /proc/self/mountinfo} and {@code cgroup} for
      * the JVM's container detection, {@code /proc/meminfo}, {@code stat}, {@code loadavg}, {@code cpuinfo} for
-     * psutil, libuv, {@code free}, {@code ps}); see the README's "What the box is".
+     * psutil, libuv, {@code free}, {@code ps}); see docs/security.md, "What a program sees of the host".
      */
     static final List<String> EXTRA_MASKED_PATHS = List.of(
             "/proc/cmdline", // the host's boot command line

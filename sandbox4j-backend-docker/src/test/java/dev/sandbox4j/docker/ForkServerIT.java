@@ -152,13 +152,38 @@ class ForkServerIT {
         try (SandboxClient pooled = PoolIT.pooled(dev.sandbox4j.PoolConfig.builder("python").minSize(1).maxSize(1))) {
             // a one-shot run in a box that is not pooled never starts a fork server (it would not be ready in time);
             // a pooled box's fork server starts while the box waits, so the one-shot that takes it forks
+            // each attempt takes the pooled box; the one that replaces it gets some seconds to import the preloads
             Awaitility.await("a one-shot run forked in a pooled box").atMost(Duration.ofSeconds(180))
-                    .pollInterval(Duration.ofSeconds(1))
+                    .pollDelay(Duration.ofSeconds(5)).pollInterval(Duration.ofSeconds(8))
                     .until(() -> pooled.run("python", FORKED, PoolIT.options(), RunOptions.defaults())
                             .stdout().equals("True\n"));
         }
         ExecutionResult unpooled = client.run("python", FORKED, DockerTestSupport.options().build(),
                 RunOptions.defaults());
         assertThat(unpooled.stdout()).as("a one-shot run without a pool").isEqualTo("False\n");
+    }
+
+    @Test
+    void aForkedRunEndsAsTheInterpreterWould() {
+        // how a program ends: atexit functions, a thread still running, sys.exit with a message or a large code
+        java.util.List<String> programs = java.util.List.of(
+                "import atexit\natexit.register(lambda: print('bye'))\nprint('hi')",
+                "import threading, time\ndef late():\n    time.sleep(0.3)\n    print('thread done')\n"
+                        + "threading.Thread(target=late).start()\nprint('main done')",
+                "import sys\nprint('out')\nsys.exit('fatal: no input')",
+                "import sys\nsys.exit(300)",
+                "import sys\nsys.stdout.write('no newline')\nraise SystemExit");
+        try (SandboxSession forked = forkingSession();
+                SandboxSession fresh = client.openSession(Language.PYTHON, DockerTestSupport.options()
+                        .freshInterpreter(true).build())) {
+            for (String code : programs) {
+                ExecutionResult a = fresh.run(code);
+                ExecutionResult b = forked.run(code);
+                assertThat(b.stdout()).as(code).isEqualTo(a.stdout());
+                assertThat(b.stderr()).as(code).isEqualTo(a.stderr());
+                assertThat(b.exitCode()).as(code).isEqualTo(a.exitCode());
+            }
+            assertThat(forked.run(FORKED).stdout()).as("still forking").isEqualTo("True\n");
+        }
     }
 }

@@ -174,7 +174,7 @@ final class KubernetesBackend implements SandboxBackend {
                 }
                 throw new BackendException("kubernetes", "cannot create NetworkPolicy "
                         + PodSpecs.NETWORK_POLICY_NAME + " in namespace " + namespace + " (" + message(e)
-                        + "); give the service account the right to (README: Kubernetes backend, RBAC) or create it "
+                        + "); give the service account the right to (docs/backends/kubernetes.md, RBAC) or create it "
                         + "yourself and set kubernetes.networkPolicy=skip", e);
             }
         }

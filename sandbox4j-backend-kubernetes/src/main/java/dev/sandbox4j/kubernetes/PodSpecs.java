@@ -263,7 +263,7 @@ final class PodSpecs {
         sc.setCapabilities(caps);
         sc.setSeccompProfile(runtimeDefault());
         // the runtime's masked and read-only /proc and /sys paths ("Unmasked" would lift them); unlike Docker's
-        // MaskedPaths, a Pod cannot add paths to that list (see the README's "What the box is")
+        // MaskedPaths, a Pod cannot add paths to that list (see docs/security.md)
         sc.setProcMount("Default");
         return sc;
     }

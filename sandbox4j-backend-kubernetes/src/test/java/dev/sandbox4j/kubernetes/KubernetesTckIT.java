@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
  * {@code SANDBOX4J_K8S_TCK=1} (or {@code -Dsandbox.k8s.tck=true}) and a kubeconfig; it is skipped otherwise, also with
  * {@code -Dsandbox.it.strict=true}, because no cluster can run on the machines CI uses. Backend properties come from
  * system properties named {@code kubernetes.*} (e.g. {@code -Dkubernetes.namespace=sandbox4j-tck}); the images must
- * be on the nodes ({@code kind load docker-image sandbox4j/python:bookworm}). README: "Kubernetes backend".
+ * be on the nodes ({@code kind load docker-image sandbox4j/python:bookworm}). See docs/backends/kubernetes.md.
  */
 class KubernetesTckIT extends SandboxTck {
     private static final String RUN_LABEL = "dev.sandbox4j.run-id";
@@ -48,7 +48,7 @@ class KubernetesTckIT extends SandboxTck {
 
     static final String SKIPPED = "the Kubernetes TCK needs a real cluster, which cannot run on these machines; it is "
             + "skipped even with sandbox.it.strict=true. Run it against kind/k3s with SANDBOX4J_K8S_TCK=1 and a "
-            + "kubeconfig (README: Kubernetes backend)";
+            + "kubeconfig (docs/backends/kubernetes.md)";
 
     @BeforeAll
     static void start() {
@@ -112,7 +112,7 @@ class KubernetesTckIT extends SandboxTck {
         Map<TckFeature, String> u = new HashMap<>();
         if (!"1".equals(System.getenv("SANDBOX4J_K8S_PIDS_LIMITED")) && !Boolean.getBoolean("sandbox.k8s.pidsLimited")) {
             u.put(TckFeature.PROCESS_LIMIT, "a Pod spec has no process limit: the kubelet's podPidsLimit bounds each "
-                    + "Pod; set it on the cluster (README) and SANDBOX4J_K8S_PIDS_LIMITED=1 to run this test");
+                    + "Pod; set it on the cluster (docs/backends/kubernetes.md) and SANDBOX4J_K8S_PIDS_LIMITED=1 to run this test");
         }
         return u;
     }

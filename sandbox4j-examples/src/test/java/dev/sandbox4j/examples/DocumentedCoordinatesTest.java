@@ -12,7 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The Maven coordinates users copy: the BOM covers every published module, and the README names real ones. */
+/**
+ * The Maven coordinates users copy: the BOM covers every published module, and README.md and the docs/ pages name real
+ * ones at the project's version.
+ */
 class DocumentedCoordinatesTest {
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
     private static final Pattern ARTIFACT = Pattern.compile("<artifactId>(sandbox4j-[^<]+)</artifactId>");
@@ -48,32 +51,40 @@ class DocumentedCoordinatesTest {
     }
 
     @Test
-    void readmeNamesRealArtifactsAtTheProjectVersion() throws Exception {
-        String readme = Files.readString(root().resolve("README.md"));
+    void documentationNamesRealArtifactsAtTheProjectVersion() throws Exception {
         Set<String> known = new TreeSet<>(published());
         known.add("sandbox4j-bom");
         List<String> wrong = new ArrayList<>();
-        Matcher block = XML_BLOCK.matcher(readme);
         int dependencies = 0;
-        while (block.find()) {
-            Matcher dep = DEPENDENCY.matcher(block.group(1));
-            while (dep.find()) {
-                String d = dep.group(1);
-                Matcher a = ARTIFACT.matcher(d);
-                if (!d.contains("<groupId>dev.sandbox4j</groupId>") || !a.find()) {
-                    continue;
-                }
-                dependencies++;
-                if (!known.contains(a.group(1))) {
-                    wrong.add("no module " + a.group(1));
-                }
-                if (d.contains("<version>") && !d.contains("<version>" + System.getProperty("sandbox4j.version")
-                        + "</version>")) {
-                    wrong.add(a.group(1) + " at another version: " + d.strip());
+        int inReadme = 0;
+        for (Path doc : DocumentationExamplesTest.documents()) {
+            Matcher block = XML_BLOCK.matcher(Files.readString(doc));
+            while (block.find()) {
+                Matcher dep = DEPENDENCY.matcher(block.group(1));
+                while (dep.find()) {
+                    String d = dep.group(1);
+                    Matcher a = ARTIFACT.matcher(d);
+                    if (!d.contains("<groupId>dev.sandbox4j</groupId>") || !a.find()) {
+                        continue;
+                    }
+                    dependencies++;
+                    if (doc.getFileName().toString().equals("README.md")) {
+                        inReadme++;
+                    }
+                    String where = root().relativize(doc) + ": ";
+                    if (!known.contains(a.group(1))) {
+                        wrong.add(where + "no module " + a.group(1));
+                    }
+                    if (d.contains("<version>") && !d.contains("<version>" + System.getProperty("sandbox4j.version")
+                            + "</version>")) {
+                        wrong.add(where + a.group(1) + " at another version: " + d.strip());
+                    }
                 }
             }
         }
-        assertThat(dependencies).as("sandbox4j dependencies shown in README.md").isGreaterThan(2);
+        assertThat(inReadme).as("sandbox4j dependencies shown in README.md (the BOM and the starter)")
+                .isGreaterThanOrEqualTo(2);
+        assertThat(dependencies).as("sandbox4j dependencies shown in README.md and docs/").isGreaterThan(4);
         assertThat(wrong).isEmpty();
     }
 }

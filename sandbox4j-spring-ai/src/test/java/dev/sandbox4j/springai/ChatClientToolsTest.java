@@ -15,7 +15,7 @@ import org.springframework.ai.tool.definition.ToolDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-/** The auto-configured provider in a ChatClient (as the README shows it), with a scripted model and FakeBackend. */
+/** The auto-configured provider in a ChatClient (as docs/mcp-and-agents.md shows it), with a scripted model and FakeBackend. */
 class ChatClientToolsTest {
     final FakeBackend backend = new FakeBackend();
     final ApplicationContextRunner runner = new ApplicationContextRunner()

@@ -127,7 +127,7 @@ class SandboxAutoConfigurationTest {
 
     @Test
     void theReadmeExamplePropertiesBind() {
-        // README "Spring AI" properties, without sandbox4j.backend (this test runs on the fake backend)
+        // the "Spring AI" properties of docs/mcp-and-agents.md, without sandbox4j.backend (this test runs on the fake backend)
         runner.withPropertyValues("sandbox4j.default-timeout=20s", "sandbox4j.policy=production",
                         "sandbox4j.pool.python.min-size=2", "sandbox4j.pool.python.max-size=8",
                         "sandbox4j.labels[team]=agents", "sandbox4j.tools.max-sessions-per-scope=4",

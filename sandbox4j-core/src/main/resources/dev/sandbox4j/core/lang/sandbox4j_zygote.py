@@ -227,15 +227,53 @@ def _run(main_path, args):
     _figures()
     try:
         runpy.run_path(main_path, run_name="__main__")
-    except SystemExit:
-        raise
+        code = 0
+    except SystemExit as e:
+        code = _exit_code(e)
     except BaseException as e:
         tb = e.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename != main_path:
             tb = tb.tb_next
         sys.excepthook(type(e), e.with_traceback(tb), tb)  # as `python3 main.py` shows it: from main.py down
-        sys.exit(1)
-    sys.exit(0)
+        code = 130 if isinstance(e, KeyboardInterrupt) else 1
+    _finish(code)
+
+
+def _exit_code(e):
+    """The exit status `python3 main.py` ends with for sys.exit(e.code), printing a non-integer code as it does."""
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code & 0xFF
+    try:
+        sys.stderr.write("%s\n" % (e.code,))
+    except Exception:
+        pass
+    return 1
+
+
+def _finish(code):
+    """Ends the run as the interpreter's shutdown would for the program (its threads joined, its atexit functions
+    run, its output flushed), but without tearing down the preloaded modules: that teardown (pandas, matplotlib)
+    takes longer than the run itself, and it would only free memory the process gives back by exiting."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        try:
+            threading._shutdown()  # waits for the program's non-daemon threads, as Py_Finalize does
+        except BaseException:
+            pass
+    try:
+        import atexit
+
+        atexit._run_exitfuncs()  # reports its functions' errors itself, as at a normal exit
+    except BaseException:
+        pass
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except BaseException:
+            pass
+    os._exit(code)
 
 
 def _figures():
