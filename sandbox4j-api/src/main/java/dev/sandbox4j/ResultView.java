@@ -91,6 +91,7 @@ public final class ResultView {
         }
         m.put("artifacts", artifacts);
         m.put("redactions", redactions(r.redactions()));
+        m.put("resource_usage", r.resourceUsage() == null ? null : resourceUsage(r.resourceUsage()));
         if (r.cell() != null) {
             m.put("cell", cell(r.cell(), options.binaryContent()));
         }
@@ -114,6 +115,18 @@ public final class ResultView {
     }
 
     /** What the sanitiser removed: {@code kind}, {@code count}. */
+    /**
+     * What the run's program used: {@code cpu_user_ms}, {@code cpu_system_ms}, {@code peak_memory_bytes} (or
+     * {@code null}).
+     */
+    public static Map<String, Object> resourceUsage(ResourceUsage u) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpu_user_ms", u.cpuUser().toMillis());
+        m.put("cpu_system_ms", u.cpuSystem().toMillis());
+        m.put("peak_memory_bytes", u.peakMemory() == null ? null : u.peakMemory().bytes());
+        return m;
+    }
+
     public static List<Map<String, Object>> redactions(List<Redaction> redactions) {
         List<Map<String, Object>> out = new ArrayList<>(redactions.size());
         for (Redaction x : redactions) {

@@ -27,7 +27,12 @@ class ResultViewTest {
     void hasTheRestContractsFieldsInOrder() {
         Map<String, Object> m = ResultView.of(killed());
         assertThat(m).containsOnlyKeys("status", "exit_code", "stdout", "stderr", "duration_ms", "timed_out",
-                "kill_reason", "stdout_truncated", "stderr_truncated", "violations", "artifacts", "redactions");
+                "kill_reason", "stdout_truncated", "stderr_truncated", "violations", "artifacts", "redactions",
+                "resource_usage");
+        assertThat(m).containsEntry("resource_usage", null);
+        assertThat(ResultView.of(killed().withResourceUsage(new ResourceUsage(Duration.ofMillis(12),
+                Duration.ofMillis(3), DataSize.ofMegabytes(40)))).get("resource_usage")).isEqualTo(Map.of(
+                        "cpu_user_ms", 12L, "cpu_system_ms", 3L, "peak_memory_bytes", 40L * 1024 * 1024));
         assertThat(List.copyOf(m.keySet())).startsWith("status", "exit_code", "stdout", "stderr", "duration_ms");
         assertThat(m).containsEntry("status", "timed_out").containsEntry("exit_code", 137)
                 .containsEntry("duration_ms", 1234L).containsEntry("timed_out", true)

@@ -154,6 +154,9 @@ final class ToolCatalog {
                 "kill_reason": {"type": ["string", "null"]},
                 "stdout_truncated": {"type": "boolean"},
                 "stderr_truncated": {"type": "boolean"},
+                "resource_usage": {"type": ["object", "null"], "properties": {
+                  "cpu_user_ms": {"type": "integer"}, "cpu_system_ms": {"type": "integer"},
+                  "peak_memory_bytes": {"type": ["integer", "null"]}}},
                 "violations": {"type": "array", "items": {"type": "object", "properties": {
                   "rule": {"type": "string"}, "severity": {"type": "string"}, "line": {"type": "integer"},
                   "column": {"type": "integer"}, "description": {"type": "string"}, "snippet": {"type": "string"}}}},
