@@ -226,7 +226,7 @@ final class BoxPool {
             } finally {
                 lock.unlock();
             }
-            if (healthy(taken.box())) {
+            if (healthyAtHandOut(taken.box())) {
                 lock.lock();
                 try {
                     handedOut++;
@@ -461,6 +461,16 @@ final class BoxPool {
 
     private boolean isExpired(Ready r) {
         return System.nanoTime() - r.readySinceNanos() > config.maxAge().toNanos();
+    }
+
+    /**
+     * Whether a box about to be handed out still runs: a box whose resident runner is alive does (the runner is an
+     * exec in it, whose stream ends with the box), so the hand-out makes no engine call; only a box without one is
+     * inspected. Dead boxes are also found by the background health check.
+     */
+    private boolean healthyAtHandOut(Box box) {
+        Runner r = runners.get(box.id());
+        return r != null && r.isAlive() || healthy(box);
     }
 
     private boolean healthy(Box box) {
