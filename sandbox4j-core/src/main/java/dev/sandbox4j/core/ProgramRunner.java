@@ -231,7 +231,8 @@ final class ProgramRunner {
                 Closed c = closedOutcome();
                 status = c.status();
                 killReason = c.reason();
-            } else if (status == ExecutionStatus.NONZERO_EXIT && box.newOomKill(b)) {
+            } else if (status == ExecutionStatus.NONZERO_EXIT
+                    && box.newOomKill(b, viaRunner == null ? -1 : viaRunner.oomKills())) {
                 status = ExecutionStatus.OOM_KILLED;
                 DataSize peak = usage == null ? null : usage.peakMemory();
                 killReason = "out of memory (limit " + ctx.options().limits().memory()

@@ -406,6 +406,7 @@ final class Runner implements AutoCloseable {
                 };
                 run.left = (int) field(payload, "left", 0);
                 run.usage = Usage.parse(fieldText(payload, "cpu_ms"), field(payload, "maxrss_kb", -1));
+                run.oomKills = field(payload, "oom_kills", -1);
                 run.exit.complete((int) field(payload, "code", -1));
             }
             case 'F' -> {
@@ -476,6 +477,9 @@ final class Runner implements AutoCloseable {
         /** What the program used, as the kernel counted it when it was reaped, once it completed; null if unknown. */
         @Nullable Usage usage();
 
+        /** The box's OOM-kill counter as the runner read it after a failed run, or -1 if it did not. */
+        long oomKills();
+
         /** Whether the run ended before its program started (the fork server was gone): it may run again. */
         boolean notStarted();
     }
@@ -510,6 +514,7 @@ final class Runner implements AutoCloseable {
         private volatile Killed killedBy = Killed.NO;
         private volatile int left;
         private volatile @Nullable Usage usage;
+        private volatile long oomKills = -1;
         private volatile boolean notStarted;
 
         Run(OutputSink sink, int spare) {
@@ -535,6 +540,11 @@ final class Runner implements AutoCloseable {
         @Override
         public @Nullable Usage usage() {
             return usage;
+        }
+
+        @Override
+        public long oomKills() {
+            return oomKills;
         }
 
         @Override

@@ -346,7 +346,14 @@ final class SessionBox {
 
     /** Whether the kernel's OOM killer struck in the box since the last check (and remembers the new count). */
     boolean newOomKill(Box b) {
-        long oom = ctx.backend().oomKillCount(b);
+        return newOomKill(b, -1);
+    }
+
+    /**
+     * As {@link #newOomKill(Box)}, with the counter the runner read after the run ({@code -1}: ask the engine).
+     */
+    boolean newOomKill(Box b, long counted) {
+        long oom = counted >= 0 ? counted : ctx.backend().oomKillCount(b);
         if (oom > oomKills) {
             oomKills = oom;
             return true;

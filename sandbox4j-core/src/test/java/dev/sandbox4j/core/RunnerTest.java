@@ -326,6 +326,19 @@ class RunnerTest {
         assertThat(runSparing(r, OTHERS, 0).out().stdout()).as("until the host kills everything").isEmpty();
     }
 
+    @Test
+    void aFailedRunComesWithTheOomKillCounterSoTheHostNeedNotAskTheEngine() throws Exception {
+        Runner r = startBoxed(0);
+        RunHandleOut failed = runSparing(r, "exit 3", 0);
+        assertThat(failed.out().code()).isEqualTo(3);
+        boolean readable = java.nio.file.Files.isReadable(Path.of("/sys/fs/cgroup/memory.events"))
+                || java.nio.file.Files.isReadable(Path.of("/sys/fs/cgroup/memory/memory.oom_control"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(readable, "no cgroup memory counter on this host");
+        assertThat(failed.handle().oomKills()).as("the counter read after a failed run").isGreaterThanOrEqualTo(0);
+        assertThat(runSparing(r, "exit 0", 0).handle().oomKills()).as("not read after a successful run")
+                .isEqualTo(-1);
+    }
+
     private record RunHandleOut(Out out, Runner.RunHandle handle) {}
 
     private RunHandleOut runSparing(Runner r, String script, int spare) throws Exception {

@@ -240,6 +240,19 @@ sub kill_others {
     return $left;
 }
 
+# The box's OOM-kill counter (cgroup v2 memory.events or v1 memory.oom_control, readable in the box's own cgroup
+# namespace), or -1: sent with a failed run's exit so the host need not ask the engine whether the OOM killer struck.
+sub oom_kills {
+    for my $f ('/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control') {
+        open(my $h, '<', $f) or next;
+        while (my $l = <$h>) {
+            if ($l =~ /^oom_kill (\d+)/) { close $h; return $1 + 0; }
+        }
+        close $h;
+    }
+    return -1;
+}
+
 sub bye {
     POSIX::_exit(0);
 }
@@ -519,7 +532,8 @@ sub run_program {
     close $_ for @hold;
     my $code = ($status & 127) ? 128 + ($status & 127) : ($status >> 8);
     bye() if $host_gone;
-    send_frame('X', "code=$code" . ($killed ? " killed=$killed" : '') . " left=$left"
+    my $oom = $code ? oom_kills() : -1;
+    send_frame('X', "code=$code" . ($killed ? " killed=$killed" : '') . " left=$left" . ($oom >= 0 ? " oom_kills=$oom" : '')
         . ($usage ? " $usage" : '') . ($zdead ? ' zygote=dead' : ''));
     send_frame('Z', 'failed the fork server exited') if $zdead;
     send_frame('K', "left=$left") for 1 .. $kills;
