@@ -44,7 +44,9 @@ class ForkServerIT {
 
     private static SandboxSession forkingSession() {
         SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().build());
-        // the fork server imports numpy, pandas and matplotlib in the background after the session opened
+        // a run that imports a preloaded module starts the fork server, which imports numpy, pandas and matplotlib in
+        // the background
+        assertThat(s.run("import numpy").status()).isEqualTo(ExecutionStatus.OK);
         Awaitility.await("the fork server ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                 .until(() -> s.run(FORKED).stdout().equals("True\n"));
         return s;
@@ -141,6 +143,7 @@ class ForkServerIT {
         }
         try (SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().preload("json")
                 .build())) {
+            s.run("import json"); // what starts it: a run that imports one of its preloads
             Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                     .until(() -> s.run("import sys\nprint('json' in sys.modules and 'numpy' not in sys.modules)")
                             .stdout().equals("True\n"));
@@ -148,19 +151,20 @@ class ForkServerIT {
     }
 
     @Test
-    void pooledBoxesWaitWithAReadyForkServerAndOneShotRunsUseIt() {
-        try (SandboxClient pooled = PoolIT.pooled(dev.sandbox4j.PoolConfig.builder("python").minSize(1).maxSize(1))) {
-            // a one-shot run in a box that is not pooled never starts a fork server (it would not be ready in time);
-            // a pooled box's fork server starts while the box waits, so the one-shot that takes it forks
-            // each attempt takes the pooled box; the one that replaces it gets some seconds to import the preloads
-            Awaitility.await("a one-shot run forked in a pooled box").atMost(Duration.ofSeconds(180))
-                    .pollDelay(Duration.ofSeconds(5)).pollInterval(Duration.ofSeconds(8))
-                    .until(() -> pooled.run("python", FORKED, PoolIT.options(), RunOptions.defaults())
-                            .stdout().equals("True\n"));
+    void onlyASessionThatImportsAPreloadedModuleStartsTheForkServer() {
+        String forkServers = "import os\nprint(sum(1 for p in os.listdir('/proc') if p.isdigit() and "
+                + "'sandbox4j-fork' in open('/proc/%s/status' % p).read().split('\\n')[0]))";
+        try (SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().build())) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(s.run("import json\nprint(json.dumps([1]))").stdout()).isEqualTo("[1]\n");
+            }
+            assertThat(s.run(forkServers).stdout()).as("no fork server for runs that import none of its preloads")
+                    .isEqualTo("0\n");
+            assertThat(s.run("import pandas as pd\nprint(len(pd.DataFrame({'a': [1, 2]})))").stdout())
+                    .isEqualTo("2\n");
+            Awaitility.await("the fork server ready").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> s.run(FORKED).stdout().equals("True\n"));
         }
-        ExecutionResult unpooled = client.run("python", FORKED, DockerTestSupport.options().build(),
-                RunOptions.defaults());
-        assertThat(unpooled.stdout()).as("a one-shot run without a pool").isEqualTo("False\n");
     }
 
     @Test

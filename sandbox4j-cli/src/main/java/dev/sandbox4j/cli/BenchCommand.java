@@ -271,8 +271,12 @@ final class BenchCommand implements Callable<Integer> {
         return text.replaceAll("/tmp/\\.sandbox4j/r[0-9]+/", "/tmp/.sandbox4j/rN/");
     }
 
-    /** Waits (up to 2 minutes) until the session's fork server has its preloads, so the figures measure forks. */
+    /**
+     * Starts the session's fork server (a run that imports one of its preloads does) and waits (up to 2 minutes) until
+     * it has its preloads, so the figures measure forks.
+     */
     static SandboxSession awaitForkServer(SandboxSession s, PrintWriter out) {
+        s.run("import numpy");
         long end = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < end) {
             if (s.run("import sys\nprint('numpy' in sys.modules)").stdout().equals("True\n")) {

@@ -65,7 +65,6 @@ final class BoxPool {
     private record Ready(Box box, long readySinceNanos) {}
 
     private final SandboxBackend backend;
-    private final dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer;
     private final PoolConfig config;
     private final String language;
     private final String image;
@@ -104,16 +103,6 @@ final class BoxPool {
      */
     BoxPool(SandboxBackend backend, PoolConfig config, String language, String image, RuntimeConfig runtime,
             String supervisorUser) {
-        this(backend, config, language, image, runtime, supervisorUser, null);
-    }
-
-    /**
-     * @param forkServer the fork server each box's runner starts while the box waits (the language's default
-     *     preloads), so that the session or one-shot run that takes it forks its first run; {@code null} for none
-     */
-    BoxPool(SandboxBackend backend, PoolConfig config, String language, String image, RuntimeConfig runtime,
-            String supervisorUser, dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer) {
-        this.forkServer = forkServer;
         this.backend = backend;
         this.config = config;
         this.language = language;
@@ -516,13 +505,7 @@ final class BoxPool {
      */
     private void prestartRunner(Box box) {
         try {
-            Runner r = Runner.start(backend, box, runtime, 0, false);
-            if (forkServer != null) {
-                Map<String, String> env = SessionContext.baseEnv(runtime);
-                env.putAll(forkServer.env());
-                r.startForkServer(forkServer.argv(), env);
-            }
-            runners.put(box.id(), r);
+            runners.put(box.id(), Runner.start(backend, box, runtime, 0, false));
         } catch (RuntimeException e) {
             log.debug("Warm pool {}: no runner in box {}: {}", describe(), box.name(), e.toString());
         }

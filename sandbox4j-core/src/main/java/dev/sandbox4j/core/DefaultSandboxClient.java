@@ -96,23 +96,12 @@ public final class DefaultSandboxClient implements SandboxClient {
         Map<BoxPool.Profile, BoxPool> byProfile = new LinkedHashMap<>();
         for (PoolSetup p : pools) {
             BoxPool pool = new BoxPool(backend, p.config(), p.language(), p.image(), p.runtime(),
-                    supervisorFor(p.runtime()), poolForkServer(p));
+                    supervisorFor(p.runtime()));
             byProfile.put(pool.profile(), pool);
         }
         this.pools = Collections.unmodifiableMap(byProfile); // in the order they were added
         this.shutdownHook = new Thread(this::closeFromHook, "sandbox4j-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
-    }
-
-    /**
-     * The fork server a pool's boxes start while they wait: the language's, with its default preloads, when the
-     * pool's memory limit leaves room for them (as for a session: {@link SessionBox#FORK_SERVER_MIN_MEMORY}).
-     */
-    private dev.sandbox4j.spi.@Nullable ExecutionPlan poolForkServer(PoolSetup p) {
-        if (p.config().limits().memory().bytes() < SessionBox.FORK_SERVER_MIN_MEMORY.bytes()) {
-            return null;
-        }
-        return languages.get(p.language()).forkServerPlan(null);
     }
 
     /** A pool's configuration with its language and image resolved, checked before the backend is connected. */

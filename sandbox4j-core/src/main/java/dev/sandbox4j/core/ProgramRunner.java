@@ -147,8 +147,13 @@ final class ProgramRunner {
             Launcher.Invocation inv = Launcher.build(runDir, files, runOptions.stdin(), command, workdir, outputDir);
             log.debug("Session {} exec {} (timeout {}, output limit {})", ctx.id(), Launcher.describe(command),
                     Texts.human(bounds.timeout()), bounds.outputLimit());
-            return supervise(b, new ExecRequest(inv.argv(), env, ctx.user(), ctx.home(), inv.stdin()), bounds,
-                    runOptions.listener(), userCode, (r, sink) -> box.launch(b, r, sink, bounds.timeout()));
+            ExecutionResult result = supervise(b, new ExecRequest(inv.argv(), env, ctx.user(), ctx.home(),
+                    inv.stdin()), bounds, runOptions.listener(), userCode,
+                    (r, sink) -> box.launch(b, r, sink, bounds.timeout()));
+            if (forkable && !runOptions.freshInterpreter()) {
+                box.warmForkServer(files); // after the run: its imports do not compete with this one
+            }
+            return result;
         } finally {
             MDC.remove("sandbox.session");
             box.lock().unlock();

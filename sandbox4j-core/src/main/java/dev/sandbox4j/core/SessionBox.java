@@ -56,14 +56,29 @@ final class SessionBox {
      * memory for its imports, or the session wants fresh interpreters). */
     private final dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer;
     private final boolean oneShot;
+    private final java.util.regex.@Nullable Pattern preloadImport;
+
+    /**
+     * The import statements of the fork server's preloads (its argv after {@code python3 -c SOURCE}), by top-level
+     * package: {@code import numpy}, {@code from pandas import ...}, {@code import os, matplotlib.pyplot as plt}.
+     */
+    static java.util.regex.@Nullable Pattern preloadImport(dev.sandbox4j.spi.@Nullable ExecutionPlan plan) {
+        if (plan == null || plan.argv().size() <= 3) {
+            return null;
+        }
+        String roots = plan.argv().subList(3, plan.argv().size()).stream().map(m -> m.split("\\.", 2)[0])
+                .distinct().map(java.util.regex.Pattern::quote).collect(java.util.stream.Collectors.joining("|"));
+        return java.util.regex.Pattern.compile("(?m)^[ \\t]*(?:from[ \\t]+(?:" + roots + ")\\b|import[ \\t]+[^#\\n]*\\b(?:"
+                + roots + ")\\b)");
+    }
 
     SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession) {
         this(ctx, box, removeOnClose, closeSession, false);
     }
 
     /**
-     * @param oneShot whether the session runs one program and closes: it uses a fork server the box already has
-     *     (a pooled box's), but does not start one (its preloads would cost more than the one run saves)
+     * @param oneShot whether the session runs one program and closes: it never starts a fork server (its preloads
+     *     would cost more than the one run saves)
      */
     SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession, boolean oneShot) {
         this.ctx = ctx;
@@ -72,6 +87,7 @@ final class SessionBox {
         this.removeOnClose = removeOnClose;
         this.closeSession = closeSession;
         this.forkServer = forkServerOf(ctx);
+        this.preloadImport = preloadImport(forkServer);
     }
 
     /** The smallest memory limit a fork server is started under: its imports take about 100 MiB. */
@@ -85,15 +101,42 @@ final class SessionBox {
         return ctx.handler().forkServerPlan(ctx.options().preload());
     }
 
+    /** The fork server is started on demand ({@link #warmForkServer}), not with the runner. */
+    private static Runner withForkServer(Runner r) {
+        return r;
+    }
+
     /**
-     * Starts the session's fork server beside a runner that has none yet, or one with other preloads (a pooled box's
-     * fork server has the default ones); it becomes ready in the background.
+     * Starts the session's fork server (in the background) once a stateless run's files import one of its preloads:
+     * importing numpy, pandas and matplotlib costs a few seconds of CPU, which a session that never imports them (or
+     * a one-shot run, which ends before it would be ready) should not pay. Called after such a run has ended.
      */
-    private Runner withForkServer(Runner r) {
-        if (forkServer != null && !oneShot && !forkServer.argv().equals(r.forkServerArgv())) {
+    void warmForkServer(java.util.Map<String, byte[]> files) {
+        if (forkServer == null || oneShot || closed.get() || !importsAPreload(files)) {
+            return;
+        }
+        Runner r;
+        synchronized (runnerLock) {
+            r = runner;
+        }
+        if (r != null && r.isAlive() && !r.forkServerRequested()) {
+            log.debug("Session {}: a run imported a preloaded module; starting the fork server", ctx.id());
             r.startForkServer(forkServer.argv(), ctx.env(forkServer.env()));
         }
-        return r;
+    }
+
+    /** Whether a file imports a top-level package the fork server preloads ({@code import pandas as pd}, ...). */
+    private boolean importsAPreload(java.util.Map<String, byte[]> files) {
+        java.util.regex.Pattern p = preloadImport;
+        if (p == null) {
+            return false;
+        }
+        for (byte[] f : files.values()) {
+            if (p.matcher(new String(f, java.nio.charset.StandardCharsets.UTF_8)).find()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
