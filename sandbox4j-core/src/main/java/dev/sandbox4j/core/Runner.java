@@ -59,7 +59,6 @@ final class Runner implements AutoCloseable {
     private volatile String readyInfo = "";
     /** The fork server's state: its last Z frame ("ready pid=P", "failed ..."), or null before any. */
     private volatile @Nullable String forkServer;
-    private volatile List<String> forkServerArgv = List.of();
 
     private Runner(SandboxBackend backend, Box box, String user, String workdir, Map<String, String> env, String mode,
             int spare) {
@@ -212,18 +211,12 @@ final class Runner implements AutoCloseable {
         argv.forEach(a -> fields.add(a.getBytes(StandardCharsets.UTF_8)));
         env.forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
         forkServer = "starting";
-        forkServerArgv = List.copyOf(argv);
         try {
             send(frame(fields));
         } catch (IOException e) {
             broken = true;
             forkServer = "failed " + e.getMessage();
         }
-    }
-
-    /** The command line of the fork server last asked for (empty if none was). */
-    List<String> forkServerArgv() {
-        return forkServerArgv;
     }
 
     /** Whether a fork server was asked for (it may still be starting, or have failed). */

@@ -101,11 +101,6 @@ final class SessionBox {
         return ctx.handler().forkServerPlan(ctx.options().preload());
     }
 
-    /** The fork server is started on demand ({@link #warmForkServer}), not with the runner. */
-    private static Runner withForkServer(Runner r) {
-        return r;
-    }
-
     /**
      * Starts the session's fork server (in the background) once a stateless run's files import one of its preloads:
      * importing numpy, pandas and matplotlib costs a few seconds of CPU, which a session that never imports them (or
@@ -231,7 +226,7 @@ final class SessionBox {
     void adoptOrStartRunner(@Nullable Runner leased) {
         if (leased != null && leased.isAlive()) {
             synchronized (runnerLock) {
-                runner = withForkServer(leased);
+                runner = leased;
             }
             return;
         }
@@ -252,7 +247,7 @@ final class SessionBox {
         }
         Thread.ofVirtual().name("sandbox4j-runner-" + ctx.id()).start(() -> {
             try {
-                f.complete(withForkServer(Runner.start(ctx.backend(), b, ctx.runtime(), 0, false)));
+                f.complete(Runner.start(ctx.backend(), b, ctx.runtime(), 0, false));
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             }
@@ -284,7 +279,7 @@ final class SessionBox {
         Runner r;
         try {
             r = pending != null ? pending.join()
-                    : withForkServer(Runner.start(ctx.backend(), b, ctx.runtime(), kernelPid.getAsInt(), true));
+                    : Runner.start(ctx.backend(), b, ctx.runtime(), kernelPid.getAsInt(), true);
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             runnerUnavailable = true;
