@@ -29,25 +29,8 @@ import org.junit.jupiter.api.Test;
 @Tag("docker")
 class DockerSandboxIT {
     /** Lists the sandbox user's processes other than the lister itself (python, so it needs no procps). */
-    static final String LIST_PROCESSES = """
-            import os
-            def status(p):
-                return dict(l.split(':', 1) for l in open('/proc/%s/status' % p).read().splitlines() if ':' in l)
-            # the program's own chain (itself, the fork server that forked it, the resident runner) is not a leftover,
-            # and neither is the fork server, waiting beside the runner for the next run
-            mine, p = set(), os.getpid()
-            while p > 1:
-                mine.add(p)
-                p = int(status(p)['PPid'])
-            for p in os.listdir('/proc'):
-                if p.isdigit() and int(p) not in mine:
-                    try:
-                        st = status(p)
-                    except OSError:
-                        continue
-                    if st['Uid'].split()[1] == str(os.getuid()) and st['Name'].strip() != 'sandbox4j-fork':
-                        print(p, st['Name'].strip())
-            """;
+    /** The processes a run left behind: "pid name" per line (the TCK's listing). */
+    static final String LIST_PROCESSES = dev.sandbox4j.tck.SandboxTck.LIST_PROCESSES;
 
     static SandboxClient client;
 

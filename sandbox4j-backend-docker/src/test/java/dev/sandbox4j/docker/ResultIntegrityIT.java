@@ -66,12 +66,8 @@ class ResultIntegrityIT {
     @Test
     @DisplayName("a program can neither open the runner's descriptors nor trace it, nor inherit any of them")
     void aProgramCannotReachTheRunnersChannel() {
-        String probe = """
+        String probe = SandboxTck.FIND_RUNNER + """
                 import ctypes, os
-                runner = os.getppid()
-                st = open('/proc/%d/status' % runner).read()
-                if 'Name:\tsandbox4j-fork' in st:  # forked by the fork server: the runner is its parent
-                    runner = int([l for l in st.splitlines() if l.startswith('PPid:')][0].split()[1])
                 for fd in (0, 1):
                     try:
                         os.open('/proc/%d/fd/%d' % (runner, fd), os.O_RDWR)

@@ -193,15 +193,23 @@ public abstract class SandboxTck {
      * over, then tries to read the next run's request from the resident runner's descriptors and answer it with a forged
      * result (the attack a tester made work before the runner protected itself). Prints {@code run 1 done}.
      */
-    public static final String FORGER = """
-            import os, struct, time
+    /**
+     * Python lines that set {@code runner} to the pid of the process that started the program: its parent, or, for a
+     * run forked by a fork server (sandbox4j's Python boxes, named {@code sandbox4j-fork}), the fork server's parent.
+     */
+    public static final String FIND_RUNNER = """
+            import os
             runner = os.getppid()
-            try:  # a run forked by a fork server (sandbox4j's Python boxes): the runner is its parent
+            try:
                 st = open('/proc/%d/status' % runner).read()
                 if 'Name:\tsandbox4j-fork' in st:
                     runner = int([l for l in st.splitlines() if l.startswith('PPid:')][0].split()[1])
             except OSError:
-                pass
+                pass  # a platform without /proc (WebAssembly)
+            """;
+
+    public static final String FORGER = FIND_RUNNER + """
+            import os, struct, time
             try:
                 child = os.fork()
             except OSError:
