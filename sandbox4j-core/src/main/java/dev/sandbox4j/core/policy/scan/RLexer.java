@@ -1,5 +1,7 @@
 package dev.sandbox4j.core.policy.scan;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Lexes R source into tokens for {@link RScanner}, one at a time ({@link #next()}), recording comments and string
  * literals in the {@link SourceBuilder} as it goes.
@@ -26,19 +28,20 @@ final class RLexer {
     static final int DOLLAR = 11; // $ @
     static final int OP = 12;
 
+    /**
+     * A token: its kind (one of the constants above), where it starts and ends, where its value starts and ends
+     * (inside the quotes of a string or name), whether it is a raw string (its value is not unescaped), and its first
+     * character ({@code (}, {@code [} or <code>{</code> for an {@link #OPEN}).
+     */
+    record Token(int kind, int start, int end, int vs, int ve, boolean raw, char first) {
+        /** What precedes the first token. */
+        static final Token NONE_YET = new Token(NONE, 0, 0, 0, 0, false, ' ');
+    }
+
     private final CharSequence s;
     private final int n;
     private final SourceBuilder out;
     private int pos;
-
-    // the current token
-    private int kind = NONE;
-    private int start;
-    private int end;
-    private int vs;
-    private int ve;
-    private boolean raw;
-    private char first;
 
     // set by quotedEnd
     private boolean closed;
@@ -50,8 +53,8 @@ final class RLexer {
         this.out = out;
     }
 
-    /** Reads the next token (skipping white space and comments); false at the end of the text. */
-    boolean next() {
+    /** Reads the next token (skipping white space and comments); null at the end of the text. */
+    @Nullable Token next() {
         while (pos < n) {
             int i = pos;
             char c = s.charAt(i);
@@ -85,57 +88,15 @@ final class RLexer {
                 return operator(i, c);
             }
         }
-        return false;
+        return null;
     }
 
-    /** The current token's kind (one of the constants above). */
-    int kind() {
-        return kind;
-    }
-
-    /** Where the current token starts. */
-    int start() {
-        return start;
-    }
-
-    /** Where the current token ends (exclusive). */
-    int end() {
-        return end;
-    }
-
-    /** Where the current token's value starts (after an opening quote). */
-    int valueStart() {
-        return vs;
-    }
-
-    /** Where the current token's value ends (before a closing quote). */
-    int valueEnd() {
-        return ve;
-    }
-
-    /** Whether the current token is a raw string (its value is not unescaped). */
-    boolean raw() {
-        return raw;
-    }
-
-    /** The current token's first character ({@code (}, {@code [} or <code>{</code> for an {@link #OPEN}). */
-    char first() {
-        return first;
-    }
-
-    private boolean token(int kind, int start, int end, int vs, int ve, boolean raw, char first) {
-        this.kind = kind;
-        this.start = start;
-        this.end = end;
-        this.vs = vs;
-        this.ve = ve;
-        this.raw = raw;
-        this.first = first;
+    private Token token(int kind, int start, int end, int vs, int ve, boolean raw, char first) {
         pos = end;
-        return true;
+        return new Token(kind, start, end, vs, ve, raw, first);
     }
 
-    private boolean operator(int i, char c) {
+    private Token operator(int i, char c) {
         char d = i + 1 < n ? s.charAt(i + 1) : 0;
         char e = i + 2 < n ? s.charAt(i + 2) : 0;
         int len = 1;
@@ -218,7 +179,7 @@ final class RLexer {
         return j < n && "([{".indexOf(s.charAt(j)) >= 0 ? j : -1;
     }
 
-    private boolean rawString(int i) {
+    private Token rawString(int i) {
         int open = rawOpen(i);
         char bracket = s.charAt(open);
         char closeBracket = bracket == '(' ? ')' : bracket == '[' ? ']' : '}';
@@ -250,11 +211,11 @@ final class RLexer {
     // ---- text helpers for the scanner
 
     /** The value of a token: identifiers and raw strings as written, quoted strings and names unescaped. */
-    String value(int kind, int vs, int ve, boolean raw) {
-        if (kind == IDENT || raw) {
-            return Chars.substring(s, vs, ve);
+    String value(Token t) {
+        if (t.kind() == IDENT || t.raw()) {
+            return Chars.substring(s, t.vs(), t.ve());
         }
-        return unescape(vs, ve);
+        return unescape(t.vs(), t.ve());
     }
 
     /** Whether the text in {@code [i, j)} is {@code word}. */

@@ -12,6 +12,7 @@ import static dev.sandbox4j.core.policy.scan.RLexer.NS;
 import static dev.sandbox4j.core.policy.scan.RLexer.OPEN;
 import static dev.sandbox4j.core.policy.scan.RLexer.STRING;
 
+import dev.sandbox4j.core.policy.scan.RLexer.Token;
 import dev.sandbox4j.policy.ImportRef;
 import dev.sandbox4j.policy.ScannedSource;
 import dev.sandbox4j.policy.SourceScanner;
@@ -87,11 +88,8 @@ public final class RScanner implements SourceScanner {
         return 0;
     }
 
-    /** A token kept by a call frame: its kind, start, and value range (raw strings are not unescaped). */
-    private record Tok(int kind, int start, int vs, int ve, boolean raw) {}
-
     /** One argument of a call: its name if given, its value if a single token, whether it was empty. */
-    private record Arg(@Nullable String name, @Nullable Tok value, boolean empty) {}
+    private record Arg(@Nullable String name, @Nullable Token value, boolean empty) {}
 
     /** An open bracket; calls of interesting functions collect their arguments. */
     private static final class Frame {
@@ -103,7 +101,7 @@ public final class RScanner implements SourceScanner {
         final List<Arg> args = new ArrayList<>();
         @Nullable String name;
         int count;
-        @Nullable Tok first;
+        @Nullable Token first;
 
         Frame(@Nullable String func, String @Nullable [] formals, int offset) {
             this.func = func;
@@ -115,7 +113,7 @@ public final class RScanner implements SourceScanner {
             return formals != null;
         }
 
-        void feed(Tok t) {
+        void feed(Token t) {
             if (++count == 1) {
                 first = t;
             }
@@ -141,12 +139,7 @@ public final class RScanner implements SourceScanner {
         private final SourceBuilder out;
         private final List<Frame> stack = new ArrayList<>();
 
-        private int lastKind = NONE;
-        private int lastStart;
-        private int lastEnd;
-        private int lastVs;
-        private int lastVe;
-        private boolean lastRaw;
+        private Token last = Token.NONE_YET;
         private int beforeKind = NONE;
 
         Finder(String code, UnaryOperator<CharSequence> view) {
@@ -155,9 +148,8 @@ public final class RScanner implements SourceScanner {
         }
 
         ScannedSource run() {
-            while (lexer.next()) {
-                token(lexer.kind(), lexer.start(), lexer.end(), lexer.valueStart(), lexer.valueEnd(), lexer.raw(),
-                        lexer.first());
+            for (Token t = lexer.next(); t != null; t = lexer.next()) {
+                token(t);
             }
             checkBare(NONE, ' ');
             while (!stack.isEmpty()) {
@@ -168,12 +160,13 @@ public final class RScanner implements SourceScanner {
             return out.build();
         }
 
-        private void token(int kind, int start, int end, int vs, int ve, boolean raw, char ch) {
-            checkBare(kind, ch);
-            if (kind == NS && (lastKind == IDENT || lastKind == NAME || lastKind == STRING)) {
-                String module = lastValue();
+        private void token(Token t) {
+            int kind = t.kind();
+            checkBare(kind, t.first());
+            if (kind == NS && (last.kind() == IDENT || last.kind() == NAME || last.kind() == STRING)) {
+                String module = value(last);
                 if (!module.isEmpty()) {
-                    out.importRef(module, List.of(), lastStart, end - lastStart, "namespace", false);
+                    out.importRef(module, List.of(), last.start(), t.end() - last.start(), "namespace", false);
                 }
             }
             Frame top = stack.isEmpty() ? null : stack.get(stack.size() - 1);
@@ -181,9 +174,9 @@ public final class RScanner implements SourceScanner {
             switch (kind) {
                 case OPEN -> {
                     if (collecting) {
-                        top.feed(new Tok(kind, start, vs, ve, raw));
+                        top.feed(t);
                     }
-                    stack.add(ch == '(' ? callFrame() : Frame.PLAIN);
+                    stack.add(t.first() == '(' ? callFrame() : Frame.PLAIN);
                 }
                 case CLOSE -> {
                     if (!stack.isEmpty()) {
@@ -203,45 +196,41 @@ public final class RScanner implements SourceScanner {
                         top.count = 0;
                         top.first = null;
                     } else if (collecting) {
-                        top.feed(new Tok(kind, start, vs, ve, raw));
+                        top.feed(t);
                     }
                 }
                 default -> {
                     if (collecting) {
-                        top.feed(new Tok(kind, start, vs, ve, raw));
+                        top.feed(t);
                     }
                 }
             }
-            beforeKind = lastKind;
-            lastKind = kind;
-            lastStart = start;
-            lastEnd = end;
-            lastVs = vs;
-            lastVe = ve;
-            lastRaw = raw;
+            beforeKind = last.kind();
+            last = t;
         }
 
         /** A loader named (not called): {@code lapply(pkgs, library, character.only = TRUE)}. */
         private void checkBare(int next, char ch) {
-            if ((lastKind != IDENT && lastKind != NAME) || beforeKind == DOLLAR) {
+            if ((last.kind() != IDENT && last.kind() != NAME) || beforeKind == DOLLAR) {
                 return;
             }
             if ((next == OPEN && ch == '(') || next == EQ || next == ASSIGN || next == NS) {
                 return;
             }
-            String loader = loader(lastVs, lastVe);
+            String loader = loader(last.vs(), last.ve());
             if (loader != null) {
-                out.importRef(ImportRef.DYNAMIC, List.of(), lastStart, lastEnd - lastStart, loader, true);
+                out.importRef(ImportRef.DYNAMIC, List.of(), last.start(), last.end() - last.start(), loader,
+                        true);
             }
         }
 
         /** The frame for a {@code (} just read: a call of an interesting function collects its arguments. */
         private Frame callFrame() {
-            if ((lastKind != IDENT && lastKind != NAME && lastKind != STRING) || beforeKind == DOLLAR) {
+            if ((last.kind() != IDENT && last.kind() != NAME && last.kind() != STRING) || beforeKind == DOLLAR) {
                 return Frame.PLAIN;
             }
-            int vs = lastVs;
-            int ve = lastVe;
+            int vs = last.vs();
+            int ve = last.ve();
             String[] formals = null;
             String func = loader(vs, ve);
             if (func != null) {
@@ -268,7 +257,7 @@ public final class RScanner implements SourceScanner {
                 func = "match.fun";
                 formals = MATCH_FUN;
             }
-            return func == null ? Frame.PLAIN : new Frame(func, formals, lastStart);
+            return func == null ? Frame.PLAIN : new Frame(func, formals, last.start());
         }
 
         private void resolve(Frame f) {
@@ -286,7 +275,7 @@ public final class RScanner implements SourceScanner {
                     }
                     Arg co = actual[4];
                     boolean characterOnly = co != null && !co.empty() && !isFalse(co.value());
-                    Tok v = pkg.value();
+                    Token v = pkg.value();
                     if (v != null && (v.kind() == STRING || (isNameLike(v) && !characterOnly))) {
                         emit(value(v), f, func);
                     } else {
@@ -298,7 +287,7 @@ public final class RScanner implements SourceScanner {
                     if (pkg == null || pkg.empty()) {
                         return;
                     }
-                    Tok v = pkg.value();
+                    Token v = pkg.value();
                     if (v != null && v.kind() == STRING) {
                         emit(value(v), f, func);
                     } else {
@@ -307,7 +296,7 @@ public final class RScanner implements SourceScanner {
                 }
                 default -> { // do.call, get, get0, match.fun
                     Arg what = actual[0];
-                    Tok v = what == null ? null : what.value();
+                    Token v = what == null ? null : what.value();
                     if (v != null && v.kind() == STRING && LOADERS.contains(value(v))) {
                         emitDynamic(f, func);
                     }
@@ -383,24 +372,16 @@ public final class RScanner implements SourceScanner {
             return actual;
         }
 
-        private boolean isFalse(@Nullable Tok t) {
+        private boolean isFalse(@Nullable Token t) {
             return t != null && t.kind() == IDENT && (is(t.vs(), t.ve(), "FALSE") || is(t.vs(), t.ve(), "F"));
         }
 
-        private static boolean isNameLike(@Nullable Tok t) {
+        private static boolean isNameLike(@Nullable Token t) {
             return t != null && (t.kind() == IDENT || t.kind() == NAME || t.kind() == STRING);
         }
 
-        private String value(Tok t) {
-            return value(t.kind(), t.vs(), t.ve(), t.raw());
-        }
-
-        private String lastValue() {
-            return value(lastKind, lastVs, lastVe, lastRaw);
-        }
-
-        private String value(int kind, int vs, int ve, boolean raw) {
-            return lexer.value(kind, vs, ve, raw);
+        private String value(Token t) {
+            return lexer.value(t);
         }
 
         private @Nullable String loader(int vs, int ve) {
