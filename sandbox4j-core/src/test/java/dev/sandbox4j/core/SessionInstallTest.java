@@ -265,13 +265,19 @@ class SessionInstallTest {
     }
 
     @Test
-    void javaInstallationRunsMavenFetchFromTheRunDirectory() {
+    void javaInstallationCompilesMavenFetchInTheRunDirectoryThenRunsIt() {
         try (SandboxSession s = open("java")) {
-            s.install("com.google.code.gson:gson:2.11.0");
-            ExecRequest req = backend.execs.get(0);
-            assertThat(req.argv().subList(8, 9)).containsExactly("MavenFetch.java");
-            assertThat(command(req)).contains(req.argv().get(4) + "/MavenFetch.java", "/workspace/.sandbox4j/lib")
-                    .last().isEqualTo("com.google.code.gson:gson:2.11.0");
+            ExecutionResult r = s.install("com.google.code.gson:gson:2.11.0");
+            assertThat(r.status()).isEqualTo(ExecutionStatus.OK);
+            ExecRequest compile = backend.execs.get(0);
+            String runDir = compile.argv().get(4);
+            assertThat(compile.argv()).contains("MavenFetch.java", "PomModels.java", "MavenRepo.java");
+            assertThat(command(compile)).startsWith("javac").containsSequence("-d", runDir + "/mavenfetch")
+                    .endsWith(runDir + "/MavenFetch.java", runDir + "/PomModels.java", runDir + "/MavenRepo.java");
+            ExecRequest run = backend.execs.get(1);
+            assertThat(run.argv().get(4)).isEqualTo(runDir);
+            assertThat(command(run)).startsWith("java").containsSequence("-cp", runDir + "/mavenfetch", "MavenFetch")
+                    .contains("/workspace/.sandbox4j/lib").last().isEqualTo("com.google.code.gson:gson:2.11.0");
         }
     }
 

@@ -1,5 +1,17 @@
 package dev.sandbox4j.server;
 
+import static dev.sandbox4j.server.ServerConfigChecks.checkApiKeys;
+import static dev.sandbox4j.server.ServerConfigChecks.checkAtLeast;
+import static dev.sandbox4j.server.ServerConfigChecks.checkHost;
+import static dev.sandbox4j.server.ServerConfigChecks.checkLabels;
+import static dev.sandbox4j.server.ServerConfigChecks.checkMaxMemory;
+import static dev.sandbox4j.server.ServerConfigChecks.checkNotAbove;
+import static dev.sandbox4j.server.ServerConfigChecks.checkNotNegative;
+import static dev.sandbox4j.server.ServerConfigChecks.checkOperatorKey;
+import static dev.sandbox4j.server.ServerConfigChecks.checkPool;
+import static dev.sandbox4j.server.ServerConfigChecks.checkPort;
+import static dev.sandbox4j.server.ServerConfigChecks.checkPositive;
+import static dev.sandbox4j.server.ServerConfigChecks.checkSize;
 import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.DataSize;
@@ -9,7 +21,6 @@ import dev.sandbox4j.policy.SecurityPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +29,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Configuration of the HTTP service. Immutable; build it with {@link #builder()} or load it from a file with
- * {@link ServerConfigFiles#load}.
+ * {@link ServerConfigFiles#load}. The rules its values follow (and the messages naming the file keys) are in
+ * {@code ServerConfigChecks}.
  *
  * <pre>{@code
  * ServerConfig config = ServerConfig.builder()
@@ -164,62 +176,37 @@ public record ServerConfig(
         checkHost(host);
         checkPort(port);
         apiKeys = List.copyOf(apiKeys);
-        Set<String> ids = new HashSet<>();
-        Set<String> secrets = new HashSet<>();
-        for (ApiKey k : apiKeys) {
-            if (!ids.add(k.id())) {
-                throw new IllegalArgumentException("two API keys have the id '" + k.id() + "'; ids must be unique");
-            }
-            if (!secrets.add(k.secret())) {
-                throw new IllegalArgumentException("API key '" + k.id() + "' has the same secret as another key");
-            }
-        }
+        Set<String> secrets = checkApiKeys(apiKeys);
         checkAtLeast("max_concurrent_runs", maxConcurrentRuns, 1);
         checkAtLeast("max_sessions", maxSessions, 1);
         checkSize("max_body_size", maxBodySize, 1024);
         checkSize("max_code_size", maxCodeSize, 16);
         checkSize("max_file_size", maxFileSize, 1024);
-        if (maxCodeSize.compareTo(maxBodySize) > 0) {
-            throw new IllegalArgumentException("max_code_size (" + maxCodeSize + ") must not exceed max_body_size ("
-                    + maxBodySize + ")");
-        }
+        checkNotAbove("max_code_size", maxCodeSize, "max_body_size", maxBodySize);
         checkPositive("default_run_timeout", defaultRunTimeout);
         checkPositive("max_run_timeout", maxRunTimeout);
-        if (defaultRunTimeout.compareTo(maxRunTimeout) > 0) {
-            throw new IllegalArgumentException("default_run_timeout (" + defaultRunTimeout
-                    + ") must not exceed max_run_timeout (" + maxRunTimeout + ")");
-        }
-        if (maxMemory.toMegabytes() < 6) {
-            throw new IllegalArgumentException("max_memory (" + maxMemory + ") must be at least 6 MiB");
-        }
+        checkNotAbove("default_run_timeout", defaultRunTimeout, "max_run_timeout", maxRunTimeout);
+        checkMaxMemory(maxMemory);
         checkPositive("session_idle_timeout", sessionIdleTimeout);
         checkPositive("max_session_lifetime", maxSessionLifetime);
         checkPositive("session_check_interval", sessionCheckInterval);
         checkPositive("retry_after", retryAfter);
-        if (shutdownGrace.isNegative()) {
-            throw new IllegalArgumentException("shutdown_grace (" + shutdownGrace + ") must not be negative");
-        }
+        checkNotNegative("shutdown_grace", shutdownGrace);
         images = Map.copyOf(images);
         labels = Map.copyOf(labels);
-        // the same rules as the boxes' own labels (reserved namespace), checked now rather than at the first session
-        RuntimeConfig.Builder rb = RuntimeConfig.builder();
-        labels.forEach(rb::label);
-        rb.build();
+        checkLabels(labels);
         if (backend != null && backend.isBlank()) {
             throw new IllegalArgumentException("backend must not be blank (use null to auto-detect)");
         }
         pools = Map.copyOf(pools);
-        pools.forEach(ServerConfig::checkPool);
+        pools.forEach(ServerConfigChecks::checkPool);
         requireNonNull(requestPolicies, "requestPolicies");
         checkPositive("request_header_timeout", requestHeaderTimeout);
         checkPositive("request_body_timeout", requestBodyTimeout);
         requireNonNull(minRequestDataRate, "minRequestDataRate");
         checkAtLeast("max_connections_per_address", maxConnectionsPerAddress, 0);
         checkAtLeast("tenant_run_share", tenantRunShare, 0);
-        if (tenantRunShare > maxConcurrentRuns) {
-            throw new IllegalArgumentException("tenant_run_share (" + tenantRunShare + ") must not exceed "
-                    + "max_concurrent_runs (" + maxConcurrentRuns + ")");
-        }
+        checkNotAbove("tenant_run_share", tenantRunShare, "max_concurrent_runs", maxConcurrentRuns);
         if (operatorKey != null) {
             checkOperatorKey(operatorKey);
             if (secrets.contains(operatorKey)) {
@@ -232,13 +219,6 @@ public record ServerConfig(
             if (operatorPort != 0 && operatorPort == port) {
                 throw new IllegalArgumentException("operator_port (" + operatorPort + ") must differ from port");
             }
-        }
-    }
-
-    private static void checkOperatorKey(String key) {
-        if (key.length() < ApiKey.MIN_SECRET_LENGTH || key.isBlank()) {
-            throw new IllegalArgumentException("operator_key is too short (" + key.length() + " characters); use at "
-                    + "least " + ApiKey.MIN_SECRET_LENGTH + ", e.g. `openssl rand -hex 24`");
         }
     }
 
@@ -266,14 +246,6 @@ public record ServerConfig(
         return tenantRunShare > 0 ? tenantRunShare : Math.max(1, maxConcurrentRuns / 2);
     }
 
-    private static void checkPool(String language, Integer ready) {
-        requireNonNull(language, "pool language");
-        if (ready == null || ready < 1 || ready > 64) {
-            throw new IllegalArgumentException("pool of '" + Texts.sanitize(language, 40) + "' (" + ready
-                    + ") must keep 1 to 64 boxes ready");
-        }
-    }
-
     /** Whether requests must carry an API key. */
     public boolean authEnabled() {
         return !apiKeys.isEmpty();
@@ -285,42 +257,6 @@ public record ServerConfig(
 
     public Builder toBuilder() {
         return new Builder(this);
-    }
-
-    private static void checkHost(String host) {
-        if (host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]%_-]{1,255}")) {
-            throw new IllegalArgumentException("host '" + Texts.sanitize(host, 60)
-                    + "' must be a host name or IP address such as 127.0.0.1 or 0.0.0.0");
-        }
-    }
-
-    private static void checkPort(int port) {
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port (" + port + ") must be between 0 and 65535 (0 picks a free one)");
-        }
-    }
-
-    private static void checkAtLeast(String name, int value, int min) {
-        if (value < min) {
-            throw new IllegalArgumentException(name + " (" + value + ") must be at least " + min);
-        }
-    }
-
-    private static void checkSize(String name, DataSize size, long minBytes) {
-        requireNonNull(size, name);
-        if (size.bytes() < minBytes) {
-            throw new IllegalArgumentException(name + " (" + size + ") must be at least " + minBytes + " bytes");
-        }
-        if (size.bytes() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(name + " (" + size + ") must be below 2 GiB");
-        }
-    }
-
-    private static void checkPositive(String name, Duration d) {
-        requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " (" + d + ") must be positive");
-        }
     }
 
     /** Builds a {@link ServerConfig}; each method validates its argument at once. */
@@ -521,10 +457,7 @@ public record ServerConfig(
         }
 
         public Builder shutdownGrace(Duration d) {
-            requireNonNull(d, "shutdownGrace");
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("shutdown_grace (" + d + ") must not be negative");
-            }
+            checkNotNegative("shutdown_grace", requireNonNull(d, "shutdownGrace"));
             this.shutdownGrace = d;
             return this;
         }

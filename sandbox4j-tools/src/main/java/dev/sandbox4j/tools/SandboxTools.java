@@ -94,8 +94,7 @@ public final class SandboxTools implements AutoCloseable {
         long maxFileBytes = b.maxFileSize.bytes();
         this.specs = ToolCatalog.specs(List.copyOf(client.languages()), maxTimeout.toSeconds(), maxFileBytes);
         SessionService service = b.sessionService;
-        this.ownService = service != null ? null : SessionService.builder(client).maxSessions(b.maxSessions)
-                .idleTimeout(b.idleTimeout).reaperInterval(b.reaperInterval).clock(b.clock).build();
+        this.ownService = service != null ? null : b.ownService.build();
         this.sessions = new ToolSessions(service != null ? service : ownService, sessionOptions, b.idleTimeout,
                 b.maxSessionsPerScope, b.clock);
         this.results = new ResultText(b.maxOutputChars);
@@ -370,17 +369,18 @@ public final class SandboxTools implements AutoCloseable {
         private SessionOptions sessionOptions = SessionOptions.defaults();
         private Duration idleTimeout = Duration.ofMinutes(15);
         private int maxSessionsPerScope = 4;
-        private int maxSessions = 32;
         private Duration maxTimeout = Duration.ofMinutes(5);
         private int maxOutputChars = 20_000;
         private DataSize maxFileSize = DataSize.ofMegabytes(1);
-        private Duration reaperInterval = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
         private Duration closeGrace = Duration.ofSeconds(10);
         private @Nullable SessionService sessionService;
+        /** The tools' own service unless one is shared: it checks and keeps maxSessions, reaperInterval and the rest. */
+        private final SessionService.Builder ownService;
 
         private Builder(SandboxClient client) {
             this.client = requireNonNull(client, "client");
+            this.ownService = SessionService.builder(client).idleTimeout(idleTimeout).clock(clock);
         }
 
         /** Options of the sessions and one-shot runs the tools start (limits, policy, labels); default: defaults. */
@@ -391,7 +391,7 @@ public final class SandboxTools implements AutoCloseable {
 
         /** How long a session may go unused before it is closed. The default is 15 minutes. */
         public Builder idleTimeout(Duration idleTimeout) {
-            checkPositive("idleTimeout", idleTimeout);
+            ownService.idleTimeout(idleTimeout);
             this.idleTimeout = idleTimeout;
             return this;
         }
@@ -407,10 +407,7 @@ public final class SandboxTools implements AutoCloseable {
 
         /** At most this many sessions in all scopes together. The default is 32. */
         public Builder maxSessions(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxSessions (" + max + ") must be at least 1");
-            }
-            this.maxSessions = max;
+            ownService.maxSessions(max);
             return this;
         }
 
@@ -448,11 +445,7 @@ public final class SandboxTools implements AutoCloseable {
          * {@link SandboxTools#reapIdle()}). The default is 30 seconds.
          */
         public Builder reaperInterval(Duration interval) {
-            requireNonNull(interval, "interval");
-            if (interval.isNegative()) {
-                throw new IllegalArgumentException("reaperInterval (" + interval + ") must not be negative");
-            }
-            this.reaperInterval = interval;
+            ownService.reaperInterval(interval);
             return this;
         }
 
@@ -481,7 +474,8 @@ public final class SandboxTools implements AutoCloseable {
 
         /** The clock for idle expiry (tests). */
         public Builder clock(Clock clock) {
-            this.clock = requireNonNull(clock, "clock");
+            ownService.clock(clock);
+            this.clock = clock;
             return this;
         }
 

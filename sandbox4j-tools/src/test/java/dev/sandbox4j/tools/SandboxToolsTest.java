@@ -329,6 +329,12 @@ class SandboxToolsTest {
                 .hasMessage("maxSessionsPerScope (0) must be at least 1");
         assertThatThrownBy(() -> SandboxTools.builder(client).idleTimeout(Duration.ZERO))
                 .hasMessage("idleTimeout (PT0S) must be positive");
+        // the settings of the tools' own session service are checked by its builder, as they are set
+        assertThatThrownBy(() -> SandboxTools.builder(client).maxSessions(0))
+                .hasMessage("maxSessions (0) must be at least 1");
+        assertThatThrownBy(() -> SandboxTools.builder(client).reaperInterval(Duration.ofSeconds(-1)))
+                .hasMessage("reaperInterval (PT-1S) must not be negative");
+        assertThatThrownBy(() -> SandboxTools.builder(client).clock(null)).isInstanceOf(NullPointerException.class);
     }
 
     private static void assertError(ToolResult r, String... fragments) {

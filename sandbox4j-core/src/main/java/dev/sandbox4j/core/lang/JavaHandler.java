@@ -13,6 +13,7 @@ import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.PlanContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +32,12 @@ public final class JavaHandler implements LanguageHandler {
     static final String ID = "java";
     /** Where installed jars go, relative to the home directory. */
     static final String LIB_DIR = ".sandbox4j/lib";
+    /**
+     * The box-side Maven downloader, resources compiled together in the box before they run (three files, so the
+     * Java 17 single-file launcher cannot run them): arguments, resolution and downloads; POMs and their effective
+     * models; the repository over HTTP(S) or {@code file:}.
+     */
+    static final List<String> MAVEN_FETCH_SOURCES = List.of("MavenFetch.java", "PomModels.java", "MavenRepo.java");
     private static final Pattern COORDINATE =
             Pattern.compile("[A-Za-z0-9_.\\-]+:[A-Za-z0-9_.\\-]+(:[A-Za-z0-9_.\\-]+){1,3}");
 
@@ -112,15 +119,23 @@ public final class JavaHandler implements LanguageHandler {
 
     /**
      * Maven coordinates ({@code group:artifact:version}) are resolved with their runtime dependencies by a small
-     * JDK-only program run in the box ({@code MavenFetch.java}), and the jars land in {@code ~/.sandbox4j/lib}, which
-     * is on the class path of every later compile and run.
+     * JDK-only program compiled and run in the box ({@link #MAVEN_FETCH_SOURCES}, main class {@code MavenFetch}), and
+     * the jars land in {@code ~/.sandbox4j/lib}, which is on the class path of every later compile and run.
      */
     @Override
     public ExecutionPlan installPlan(List<String> libraries, InstallContext context) {
         HandlerSupport.checkLibraries("java", "Maven coordinates such as 'com.google.code.gson:gson:2.11.0'",
                 COORDINATE, libraries);
-        List<String> argv = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                context.path("MavenFetch.java")));
+        String classes = context.path("mavenfetch");
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        List<String> compile = new ArrayList<>(List.of("javac", "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1",
+                "-nowarn", "-encoding", "UTF-8", "-d", classes));
+        for (String source : MAVEN_FETCH_SOURCES) {
+            files.put(source, HandlerSupport.resource(source));
+            compile.add(context.path(source));
+        }
+        List<String> argv = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
+                classes, "MavenFetch"));
         if (context.caBundle() != null) {
             argv.add("--ca");
             argv.add(context.caBundle());
@@ -128,8 +143,7 @@ public final class JavaHandler implements LanguageHandler {
         argv.add(context.config().mavenRepository());
         argv.add(context.home() + "/" + LIB_DIR);
         argv.addAll(libraries);
-        return new ExecutionPlan(Map.of("MavenFetch.java", HandlerSupport.resource("MavenFetch.java")), argv,
-                Map.of());
+        return new ExecutionPlan(files, argv, Map.of(), compile);
     }
 
     /**

@@ -94,15 +94,18 @@ class InstallPlanTest {
     void mavenFetchRunsFromThePlanWithRepositoryLibDirAndCoordinates() throws IOException {
         InstallConfig c = InstallConfig.builder().caBundle(null).mavenRepository("http://nexus:8081/m2").build();
         ExecutionPlan p = new JavaHandler().installPlan(List.of("com.google.code.gson:gson:2.11.0"), ctx(c, null));
-        assertThat(p.files()).containsOnlyKeys("MavenFetch.java");
+        assertThat(p.files()).containsOnlyKeys("MavenFetch.java", "PomModels.java", "MavenRepo.java");
         // the bundled program itself (compared by content markers: the file is cached once per JVM)
         assertThat(new String(p.files().get("MavenFetch.java"), java.nio.charset.StandardCharsets.UTF_8))
                 .contains("class MavenFetch").contains("static void main");
+        // compiled together (the Java 17 single-file launcher takes one file), then run from the classes
+        assertThat(p.compile()).startsWith("javac").containsSequence("-d", RUN + "/mavenfetch")
+                .endsWith(RUN + "/MavenFetch.java", RUN + "/PomModels.java", RUN + "/MavenRepo.java");
         List<String> argv = p.argv();
         assertThat(argv.get(0)).isEqualTo("java");
-        int src = argv.indexOf(RUN + "/MavenFetch.java");
-        assertThat(src).isPositive();
-        assertThat(argv.subList(src + 1, argv.size())).containsExactly("http://nexus:8081/m2",
+        int main = argv.indexOf("MavenFetch");
+        assertThat(argv.subList(main - 2, main)).containsExactly("-cp", RUN + "/mavenfetch");
+        assertThat(argv.subList(main + 1, argv.size())).containsExactly("http://nexus:8081/m2",
                 HOME + "/.sandbox4j/lib", "com.google.code.gson:gson:2.11.0");
     }
 
@@ -110,8 +113,8 @@ class InstallPlanTest {
     void mavenFetchGetsTheCaBundleAsAnOptionBeforeThePositionalArguments() {
         ExecutionPlan p = new JavaHandler().installPlan(List.of("g:a:jar:classifier:1.0", "g:a:1"), ctx(plain(), CA));
         List<String> argv = p.argv();
-        int src = argv.indexOf(RUN + "/MavenFetch.java");
-        assertThat(argv.subList(src + 1, argv.size())).containsExactly("--ca", CA,
+        int main = argv.indexOf("MavenFetch");
+        assertThat(argv.subList(main + 1, argv.size())).containsExactly("--ca", CA,
                 "https://repo.maven.apache.org/maven2", HOME + "/.sandbox4j/lib", "g:a:jar:classifier:1.0", "g:a:1");
     }
 

@@ -26,15 +26,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The box-side Maven downloader ({@code MavenFetch.java}, a resource run with {@code java MavenFetch.java}): it compiles
- * for Java 17, and against a fake {@code file:} repository it resolves what Maven would, without network.
+ * The box-side Maven downloader ({@link JavaHandler#MAVEN_FETCH_SOURCES}, resources compiled together and run as
+ * {@code java MavenFetch}): it compiles for Java 17, and against a fake {@code file:} repository it resolves what
+ * Maven would, without network.
  */
 class MavenFetchTest {
     private static final String G = "com.example";
 
     @TempDir
     static Path compiled;
-    private static Path source;
+    private static Path classes;
     private static String compilerOutput;
     private static int compilerStatus;
     private static Method run;
@@ -52,17 +53,19 @@ class MavenFetchTest {
 
     @BeforeAll
     static void compile() throws Exception {
-        source = compiled.resolve("src/MavenFetch.java");
-        Files.createDirectories(source.getParent());
-        try (InputStream in = MavenFetchTest.class.getResourceAsStream("MavenFetch.java")) {
-            assertThat(in).as("MavenFetch.java resource").isNotNull();
-            Files.write(source, in.readAllBytes());
+        Path sources = Files.createDirectories(compiled.resolve("src"));
+        classes = Files.createDirectories(compiled.resolve("classes"));
+        List<String> args = new ArrayList<>(List.of("--release", "17", "-Xlint:all", "-Werror", "-d",
+                classes.toString()));
+        for (String name : JavaHandler.MAVEN_FETCH_SOURCES) {
+            try (InputStream in = MavenFetchTest.class.getResourceAsStream(name)) {
+                assertThat(in).as(name + " resource").isNotNull();
+                args.add(Files.write(sources.resolve(name), in.readAllBytes()).toString());
+            }
         }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        Path classes = Files.createDirectories(compiled.resolve("classes"));
-        compilerStatus = javac.run(null, diagnostics, diagnostics, "--release", "17", "-Xlint:all", "-Werror", "-d",
-                classes.toString(), source.toString());
+        compilerStatus = javac.run(null, diagnostics, diagnostics, args.toArray(String[]::new));
         compilerOutput = diagnostics.toString(StandardCharsets.UTF_8);
         if (compilerStatus == 0) {
             @SuppressWarnings("resource") // kept open for the class's lifetime
@@ -195,17 +198,17 @@ class MavenFetchTest {
                 new String[] {"--nope", url, dir, "g:a:1"})) {
             Result r = invoke(args);
             assertThat(r.status()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(r.err()).contains("usage: java MavenFetch.java");
+            assertThat(r.err()).contains("usage: java MavenFetch [--ca <pem-file>]");
         }
     }
 
     @Test
-    void runsWithTheSourceLauncher() throws Exception {
+    void runsAsAProgramInAJvmOfItsOwn() throws Exception {
         artifact(G, "solo", "1.0", deps(dep("lib", "2.1")));
         artifact(G, "lib", "2.1", "");
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, source.toString(), repoUrl(), dest.toString(), G + ":solo:1.0")
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(java, "-cp", classes.toString(), "MavenFetch", repoUrl(), dest.toString(),
+                G + ":solo:1.0").redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(output).isZero();

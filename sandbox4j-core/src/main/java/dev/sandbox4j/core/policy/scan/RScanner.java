@@ -1,5 +1,18 @@
 package dev.sandbox4j.core.policy.scan;
 
+import static dev.sandbox4j.core.policy.scan.RLexer.ASSIGN;
+import static dev.sandbox4j.core.policy.scan.RLexer.CLOSE;
+import static dev.sandbox4j.core.policy.scan.RLexer.COMMA;
+import static dev.sandbox4j.core.policy.scan.RLexer.DOLLAR;
+import static dev.sandbox4j.core.policy.scan.RLexer.EQ;
+import static dev.sandbox4j.core.policy.scan.RLexer.IDENT;
+import static dev.sandbox4j.core.policy.scan.RLexer.NAME;
+import static dev.sandbox4j.core.policy.scan.RLexer.NONE;
+import static dev.sandbox4j.core.policy.scan.RLexer.NS;
+import static dev.sandbox4j.core.policy.scan.RLexer.OPEN;
+import static dev.sandbox4j.core.policy.scan.RLexer.STRING;
+
+import dev.sandbox4j.core.policy.scan.RLexer.Token;
 import dev.sandbox4j.policy.ImportRef;
 import dev.sandbox4j.policy.ScannedSource;
 import dev.sandbox4j.policy.SourceScanner;
@@ -9,12 +22,9 @@ import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Lexer for R source.
- *
- * <p>Comments {@code #}; strings {@code '...'} and {@code "..."} (may span lines; unterminated ones run to the end);
- * raw strings (R 4.0) {@code r"(...)"}, {@code R"[...]"}, {@code r"{...}"}, with dashes ({@code r"--(...)--"}) and
- * either quote. Backquoted names {@code `x`} are identifiers: lexed (a {@code #} or quote inside them is not a comment
- * or a string) but left as code.
+ * Finds the packages R source loads. The lexing (comments, strings, raw strings, backquoted names) lives in
+ * {@link RLexer}; this class follows its tokens with a stack of open brackets and matches the arguments of the calls
+ * that load packages.
  *
  * <p>Imports:
  * <ul>
@@ -70,7 +80,7 @@ public final class RScanner implements SourceScanner {
      * wrap it to count the characters read).
      */
     static ScannedSource scan(String code, UnaryOperator<CharSequence> view) {
-        return new Lexer(code, view).run();
+        return new Finder(code, view).run();
     }
 
     @Override
@@ -78,26 +88,8 @@ public final class RScanner implements SourceScanner {
         return 0;
     }
 
-    // token kinds
-    private static final int NONE = 0;
-    private static final int IDENT = 1;
-    private static final int NAME = 2; // `backquoted`
-    private static final int STRING = 3;
-    private static final int NUMBER = 4;
-    private static final int OPEN = 5;
-    private static final int CLOSE = 6;
-    private static final int COMMA = 7;
-    private static final int EQ = 8; // = (assignment or argument name)
-    private static final int ASSIGN = 9; // <- <<-
-    private static final int NS = 10; // :: :::
-    private static final int DOLLAR = 11; // $ @
-    private static final int OP = 12;
-
-    /** A token kept by a call frame: its kind, start, and value range (raw strings are not unescaped). */
-    private record Tok(int kind, int start, int vs, int ve, boolean raw) {}
-
     /** One argument of a call: its name if given, its value if a single token, whether it was empty. */
-    private record Arg(@Nullable String name, @Nullable Tok value, boolean empty) {}
+    private record Arg(@Nullable String name, @Nullable Token value, boolean empty) {}
 
     /** An open bracket; calls of interesting functions collect their arguments. */
     private static final class Frame {
@@ -109,7 +101,7 @@ public final class RScanner implements SourceScanner {
         final List<Arg> args = new ArrayList<>();
         @Nullable String name;
         int count;
-        @Nullable Tok first;
+        @Nullable Token first;
 
         Frame(@Nullable String func, String @Nullable [] formals, int offset) {
             this.func = func;
@@ -121,7 +113,7 @@ public final class RScanner implements SourceScanner {
             return formals != null;
         }
 
-        void feed(Tok t) {
+        void feed(Token t) {
             if (++count == 1) {
                 first = t;
             }
@@ -141,66 +133,23 @@ public final class RScanner implements SourceScanner {
         }
     }
 
-    private static final class Lexer {
-        private final CharSequence s;
-        private final int n;
+    /** Follows the tokens of one text with a stack of open brackets and records the imports it finds. */
+    private static final class Finder {
+        private final RLexer lexer;
         private final SourceBuilder out;
         private final List<Frame> stack = new ArrayList<>();
 
-        private int lastKind = NONE;
-        private int lastStart;
-        private int lastEnd;
-        private int lastVs;
-        private int lastVe;
-        private boolean lastRaw;
+        private Token last = Token.NONE_YET;
         private int beforeKind = NONE;
 
-        // set by quotedEnd
-        private boolean closed;
-
-        Lexer(String code, UnaryOperator<CharSequence> view) {
-            this.s = view.apply(code);
-            this.n = code.length();
+        Finder(String code, UnaryOperator<CharSequence> view) {
             this.out = new SourceBuilder(code);
+            this.lexer = new RLexer(view.apply(code), code.length(), out);
         }
 
         ScannedSource run() {
-            int i = 0;
-            while (i < n) {
-                char c = s.charAt(i);
-                if (Character.isWhitespace(c) || c == '\u00A0') {
-                    i++;
-                } else if (c == '#') {
-                    int nl = Chars.indexOf(s, '\n', i);
-                    int end = nl < 0 ? n : nl;
-                    out.comment(i, end);
-                    i = end;
-                } else if (c == '"' || c == '\'') {
-                    int end = quotedEnd(i);
-                    int ve = closed ? end - 1 : end;
-                    out.string(i + 1, ve);
-                    token(STRING, i, end, i + 1, ve, false, c);
-                    i = end;
-                } else if (c == '`') {
-                    int end = quotedEnd(i);
-                    token(NAME, i, end, i + 1, closed ? end - 1 : end, false, c);
-                    i = end;
-                } else if ((c == 'r' || c == 'R') && rawOpen(i) > 0) {
-                    i = rawString(i);
-                } else if (isDigit(c) || (c == '.' && i + 1 < n && isDigit(s.charAt(i + 1)))) {
-                    int end = number(i);
-                    token(NUMBER, i, end, i, end, false, c);
-                    i = end;
-                } else if (isIdentStart(c)) {
-                    int end = i + 1;
-                    while (end < n && isIdentPart(s.charAt(end))) {
-                        end++;
-                    }
-                    token(IDENT, i, end, i, end, false, c);
-                    i = end;
-                } else {
-                    i = operator(i, c);
-                }
+            for (Token t = lexer.next(); t != null; t = lexer.next()) {
+                token(t);
             }
             checkBare(NONE, ' ');
             while (!stack.isEmpty()) {
@@ -211,126 +160,13 @@ public final class RScanner implements SourceScanner {
             return out.build();
         }
 
-        private int operator(int i, char c) {
-            char d = i + 1 < n ? s.charAt(i + 1) : 0;
-            char e = i + 2 < n ? s.charAt(i + 2) : 0;
-            int len = 1;
-            int kind = OP;
-            switch (c) {
-                case '(', '[', '{' -> kind = OPEN;
-                case ')', ']', '}' -> kind = CLOSE;
-                case ',' -> kind = COMMA;
-                case '$', '@' -> kind = DOLLAR;
-                case ':' -> {
-                    if (d == ':') {
-                        kind = NS;
-                        len = e == ':' ? 3 : 2;
-                    }
-                }
-                case '=' -> {
-                    if (d == '=') {
-                        len = 2;
-                    } else {
-                        kind = EQ;
-                    }
-                }
-                case '<' -> {
-                    if (d == '-') {
-                        kind = ASSIGN;
-                        len = 2;
-                    } else if (d == '<' && e == '-') {
-                        kind = ASSIGN;
-                        len = 3;
-                    } else if (d == '=') {
-                        len = 2;
-                    }
-                }
-                case '-' -> {
-                    if (d == '>') {
-                        len = e == '>' ? 3 : 2;
-                    }
-                }
-                case '!', '>' -> len = d == '=' ? 2 : 1;
-                case '%' -> {
-                    int j = i + 1;
-                    while (j < n && s.charAt(j) != '%' && s.charAt(j) != '\n') {
-                        j++;
-                    }
-                    len = j < n && s.charAt(j) == '%' ? j + 1 - i : 1;
-                }
-                default -> { }
-            }
-            token(kind, i, i + len, i, i + len, false, c);
-            return i + len;
-        }
-
-        /** End of a quoted string or name opened at {@code q} (backslash escapes; may span lines). */
-        private int quotedEnd(int q) {
-            char quote = s.charAt(q);
-            closed = false;
-            int j = q + 1;
-            while (j < n) {
-                char c = s.charAt(j);
-                if (c == quote) {
-                    closed = true;
-                    return j + 1;
-                }
-                j += c == '\\' ? 2 : 1;
-            }
-            return n;
-        }
-
-        /** If a raw string starts at {@code i} ({@code r"--(}), the offset of its opening bracket; else -1. */
-        private int rawOpen(int i) {
-            if (i > 0 && isIdentPart(s.charAt(i - 1))) {
-                return -1;
-            }
-            if (i + 1 >= n || (s.charAt(i + 1) != '"' && s.charAt(i + 1) != '\'')) {
-                return -1;
-            }
-            int j = i + 2;
-            while (j < n && s.charAt(j) == '-') {
-                j++;
-            }
-            return j < n && "([{".indexOf(s.charAt(j)) >= 0 ? j : -1;
-        }
-
-        private int rawString(int i) {
-            int open = rawOpen(i);
-            char bracket = s.charAt(open);
-            char closeBracket = bracket == '(' ? ')' : bracket == '[' ? ']' : '}';
-            String closer = closeBracket + Chars.substring(s, i + 2, open) + s.charAt(i + 1);
-            int close = Chars.indexOf(s, closer, open + 1);
-            int end = close < 0 ? n : close + closer.length();
-            int ve = close < 0 ? n : close;
-            out.string(i + 2, close < 0 ? n : end - 1);
-            token(STRING, i, end, open + 1, ve, true, '"');
-            return end;
-        }
-
-        private int number(int i) {
-            boolean hex = s.charAt(i) == '0' && i + 1 < n && (s.charAt(i + 1) == 'x' || s.charAt(i + 1) == 'X');
-            int j = i + 1;
-            while (j < n) {
-                char c = s.charAt(j);
-                char p = s.charAt(j - 1);
-                if (isAsciiLetterOrDigit(c) || c == '.' || c == '_') {
-                    j++;
-                } else if ((c == '+' || c == '-') && (hex ? (p == 'p' || p == 'P') : (p == 'e' || p == 'E'))) {
-                    j++;
-                } else {
-                    break;
-                }
-            }
-            return j;
-        }
-
-        private void token(int kind, int start, int end, int vs, int ve, boolean raw, char ch) {
-            checkBare(kind, ch);
-            if (kind == NS && (lastKind == IDENT || lastKind == NAME || lastKind == STRING)) {
-                String module = lastValue();
+        private void token(Token t) {
+            int kind = t.kind();
+            checkBare(kind, t.first());
+            if (kind == NS && (last.kind() == IDENT || last.kind() == NAME || last.kind() == STRING)) {
+                String module = value(last);
                 if (!module.isEmpty()) {
-                    out.importRef(module, List.of(), lastStart, end - lastStart, "namespace", false);
+                    out.importRef(module, List.of(), last.start(), t.end() - last.start(), "namespace", false);
                 }
             }
             Frame top = stack.isEmpty() ? null : stack.get(stack.size() - 1);
@@ -338,9 +174,9 @@ public final class RScanner implements SourceScanner {
             switch (kind) {
                 case OPEN -> {
                     if (collecting) {
-                        top.feed(new Tok(kind, start, vs, ve, raw));
+                        top.feed(t);
                     }
-                    stack.add(ch == '(' ? callFrame() : Frame.PLAIN);
+                    stack.add(t.first() == '(' ? callFrame() : Frame.PLAIN);
                 }
                 case CLOSE -> {
                     if (!stack.isEmpty()) {
@@ -360,45 +196,41 @@ public final class RScanner implements SourceScanner {
                         top.count = 0;
                         top.first = null;
                     } else if (collecting) {
-                        top.feed(new Tok(kind, start, vs, ve, raw));
+                        top.feed(t);
                     }
                 }
                 default -> {
                     if (collecting) {
-                        top.feed(new Tok(kind, start, vs, ve, raw));
+                        top.feed(t);
                     }
                 }
             }
-            beforeKind = lastKind;
-            lastKind = kind;
-            lastStart = start;
-            lastEnd = end;
-            lastVs = vs;
-            lastVe = ve;
-            lastRaw = raw;
+            beforeKind = last.kind();
+            last = t;
         }
 
         /** A loader named (not called): {@code lapply(pkgs, library, character.only = TRUE)}. */
         private void checkBare(int next, char ch) {
-            if ((lastKind != IDENT && lastKind != NAME) || beforeKind == DOLLAR) {
+            if ((last.kind() != IDENT && last.kind() != NAME) || beforeKind == DOLLAR) {
                 return;
             }
             if ((next == OPEN && ch == '(') || next == EQ || next == ASSIGN || next == NS) {
                 return;
             }
-            String loader = loader(lastVs, lastVe);
+            String loader = loader(last.vs(), last.ve());
             if (loader != null) {
-                out.importRef(ImportRef.DYNAMIC, List.of(), lastStart, lastEnd - lastStart, loader, true);
+                out.importRef(ImportRef.DYNAMIC, List.of(), last.start(), last.end() - last.start(), loader,
+                        true);
             }
         }
 
         /** The frame for a {@code (} just read: a call of an interesting function collects its arguments. */
         private Frame callFrame() {
-            if ((lastKind != IDENT && lastKind != NAME && lastKind != STRING) || beforeKind == DOLLAR) {
+            if ((last.kind() != IDENT && last.kind() != NAME && last.kind() != STRING) || beforeKind == DOLLAR) {
                 return Frame.PLAIN;
             }
-            int vs = lastVs;
-            int ve = lastVe;
+            int vs = last.vs();
+            int ve = last.ve();
             String[] formals = null;
             String func = loader(vs, ve);
             if (func != null) {
@@ -425,7 +257,7 @@ public final class RScanner implements SourceScanner {
                 func = "match.fun";
                 formals = MATCH_FUN;
             }
-            return func == null ? Frame.PLAIN : new Frame(func, formals, lastStart);
+            return func == null ? Frame.PLAIN : new Frame(func, formals, last.start());
         }
 
         private void resolve(Frame f) {
@@ -443,7 +275,7 @@ public final class RScanner implements SourceScanner {
                     }
                     Arg co = actual[4];
                     boolean characterOnly = co != null && !co.empty() && !isFalse(co.value());
-                    Tok v = pkg.value();
+                    Token v = pkg.value();
                     if (v != null && (v.kind() == STRING || (isNameLike(v) && !characterOnly))) {
                         emit(value(v), f, func);
                     } else {
@@ -455,7 +287,7 @@ public final class RScanner implements SourceScanner {
                     if (pkg == null || pkg.empty()) {
                         return;
                     }
-                    Tok v = pkg.value();
+                    Token v = pkg.value();
                     if (v != null && v.kind() == STRING) {
                         emit(value(v), f, func);
                     } else {
@@ -464,7 +296,7 @@ public final class RScanner implements SourceScanner {
                 }
                 default -> { // do.call, get, get0, match.fun
                     Arg what = actual[0];
-                    Tok v = what == null ? null : what.value();
+                    Token v = what == null ? null : what.value();
                     if (v != null && v.kind() == STRING && LOADERS.contains(value(v))) {
                         emitDynamic(f, func);
                     }
@@ -486,16 +318,7 @@ public final class RScanner implements SourceScanner {
 
         /** Length of the function name at a frame's offset (the import's text is the name). */
         private int nameLength(Frame f) {
-            int j = f.offset;
-            char c = s.charAt(j);
-            if (c == '`' || c == '"' || c == '\'') {
-                int end = Chars.indexOf(s, c, j + 1);
-                return end < 0 ? 1 : end + 1 - j;
-            }
-            while (j < n && isIdentPart(s.charAt(j))) {
-                j++;
-            }
-            return Math.max(1, j - f.offset);
+            return lexer.nameLength(f.offset);
         }
 
         /** R's argument matching: exact names, then unique partial names, then positions. */
@@ -549,27 +372,16 @@ public final class RScanner implements SourceScanner {
             return actual;
         }
 
-        private boolean isFalse(@Nullable Tok t) {
+        private boolean isFalse(@Nullable Token t) {
             return t != null && t.kind() == IDENT && (is(t.vs(), t.ve(), "FALSE") || is(t.vs(), t.ve(), "F"));
         }
 
-        private static boolean isNameLike(@Nullable Tok t) {
+        private static boolean isNameLike(@Nullable Token t) {
             return t != null && (t.kind() == IDENT || t.kind() == NAME || t.kind() == STRING);
         }
 
-        private String value(Tok t) {
-            return value(t.kind(), t.vs(), t.ve(), t.raw());
-        }
-
-        private String lastValue() {
-            return value(lastKind, lastVs, lastVe, lastRaw);
-        }
-
-        private String value(int kind, int vs, int ve, boolean raw) {
-            if (kind == IDENT || raw) {
-                return Chars.substring(s, vs, ve);
-            }
-            return unescape(vs, ve);
+        private String value(Token t) {
+            return lexer.value(t);
         }
 
         private @Nullable String loader(int vs, int ve) {
@@ -582,79 +394,7 @@ public final class RScanner implements SourceScanner {
         }
 
         private boolean is(int i, int j, String word) {
-            return j - i == word.length() && Chars.startsWith(s, word, i);
+            return lexer.is(i, j, word);
         }
-
-        /** R escapes in a quoted string or backquoted name: simple ones, octal, &#92;x, &#92;u, &#92;U. */
-        private String unescape(int from, int to) {
-            StringBuilder b = null;
-            int i = from;
-            while (i < to) {
-                char c = s.charAt(i);
-                if (c != '\\' || i + 1 >= to) {
-                    if (b != null) {
-                        b.append(c);
-                    }
-                    i++;
-                    continue;
-                }
-                if (b == null) {
-                    b = new StringBuilder(to - from).append(s, from, i);
-                }
-                char e = s.charAt(i + 1);
-                i += 2;
-                switch (e) {
-                    case 'n' -> b.append('\n');
-                    case 't' -> b.append('\t');
-                    case 'r' -> b.append('\r');
-                    case '0', '1', '2', '3', '4', '5', '6', '7' -> {
-                        int v = e - '0';
-                        int start = i;
-                        while (i < to && i - start < 2 && s.charAt(i) >= '0' && s.charAt(i) <= '7') {
-                            v = v * 8 + (s.charAt(i++) - '0');
-                        }
-                        b.append((char) v);
-                    }
-                    case 'x', 'u', 'U' -> {
-                        int max = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-                        boolean braces = e != 'x' && i < to && s.charAt(i) == '{';
-                        if (braces) {
-                            i++;
-                        }
-                        int start = i;
-                        int v = 0;
-                        while (i < to && i - start < max && Character.digit(s.charAt(i), 16) >= 0) {
-                            v = v * 16 + Character.digit(s.charAt(i++), 16);
-                        }
-                        if (braces && i < to && s.charAt(i) == '}') {
-                            i++;
-                        }
-                        if (i == start) {
-                            b.append(e);
-                        } else if (v <= Character.MAX_CODE_POINT) {
-                            b.appendCodePoint(v);
-                        }
-                    }
-                    default -> b.append(e);
-                }
-            }
-            return b == null ? Chars.substring(s, from, to) : b.toString();
-        }
-    }
-
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
-    }
-
-    private static boolean isAsciiLetterOrDigit(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c);
-    }
-
-    private static boolean isIdentStart(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || (c >= 0x80 && Character.isLetter(c));
-    }
-
-    private static boolean isIdentPart(char c) {
-        return isIdentStart(c) || isDigit(c) || c == '_' || (c >= 0x80 && Character.isLetterOrDigit(c));
     }
 }
