@@ -151,19 +151,21 @@ class ForkServerIT {
     }
 
     @Test
-    void onlyASessionThatImportsAPreloadedModuleStartsTheForkServer() {
-        String forkServers = "import os\nprint(sum(1 for p in os.listdir('/proc') if p.isdigit() and "
-                + "'sandbox4j-fork' in open('/proc/%s/status' % p).read().split('\\n')[0]))";
+    void theForkServerStartsBareAndImportsItsPreloadsOnlyOnceARunImportsOne() {
+        String forkedBy = "import os\nprint(open('/proc/%d/status' % os.getppid()).read().split('\\n')[0].split()[-1])";
         try (SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().build())) {
             for (int i = 0; i < 3; i++) {
                 assertThat(s.run("import json\nprint(json.dumps([1]))").stdout()).isEqualTo("[1]\n");
             }
-            assertThat(s.run(forkServers).stdout()).as("no fork server for runs that import none of its preloads")
-                    .isEqualTo("0\n");
+            Awaitility.await("runs forked from a bare fork server").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> s.run(forkedBy).stdout().equals("sandbox4j-fork\n"));
+            assertThat(s.run(FORKED).stdout()).as("no preloads for runs that import none of them").isEqualTo("False\n");
             assertThat(s.run("import pandas as pd\nprint(len(pd.DataFrame({'a': [1, 2]})))").stdout())
                     .isEqualTo("2\n");
-            Awaitility.await("the fork server ready").atMost(Duration.ofSeconds(120))
+            Awaitility.await("the fork server ready with its preloads").atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(200)).until(() -> s.run(FORKED).stdout().equals("True\n"));
+            assertThat(s.run(forkedBy, RunOptions.builder().freshInterpreter(true).build()).stdout())
+                    .as("a fresh interpreter is the runner's child").isNotEqualTo("sandbox4j-fork\n");
         }
     }
 

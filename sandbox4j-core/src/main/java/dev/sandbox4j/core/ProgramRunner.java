@@ -137,9 +137,11 @@ final class ProgramRunner {
                 ExecRequest req = new ExecRequest(command, env, ctx.user(), workdir != null ? workdir : ctx.home(),
                         stdin);
                 try {
-                    return supervise(b, req, bounds, runOptions.listener(), userCode,
+                    ExecutionResult forked = supervise(b, req, bounds, runOptions.listener(), userCode,
                             (r, sink) -> forking.runForked(r, files, runDir, outputDir, sink, bounds.timeout(),
                                     box.kernelPid()));
+                    box.warmForkServer(files); // a bare fork server gets its preloads once a run imports one
+                    return forked;
                 } catch (NotStarted e) {
                     log.debug("Session {}: the fork server is gone; the program starts an interpreter", ctx.id());
                 }

@@ -59,6 +59,8 @@ final class Runner implements AutoCloseable {
     private volatile String readyInfo = "";
     /** The fork server's state: its last Z frame ("ready pid=P", "failed ..."), or null before any. */
     private volatile @Nullable String forkServer;
+    /** The argv the fork server was last started with (empty if never). */
+    private volatile List<String> forkServerArgv = List.of();
 
     private Runner(SandboxBackend backend, Box box, String user, String workdir, Map<String, String> env, String mode,
             int spare) {
@@ -211,6 +213,7 @@ final class Runner implements AutoCloseable {
         argv.forEach(a -> fields.add(a.getBytes(StandardCharsets.UTF_8)));
         env.forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
         forkServer = "starting";
+        forkServerArgv = List.copyOf(argv);
         try {
             send(frame(fields));
         } catch (IOException e) {
@@ -222,6 +225,11 @@ final class Runner implements AutoCloseable {
     /** Whether a fork server was asked for (it may still be starting, or have failed). */
     boolean forkServerRequested() {
         return forkServer != null;
+    }
+
+    /** The argv the fork server was last started with (empty if it never was). */
+    List<String> forkServerArgv() {
+        return forkServerArgv;
     }
 
     /** Whether the fork server is up and takes runs ({@link #runForked}). */

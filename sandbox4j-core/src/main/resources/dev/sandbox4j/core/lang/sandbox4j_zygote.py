@@ -11,7 +11,8 @@ Channel (only the runner and this process hold it): requests on fd 3, replies on
 fields: u32 count, then (u32 length, bytes) per field.
   runner -> zygote   run ZDIR OPTIONS WORKDIR ARGC ARGV... ENVC ENV... NFILES (NAME CONTENT)...
   zygote -> runner   ready | started PID | exited STATUS USAGE   (STATUS as waitpid reports it)
-Known differences from a fresh interpreter: the preloaded modules are already in sys.modules (importing them again is
+Known differences from a fresh interpreter: the preloaded modules (and the few standard ones this server uses: io, random,
+runpy, shutil, site, atexit, importlib) are already in sys.modules (importing them again is
 free, and their module-level state is the zygote's), the hash seed of str/bytes is the zygote's (PYTHONHASHSEED), and
 interpreter-wide flags are the zygote's.
 """
@@ -59,11 +60,20 @@ def _reply(*fields):
         view = view[os.write(REP, view):]
 
 
-def _prctl_dumpable(value):
-    import ctypes
+_libc = None
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    return libc.prctl(4, value, 0, 0, 0) == 0  # PR_SET_DUMPABLE
+
+def _prctl(option, arg):
+    global _libc
+    if _libc is None:
+        import ctypes
+
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc.prctl(option, arg, 0, 0, 0) == 0
+
+
+def _prctl_dumpable(value):
+    return _prctl(4, value)  # PR_SET_DUMPABLE
 
 
 # the name the fork server shows in /proc/<pid>/status (a run is renamed back to python3, like any program)
@@ -71,10 +81,7 @@ SERVER_NAME = b"sandbox4j-fork"
 
 
 def _prctl_name(name):
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+    _prctl(15, name)  # PR_SET_NAME (ctypes passes bytes as char *)
 
 
 def _preload(modules):
@@ -95,6 +102,8 @@ def main():
     # nothing from the (untrusted, writable) working directory may be imported into every later run
     os.chdir("/")
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    # what every forked run uses is imported once, here: imported in the child it cost more than the program (print(1))
+    import atexit, importlib, io, random, runpy, shutil, site  # noqa: F401,E401
     _preload([m for m in sys.argv[1:] if m])
     gc.collect()
     gc.freeze()  # what exists now is never collected again: children share its pages instead of copying them
