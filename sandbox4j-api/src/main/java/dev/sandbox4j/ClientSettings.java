@@ -23,16 +23,36 @@ import org.jspecify.annotations.Nullable;
  * @param principal who uses the client, for audit events of sessions that name none
  * @param install registries and network for library installation
  * @param pools warm pools to keep
+ * @param maxConcurrentCreations boxes created and started at once (at least 1)
+ * @param creationQueue creations that may wait for a slot (at least 0)
  * @since 0.2
  */
 public record ClientSettings(@Nullable String backendName, @Nullable BackendPlugin backendFactory,
         Map<String, String> backendProperties, List<LanguagePlugin> languages, Map<String, String> images,
         boolean reapOrphans, Duration defaultTimeout, @Nullable SecurityPolicy policy,
-        SandboxEventListener eventListener, String principal, InstallConfig install, List<PoolConfig> pools) {
+        SandboxEventListener eventListener, String principal, InstallConfig install, List<PoolConfig> pools,
+        int maxConcurrentCreations, int creationQueue) {
     public ClientSettings {
+        if (maxConcurrentCreations < 1) {
+            throw new IllegalArgumentException("maxConcurrentCreations (" + maxConcurrentCreations
+                    + ") must be at least 1");
+        }
+        if (creationQueue < 0) {
+            throw new IllegalArgumentException("creationQueue (" + creationQueue + ") must not be negative");
+        }
         backendProperties = Map.copyOf(backendProperties);
         languages = List.copyOf(languages);
         images = Map.copyOf(images);
         pools = List.copyOf(pools);
+    }
+
+    /** Without bounds of their own: the default bounds on box creation ({@link SandboxClient.Builder#maxConcurrentCreations}). */
+    public ClientSettings(@Nullable String backendName, @Nullable BackendPlugin backendFactory,
+            Map<String, String> backendProperties, List<LanguagePlugin> languages, Map<String, String> images,
+            boolean reapOrphans, Duration defaultTimeout, @Nullable SecurityPolicy policy,
+            SandboxEventListener eventListener, String principal, InstallConfig install, List<PoolConfig> pools) {
+        this(backendName, backendFactory, backendProperties, languages, images, reapOrphans, defaultTimeout, policy,
+                eventListener, principal, install, pools, SandboxClient.Builder.defaultMaxConcurrentCreations(),
+                SandboxClient.Builder.DEFAULT_CREATION_QUEUE);
     }
 }

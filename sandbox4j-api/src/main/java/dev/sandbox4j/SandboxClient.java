@@ -71,6 +71,8 @@ public interface SandboxClient extends AutoCloseable {
      * @throws BackendException if the engine fails
      * @throws PoolExhaustedException if the session's warm pool ({@link Builder#pool}) has no box for it and its
      *     exhaustion strategy is {@link PoolConfig.Exhaustion#FAIL_FAST} or {@link PoolConfig.Exhaustion#WAIT}
+     * @throws SandboxBusyException if {@link Builder#maxConcurrentCreations} boxes are being created and the
+     *     {@link Builder#creationQueue} is full
      * @throws SessionClosedException if the client is closed
      */
     SandboxSession openSession(String language, SessionOptions options);
@@ -215,8 +217,22 @@ public interface SandboxClient extends AutoCloseable {
         private String principal = System.getProperty("user.name", "unknown");
         private InstallConfig install = InstallConfig.defaults();
         private final List<PoolConfig> pools = new ArrayList<>();
+        private int maxConcurrentCreations = defaultMaxConcurrentCreations();
+        private int creationQueue = DEFAULT_CREATION_QUEUE;
+
+        /** Default of {@link #creationQueue}: 64 creations may wait. */
+        public static final int DEFAULT_CREATION_QUEUE = 64;
 
         private Builder() {}
+
+        /**
+         * Default of {@link #maxConcurrentCreations}: the processors available to this JVM, at least 1.
+         *
+         * @since 0.2
+         */
+        public static int defaultMaxConcurrentCreations() {
+            return Math.max(1, Runtime.getRuntime().availableProcessors());
+        }
 
         /** Uses the backend with this name (e.g. {@code "docker"}) instead of auto-detection. */
         public Builder backend(String name) {
@@ -321,10 +337,47 @@ public interface SandboxClient extends AutoCloseable {
             return this;
         }
 
+        /**
+         * How many boxes the client creates and starts at once: the engine's create and start of the container and
+         * the start of its runner, for sessions, one-shot runs and warm-pool refills alike. Further sessions wait their
+         * turn, first come first served, in a queue of {@link #creationQueue} places; beyond it they fail at once
+         * with {@link SandboxBusyException}. Creating a box costs the engine CPU (on 2 cores, ~2 creations at once
+         * already take all of it), and programs that run meanwhile get less: a bound here keeps a burst of sessions
+         * from slowing every run on the machine. Default: {@link #defaultMaxConcurrentCreations()} (the available
+         * processors). Boxes taken ready from a warm pool do not count.
+         *
+         * @throws IllegalArgumentException if {@code n} is below 1
+         * @since 0.2
+         */
+        public Builder maxConcurrentCreations(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConcurrentCreations (" + n + ") must be at least 1");
+            }
+            this.maxConcurrentCreations = n;
+            return this;
+        }
+
+        /**
+         * How many box creations may wait for a free slot ({@link #maxConcurrentCreations}), in the order they came;
+         * one more fails at once with {@link SandboxBusyException}. 0 refuses every creation that cannot start at
+         * once. Warm-pool refills wait without taking a place. Default {@value #DEFAULT_CREATION_QUEUE}.
+         *
+         * @throws IllegalArgumentException if {@code n} is negative
+         * @since 0.2
+         */
+        public Builder creationQueue(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("creationQueue (" + n + ") must not be negative");
+            }
+            this.creationQueue = n;
+            return this;
+        }
+
         /** What this builder was told so far. */
         public ClientSettings settings() {
             return new ClientSettings(backendName, backendFactory, backendProperties, handlers, images, reapOrphans,
-                    defaultTimeout, policy, eventListener, principal, install, pools);
+                    defaultTimeout, policy, eventListener, principal, install, pools, maxConcurrentCreations,
+                    creationQueue);
         }
 
         /**

@@ -11,7 +11,7 @@ package dev.sandbox4j;
  */
 public abstract sealed class SandboxException extends RuntimeException
         permits BackendUnavailableException, BackendException, SessionClosedException, ImageUnavailableException,
-                PoolExhaustedException {
+                PoolExhaustedException, SandboxBusyException {
 
     SandboxException(String message, @org.jspecify.annotations.Nullable Throwable cause) {
         super(message, cause);

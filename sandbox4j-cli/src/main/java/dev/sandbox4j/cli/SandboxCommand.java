@@ -4,6 +4,7 @@ import dev.sandbox4j.BackendException;
 import dev.sandbox4j.BackendUnavailableException;
 import dev.sandbox4j.ImageUnavailableException;
 import dev.sandbox4j.PoolExhaustedException;
+import dev.sandbox4j.SandboxBusyException;
 import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.text.Texts;
@@ -112,6 +113,7 @@ public final class SandboxCommand implements Runnable {
                 case BackendException e -> "engine error";
                 case SessionClosedException e -> "session closed";
                 case PoolExhaustedException e -> "pool exhausted";
+                case SandboxBusyException e -> "sandbox busy";
             };
             return kind + ": " + se.getMessage();
         }

@@ -60,7 +60,8 @@ final class ServeCommand implements Callable<Integer> {
     Integer port;
 
     @Option(names = "--max-concurrent-runs", paramLabel = "N",
-            description = "Runs in flight at once (default 8); more get 429 with Retry-After.")
+            description = "Runs in flight at once (default: twice the available processors); more get 429 with "
+                    + "Retry-After.")
     Integer maxConcurrentRuns;
 
     @Option(names = "--max-sessions", paramLabel = "N", description = "Sessions open at once (default 32).")

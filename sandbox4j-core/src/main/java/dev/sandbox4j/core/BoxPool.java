@@ -65,6 +65,8 @@ final class BoxPool {
     private record Ready(Box box, long readySinceNanos) {}
 
     private final SandboxBackend backend;
+    /** The client's bound on box creations: refills take their turn with sessions (without taking a queue place). */
+    private final CreationGate gate;
     private final PoolConfig config;
     private final String language;
     private final String image;
@@ -101,9 +103,10 @@ final class BoxPool {
      * @param runtime the runtime exactly as a session of this profile passes it in its {@link BoxSpec}
      * @param supervisorUser the box's own user, as a session of this profile computes it
      */
-    BoxPool(SandboxBackend backend, PoolConfig config, String language, String image, RuntimeConfig runtime,
-            String supervisorUser) {
+    BoxPool(SandboxBackend backend, CreationGate gate, PoolConfig config, String language, String image,
+            RuntimeConfig runtime, String supervisorUser) {
         this.backend = backend;
+        this.gate = gate;
         this.config = config;
         this.language = language;
         this.image = image;
@@ -382,13 +385,17 @@ final class BoxPool {
         Box box = null;
         RuntimeException failure = null;
         long t0 = System.nanoTime();
-        try {
-            box = backend.create(spec);
-        } catch (RuntimeException e) {
+        try (CreationGate.Permit p = gate.enter(false)) {
+            try {
+                box = backend.create(spec);
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            if (box != null) {
+                prestartRunner(box);
+            }
+        } catch (RuntimeException e) { // the client closed, or we were interrupted, while waiting for our turn
             failure = e;
-        }
-        if (box != null) {
-            prestartRunner(box);
         }
         boolean discard = false;
         lock.lock();

@@ -45,7 +45,7 @@ public final class DefaultEngineProvider implements EngineProvider, LanguageRule
         }
         return DefaultSandboxClient.create(s.backendName(), factory, new BackendConfig(s.backendProperties()),
                 handlers, s.images(), s.reapOrphans(), s.defaultTimeout(), s.policy(), s.eventListener(),
-                s.principal(), s.install(), s.pools());
+                s.principal(), s.install(), s.pools(), s.maxConcurrentCreations(), s.creationQueue());
     }
 
     @Override

@@ -72,6 +72,8 @@ public final class DefaultSandboxClient implements SandboxClient {
     private final Thread shutdownHook;
     /** Warm pools by the profile of the boxes they hold. */
     private final Map<BoxPool.Profile, BoxPool> pools;
+    /** Bounds the boxes being created and started at once (sessions, one-shot runs, pool refills). */
+    private final CreationGate creations;
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** A box for a session being opened: a new one, or a ready one from a warm pool with the runner it started. */
@@ -79,8 +81,9 @@ public final class DefaultSandboxClient implements SandboxClient {
 
     private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
             Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
-            InstallConfig installConfig, List<PoolSetup> pools) {
+            InstallConfig installConfig, List<PoolSetup> pools, int maxConcurrentCreations, int creationQueue) {
         this.policy = policy;
+        this.creations = new CreationGate(maxConcurrentCreations, creationQueue, backend.name());
         this.installConfig = installConfig;
         this.events = new SafeEventListener(events);
         this.principal = principal;
@@ -95,7 +98,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         });
         Map<BoxPool.Profile, BoxPool> byProfile = new LinkedHashMap<>();
         for (PoolSetup p : pools) {
-            BoxPool pool = new BoxPool(backend, p.config(), p.language(), p.image(), p.runtime(),
+            BoxPool pool = new BoxPool(backend, creations, p.config(), p.language(), p.image(), p.runtime(),
                     supervisorFor(p.runtime()));
             byProfile.put(pool.profile(), pool);
         }
@@ -151,13 +154,18 @@ public final class DefaultSandboxClient implements SandboxClient {
             Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
             InstallConfig installConfig) {
         return create(backendName, factory, config, handlers, images, reapOrphans, defaultTimeout, policy, events,
-                principal, installConfig, List.of());
+                principal, installConfig, List.of(), SandboxClient.Builder.defaultMaxConcurrentCreations(),
+                SandboxClient.Builder.DEFAULT_CREATION_QUEUE);
     }
 
+    /**
+     * @param maxConcurrentCreations boxes created and started at once ({@link SandboxClient.Builder#maxConcurrentCreations})
+     * @param creationQueue creations that may wait for a slot ({@link SandboxClient.Builder#creationQueue})
+     */
     public static SandboxClient create(@Nullable String backendName, @Nullable SandboxBackendFactory factory,
             BackendConfig config, List<LanguageHandler> handlers, Map<String, String> images, boolean reapOrphans,
             Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
-            InstallConfig installConfig, List<PoolConfig> pools) {
+            InstallConfig installConfig, List<PoolConfig> pools, int maxConcurrentCreations, int creationQueue) {
         LanguageRegistry registry = LanguageRegistry.discover(handlers);
         for (String lang : images.keySet()) {
             registry.get(lang); // unknown language: clear error now, not at first use
@@ -167,7 +175,8 @@ public final class DefaultSandboxClient implements SandboxClient {
         SandboxBackend backend = BackendSelector.select(backendName, factory, config);
         log.info("Using backend {} ({})", backend.name(), backend.describe());
         DefaultSandboxClient client = new DefaultSandboxClient(backend, registry, canonicalImages,
-                defaultTimeout, policy, events, principal, installConfig, poolSetups);
+                defaultTimeout, policy, events, principal, installConfig, poolSetups, maxConcurrentCreations,
+                creationQueue);
         client.startPools();
         if (reapOrphans) {
             Thread.ofVirtual().name("sandbox4j-reaper").start(() -> {
@@ -309,7 +318,23 @@ public final class DefaultSandboxClient implements SandboxClient {
                 return new Acquired(box, pool, pool.takeRunner(box));
             }
         }
-        return new Acquired(backend.create(spec), null, null);
+        // a new box: wait our turn among the creations in flight (or fail at once when the queue is full), and hold
+        // the slot until its runner is up, the engine's other costly step; SessionBox adopts the runner
+        try (CreationGate.Permit p = creations.enter(true)) {
+            Box box = backend.create(spec);
+            return new Acquired(box, null, startRunner(box, spec));
+        }
+    }
+
+    /** The box's resident runner, started now (as a pool does for its boxes); null if it cannot start. */
+    private @Nullable Runner startRunner(Box box, BoxSpec spec) {
+        try {
+            return Runner.start(backend, box, spec.runtime(), 0, false);
+        } catch (RuntimeException e) { // the session tries again at its first run, and runs with execs if need be
+            log.debug("Session {}: runner did not start in box {}: {}", spec.labels().get(LABEL_SESSION), box.name(),
+                    e.toString());
+            return null;
+        }
     }
 
     /** A session failed to start after its box was made: remove the box and give the pool its capacity back. */
@@ -321,6 +346,11 @@ public final class DefaultSandboxClient implements SandboxClient {
         if (failed.pool() != null) {
             failed.pool().release();
         }
+    }
+
+    /** Sessions and refills waiting for their turn to create a box (tests). */
+    int creationsWaiting() {
+        return creations.waiting();
     }
 
     @Override
@@ -527,6 +557,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        creations.close(); // sessions waiting for their turn to create a box fail now
         List<DefaultSandboxSession> open = List.copyOf(sessions.values());
         // remove boxes in parallel: closing a client with many sessions should not take n * 100 ms
         try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -60,6 +60,10 @@ public final class FakeBackend implements SandboxBackend {
     private final List<CompletableFuture<Integer>> hanging = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
     public volatile Function<ExecRequest, Behaviour> behaviour = r -> Behaviour.exit(0, "", "");
+    /** While this latch is not counted down, {@link #create} waits for it (counted in {@link #creating}). */
+    public volatile java.util.concurrent.CountDownLatch createGate = new java.util.concurrent.CountDownLatch(0);
+    /** Creations waiting at {@link #createGate}. */
+    public final AtomicInteger creating = new AtomicInteger();
     public volatile boolean closed;
     /**
      * What happened, in order: {@code "kill"} for {@link #killAll}, {@code "network:<name>"} / {@code "network:null"}
@@ -127,6 +131,17 @@ public final class FakeBackend implements SandboxBackend {
 
     @Override
     public Box create(BoxSpec spec) {
+        if (createGate.getCount() > 0) {
+            creating.incrementAndGet();
+            try {
+                createGate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.sandbox4j.BackendException("fake", "interrupted", e);
+            } finally {
+                creating.decrementAndGet();
+            }
+        }
         if (!images.contains(spec.image())) {
             throw new ImageUnavailableException(spec.image(), "no image " + spec.image(), null);
         }

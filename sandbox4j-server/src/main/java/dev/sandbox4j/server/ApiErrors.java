@@ -6,6 +6,7 @@ import dev.sandbox4j.BackendException;
 import dev.sandbox4j.BackendUnavailableException;
 import dev.sandbox4j.ImageUnavailableException;
 import dev.sandbox4j.PoolExhaustedException;
+import dev.sandbox4j.SandboxBusyException;
 import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.text.Texts;
@@ -49,6 +50,9 @@ final class ApiErrors {
                 case BackendException e -> new ApiException(502, Problem.BACKEND_ERROR, message(e));
                 case SessionClosedException e -> new ApiException(410, Problem.SESSION_CLOSED, message(e));
                 case PoolExhaustedException e -> new ApiException(429, Problem.POOL_EXHAUSTED, message(e),
+                        Map.of("retry_after_s", 1L), 1L, e);
+                // as many boxes are being created as the engine sustains, and the queue for it is full
+                case SandboxBusyException e -> new ApiException(429, Problem.TOO_MANY_REQUESTS, message(e),
                         Map.of("retry_after_s", 1L), 1L, e);
             };
         }

@@ -16,6 +16,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.RuntimeConfig;
+import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.text.Texts;
 import dev.sandbox4j.policy.SecurityPolicy;
 import java.nio.file.Path;
@@ -45,7 +46,8 @@ import org.jspecify.annotations.Nullable;
  *     only, whatever this says
  * @param port TCP port (default 8080; 0 picks a free one)
  * @param apiKeys the accepted keys; empty (the default) turns authentication off and binds to loopback
- * @param maxConcurrentRuns runs in flight at once over all keys (default 8); more get 429 with {@code Retry-After}
+ * @param maxConcurrentRuns runs in flight at once over all keys (default twice the available processors: on 2 cores,
+ *     4); more get 429 with {@code Retry-After}
  * @param maxSessions sessions open at once over all keys (default 32); more get 429
  * @param maxBodySize largest JSON request body (default 10 MiB); larger get 413
  * @param maxCodeSize largest {@code code} in a request (default 1 MiB); larger get 413
@@ -264,7 +266,7 @@ public record ServerConfig(
         private String host = "127.0.0.1";
         private int port = DEFAULT_PORT;
         private final List<ApiKey> apiKeys = new ArrayList<>();
-        private int maxConcurrentRuns = 8;
+        private int maxConcurrentRuns = 2 * SandboxClient.Builder.defaultMaxConcurrentCreations();
         private int maxSessions = 32;
         private DataSize maxBodySize = DataSize.ofMegabytes(10);
         private DataSize maxCodeSize = DataSize.ofMegabytes(1);

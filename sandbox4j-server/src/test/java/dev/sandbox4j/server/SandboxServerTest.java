@@ -338,6 +338,34 @@ class SandboxServerTest {
     }
 
     @Test
+    void boxCreationsBeyondTheEnginesBoundAndQueueAre429() throws Exception {
+        server.close();
+        SandboxClient client = SandboxClient.builder().backendFactory(backend.factory()).reapOrphans(false)
+                .maxConcurrentCreations(1).creationQueue(0).build();
+        server = SandboxServer.start(ServerConfig.builder().port(0).apiKey(ApiKey.of("alice", "acme", ALICE))
+                .operatorKey(OPERATOR).build(), client, true);
+        alice = new TestHttp(server.uri(), ALICE);
+        backend.createGate = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<TestHttp.Resp> first = CompletableFuture.supplyAsync(() -> alice.post("/v1/execute",
+                run("print(1)")));
+        // generous bound for a busy machine, not a timing assertion
+        await().atMost(Duration.ofSeconds(30)).until(() -> backend.creating.get() == 1);
+
+        TestHttp.Resp busy = alice.post("/v1/execute", run("print(2)"));
+        assertThat(busy.status()).isEqualTo(429);
+        assertThat(busy.header("Retry-After")).contains("1");
+        assertThat(busy.json().get("type").asText()).endsWith("/too-many-requests");
+        assertThat(busy.json().get("detail").asText()).contains("maxConcurrentCreations 1, creationQueue 0");
+        assertThat(busy.json().get("retry_after_s").asLong()).isEqualTo(1);
+        assertThat(alice.post("/v1/sessions", Map.of("language", "python")).status())
+                .as("a session needs a box too").isEqualTo(429);
+
+        backend.createGate.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(alice.post("/v1/execute", run("print(3)")).status()).as("room again").isEqualTo(200);
+    }
+
+    @Test
     void idleSessionsAreClosed() {
         String id = alice.post("/v1/sessions", Map.of("language", "python", "idle_timeout_s", 1)).json()
                 .get("session_id").asText();

@@ -116,7 +116,9 @@ class ServerConfigFilesTest {
         assertThat(defaults.requestBodyTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(defaults.minRequestDataRate()).isEqualTo(DataSize.ofKilobytes(1));
         assertThat(defaults.maxConnectionsPerAddress()).isEqualTo(64);
-        assertThat(defaults.effectiveTenantRunShare()).isEqualTo(4);
+        int defaultRuns = 2 * Math.max(1, Runtime.getRuntime().availableProcessors()); // sized from the machine
+        assertThat(defaults.maxConcurrentRuns()).isEqualTo(defaultRuns);
+        assertThat(defaults.effectiveTenantRunShare()).isEqualTo(defaultRuns / 2);
         assertThat(defaults.operatorKey()).isNull();
         assertThat(defaults.operatorPort()).isNull();
         assertThat(defaults.openOperatorEndpoints()).isFalse();
@@ -126,8 +128,9 @@ class ServerConfigFilesTest {
                 .hasMessageContaining("Expected request_policies one of [custom, presets, none] but was 'some'");
         assertThatThrownBy(() -> ServerConfigFiles.parse("operator_key: short-key", false, dir))
                 .hasMessageContaining("operator_key is too short").hasMessageNotContaining("short-key");
-        assertThatThrownBy(() -> ServerConfigFiles.parse("tenant_run_share: 9", false, dir).build())
-                .hasMessageContaining("tenant_run_share (9) must not exceed max_concurrent_runs (8)");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("tenant_run_share: 999", false, dir).build())
+                .hasMessageContaining("tenant_run_share (999) must not exceed max_concurrent_runs (" + defaultRuns
+                        + ")");
         assertThatThrownBy(() -> ServerConfigFiles.parse("open_operator_endpoints: yes please", false, dir))
                 .hasMessageContaining("open_operator_endpoints must be true or false");
         assertThatThrownBy(() -> ServerConfigFiles.parse("""

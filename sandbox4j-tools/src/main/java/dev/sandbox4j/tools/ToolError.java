@@ -4,6 +4,7 @@ import dev.sandbox4j.BackendException;
 import dev.sandbox4j.BackendUnavailableException;
 import dev.sandbox4j.ImageUnavailableException;
 import dev.sandbox4j.PoolExhaustedException;
+import dev.sandbox4j.SandboxBusyException;
 import dev.sandbox4j.SandboxException;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.text.Texts;
@@ -53,6 +54,8 @@ final class ToolError extends RuntimeException {
             case ImageUnavailableException i -> "The language's image is not available: " + msg;
             case SessionClosedException c -> "The session is closed: " + msg + ". Create a new one with create_session.";
             case PoolExhaustedException p -> "The sandbox is busy: " + msg + ". Try again later.";
+            case SandboxBusyException b -> "The sandbox is busy creating boxes (" + msg + "). Try again in a few "
+                    + "seconds.";
             case BackendUnavailableException b -> "The sandbox engine is unavailable: " + msg;
             case BackendException b -> "The sandbox engine failed: " + msg;
         };
