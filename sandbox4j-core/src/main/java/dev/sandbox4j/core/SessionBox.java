@@ -57,6 +57,23 @@ final class SessionBox {
     private final dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer;
     private final boolean oneShot;
     private final java.util.regex.@Nullable Pattern preloadImport;
+    /** Where the box goes back when the session closes (a recycling warm pool), or null: it is removed. */
+    private volatile @Nullable Returner returner;
+    /** The box the pool handed out (the box may since have been replaced). */
+    private volatile @Nullable Box pooled;
+    /** The first reason the box is not fit for another session, or null. */
+    private volatile @Nullable String notReusable;
+    private volatile boolean returned;
+
+    /** A recycling warm pool ({@link BoxPool#offer}). */
+    interface Returner {
+        /**
+         * Takes the box back (true) or declines (false: the session removes it).
+         *
+         * @param notReusable why the box is not fit for another session, or null
+         */
+        boolean offer(Box box, @Nullable String notReusable);
+    }
 
     /**
      * The import statements of the fork server's preloads (its argv after {@code python3 -c SOURCE}), by top-level
@@ -88,6 +105,39 @@ final class SessionBox {
         this.closeSession = closeSession;
         this.forkServer = forkServerOf(ctx);
         this.preloadImport = preloadImport(forkServer);
+    }
+
+    /**
+     * The session's box came from a recycling pool: on close it is offered back to {@code returner} instead of being
+     * removed (with the reason it is not fit, if there is one).
+     */
+    void returnTo(Returner returner) {
+        this.pooled = box;
+        this.returner = returner;
+    }
+
+    /** Records that the box must not serve another session (the first reason is kept). */
+    void notReusable(String why) {
+        if (notReusable == null) {
+            notReusable = why;
+        }
+    }
+
+    /** Why the box may not serve another session, or null if it may (its scrub still has to prove it clean). */
+    @Nullable String whyNotReusable() {
+        Box p = pooled;
+        if (p == null || box != p) {
+            return "its box was replaced";
+        }
+        if (ctx.options().stateful()) {
+            return "stateful session";
+        }
+        return notReusable;
+    }
+
+    /** Whether the box went back to its pool when the session closed. */
+    boolean returned() {
+        return returned;
     }
 
     /** The smallest memory limit a fork server is started under: its imports take about 100 MiB. */
@@ -208,6 +258,7 @@ final class SessionBox {
 
     /** The box is lost for good (it could not leave a network, or be replaced): the session closes with the reason. */
     void fail(String reason) {
+        notReusable(reason);
         closeSession.accept(reason);
     }
 
@@ -352,7 +403,11 @@ final class SessionBox {
             return true;
         }
         retireRunner();
-        return ctx.backend().killAll(b, ctx.user());
+        boolean clean = ctx.backend().killAll(b, ctx.user());
+        if (!clean) {
+            notReusable("processes survived a kill");
+        }
+        return clean;
     }
 
     /** Kills every untrusted process; a box where some survive is replaced. */
@@ -365,6 +420,7 @@ final class SessionBox {
 
     /** Last resort when processes cannot be killed (e.g. the pids limit prevents even our kill): a fresh box. */
     void replace(Box old) {
+        notReusable("its box was replaced");
         retireRunner();
         try {
             ctx.backend().remove(old.id());
@@ -394,6 +450,7 @@ final class SessionBox {
         long oom = counted >= 0 ? counted : ctx.backend().oomKillCount(b);
         if (oom > oomKills) {
             oomKills = oom;
+            notReusable("the OOM killer struck");
             return true;
         }
         return false;
@@ -485,12 +542,23 @@ final class SessionBox {
 
     // ------------------------------------------------------------------ the end
 
-    /** Removes the box (or, for a container sandbox4j did not create, kills what runs in it). */
+    /**
+     * Removes the box (or, for a container sandbox4j did not create, kills what runs in it), or offers it back to its
+     * recycling pool, which scrubs it.
+     */
     void remove() {
         retireRunner();
         Box b = box;
         if (b == null) {
             return;
+        }
+        Returner r = returner;
+        Box p = pooled;
+        if (r != null && p != null) {
+            if (r.offer(p, whyNotReusable())) {
+                returned = true;
+                return;
+            }
         }
         if (removeOnClose) {
             ctx.backend().remove(b.id());

@@ -514,6 +514,11 @@ class WarmPoolTest {
         volatile boolean failCreates;
         volatile boolean failExecs;
         volatile Map<String, String> imageLabels = Map.of();
+        /** What the scrub of a recycled box prints and exits with. */
+        volatile String scrubOutput = "scrub clean\n";
+        volatile int scrubExit = 0;
+        final List<String> scrubbed = new CopyOnWriteArrayList<>();
+        final List<ExecRequest> scrubRequests = new CopyOnWriteArrayList<>();
 
         PoolBackend() {
             LanguageRegistry.discover(List.of()).handlers().forEach(h -> images.add(h.defaultImage()));
@@ -603,6 +608,22 @@ class WarmPoolTest {
             }
             if (failExecs) {
                 throw new BackendException("pool-fake", "exec failed", null);
+            }
+            if (request.argv().size() > 2 && request.argv().get(2).equals(BoxScripts.SCRUB)) {
+                scrubbed.add(box.id());
+                scrubRequests.add(request);
+                CompletableFuture<Integer> done = new CompletableFuture<>();
+                sink.stdout(scrubOutput.getBytes());
+                done.complete(scrubExit);
+                return new ExecHandle() {
+                    @Override
+                    public CompletableFuture<Integer> exitCode() {
+                        return done;
+                    }
+
+                    @Override
+                    public void close() {}
+                };
             }
             if (request.argv().get(0).equals("perl")) { // a resident runner: this fake has none
                 CompletableFuture<Integer> gone = CompletableFuture.completedFuture(127);
