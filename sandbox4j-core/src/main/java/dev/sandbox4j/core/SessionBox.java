@@ -135,6 +135,26 @@ final class SessionBox {
         return notReusable;
     }
 
+    /**
+     * Before a box goes back to its pool: the session's runner (non-dumpable, so no program could have tampered with
+     * it) kills every process of the sandbox user and confirms that none is left. Then nothing is running when the
+     * pool's scrub starts, which no process of the sandbox user could then trace or stop. A box whose runner is gone
+     * (a program killed or stopped it) or does not confirm is not reused.
+     *
+     * @return null if confirmed, else why not
+     */
+    private @Nullable String confirmEmpty(Box b) {
+        Runner r;
+        synchronized (runnerLock) {
+            r = box == b && runner != null && runner.isAlive() ? runner : null;
+        }
+        if (r == null) {
+            return "no live runner to confirm that nothing of the sandbox user runs";
+        }
+        int left = r.killAll(0, EngineLimits.RUNNER_KILL);
+        return left == 0 ? null : "the runner could not kill every process of the sandbox user (" + left + ")";
+    }
+
     /** Whether the box went back to its pool when the session closed. */
     boolean returned() {
         return returned;
@@ -547,18 +567,24 @@ final class SessionBox {
      * recycling pool, which scrubs it.
      */
     void remove() {
-        retireRunner();
         Box b = box;
-        if (b == null) {
-            return;
-        }
         Returner r = returner;
         Box p = pooled;
-        if (r != null && p != null) {
-            if (r.offer(p, whyNotReusable())) {
+        if (b != null && r != null && p != null) {
+            String why = whyNotReusable();
+            if (why == null) {
+                why = confirmEmpty(b);
+            }
+            retireRunner();
+            if (r.offer(p, why)) {
                 returned = true;
                 return;
             }
+        } else {
+            retireRunner();
+        }
+        if (b == null) {
+            return;
         }
         if (removeOnClose) {
             ctx.backend().remove(b.id());

@@ -43,6 +43,10 @@ class BoxRecyclingTest {
         assertThat(backend.removeCounts.values()).as("a box removed twice").allMatch(n -> n.get() == 1);
     }
 
+    BoxRecyclingTest() {
+        backend.withRunner = true;
+    }
+
     private SandboxClient client(int maxUses) {
         SandboxClient c = SandboxClient.builder().backendFactory(backend.factory()).reapOrphans(false)
                 .eventListener(SandboxEventListener.NONE)
@@ -162,6 +166,27 @@ class BoxRecyclingTest {
         await("given back", () -> stats(c).ready() == 1 && stats(c).inUse() == 0);
         assertThat(backend.scrubbed).containsExactly(box);
         assertThat(oneShot(c, "after")).isEqualTo(box);
+    }
+
+    @Test
+    void aBoxWhoseRunnerCannotConfirmItEmptyIsNotGivenBack() {
+        backend.runnerKillLeft = 1; // e.g. a process the kill could not end
+        SandboxClient c = client(5);
+        await("a ready box", () -> stats(c).ready() == 1);
+        String first = oneShot(c, "run1");
+        assertThat(backend.live).doesNotContainKey(first);
+        assertThat(backend.scrubbed).isEmpty();
+        assertThat(stats(c).recycled()).isZero();
+    }
+
+    @Test
+    void aBoxWithoutARunnerIsNotGivenBack() {
+        backend.withRunner = false; // nothing protected can confirm that no process is left
+        SandboxClient c = client(5);
+        await("a ready box", () -> stats(c).ready() == 1);
+        String first = oneShot(c, "run1");
+        assertThat(backend.live).doesNotContainKey(first);
+        assertThat(backend.scrubbed).isEmpty();
     }
 
     @Test
