@@ -76,6 +76,8 @@ import org.jspecify.annotations.Nullable;
  *     {@code /healthz}, without a key (0 picks a free one), or {@code null} (default) for none
  * @param openOperatorEndpoints whether {@code /metrics} and {@code /readyz} answer anyone on the main port, as before
  *     0.2 (default false)
+ * @param poolMaxUses per pool language, how many one-shot runs or sessions one box serves, scrubbed and verified
+ *     between two ({@code PoolConfig.maxUses}; default 1: a box per run); only for languages in {@code pools}
  * @since 0.2
  */
 public record ServerConfig(
@@ -110,7 +112,8 @@ public record ServerConfig(
         @Nullable String operatorKey,
         String operatorHost,
         @Nullable Integer operatorPort,
-        boolean openOperatorEndpoints) {
+        boolean openOperatorEndpoints,
+        Map<String, Integer> poolMaxUses) {
 
     /** Default port: 8080. */
     public static final int DEFAULT_PORT = 8080;
@@ -210,6 +213,15 @@ public record ServerConfig(
         }
         pools = Map.copyOf(pools);
         pools.forEach(ServerConfig::checkPool);
+        poolMaxUses = Map.copyOf(poolMaxUses);
+        for (Map.Entry<String, Integer> e : poolMaxUses.entrySet()) {
+            checkPoolMaxUses(e.getKey(), e.getValue());
+            if (!pools.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("pool_max_uses of '" + Texts.sanitize(e.getKey(), 40)
+                        + "' but no pool of it: add it to pools (e.g. --pool " + Texts.sanitize(e.getKey(), 40)
+                        + "=2)");
+            }
+        }
         requireNonNull(requestPolicies, "requestPolicies");
         checkPositive("request_header_timeout", requestHeaderTimeout);
         checkPositive("request_body_timeout", requestBodyTimeout);
@@ -264,6 +276,14 @@ public record ServerConfig(
     /** The runs a tenant may always have in flight: {@link #tenantRunShare()}, or its default. */
     public int effectiveTenantRunShare() {
         return tenantRunShare > 0 ? tenantRunShare : Math.max(1, maxConcurrentRuns / 2);
+    }
+
+    private static void checkPoolMaxUses(String language, Integer uses) {
+        requireNonNull(language, "pool language");
+        if (uses == null || uses < 1 || uses > 1_000_000) {
+            throw new IllegalArgumentException("pool_max_uses of '" + Texts.sanitize(language, 40) + "' (" + uses
+                    + ") must be between 1 and 1000000");
+        }
     }
 
     private static void checkPool(String language, Integer ready) {
@@ -357,6 +377,7 @@ public record ServerConfig(
         private String operatorHost = "127.0.0.1";
         private @Nullable Integer operatorPort;
         private boolean openOperatorEndpoints;
+        private final Map<String, Integer> poolMaxUses = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -393,6 +414,7 @@ public record ServerConfig(
             operatorHost = c.operatorHost;
             operatorPort = c.operatorPort;
             openOperatorEndpoints = c.openOperatorEndpoints;
+            poolMaxUses.putAll(c.poolMaxUses);
         }
 
         public Builder host(String host) {
@@ -541,6 +563,16 @@ public record ServerConfig(
             return this;
         }
 
+        /**
+         * Lets one box of the pool of {@code language} serve {@code uses} one-shot runs or sessions, scrubbed and
+         * verified between two ({@code PoolConfig.maxUses}); the language needs a {@link #pool}.
+         */
+        public Builder poolMaxUses(String language, int uses) {
+            checkPoolMaxUses(language, uses);
+            poolMaxUses.put(language, uses);
+            return this;
+        }
+
         /** Which policies requests may carry (default {@link RequestPolicies#CUSTOM}). */
         public Builder requestPolicies(RequestPolicies allowed) {
             this.requestPolicies = requireNonNull(allowed, "requestPolicies");
@@ -619,7 +651,7 @@ public record ServerConfig(
                     sessionCheckInterval, retryAfter, policy, images, labels, auditLog, shutdownGrace, backend, pools,
                     requestPolicies, requestHeaderTimeout, requestBodyTimeout, minRequestDataRate,
                     maxConnectionsPerAddress, tenantRunShare, operatorKey, operatorHost, operatorPort,
-                    openOperatorEndpoints);
+                    openOperatorEndpoints, poolMaxUses);
         }
     }
 }
