@@ -60,7 +60,7 @@ class BoxRecyclingTest {
         return c.poolStats().get(0);
     }
 
-    /** Waits for {@code condition}; generous (the fake engine answers at once), only a condition never met waits it out. */
+    /** Waits for {@code condition}; generous (the fake engine answers at once): only a condition never met waits. */
     private static void await(String what, BooleanSupplier condition) {
         Awaitility.await(what).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
                 .until(condition::getAsBoolean);

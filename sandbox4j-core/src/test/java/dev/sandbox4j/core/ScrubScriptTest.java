@@ -76,7 +76,8 @@ class ScrubScriptTest {
         Path work = Files.createDirectory(tmp.resolve("workspace"));
         Result missing = scrub("", work.toString(), tmp.resolve("gone").toString());
         assertThat(missing.exit()).isEqualTo(1);
-        assertThat(missing.out()).isEqualTo("left root " + tmp.resolve("gone") + " is not a directory\nscrub dirty 1\n");
+        assertThat(missing.out())
+                .isEqualTo("left root " + tmp.resolve("gone") + " is not a directory\nscrub dirty 1\n");
 
         assumeThat(Path.of("/dev/shm")).as("a host with /dev/shm").isDirectory();
         assumeThat(Files.isWritable(Path.of("/dev/shm"))).isTrue();
