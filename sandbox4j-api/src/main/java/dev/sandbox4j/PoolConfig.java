@@ -14,8 +14,24 @@ import java.time.Duration;
  * {@link #runtime()}. A session uses a pooled box when its own profile is exactly the same, i.e. when it is opened
  * for the same language with {@link SessionOptions#limits()} and {@link SessionOptions#runtime()} equal to the
  * pool's (compiled languages get an executable work directory either way); any other session creates its box the
- * normal way. A pooled box is used by one session only and removed when that session closes (boxes are never
- * reused); the pool then creates a replacement in the background.
+ * normal way. By default a pooled box is used by one session only and removed when that session closes; the pool
+ * then creates a replacement in the background.
+ *
+ * <p><b>Recycled boxes</b> ({@link #maxUses()} &gt; 1, opt-in): a box that served a one-shot run or a session and ended
+ * cleanly goes back to the pool instead, up to {@code maxUses} sessions in all, which saves the creation and start of
+ * a container per run. Between two uses the pool scrubs the box and proves the scrub in the box before anyone gets it
+ * again: every process of the sandbox user is killed (daemons included), the work directory, {@code /tmp} and
+ * {@code /dev/shm} are emptied and get their modes back, System V shared memory, message queues and semaphores are
+ * removed, POSIX message queues must be impossible ({@code msgqueue} ulimit 0, as on Docker) or none left, every
+ * writable mount must be one of those emptied, the box's OOM-kill counter must be 0, and the resident runner is
+ * started anew (a run cannot reach its replacement). A box whose check finds anything left is removed, never reused.
+ * Not recycled either (removed as with {@code maxUses} 1): boxes of stateful sessions, of sessions that installed
+ * libraries (the box was on a network), whose box was replaced, that lost their box, or where the OOM killer struck;
+ * and boxes past {@code maxUses} or {@link #maxAge()} (counted from the box's creation). Recycling needs a read-only
+ * root filesystem ({@link RuntimeConfig#readOnlyRootFilesystem()}), so that the emptied directories are all a run can
+ * write. What stays the same across uses: the container (its id, hostname and cgroup: counters such as CPU time
+ * accumulate over its uses) and whatever the image holds. With the default of 1, nothing of one session ever exists
+ * in the box of another; choose recycling where throughput matters more than a new container per run.
  *
  * <p>Pooled boxes carry the usual {@code dev.sandbox4j.*} labels (owner, language, ...) plus
  * {@code dev.sandbox4j.pool=<language>}, and their own {@code dev.sandbox4j.session=pool-<random>} (labels cannot
@@ -39,7 +55,8 @@ import java.time.Duration;
  * @param maxSize the most boxes of this pool that exist at once: ready, being created, and handed out to sessions
  *     that are still open (default 4); boxes made by {@link Exhaustion#CREATE_TEMPORARY} do not count
  * @param maxAge idle boxes older than this are removed and replaced (default 10 minutes)
- * @param maxUses how many sessions a box serves; only 1 is supported (default 1)
+ * @param maxUses how many sessions (one-shot runs included) a box serves, scrubbed and verified between two (default
+ *     1: each box is removed after its session; see "Recycled boxes" above; at most 1000000)
  * @param acquireTimeout how long {@link Exhaustion#WAIT} waits for a box (default 5 seconds)
  * @param exhaustion what a session does when no box is ready (default {@link Exhaustion#CREATE_TEMPORARY})
  * @param healthCheckInterval how often idle boxes are checked (dead and too old ones removed) and the pool
@@ -66,10 +83,14 @@ public record PoolConfig(
     public static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(10);
     /** Default {@link #acquireTimeout()}: 5 seconds. */
     public static final Duration DEFAULT_ACQUIRE_TIMEOUT = Duration.ofSeconds(5);
+    /** Default {@link #maxUses()}: 1 (a box serves one session). */
+    public static final int DEFAULT_MAX_USES = 1;
     /** Default {@link #healthCheckInterval()}: 30 seconds. */
     public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(30);
     /** The largest {@link #maxSize()} accepted. */
     static final int MAX_POOL_SIZE = 1024;
+    /** The largest {@link #maxUses()} accepted. */
+    static final int MAX_USES = 1_000_000;
 
     /** What a session does when its pool has no ready box. */
     public enum Exhaustion {
@@ -106,6 +127,11 @@ public record PoolConfig(
         }
         Timeouts.checkPositive("maxAge", maxAge);
         checkMaxUses(maxUses);
+        if (maxUses > 1 && !runtime.readOnlyRootFilesystem()) {
+            throw new IllegalArgumentException("pool of '" + Texts.sanitize(language, 40) + "': maxUses (" + maxUses
+                    + ") above 1 needs a read-only root filesystem (a box is scrubbed between uses, and only its "
+                    + "tmpfs mounts can be); set maxUses 1 or keep RuntimeConfig.readOnlyRootFilesystem(true)");
+        }
         Timeouts.checkPositive("acquireTimeout", acquireTimeout);
         Timeouts.checkPositive("healthCheckInterval", healthCheckInterval);
     }
@@ -123,9 +149,8 @@ public record PoolConfig(
     }
 
     private static void checkMaxUses(int maxUses) {
-        if (maxUses != 1) {
-            throw new IllegalArgumentException("maxUses (" + maxUses + ") must be 1: pooled boxes are never reused "
-                    + "across sessions (each is removed when its session closes)");
+        if (maxUses < 1 || maxUses > MAX_USES) {
+            throw new IllegalArgumentException("maxUses (" + maxUses + ") must be between 1 and " + MAX_USES);
         }
     }
 
@@ -155,7 +180,7 @@ public record PoolConfig(
         private int minSize = DEFAULT_MIN_SIZE;
         private int maxSize = DEFAULT_MAX_SIZE;
         private Duration maxAge = DEFAULT_MAX_AGE;
-        private int maxUses = 1;
+        private int maxUses = DEFAULT_MAX_USES;
         private Duration acquireTimeout = DEFAULT_ACQUIRE_TIMEOUT;
         private Exhaustion exhaustion = Exhaustion.CREATE_TEMPORARY;
         private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
@@ -210,7 +235,12 @@ public record PoolConfig(
             return this;
         }
 
-        /** Sessions per box. @throws IllegalArgumentException unless 1 (boxes are never reused yet) */
+        /**
+         * Sessions (one-shot runs included) per box, scrubbed and verified between two; 1 (the default) removes each
+         * box after its session. See "Recycled boxes" in {@link PoolConfig}.
+         *
+         * @throws IllegalArgumentException unless between 1 and 1000000
+         */
         public Builder maxUses(int maxUses) {
             checkMaxUses(maxUses);
             this.maxUses = maxUses;
@@ -237,7 +267,10 @@ public record PoolConfig(
             return this;
         }
 
-        /** @throws IllegalArgumentException if {@code minSize} exceeds {@code maxSize} */
+        /**
+         * @throws IllegalArgumentException if {@code minSize} exceeds {@code maxSize}, or {@code maxUses} is above 1
+         *     with a writable root filesystem
+         */
         public PoolConfig build() {
             return new PoolConfig(language, limits, runtime, minSize, maxSize, maxAge, maxUses, acquireTimeout,
                     exhaustion, healthCheckInterval);

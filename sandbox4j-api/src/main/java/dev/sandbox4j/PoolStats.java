@@ -16,6 +16,9 @@ import static java.util.Objects.requireNonNull;
  * @param temporaries boxes created outside the pool because none was ready ({@link PoolConfig.Exhaustion#CREATE_TEMPORARY})
  * @param removedUnhealthy idle boxes removed because they no longer ran
  * @param removedExpired idle boxes removed because they were older than {@link PoolConfig#maxAge()}
+ * @param recycled boxes given back to the pool after a session, scrubbed and verified clean
+ *     ({@link PoolConfig#maxUses()} &gt; 1)
+ * @param scrubFailures boxes removed instead because their scrub failed or found something left
  * @since 0.2
  */
 public record PoolStats(
@@ -28,9 +31,18 @@ public record PoolStats(
         long misses,
         long temporaries,
         long removedUnhealthy,
-        long removedExpired) {
+        long removedExpired,
+        long recycled,
+        long scrubFailures) {
     public PoolStats {
         requireNonNull(language, "language");
         requireNonNull(image, "image");
+    }
+
+    /** A snapshot without the recycling counters (both 0). */
+    public PoolStats(String language, String image, int ready, int inUse, long created, long handedOut, long misses,
+            long temporaries, long removedUnhealthy, long removedExpired) {
+        this(language, image, ready, inUse, created, handedOut, misses, temporaries, removedUnhealthy, removedExpired,
+                0, 0);
     }
 }

@@ -51,13 +51,19 @@ class PoolConfigTest {
     }
 
     @Test
-    void onlyOneUsePerBoxIsSupported() {
-        assertThatThrownBy(() -> PoolConfig.builder("python").maxUses(2))
+    void maxUsesIsOptInAndNeedsAReadOnlyRootFilesystem() {
+        assertThat(PoolConfig.builder("python").maxUses(50).build().maxUses()).isEqualTo(50);
+        assertThatThrownBy(() -> PoolConfig.builder("python").maxUses(0))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("maxUses (2) must be 1: pooled boxes are never reused across sessions");
+                .hasMessage("maxUses (0) must be between 1 and 1000000");
         assertThatThrownBy(() -> new PoolConfig("python", ResourceLimits.defaults(), RuntimeConfig.defaults(), 1, 4,
-                Duration.ofMinutes(1), 0, Duration.ofSeconds(1), Exhaustion.WAIT, Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("maxUses (0) must be 1");
+                Duration.ofMinutes(1), 1_000_001, Duration.ofSeconds(1), Exhaustion.WAIT, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("maxUses (1000001) must be");
+        RuntimeConfig writableRoot = RuntimeConfig.builder().readOnlyRootFilesystem(false).build();
+        assertThatThrownBy(() -> PoolConfig.builder("python").runtime(writableRoot).maxUses(2).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("pool of 'python': maxUses (2) above 1 needs a read-only root filesystem");
+        assertThat(PoolConfig.builder("python").runtime(writableRoot).build().maxUses()).isEqualTo(1);
     }
 
     @Test

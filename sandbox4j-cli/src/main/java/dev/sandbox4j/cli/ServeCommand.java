@@ -159,6 +159,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Keep N started boxes of LANG ready (a warm pool: one-shot runs skip container creation).")
     Map<String, Integer> pools = Map.of();
 
+    @Option(names = "--pool-max-uses", paramLabel = "LANG=N",
+            description = "Let one box of LANG's pool serve N one-shot runs or sessions, scrubbed and verified between "
+                    + "two (default 1: a new box per run; needs --pool LANG=...).")
+    Map<String, Integer> poolMaxUses = Map.of();
+
     @Override
     public Integer call() throws InterruptedException {
         quietLibrariesButShowTheServer();
@@ -236,6 +241,7 @@ final class ServeCommand implements Callable<Integer> {
         labels.forEach(b::label);
         images.forEach(b::image);
         pools.forEach(b::pool);
+        poolMaxUses.forEach(b::poolMaxUses);
         String env = System.getenv(ServerConfigFiles.API_KEYS_ENV);
         if (env != null && !env.isBlank()) {
             List<ApiKey> keys = new ArrayList<>(b.build().apiKeys());

@@ -30,13 +30,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One warm pool ({@link PoolConfig}): started boxes of one {@link Profile}, each handed to one session and never
- * taken back (the session removes it when it closes), refilled in the background on virtual threads.
+ * One warm pool ({@link PoolConfig}): started boxes of one {@link Profile}, each handed to one session, refilled in
+ * the background on virtual threads. With {@code maxUses} 1 a box is never taken back (the session removes it when it
+ * closes); above 1, a session that ended cleanly {@link #offer offers} its box back, and the pool scrubs it, proves the
+ * scrub in the box ({@code box/scrub.pl}) and only then makes it ready again, with a new runner.
  *
- * <p>Counting: {@code ready + creating + inUse <= maxSize} at all times, where {@code inUse} are boxes handed out
- * to sessions that have not closed yet (their {@link #release()} comes after the box is removed). The pool aims at
- * {@code minSize} ready-or-creating boxes, plus one per session waiting for a box ({@link PoolConfig.Exhaustion#WAIT}).
- * Thread-safe; one lock guards the counters and the ready queue, and no engine call is made while holding it.
+ * <p>Counting: {@code ready + creating + recycling + inUse <= maxSize} at all times, where {@code inUse} are boxes
+ * handed out to sessions that have not closed yet (their {@link #release()} comes after the box is removed or offered)
+ * and {@code recycling} are boxes being scrubbed (an offered box counts twice until its session's release: never
+ * more boxes than maxSize). The pool aims at {@code minSize} ready, creating or recycling boxes, plus one per session
+ * waiting for a box ({@link PoolConfig.Exhaustion#WAIT}). Thread-safe; one lock guards the counters and the ready
+ * queue, and no engine call is made while holding it.
  */
 final class BoxPool {
     private static final Logger log = LoggerFactory.getLogger(BoxPool.class);
@@ -62,7 +66,11 @@ final class BoxPool {
         }
     }
 
-    private record Ready(Box box, long readySinceNanos) {}
+    /** A ready box; {@code sinceNanos} is when it was created (a recycled box keeps its age). */
+    private record Ready(Box box, long sinceNanos) {}
+
+    /** A box of a recycling pool: when it was created and how many sessions it was handed to. */
+    record Lease(long createdNanos, int uses) {}
 
     private final SandboxBackend backend;
     /** The client's bound on box creations: refills take their turn with sessions (without taking a queue place). */
@@ -79,8 +87,11 @@ final class BoxPool {
     private final ArrayDeque<Ready> ready = new ArrayDeque<>();
     /** Resident runners started in ready boxes (by box id), handed to the session that takes the box. */
     private final Map<String, Runner> runners = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The boxes of a recycling pool ({@code maxUses} > 1) that exist, by box id; empty otherwise. */
+    private final Map<String, Lease> leases = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean maintaining = new AtomicBoolean();
     private int creating;
+    private int recycling;
     private int removing;
     private int inUse;
     private int waiting;
@@ -91,6 +102,8 @@ final class BoxPool {
     private long temporaries;
     private long removedUnhealthy;
     private long removedExpired;
+    private long recycled;
+    private long scrubFailures;
     private int failuresInARow;
     /** Incremented on each failed creation, so waiting sessions notice one. */
     private long failureCount;
@@ -225,6 +238,9 @@ final class BoxPool {
                 } finally {
                     lock.unlock();
                 }
+                if (recycles()) {
+                    leases.computeIfPresent(taken.box().id(), (id, l) -> new Lease(l.createdNanos(), l.uses() + 1));
+                }
                 refill();
                 return taken.box();
             }
@@ -241,7 +257,196 @@ final class BoxPool {
         }
     }
 
-    /** A session that took a box closed (its box is removed): frees the capacity and refills. */
+    /** Whether boxes go back to the pool after a session ({@code maxUses} > 1). */
+    boolean recycles() {
+        return config.maxUses() > 1;
+    }
+
+    /** How a box's session ended, for {@link #decide}. */
+    enum Verdict {
+        /** The box is scrubbed and, if the scrub is proven, made ready again. */
+        RECYCLE,
+        /** Not a box of this pool (anymore), or the pool is closed. */
+        UNKNOWN,
+        /** The session says the box is not fit (stateful, libraries installed, replaced, OOM kill, ...). */
+        TAINTED,
+        /** It served {@code maxUses} sessions. */
+        USED_UP,
+        /** It is older than {@code maxAge}. */
+        TOO_OLD
+    }
+
+    /**
+     * Whether a box given back goes to the next session (after its scrub): only a box of this pool, whose session says
+     * it is fit, with uses left and younger than {@code maxAge}.
+     *
+     * @param lease the box's lease, or null if the pool does not know it
+     * @param notReusable why the session says the box is not fit, or null
+     */
+    static Verdict decide(@Nullable Lease lease, @Nullable String notReusable, int maxUses, Duration maxAge,
+            long nowNanos, boolean closed) {
+        if (lease == null || closed) {
+            return Verdict.UNKNOWN;
+        }
+        if (notReusable != null) {
+            return Verdict.TAINTED;
+        }
+        if (lease.uses() >= maxUses) {
+            return Verdict.USED_UP;
+        }
+        if (nowNanos - lease.createdNanos() > maxAge.toNanos()) {
+            return Verdict.TOO_OLD;
+        }
+        return Verdict.RECYCLE;
+    }
+
+    /**
+     * A session of a recycling pool closes and gives its pooled box back: if {@link #decide} says so, the pool takes
+     * it (scrubbed on a virtual thread, then made ready or removed) and returns true; otherwise the caller removes the
+     * box. Called before the session's {@link #release()}.
+     *
+     * @param notReusable why the session says the box is not fit for another session, or null
+     */
+    boolean offer(Box box, @Nullable String notReusable) {
+        Lease lease = leases.get(box.id());
+        Verdict v;
+        lock.lock();
+        try {
+            v = decide(lease, notReusable, config.maxUses(), config.maxAge(), System.nanoTime(), closed);
+            if (v == Verdict.RECYCLE) {
+                recycling++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (v != Verdict.RECYCLE) {
+            leases.remove(box.id());
+            log.debug("Warm pool {}: box {} is not reused: {}{}", describe(), box.name(), v,
+                    notReusable == null ? "" : " (" + notReusable + ")");
+            return false;
+        }
+        Thread.ofVirtual().name("sandbox4j-pool-scrub").start(() -> scrubAndReturn(box, lease));
+        return true;
+    }
+
+    /** Forgets a box handed out whose session never started (the caller removes it). */
+    void forget(Box box) {
+        leases.remove(box.id());
+    }
+
+    private void scrubAndReturn(Box box, Lease lease) {
+        long t0 = System.nanoTime();
+        String dirty;
+        try {
+            dirty = scrub(box);
+        } catch (RuntimeException e) {
+            dirty = "the scrub failed: " + e.getMessage();
+        }
+        Runner runner = null;
+        if (dirty == null) {
+            try {
+                // a new runner, which kills anything of the sandbox user as it starts (there should be nothing)
+                runner = Runner.start(backend, box, runtime, 0, true);
+            } catch (RuntimeException e) {
+                log.debug("Warm pool {}: no runner in recycled box {}: {}", describe(), box.name(), e.toString());
+            }
+        }
+        boolean keep;
+        lock.lock();
+        try {
+            recycling--;
+            keep = dirty == null && !closed;
+            if (keep) {
+                recycled++;
+                if (runner != null) {
+                    runners.put(box.id(), runner);
+                }
+                ready.addLast(new Ready(box, lease.createdNanos()));
+            } else {
+                if (dirty != null) {
+                    scrubFailures++;
+                }
+                removing++; // close() waits for the removal below
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (keep) {
+            log.debug("Warm pool {}: box {} scrubbed and ready again after use {} of {} ({} ms)", describe(),
+                    box.name(), lease.uses(), config.maxUses(), (System.nanoTime() - t0) / 1_000_000);
+        } else {
+            if (dirty != null) {
+                log.warn("Warm pool {}: box {} is removed instead of reused: {}", describe(), box.name(),
+                        Texts.sanitize(dirty, 400));
+            }
+            if (runner != null) {
+                runner.close();
+            }
+            try {
+                removeQuietly(box);
+            } finally {
+                lock.lock();
+                try {
+                    removing--;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        refill();
+    }
+
+    /**
+     * Scrubs a box in one exec of {@code box/scrub.pl} as its sandbox user, and returns null if the script proved it
+     * clean, or what it found left.
+     */
+    private @Nullable String scrub(Box box) {
+        List<String> argv = scrubCommand(runtime.workdir());
+        dev.sandbox4j.core.support.BoundedBuffer out = new dev.sandbox4j.core.support.BoundedBuffer(16 * 1024);
+        dev.sandbox4j.core.support.BoundedBuffer err = new dev.sandbox4j.core.support.BoundedBuffer(4 * 1024);
+        dev.sandbox4j.spi.ExecRequest req = new dev.sandbox4j.spi.ExecRequest(argv, Map.of(), runtime.user(), "/",
+                new byte[0]);
+        try (dev.sandbox4j.spi.ExecHandle h = backend.exec(box, req, new dev.sandbox4j.spi.OutputSink() {
+            @Override
+            public void stdout(byte[] chunk) {
+                out.append(chunk);
+            }
+
+            @Override
+            public void stderr(byte[] chunk) {
+                err.append(chunk);
+            }
+        })) {
+            int code = h.exitCode().get(EngineLimits.SCRUB.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return scrubVerdict(code, out.text(), err.text());
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "the scrub did not finish within " + Texts.human(EngineLimits.SCRUB);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "the scrub failed: " + e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    /** The scrub of a box whose sandbox user's home is {@code workdir}: every step, and the three writable places. */
+    static List<String> scrubCommand(String workdir) {
+        return List.of("perl", "-e", BoxScripts.SCRUB, "procs,ipc,mqueue,oom,mounts", workdir, "/tmp", "/dev/shm");
+    }
+
+    /** Null if the scrub's output proves the box clean (exit 0 and its last line {@code scrub clean}), else why not. */
+    static @Nullable String scrubVerdict(int exitCode, String stdout, String stderr) {
+        String out = stdout.strip();
+        if (exitCode == 0 && (out.equals("scrub clean") || out.endsWith("\nscrub clean"))) {
+            return null;
+        }
+        String what = out.isEmpty() ? stderr.strip() : out.replace('\n', ';');
+        return "the scrub exited with " + exitCode + (what.isEmpty() ? "" : ": " + what);
+    }
+
+    /** A session that took a box closed (its box is removed or offered back): frees the capacity and refills. */
     void release() {
         lock.lock();
         try {
@@ -333,10 +538,10 @@ final class BoxPool {
         lock.lock();
         try {
             long left = DRAIN_WAIT.toNanos();
-            while ((creating > 0 || removing > 0) && left > 0) {
+            while ((creating > 0 || recycling > 0 || removing > 0) && left > 0) {
                 left = changed.awaitNanos(left);
             }
-            if (creating > 0 || removing > 0) {
+            if (creating > 0 || recycling > 0 || removing > 0) {
                 log.warn("Warm pool {}: gave up waiting for {} creation(s) and {} removal(s) after {} "
                         + "(`sandbox4j gc` removes what is left)", describe(), creating, removing, DRAIN_WAIT);
             }
@@ -352,7 +557,7 @@ final class BoxPool {
         lock.lock();
         try {
             return new PoolStats(language, image, ready.size(), inUse, created, handedOut, misses, temporaries,
-                    removedUnhealthy, removedExpired);
+                    removedUnhealthy, removedExpired, recycled, scrubFailures);
         } finally {
             lock.unlock();
         }
@@ -367,7 +572,7 @@ final class BoxPool {
                 return;
             }
             int target = Math.min(config.minSize() + waiting, config.maxSize() - inUse);
-            n = target - ready.size() - creating;
+            n = target - ready.size() - creating - recycling;
             if (n <= 0) {
                 return;
             }
@@ -415,7 +620,11 @@ final class BoxPool {
                 if (closed) {
                     discard = true; // still counted as creating: close() waits for the removal below
                 } else {
-                    ready.addLast(new Ready(box, System.nanoTime()));
+                    long now = System.nanoTime();
+                    if (recycles()) {
+                        leases.put(box.id(), new Lease(now, 0));
+                    }
+                    ready.addLast(new Ready(box, now));
                     creating--;
                     changed.signalAll();
                 }
@@ -456,7 +665,7 @@ final class BoxPool {
     }
 
     private boolean isExpired(Ready r) {
-        return System.nanoTime() - r.readySinceNanos() > config.maxAge().toNanos();
+        return System.nanoTime() - r.sinceNanos() > config.maxAge().toNanos();
     }
 
     /**
@@ -524,6 +733,7 @@ final class BoxPool {
     }
 
     private void removeQuietly(Box box) {
+        leases.remove(box.id());
         Runner r = runners.remove(box.id());
         if (r != null) {
             r.close();

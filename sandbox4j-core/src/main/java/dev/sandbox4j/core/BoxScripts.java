@@ -36,6 +36,8 @@ final class BoxScripts {
     static final String SIGNAL = load("signal.sh");
     /** Kills every process of the sandbox user but one (a kernel). */
     static final String KILL_ALL_BUT = load("kill-all-but.sh");
+    /** Scrubs a pooled box between two sessions and proves it clean (perl-base only): {@link BoxPool}. */
+    static final String SCRUB = load("scrub.pl");
 
     private BoxScripts() {}
 

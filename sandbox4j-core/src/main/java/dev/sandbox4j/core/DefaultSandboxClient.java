@@ -238,6 +238,9 @@ public final class DefaultSandboxClient implements SandboxClient {
         DefaultSandboxSession session;
         try {
             session = new DefaultSandboxSession(ctx, started.box(), true, oneShot);
+            if (started.pool() != null && started.pool().recycles()) {
+                session.returnTo(started.pool()::offer);
+            }
             sessions.put(id, session);
             session.onClose(() -> forget(session));
             session.open(started.runner(), t0);
@@ -344,6 +347,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         }
         removeQuietly(failed.box().id());
         if (failed.pool() != null) {
+            failed.pool().forget(failed.box());
             failed.pool().release();
         }
     }

@@ -125,6 +125,11 @@ final class DefaultSandboxSession implements SandboxSession {
         onClose.add(r);
     }
 
+    /** The box came from a recycling warm pool: it goes back there on close, unless the session made it unfit. */
+    void returnTo(SessionBox.Returner pool) {
+        box.returnTo(pool);
+    }
+
     @Override
     public String id() {
         return ctx.id();
@@ -446,6 +451,7 @@ final class DefaultSandboxSession implements SandboxSession {
 
     /** The box is lost for good: the session closes, and says why to every later call. */
     private void closeBecause(String reason) {
+        box.notReusable(reason);
         box.closeReason(reason, false);
         close();
     }
@@ -460,8 +466,9 @@ final class DefaultSandboxSession implements SandboxSession {
         Box b = box.boxOrNull();
         try {
             box.remove();
-            log.info("Session {} closed ({})", ctx.id(), b == null ? "no box" : box.removeOnClose() ? "box " + b.name()
-                    + " removed" : "container " + b.name() + " left running");
+            log.info("Session {} closed ({})", ctx.id(), b == null ? "no box" : box.returned() ? "box " + b.name()
+                    + " given back to its pool" : box.removeOnClose() ? "box " + b.name() + " removed" : "container "
+                    + b.name() + " left running");
             ctx.events().sessionClosed(new SessionEvent(Instant.now(), ctx.id(), ctx.principal(), ctx.handler().id(),
                     ctx.image(), box.closeReason()));
         } catch (RuntimeException e) {

@@ -56,6 +56,8 @@ final class EngineLimits {
 
     // ------------------------------------------------------------------ sessions
 
+    /** How long the scrub of a pooled box between two sessions may take before the box is removed instead. */
+    static final Duration SCRUB = Duration.ofSeconds(30);
     /** How long a second {@code close()} waits for the first one to have removed the box. */
     static final Duration CLOSE_WAIT = Duration.ofMinutes(2);
 }

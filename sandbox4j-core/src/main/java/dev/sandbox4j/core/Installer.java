@@ -70,6 +70,7 @@ final class Installer {
                 return new ExecutionResult("already installed: " + String.join(" ", wanted) + "\n", "", 0,
                         Duration.ZERO, ExecutionStatus.OK, null, false, false);
             }
+            box.notReusable("libraries were installed (the box was on a network)");
             String runDir = programs.nextRunDir();
             Map<String, byte[]> files = new LinkedHashMap<>();
             String ca = null;

@@ -57,6 +57,23 @@ final class SessionBox {
     private final dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer;
     private final boolean oneShot;
     private final java.util.regex.@Nullable Pattern preloadImport;
+    /** Where the box goes back when the session closes (a recycling warm pool), or null: it is removed. */
+    private volatile @Nullable Returner returner;
+    /** The box the pool handed out (the box may since have been replaced). */
+    private volatile @Nullable Box pooled;
+    /** The first reason the box is not fit for another session, or null. */
+    private volatile @Nullable String notReusable;
+    private volatile boolean returned;
+
+    /** A recycling warm pool ({@link BoxPool#offer}). */
+    interface Returner {
+        /**
+         * Takes the box back (true) or declines (false: the session removes it).
+         *
+         * @param notReusable why the box is not fit for another session, or null
+         */
+        boolean offer(Box box, @Nullable String notReusable);
+    }
 
     /**
      * The import statements of the fork server's preloads (its argv after {@code python3 -c SOURCE}), by top-level
@@ -88,6 +105,59 @@ final class SessionBox {
         this.closeSession = closeSession;
         this.forkServer = forkServerOf(ctx);
         this.preloadImport = preloadImport(forkServer);
+    }
+
+    /**
+     * The session's box came from a recycling pool: on close it is offered back to {@code returner} instead of being
+     * removed (with the reason it is not fit, if there is one).
+     */
+    void returnTo(Returner returner) {
+        this.pooled = box;
+        this.returner = returner;
+    }
+
+    /** Records that the box must not serve another session (the first reason is kept). */
+    void notReusable(String why) {
+        if (notReusable == null) {
+            notReusable = why;
+        }
+    }
+
+    /** Why the box may not serve another session, or null if it may (its scrub still has to prove it clean). */
+    @Nullable String whyNotReusable() {
+        Box p = pooled;
+        if (p == null || box != p) {
+            return "its box was replaced";
+        }
+        if (ctx.options().stateful()) {
+            return "stateful session";
+        }
+        return notReusable;
+    }
+
+    /**
+     * Before a box goes back to its pool: the session's runner (non-dumpable, so no program could have tampered with
+     * it) kills every process of the sandbox user and confirms that none is left. Then nothing is running when the
+     * pool's scrub starts, which no process of the sandbox user could then trace or stop. A box whose runner is gone
+     * (a program killed or stopped it) or does not confirm is not reused.
+     *
+     * @return null if confirmed, else why not
+     */
+    private @Nullable String confirmEmpty(Box b) {
+        Runner r;
+        synchronized (runnerLock) {
+            r = box == b && runner != null && runner.isAlive() ? runner : null;
+        }
+        if (r == null) {
+            return "no live runner to confirm that nothing of the sandbox user runs";
+        }
+        int left = r.killAll(0, EngineLimits.RUNNER_KILL);
+        return left == 0 ? null : "the runner could not kill every process of the sandbox user (" + left + ")";
+    }
+
+    /** Whether the box went back to its pool when the session closed. */
+    boolean returned() {
+        return returned;
     }
 
     /** The smallest memory limit a fork server is started under: its imports take about 100 MiB. */
@@ -223,6 +293,7 @@ final class SessionBox {
 
     /** The box is lost for good (it could not leave a network, or be replaced): the session closes with the reason. */
     void fail(String reason) {
+        notReusable(reason);
         closeSession.accept(reason);
     }
 
@@ -367,7 +438,11 @@ final class SessionBox {
             return true;
         }
         retireRunner();
-        return ctx.backend().killAll(b, ctx.user());
+        boolean clean = ctx.backend().killAll(b, ctx.user());
+        if (!clean) {
+            notReusable("processes survived a kill");
+        }
+        return clean;
     }
 
     /** Kills every untrusted process; a box where some survive is replaced. */
@@ -380,6 +455,7 @@ final class SessionBox {
 
     /** Last resort when processes cannot be killed (e.g. the pids limit prevents even our kill): a fresh box. */
     void replace(Box old) {
+        notReusable("its box was replaced");
         retireRunner();
         try {
             ctx.backend().remove(old.id());
@@ -409,6 +485,7 @@ final class SessionBox {
         long oom = counted >= 0 ? counted : ctx.backend().oomKillCount(b);
         if (oom > oomKills) {
             oomKills = oom;
+            notReusable("the OOM killer struck");
             return true;
         }
         return false;
@@ -500,10 +577,27 @@ final class SessionBox {
 
     // ------------------------------------------------------------------ the end
 
-    /** Removes the box (or, for a container sandbox4j did not create, kills what runs in it). */
+    /**
+     * Removes the box (or, for a container sandbox4j did not create, kills what runs in it), or offers it back to its
+     * recycling pool, which scrubs it.
+     */
     void remove() {
-        retireRunner();
         Box b = box;
+        Returner r = returner;
+        Box p = pooled;
+        if (b != null && r != null && p != null) {
+            String why = whyNotReusable();
+            if (why == null) {
+                why = confirmEmpty(b);
+            }
+            retireRunner();
+            if (r.offer(p, why)) {
+                returned = true;
+                return;
+            }
+        } else {
+            retireRunner();
+        }
         if (b == null) {
             return;
         }

@@ -514,6 +514,72 @@ class WarmPoolTest {
         volatile boolean failCreates;
         volatile boolean failExecs;
         volatile Map<String, String> imageLabels = Map.of();
+        /** What the scrub of a recycled box prints and exits with. */
+        volatile String scrubOutput = "scrub clean\n";
+        volatile int scrubExit = 0;
+        final List<String> scrubbed = new CopyOnWriteArrayList<>();
+        final List<ExecRequest> scrubRequests = new CopyOnWriteArrayList<>();
+        /** Whether boxes get a resident runner (a fake speaking the runner's frames: runs print 1, kills leave 0). */
+        volatile boolean withRunner;
+        /** What the fake runner answers to a kill request: how many processes were left. */
+        volatile int runnerKillLeft;
+
+        /**
+         * A resident runner that answers the host's requests the way box/runner.pl does: R when started, O and X for
+         * a run (printing 1, recording the SID of its environment), K for a kill; it exits when its input ends.
+         */
+        private ExecHandle fakeRunner(Box box, InputStream in, OutputSink sink) {
+            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try (java.io.DataInputStream data = new java.io.DataInputStream(in)) {
+                    frame(sink, 'R', "pid=7 dumpable=0 kill=1");
+                    while (true) {
+                        int count = data.readInt();
+                        List<String> fields = new ArrayList<>();
+                        for (int i = 0; i < count; i++) {
+                            byte[] f = new byte[data.readInt()];
+                            data.readFully(f);
+                            fields.add(new String(f, java.nio.charset.StandardCharsets.UTF_8));
+                        }
+                        if (fields.get(0).equals("run")) {
+                            for (String f : fields) {
+                                if (f.startsWith("SID=")) {
+                                    boxBySession.putIfAbsent(f.substring(4), box.id());
+                                }
+                            }
+                            execBoxNames.add(box.name());
+                            frame(sink, 'O', "1\n");
+                            frame(sink, 'X', "code=0 left=0");
+                        } else if (fields.get(0).equals("kill")) {
+                            frame(sink, 'K', "left=" + runnerKillLeft);
+                        }
+                    }
+                } catch (IOException e) {
+                    exit.complete(0); // the host closed the runner's input
+                }
+            });
+            return new ExecHandle() {
+                @Override
+                public CompletableFuture<Integer> exitCode() {
+                    return exit;
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        in.close();
+                    } catch (IOException ignored) {
+                        // closed already
+                    }
+                    exit.complete(137);
+                }
+            };
+        }
+
+        private static void frame(OutputSink sink, char type, String payload) {
+            byte[] p = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            sink.stdout(java.nio.ByteBuffer.allocate(5 + p.length).put((byte) type).putInt(p.length).put(p).array());
+        }
 
         PoolBackend() {
             LanguageRegistry.discover(List.of()).handlers().forEach(h -> images.add(h.defaultImage()));
@@ -604,7 +670,26 @@ class WarmPoolTest {
             if (failExecs) {
                 throw new BackendException("pool-fake", "exec failed", null);
             }
-            if (request.argv().get(0).equals("perl")) { // a resident runner: this fake has none
+            if (request.argv().size() > 2 && request.argv().get(2).equals(BoxScripts.SCRUB)) {
+                scrubbed.add(box.id());
+                scrubRequests.add(request);
+                CompletableFuture<Integer> done = new CompletableFuture<>();
+                sink.stdout(scrubOutput.getBytes());
+                done.complete(scrubExit);
+                return new ExecHandle() {
+                    @Override
+                    public CompletableFuture<Integer> exitCode() {
+                        return done;
+                    }
+
+                    @Override
+                    public void close() {}
+                };
+            }
+            if (withRunner && request.argv().size() > 2 && request.argv().get(2).equals(BoxScripts.RUNNER)) {
+                return fakeRunner(box, stdin, sink);
+            }
+            if (request.argv().get(0).equals("perl")) { // a resident runner: this fake has none (unless withRunner)
                 CompletableFuture<Integer> gone = CompletableFuture.completedFuture(127);
                 return new ExecHandle() {
                     @Override

@@ -185,7 +185,8 @@ public final class SandboxServer implements AutoCloseable {
             config.images().forEach(b::image);
             RuntimeConfig runtime = Api.runtime(config);
             config.pools().forEach((language, ready) -> b.pool(PoolConfig.builder(language).minSize(ready)
-                    .maxSize(Math.max(ready, PoolConfig.DEFAULT_MAX_SIZE)).runtime(runtime).build()));
+                    .maxSize(Math.max(ready, PoolConfig.DEFAULT_MAX_SIZE)).runtime(runtime)
+                    .maxUses(config.poolMaxUses().getOrDefault(language, PoolConfig.DEFAULT_MAX_USES)).build()));
             client = b.build();
         } catch (RuntimeException e) {
             audit.close();

@@ -90,6 +90,8 @@ import org.jspecify.annotations.Nullable;
  *     {@code /healthz}, without a key (0 picks a free one), or {@code null} (default) for none
  * @param openOperatorEndpoints whether {@code /metrics} and {@code /readyz} answer anyone on the main port, as before
  *     0.2 (default false)
+ * @param poolMaxUses per pool language, how many one-shot runs or sessions one box serves, scrubbed and verified
+ *     between two ({@code PoolConfig.maxUses}; default 1: a box per run); only for languages in {@code pools}
  * @since 0.2
  */
 public record ServerConfig(
@@ -124,7 +126,8 @@ public record ServerConfig(
         @Nullable String operatorKey,
         String operatorHost,
         @Nullable Integer operatorPort,
-        boolean openOperatorEndpoints) {
+        boolean openOperatorEndpoints,
+        Map<String, Integer> poolMaxUses) {
 
     /** Default port: 8080. */
     public static final int DEFAULT_PORT = 8080;
@@ -202,6 +205,15 @@ public record ServerConfig(
         }
         pools = Map.copyOf(pools);
         pools.forEach(ServerConfigChecks::checkPool);
+        poolMaxUses = Map.copyOf(poolMaxUses);
+        for (Map.Entry<String, Integer> e : poolMaxUses.entrySet()) {
+            ServerConfigChecks.checkPoolMaxUses(e.getKey(), e.getValue());
+            if (!pools.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("pool_max_uses of '" + Texts.sanitize(e.getKey(), 40)
+                        + "' but no pool of it: add it to pools (e.g. --pool " + Texts.sanitize(e.getKey(), 40)
+                        + "=2)");
+            }
+        }
         requireNonNull(requestPolicies, "requestPolicies");
         checkPositive("request_header_timeout", requestHeaderTimeout);
         checkPositive("request_body_timeout", requestBodyTimeout);
@@ -295,6 +307,7 @@ public record ServerConfig(
         private String operatorHost = "127.0.0.1";
         private @Nullable Integer operatorPort;
         private boolean openOperatorEndpoints;
+        private final Map<String, Integer> poolMaxUses = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -331,6 +344,7 @@ public record ServerConfig(
             operatorHost = c.operatorHost;
             operatorPort = c.operatorPort;
             openOperatorEndpoints = c.openOperatorEndpoints;
+            poolMaxUses.putAll(c.poolMaxUses);
         }
 
         public Builder host(String host) {
@@ -476,6 +490,16 @@ public record ServerConfig(
             return this;
         }
 
+        /**
+         * Lets one box of the pool of {@code language} serve {@code uses} one-shot runs or sessions, scrubbed and
+         * verified between two ({@code PoolConfig.maxUses}); the language needs a {@link #pool}.
+         */
+        public Builder poolMaxUses(String language, int uses) {
+            checkPoolMaxUses(language, uses);
+            poolMaxUses.put(language, uses);
+            return this;
+        }
+
         /** Which policies requests may carry (default {@link RequestPolicies#CUSTOM}). */
         public Builder requestPolicies(RequestPolicies allowed) {
             this.requestPolicies = requireNonNull(allowed, "requestPolicies");
@@ -554,7 +578,7 @@ public record ServerConfig(
                     sessionCheckInterval, retryAfter, policy, images, labels, auditLog, shutdownGrace, backend, pools,
                     requestPolicies, requestHeaderTimeout, requestBodyTimeout, minRequestDataRate,
                     maxConnectionsPerAddress, tenantRunShare, operatorKey, operatorHost, operatorPort,
-                    openOperatorEndpoints);
+                    openOperatorEndpoints, poolMaxUses);
         }
     }
 }

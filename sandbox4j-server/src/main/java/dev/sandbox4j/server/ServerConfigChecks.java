@@ -77,6 +77,14 @@ final class ServerConfigChecks {
         }
     }
 
+    static void checkPoolMaxUses(String language, Integer uses) {
+        requireNonNull(language, "pool language");
+        if (uses == null || uses < 1 || uses > 1_000_000) {
+            throw new IllegalArgumentException("pool_max_uses of '" + Texts.sanitize(language, 40) + "' (" + uses
+                    + ") must be between 1 and 1000000");
+        }
+    }
+
     static void checkPool(String language, Integer ready) {
         requireNonNull(language, "pool language");
         if (ready == null || ready < 1 || ready > 64) {

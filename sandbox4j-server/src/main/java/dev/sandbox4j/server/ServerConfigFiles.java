@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  * labels: {team: data}
  * images: {python: registry.example/python:3.12}
  * pools: {python: 2}              # started boxes kept ready per language
+ * pool_max_uses: {python: 100}    # runs one pooled box serves, scrubbed and verified between two (default 1)
  * request_policies: custom        # policies requests may carry: custom (presets and documents), presets, none
  * request_header_timeout: 30s     # slow or idle clients: header deadline (also the keep-alive idle time),
  * request_body_timeout: 2m        #   body deadline,
@@ -71,7 +72,8 @@ public final class ServerConfigFiles {
             "session_idle_timeout", "max_session_lifetime", "session_check_interval", "retry_after", "policy",
             "images", "labels", "audit_log", "shutdown_grace", "backend", "pools", "request_policies",
             "request_header_timeout", "request_body_timeout", "min_request_data_rate", "max_connections_per_address",
-            "tenant_run_share", "operator_key", "operator_host", "operator_port", "open_operator_endpoints");
+            "tenant_run_share", "operator_key", "operator_host", "operator_port", "open_operator_endpoints",
+            "pool_max_uses");
     private static final Set<String> KEY_KEYS = Set.of("id", "tenant", "key", "max_sessions", "max_concurrent_runs");
     private static final Pattern DURATION = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h|d)?\\s*");
 
@@ -148,6 +150,8 @@ public final class ServerConfigFiles {
                     case "shutdown_grace" -> b.shutdownGrace(duration(v, key));
                     case "backend" -> b.backend(text(v, key));
                     case "pools" -> strings(v, key).forEach((lang, n) -> b.pool(lang, parseInt(n, key + "." + lang)));
+                    case "pool_max_uses" -> strings(v, key).forEach((lang, n) -> b.poolMaxUses(lang,
+                            parseInt(n, key + "." + lang)));
                     case "request_policies" -> b.requestPolicies(ServerConfig.RequestPolicies.parse(text(v, key)));
                     case "request_header_timeout" -> b.requestHeaderTimeout(duration(v, key));
                     case "request_body_timeout" -> b.requestBodyTimeout(duration(v, key));

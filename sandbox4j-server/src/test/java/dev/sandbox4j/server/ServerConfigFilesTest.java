@@ -84,6 +84,18 @@ class ServerConfigFilesTest {
     }
 
     @Test
+    void readsHowManyRunsAPooledBoxServes() {
+        Path dir = Path.of(".");
+        ServerConfig c = ServerConfigFiles.parse("pools: {python: 2}\npool_max_uses: {python: 50}", false, dir).build();
+        assertThat(c.poolMaxUses()).containsExactlyEntriesOf(java.util.Map.of("python", 50));
+        assertThat(ServerConfigFiles.parse("pools: {python: 2}", false, dir).build().poolMaxUses()).isEmpty();
+        assertThatThrownBy(() -> ServerConfigFiles.parse("pool_max_uses: {python: 50}", false, dir).build())
+                .hasMessage("pool_max_uses of 'python' but no pool of it: add it to pools (e.g. --pool python=2)");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("pools: {python: 2}\npool_max_uses: {python: 0}", false,
+                dir)).hasMessageContaining("pool_max_uses of 'python' (0) must be between 1 and 1000000");
+    }
+
+    @Test
     void readsTheSettingsAgainstHostileClientsAndTenants() {
         ServerConfig c = ServerConfigFiles.parse("""
                 max_concurrent_runs: 8
