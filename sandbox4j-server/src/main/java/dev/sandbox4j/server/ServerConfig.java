@@ -495,7 +495,7 @@ public record ServerConfig(
          * verified between two ({@code PoolConfig.maxUses}); the language needs a {@link #pool}.
          */
         public Builder poolMaxUses(String language, int uses) {
-            checkPoolMaxUses(language, uses);
+            ServerConfigChecks.checkPoolMaxUses(language, uses);
             poolMaxUses.put(language, uses);
             return this;
         }
