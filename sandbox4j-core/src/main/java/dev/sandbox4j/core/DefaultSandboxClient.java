@@ -99,7 +99,8 @@ public final class DefaultSandboxClient implements SandboxClient {
         Map<BoxPool.Profile, BoxPool> byProfile = new LinkedHashMap<>();
         for (PoolSetup p : pools) {
             BoxPool pool = new BoxPool(backend, creations, p.config(), p.language(), p.image(), p.runtime(),
-                    supervisorFor(p.runtime()));
+                    supervisorFor(p.runtime()), SessionBox.bareForkServer(languages.get(p.language()),
+                            p.config().limits()));
             byProfile.put(pool.profile(), pool);
         }
         this.pools = Collections.unmodifiableMap(byProfile); // in the order they were added

@@ -200,6 +200,17 @@ final class SessionBox {
         }
     }
 
+    /**
+     * The language's fork server without preloads, for the boxes of a warm pool, or null (no fork server in the
+     * language, or too little memory).
+     */
+    static dev.sandbox4j.spi.@Nullable ExecutionPlan bareForkServer(dev.sandbox4j.spi.LanguageHandler handler,
+            dev.sandbox4j.ResourceLimits limits) {
+        dev.sandbox4j.spi.ExecutionPlan plan = limits.memory().bytes() < FORK_SERVER_MIN_MEMORY.bytes() ? null
+                : handler.forkServerPlan(null);
+        return plan == null ? null : new dev.sandbox4j.spi.ExecutionPlan(Map.of(), bare(plan), plan.env());
+    }
+
     /** The fork server's argv without its preloads ({@code python3 -c SOURCE}). */
     static java.util.List<String> bare(dev.sandbox4j.spi.ExecutionPlan plan) {
         return plan.argv().subList(0, Math.min(3, plan.argv().size()));
