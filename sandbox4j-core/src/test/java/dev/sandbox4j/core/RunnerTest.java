@@ -191,7 +191,7 @@ class RunnerTest {
 
     @Test
     void encodesARequestAsLengthPrefixedFields() {
-        byte[] frame = Runner.encode(new ExecRequest(List.of("a", "bc"), Map.of("K", "v"), "0:0", "/w",
+        byte[] frame = RunnerWire.run(new ExecRequest(List.of("a", "bc"), Map.of("K", "v"), "0:0", "/w",
                 new byte[] {9}), Duration.ofMillis(1500), 42);
         // 8 fields: "run", options, workdir, stdin, argc, 2 argv, 1 env
         assertThat(frame).startsWith(0, 0, 0, 8, 0, 0, 0, 3, 'r', 'u', 'n', 0, 0, 0, 25);
@@ -357,6 +357,86 @@ class RunnerTest {
         synchronized (this) {
             return new RunHandleOut(new Out(out.toString(StandardCharsets.UTF_8), "", code), h);
         }
+    }
+
+    // ---------------------------------------------------------------- artifacts in the run's round trip
+
+    /** Runs a shell script that captures {@code dir}; returns its stdout and the runner's report. */
+    private ArtifactCapture.Result captured(Runner r, String script, Path dir, StringBuilder stdout) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Runner.RunHandle h = r.run(new ExecRequest(List.of("/bin/sh", "-c", script, "sh", dir.toString()), Map.of(),
+                "0:0", "/", new byte[0]), new OutputSink() {
+                    @Override
+                    public synchronized void stdout(byte[] chunk) {
+                        out.writeBytes(chunk);
+                    }
+
+                    @Override
+                    public void stderr(byte[] chunk) {}
+                }, Duration.ofSeconds(20), 0, dir.toString());
+        assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(h.artifacts()).isNotNull();
+        ArtifactCapture.Result result = h.artifacts().get(20, TimeUnit.SECONDS);
+        h.close();
+        synchronized (this) {
+            stdout.append(out.toString(StandardCharsets.UTF_8));
+        }
+        return result;
+    }
+
+    private static Map<String, String> contents(ArtifactCapture.Result result) {
+        Map<String, String> m = new java.util.TreeMap<>();
+        result.artifacts().forEach(a -> m.put(a.name(), new String(a.content(), StandardCharsets.UTF_8)));
+        return m;
+    }
+
+    @Test
+    void emptiesTheOutputDirectoryBeforeTheProgramAndReportsItsFilesButNotLinksAfter() throws Exception {
+        Runner r = start();
+        Path dir = tmp.resolve("output");
+        java.nio.file.Files.createDirectories(dir.resolve("stale/deeper"));
+        java.nio.file.Files.writeString(dir.resolve("stale/deeper/old.txt"), "old");
+        java.nio.file.Files.writeString(dir.resolve("old.txt"), "old");
+        StringBuilder seen = new StringBuilder();
+        ArtifactCapture.Result first = captured(r, "ls -A \"$1\"; echo hi > \"$1/a.txt\"; mkdir \"$1/sub\"; "
+                + "printf xyz > \"$1/sub/b.bin\"; ln -s /etc/passwd \"$1/link\"; mkfifo \"$1/fifo\"", dir, seen);
+        assertThat(seen.toString()).as("the program found the directory empty").isEmpty();
+        assertThat(contents(first)).containsExactly(Map.entry("a.txt", "hi\n"), Map.entry("sub/b.bin", "xyz"));
+        assertThat(first.dropped()).as("the link is named, never followed; the FIFO is no artifact")
+                .containsExactly("link (symbolic link)");
+        ArtifactCapture.Result second = captured(r, "true", dir, seen);
+        assertThat(second.artifacts()).as("the first run's files were emptied").isEmpty();
+        assertThat(second.dropped()).isEmpty();
+        assertThat(java.nio.file.Files.list(dir).count()).isZero();
+    }
+
+    @Test
+    void aLinkInPlaceOfTheOutputDirectoryIsNeitherFollowedNorKept() throws Exception {
+        Runner r = start();
+        Path dir = tmp.resolve("output");
+        Path elsewhere = java.nio.file.Files.createDirectories(tmp.resolve("elsewhere"));
+        java.nio.file.Files.writeString(elsewhere.resolve("secret.txt"), "secret");
+        StringBuilder seen = new StringBuilder();
+        ArtifactCapture.Result swapped = captured(r, "rmdir \"$1\" && ln -s " + elsewhere + " \"$1\"", dir, seen);
+        assertThat(swapped.artifacts()).isEmpty();
+        assertThat(java.nio.file.Files.readString(elsewhere.resolve("secret.txt"))).isEqualTo("secret");
+        ArtifactCapture.Result next = captured(r, "test -d \"$1\" && test ! -L \"$1\" && echo real", dir, seen);
+        assertThat(seen.toString()).as("the next run gets a real, empty directory").isEqualTo("real\n");
+        assertThat(next.artifacts()).isEmpty();
+        assertThat(java.nio.file.Files.readString(elsewhere.resolve("secret.txt"))).as("nothing behind the link "
+                + "was removed").isEqualTo("secret");
+    }
+
+    @Test
+    void reportsADirectoryOnRequestWithoutEmptyingIt() throws Exception {
+        Runner r = start();
+        Path dir = java.nio.file.Files.createDirectories(tmp.resolve("cells/output"));
+        java.nio.file.Files.writeString(dir.resolve("plot.svg"), "<svg/>");
+        ArtifactCapture.Result result = r.capture(dir.toString()).get(20, TimeUnit.SECONDS);
+        assertThat(contents(result)).containsExactly(Map.entry("plot.svg", "<svg/>"));
+        assertThat(r.capture(tmp.resolve("missing").toString()).get(20, TimeUnit.SECONDS).artifacts()).isEmpty();
+        assertThat(java.nio.file.Files.exists(dir.resolve("plot.svg"))).isTrue();
+        assertThat(run(r, List.of("/bin/echo", "next"), Map.of(), "/", new byte[0]).stdout()).isEqualTo("next\n");
     }
 
     // ---------------------------------------------------------------- the fork server
