@@ -77,6 +77,9 @@ final class BoxPool {
     private final ArrayDeque<Ready> ready = new ArrayDeque<>();
     /** Resident runners started in ready boxes (by box id), handed to the session that takes the box. */
     private final Map<String, Runner> runners = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The labels of the image each ready box was made from (by box id), read while it waited: a session taking the
+     * box needs them (a committed image's saved work directory) and need not ask the engine. */
+    private final Map<String, Map<String, String>> imageLabels = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean maintaining = new AtomicBoolean();
     private int creating;
     private int removing;
@@ -389,6 +392,7 @@ final class BoxPool {
         }
         if (box != null) {
             prestartRunner(box);
+            readImageLabels(box);
         }
         boolean discard = false;
         lock.lock();
@@ -511,12 +515,29 @@ final class BoxPool {
         }
     }
 
+    private void readImageLabels(Box box) {
+        try {
+            Map<String, String> labels = backend.imageLabels(image);
+            if (labels != null) {
+                imageLabels.put(box.id(), labels);
+            }
+        } catch (RuntimeException e) {
+            log.debug("Warm pool {}: could not read the labels of {}: {}", describe(), image, e.toString());
+        }
+    }
+
+    /** The labels of the image {@code box} was made from, if they were read while it waited; else null. */
+    @Nullable Map<String, String> takeImageLabels(Box box) {
+        return imageLabels.remove(box.id());
+    }
+
     /** The runner started in {@code box} while it was ready, if any; the caller owns it from now on. */
     @Nullable Runner takeRunner(Box box) {
         return runners.remove(box.id());
     }
 
     private void removeQuietly(Box box) {
+        imageLabels.remove(box.id());
         Runner r = runners.remove(box.id());
         if (r != null) {
             r.close();

@@ -75,7 +75,9 @@ public final class DefaultSandboxClient implements SandboxClient {
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** A box for a session being opened: a new one, or a ready one from a warm pool with the runner it started. */
-    private record Acquired(Box box, @Nullable BoxPool pool, @Nullable Runner runner) {}
+    /** A box for a session; a pooled one comes with its runner and its image's labels (read while it waited). */
+    private record Acquired(Box box, @Nullable BoxPool pool, @Nullable Runner runner,
+            @Nullable Map<String, String> imageLabels) {}
 
     private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
             Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
@@ -231,7 +233,7 @@ public final class DefaultSandboxClient implements SandboxClient {
             session = new DefaultSandboxSession(ctx, started.box(), true, oneShot);
             sessions.put(id, session);
             session.onClose(() -> forget(session));
-            session.open(started.runner(), t0);
+            session.open(started.runner(), started.imageLabels(), t0);
         } catch (RuntimeException e) {
             sessions.remove(id);
             discard(started);
@@ -306,10 +308,10 @@ public final class DefaultSandboxClient implements SandboxClient {
             Box box = pool.acquire(); // null: no ready box, create a temporary one
             if (box != null) {
                 log.info("Session {} uses pooled box {}", spec.labels().get(LABEL_SESSION), box.name());
-                return new Acquired(box, pool, pool.takeRunner(box));
+                return new Acquired(box, pool, pool.takeRunner(box), pool.takeImageLabels(box));
             }
         }
-        return new Acquired(backend.create(spec), null, null);
+        return new Acquired(backend.create(spec), null, null, null);
     }
 
     /** A session failed to start after its box was made: remove the box and give the pool its capacity back. */

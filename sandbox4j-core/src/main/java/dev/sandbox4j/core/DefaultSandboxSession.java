@@ -93,9 +93,12 @@ final class DefaultSandboxSession implements SandboxSession {
     /**
      * Makes the box ready for runs: restores a committed image's work directory, takes over the runner that came with
      * a pooled box (or starts one in the background), and announces the session.
+     *
+     * @param knownLabels the image's labels, when the pool read them while the box waited (then opening the session
+     *     makes no engine call), or null to ask the engine
      */
-    void open(@Nullable Runner leased, long startedNanos) {
-        Map<String, String> imageLabels = ctx.backend().imageLabels(ctx.image());
+    void open(@Nullable Runner leased, @Nullable Map<String, String> knownLabels, long startedNanos) {
+        Map<String, String> imageLabels = knownLabels != null ? knownLabels : ctx.backend().imageLabels(ctx.image());
         String seed = imageLabels == null ? null : imageLabels.get(LABEL_WORKSPACE_SEED);
         if (seed != null) {
             files.seedWorkspace(seed);
