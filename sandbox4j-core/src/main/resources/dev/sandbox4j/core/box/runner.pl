@@ -498,6 +498,11 @@ sub run_program {
     my @files = @rest[$argc + $envc .. $#rest];
     my ($pid, $in_w, $out_r, $err_r, @hold);
     my $pending = '';
+    if ($o{zygote} && !$via_zygote) {
+        # its files were for the fork server to write: the host starts the program another way
+        send_frame('F', 'the fork server is gone');
+        return 0;
+    }
     if ($via_zygote) {
         my ($or, $er, $ow, $ew) = zygote_streams($input);
         unless ($or) {
