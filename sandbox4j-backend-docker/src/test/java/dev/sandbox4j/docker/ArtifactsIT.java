@@ -116,6 +116,62 @@ class ArtifactsIT {
     }
 
     @Test
+    void theRunnerEmptiesAndReportsTheOutputDirectoryWithoutAnEngineExec() {
+        CountingDockerBackend.Factory counting = new CountingDockerBackend.Factory();
+        try (SandboxClient c = DockerTestSupport.clientBuilder().backendFactory(counting).build();
+                SandboxSession s = c.openSession("python", DockerTestSupport.options().freshInterpreter(true)
+                        .build())) {
+            assertThat(s.run("print('runner up')").stdout()).isEqualTo("runner up\n");
+            CountingDockerBackend engine = counting.backend;
+            long before = engine.execsBy(Thread.currentThread());
+            ExecutionResult r = s.run("""
+                    import os
+                    out = os.environ['SANDBOX4J_OUTPUT_DIR']
+                    print(sorted(os.listdir(out)))
+                    open(os.path.join(out, 'a.txt'), 'w').write('one')
+                    os.makedirs(os.path.join(out, 'sub'))
+                    open(os.path.join(out, 'sub', 'b.csv'), 'w').write('x,y\\n1,2\\n')
+                    os.symlink('/etc/passwd', os.path.join(out, 'passwd'))
+                    """, CAPTURE);
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.stdout()).isEqualTo("[]\n");
+            assertThat(r.artifacts()).extracting(Artifact::name).containsExactly("a.txt", "sub/b.csv");
+            assertThat(new String(r.artifacts().get(1).content())).isEqualTo("x,y\n1,2\n");
+            assertThat(r.stderr()).contains("passwd (symbolic link)").doesNotContain("root:");
+            ExecutionResult nothing = s.run("import os; print(sorted(os.listdir(os.environ['SANDBOX4J_OUTPUT_DIR'])))",
+                    CAPTURE);
+            assertThat(nothing.stdout()).as("the first run's files were emptied").isEqualTo("[]\n");
+            assertThat(nothing.artifacts()).isEmpty();
+            assertThat(engine.execsBy(Thread.currentThread()) - before)
+                    .as("emptying and reading back took no engine exec").isZero();
+        }
+    }
+
+    @Test
+    void aKernelCellsFilesComeBackThroughTheRunnerToo() {
+        CountingDockerBackend.Factory counting = new CountingDockerBackend.Factory();
+        try (SandboxClient c = DockerTestSupport.clientBuilder().backendFactory(counting).build();
+                SandboxSession s = c.openSession("python", DockerTestSupport.options().stateful(true).build())) {
+            assertThat(s.run("x = 1").status()).isEqualTo(ExecutionStatus.OK);
+            CountingDockerBackend engine = counting.backend;
+            long before = engine.execsBy(Thread.currentThread());
+            ExecutionResult r = s.run("""
+                    import os
+                    out = os.environ['SANDBOX4J_OUTPUT_DIR']
+                    open(os.path.join(out, 'cell.txt'), 'w').write('from a cell')
+                    os.symlink('/etc/passwd', os.path.join(out, 'passwd'))
+                    """, CAPTURE);
+            assertThat(r.status()).as(r.stderr()).isEqualTo(ExecutionStatus.OK);
+            assertThat(r.artifacts()).extracting(Artifact::name).containsExactly("cell.txt");
+            assertThat(new String(r.artifacts().get(0).content())).isEqualTo("from a cell");
+            assertThat(r.stderr()).contains("passwd (symbolic link)");
+            assertThat(s.run("x += 1", CAPTURE).artifacts()).as("the kernel empties the directory per cell").isEmpty();
+            assertThat(engine.execsBy(Thread.currentThread()) - before)
+                    .as("no engine exec to read the cells' files back").isZero();
+        }
+    }
+
+    @Test
     void rPlotsComeBackAsPngs() throws IOException {
         try (SandboxSession s = client.openSession("r", DockerTestSupport.options().build())) {
             ExecutionResult r = s.run("""

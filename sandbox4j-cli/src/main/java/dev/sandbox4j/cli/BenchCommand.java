@@ -20,7 +20,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code sandbox4j bench}: latency figures (median, p95) for the main operations. */
-@Command(mixinStandardHelpOptions = true, name = "bench", description = {"Measure cold session open, a run in an open session, a one-shot run, the warm pool, throughput "
+@Command(mixinStandardHelpOptions = true, name = "bench", description = {"Measure cold session open, a run in an open session (with and without artifact capture), a one-shot run, the warm pool, throughput "
         + "of 4 callers and a kernel (stateful) run.",
     "Prints median and p95 in milliseconds; a benchmark, not a test."})
 final class BenchCommand implements Callable<Integer> {
@@ -80,18 +80,27 @@ final class BenchCommand implements Callable<Integer> {
             report(out, "cold session open", open);
             report(out, "session close", close);
             List<Long> runs = new ArrayList<>();
+            List<Long> capturing = new ArrayList<>();
+            // the HTTP API's session runs capture artifacts by default: the same run, emptying and reading back the
+            // output directory (which stays empty)
+            RunOptions capture = opts.toBuilder().captureArtifacts(true).build();
             try (SandboxSession s = client.openSession(language, SessionOptions.defaults())) {
                 for (int i = 0; i < warmup + iterations; i++) {
                     long t0 = System.nanoTime();
                     ExecutionResult r = s.run(code, opts);
                     long t1 = System.nanoTime();
                     check(r);
+                    ExecutionResult c = s.run(code, capture);
+                    long t2 = System.nanoTime();
+                    check(c);
                     if (i >= warmup) {
                         runs.add(t1 - t0);
+                        capturing.add(t2 - t1);
                     }
                 }
             }
             report(out, "run (prints 1) in session", runs);
+            report(out, "run, capturing artifacts", capturing);
             List<Long> oneShot = new ArrayList<>();
             for (int i = 0; i < warmup + iterations; i++) {
                 long t0 = System.nanoTime();

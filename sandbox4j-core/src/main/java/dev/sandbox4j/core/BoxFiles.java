@@ -271,8 +271,32 @@ final class BoxFiles {
     }
 
     /**
-     * Reads the output directory's files (not links) into the result, up to {@link EngineLimits#MAX_ARTIFACTS} files
-     * and {@link EngineLimits#MAX_ARTIFACT_BYTES} bytes.
+     * The result with its artifacts: those the runner reported with the run ({@code reported}, no engine call), or,
+     * without a report (no runner, or it failed), the files copied out of the output directory with an exec.
+     */
+    ExecutionResult artifacts(ExecutionResult r,
+            @org.jspecify.annotations.Nullable CompletableFuture<ArtifactCapture.Result> reported, String outputDir) {
+        if (reported != null) {
+            try {
+                ArtifactCapture.Result c = reported.get(EngineLimits.CAPTURE.toMillis(), TimeUnit.MILLISECONDS);
+                return withArtifacts(r, c.artifacts(), c.dropped());
+            } catch (ExecutionException | TimeoutException e) {
+                log.debug("Session {}: no report of the output directory from the runner ({}); copying it out",
+                        ctx.id(), e.toString());
+                if (e instanceof TimeoutException) {
+                    box.retireRunner(); // it did not finish the report: it does not take the next run
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackendException(ctx.backend().name(), "interrupted", e);
+            }
+        }
+        return collectArtifacts(r, outputDir);
+    }
+
+    /**
+     * Reads the output directory's files (not links) into the result with an exec, up to
+     * {@link EngineLimits#MAX_ARTIFACTS} files and {@link EngineLimits#MAX_ARTIFACT_BYTES} bytes.
      */
     ExecutionResult collectArtifacts(ExecutionResult r, String outputDir) {
         List<Artifact> artifacts = new ArrayList<>();
@@ -317,10 +341,17 @@ final class BoxFiles {
             box.lock().unlock();
         }
         artifacts.sort(java.util.Comparator.comparing(Artifact::name));
+        return withArtifacts(r, artifacts, dropped);
+    }
+
+    /** The result with these artifacts, and a note on stderr naming what was left out (the first 20). */
+    private static ExecutionResult withArtifacts(ExecutionResult r, List<Artifact> artifacts, List<String> dropped) {
         ExecutionResult out = r.withArtifacts(artifacts);
         if (!dropped.isEmpty()) {
+            String names = String.join(", ", dropped.subList(0, Math.min(20, dropped.size())))
+                    + (dropped.size() > 20 ? " and " + (dropped.size() - 20) + " more" : "");
             String note = "sandbox4j: artifacts not returned (limit " + EngineLimits.MAX_ARTIFACTS + " files, "
-                    + DataSize.ofBytes(EngineLimits.MAX_ARTIFACT_BYTES) + "): " + String.join(", ", dropped) + "\n";
+                    + DataSize.ofBytes(EngineLimits.MAX_ARTIFACT_BYTES) + "): " + Texts.sanitize(names, 4000) + "\n";
             out = new ExecutionResult(out.stdout(), out.stderr() + note, out.exitCode(), out.duration(), out.status(),
                     out.killReason(), out.stdoutTruncated(), out.stderrTruncated(), out.violations(),
                     out.redactions(), out.artifacts(), out.cell(), out.resourceUsage());

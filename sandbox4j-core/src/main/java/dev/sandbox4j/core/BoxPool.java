@@ -90,6 +90,9 @@ final class BoxPool {
     private final Map<String, Runner> runners = new java.util.concurrent.ConcurrentHashMap<>();
     /** The boxes of a recycling pool ({@code maxUses} > 1) that exist, by box id; empty otherwise. */
     private final Map<String, Lease> leases = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The labels of the image each ready box was made from (by box id), read while it waited: a session taking the
+     * box needs them (a committed image's saved work directory) and need not ask the engine. */
+    private final Map<String, Map<String, String>> imageLabels = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean maintaining = new AtomicBoolean();
     private int creating;
     private int recycling;
@@ -359,9 +362,13 @@ final class BoxPool {
             try {
                 // a new runner, which kills anything of the sandbox user as it starts (there should be nothing)
                 runner = Runner.start(backend, box, runtime, 0, true);
+                startBareForkServer(runner);
             } catch (RuntimeException e) {
                 log.debug("Warm pool {}: no runner in recycled box {}: {}", describe(), box.name(), e.toString());
             }
+        }
+        if (dirty == null) {
+            readImageLabels(box);
         }
         boolean keep;
         lock.lock();
@@ -614,6 +621,9 @@ final class BoxPool {
         } catch (RuntimeException e) { // the client closed, or we were interrupted, while waiting for our turn
             failure = e;
         }
+        if (box != null) {
+            readImageLabels(box);
+        }
         boolean discard = false;
         lock.lock();
         try {
@@ -734,14 +744,35 @@ final class BoxPool {
     private void prestartRunner(Box box) {
         try {
             Runner r = Runner.start(backend, box, runtime, 0, false);
-            if (forkServer != null) {
-                Map<String, String> env = SessionContext.baseEnv(runtime);
-                env.putAll(forkServer.env());
-                r.startForkServer(forkServer.argv(), env); // bare: ~25 ms of CPU and ~12 MiB while the box waits
-            }
+            startBareForkServer(r);
             runners.put(box.id(), r);
         } catch (RuntimeException e) {
             log.debug("Warm pool {}: no runner in box {}: {}", describe(), box.name(), e.toString());
+        }
+    }
+
+    private void readImageLabels(Box box) {
+        try {
+            Map<String, String> labels = backend.imageLabels(image);
+            if (labels != null) {
+                imageLabels.put(box.id(), labels);
+            }
+        } catch (RuntimeException e) {
+            log.debug("Warm pool {}: could not read the labels of {}: {}", describe(), image, e.toString());
+        }
+    }
+
+    /** The labels of the image {@code box} was made from, if they were read while it waited; else null. */
+    @Nullable Map<String, String> takeImageLabels(Box box) {
+        return imageLabels.remove(box.id());
+    }
+
+    /** Starts the language's bare fork server beside a ready box's runner: ~25 ms of CPU and ~12 MiB while it waits. */
+    private void startBareForkServer(Runner r) {
+        if (forkServer != null) {
+            Map<String, String> env = SessionContext.baseEnv(runtime);
+            env.putAll(forkServer.env());
+            r.startForkServer(forkServer.argv(), env);
         }
     }
 
@@ -752,6 +783,7 @@ final class BoxPool {
 
     private void removeQuietly(Box box) {
         leases.remove(box.id());
+        imageLabels.remove(box.id());
         Runner r = runners.remove(box.id());
         if (r != null) {
             r.close();

@@ -77,7 +77,9 @@ public final class DefaultSandboxClient implements SandboxClient {
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** A box for a session being opened: a new one, or a ready one from a warm pool with the runner it started. */
-    private record Acquired(Box box, @Nullable BoxPool pool, @Nullable Runner runner) {}
+    /** A box for a session; a pooled one comes with its runner and its image's labels (read while it waited). */
+    private record Acquired(Box box, @Nullable BoxPool pool, @Nullable Runner runner,
+            @Nullable Map<String, String> imageLabels) {}
 
     private DefaultSandboxClient(SandboxBackend backend, LanguageRegistry languages, Map<String, String> images,
             Duration defaultTimeout, @Nullable SecurityPolicy policy, SandboxEventListener events, String principal,
@@ -244,7 +246,7 @@ public final class DefaultSandboxClient implements SandboxClient {
             }
             sessions.put(id, session);
             session.onClose(() -> forget(session));
-            session.open(started.runner(), t0);
+            session.open(started.runner(), started.imageLabels(), t0);
         } catch (RuntimeException e) {
             sessions.remove(id);
             discard(started);
@@ -319,14 +321,14 @@ public final class DefaultSandboxClient implements SandboxClient {
             Box box = pool.acquire(); // null: no ready box, create a temporary one
             if (box != null) {
                 log.info("Session {} uses pooled box {}", spec.labels().get(LABEL_SESSION), box.name());
-                return new Acquired(box, pool, pool.takeRunner(box));
+                return new Acquired(box, pool, pool.takeRunner(box), pool.takeImageLabels(box));
             }
         }
         // a new box: wait our turn among the creations in flight (or fail at once when the queue is full), and hold
         // the slot until its runner is up, the engine's other costly step; SessionBox adopts the runner
         try (CreationGate.Permit p = creations.enter(true)) {
             Box box = backend.create(spec);
-            return new Acquired(box, null, startRunner(box, spec));
+            return new Acquired(box, null, startRunner(box, spec), null);
         }
     }
 

@@ -81,8 +81,8 @@ final class DefaultSandboxSession implements SandboxSession {
     DefaultSandboxSession(SessionContext ctx, Box box, boolean removeOnClose, boolean oneShot) {
         this.ctx = ctx;
         this.box = new SessionBox(ctx, box, removeOnClose, this::closeBecause, oneShot);
-        this.programs = new ProgramRunner(ctx, this.box, this::expire);
         this.files = new BoxFiles(ctx, this.box);
+        this.programs = new ProgramRunner(ctx, this.box, files, this::expire);
         this.kernels = new KernelDriver(ctx, this.box, programs, files, this::expire);
         this.box.spare(kernels::pid);
         this.installer = new Installer(ctx, this.box, programs, kernels, (libs, r) -> audit("install",
@@ -93,9 +93,12 @@ final class DefaultSandboxSession implements SandboxSession {
     /**
      * Makes the box ready for runs: restores a committed image's work directory, takes over the runner that came with
      * a pooled box (or starts one in the background), and announces the session.
+     *
+     * @param knownLabels the image's labels, when the pool read them while the box waited (then opening the session
+     *     makes no engine call), or null to ask the engine
      */
-    void open(@Nullable Runner leased, long startedNanos) {
-        Map<String, String> imageLabels = ctx.backend().imageLabels(ctx.image());
+    void open(@Nullable Runner leased, @Nullable Map<String, String> knownLabels, long startedNanos) {
+        Map<String, String> imageLabels = knownLabels != null ? knownLabels : ctx.backend().imageLabels(ctx.image());
         String seed = imageLabels == null ? null : imageLabels.get(LABEL_WORKSPACE_SEED);
         if (seed != null) {
             files.seedWorkspace(seed);
@@ -185,19 +188,18 @@ final class DefaultSandboxSession implements SandboxSession {
         return r;
     }
 
-    /** A stateless run: the language's plan (compiled first, where it has a compile step), then its artifacts. */
+    /**
+     * A stateless run: the language's plan (compiled first, where it has a compile step); its artifacts come with the
+     * program's run.
+     */
     private ExecutionResult runProgram(String code, RunOptions runOptions) {
         String runDir = programs.nextRunDir();
         String outputDir = runOptions.captureArtifacts() ? ctx.home() + "/" + OUTPUT_DIR : null;
         ExecutionPlan plan = ctx.handler().plan(code, new PlanContext(runDir, runOptions.args(), outputDir,
                 ctx.home()));
-        ExecutionResult raw = plan.compile().isEmpty()
+        return plan.compile().isEmpty()
                 ? programs.execute(runDir, plan.files(), plan.argv(), plan.env(), runOptions, outputDir, true, true)
                 : compileThenRun(runDir, plan, runOptions, outputDir);
-        if (outputDir != null && raw.status() != ExecutionStatus.COMPILE_ERROR && isOpen()) {
-            raw = files.collectArtifacts(raw, outputDir);
-        }
-        return raw;
     }
 
     /**
@@ -239,9 +241,6 @@ final class DefaultSandboxSession implements SandboxSession {
         String outputDir = runOptions.captureArtifacts() ? ctx.home() + "/" + OUTPUT_DIR : null;
         ExecutionResult raw = programs.execute(programs.nextRunDir(), Map.of(), argv, Map.of(), runOptions, outputDir,
                 true);
-        if (outputDir != null && isOpen()) {
-            raw = files.collectArtifacts(raw, outputDir);
-        }
         ExecutionResult r = finish(raw, List.of());
         audit("exec", String.join("\u0000", argv), runOptions, r);
         return r;

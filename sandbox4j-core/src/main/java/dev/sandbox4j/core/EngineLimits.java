@@ -53,6 +53,11 @@ final class EngineLimits {
     static final int MAX_ARTIFACTS = 256;
     /** ... and this many bytes in all. */
     static final long MAX_ARTIFACT_BYTES = 64L << 20;
+    /**
+     * Longest wait for the runner's report of a run's output directory (after the program ended): it reads at most
+     * {@link #MAX_ARTIFACT_BYTES}. A runner that does not finish it is retired and the files are copied out instead.
+     */
+    static final Duration CAPTURE = Duration.ofSeconds(60);
 
     // ------------------------------------------------------------------ sessions
 

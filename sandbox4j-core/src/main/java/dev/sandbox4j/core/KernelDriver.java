@@ -316,7 +316,8 @@ final class KernelDriver {
                     new CellOutput(count, value, displays, error, restarted));
             if (outputDir != null && !box.isClosed()) {
                 List<Artifact> shown = r.artifacts();
-                r = files.collectArtifacts(r, outputDir);
+                Runner runner = box.liveRunner(b);
+                r = files.artifacts(r, runner == null ? null : runner.capture(outputDir), outputDir);
                 List<Artifact> all = new ArrayList<>(shown);
                 all.addAll(r.artifacts());
                 r = r.withArtifacts(all);

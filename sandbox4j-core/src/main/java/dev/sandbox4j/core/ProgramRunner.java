@@ -37,15 +37,18 @@ final class ProgramRunner {
 
     private final SessionContext ctx;
     private final SessionBox box;
+    /** Copies a run's artifacts out when the runner did not report them. */
+    private final BoxFiles files;
     /** Ends the session when a run was cut short by its lifetime. */
     private final Runnable expire;
     /** Completed (with the reason) to stop the run in progress. */
     private volatile @Nullable CompletableFuture<String> stop;
     private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
 
-    ProgramRunner(SessionContext ctx, SessionBox box, Runnable expire) {
+    ProgramRunner(SessionContext ctx, SessionBox box, BoxFiles files, Runnable expire) {
         this.ctx = ctx;
         this.box = box;
+        this.files = files;
         this.expire = expire;
     }
 
@@ -104,6 +107,8 @@ final class ProgramRunner {
      * @param userCode whether it is the caller's program (a run or a command), whose leftovers must be killed when it
      *     ends, as opposed to a compile step or an installation, which are followed by a kill of their own or by the
      *     program they prepare
+     * @param outputDir the directory emptied before the program and whose files come back as the result's artifacts
+     *     (reported by the runner in the same round trip, else copied out with an exec), or null
      */
     ExecutionResult execute(String runDir, Map<String, byte[]> files, List<String> command,
             Map<String, String> planEnv, RunOptions runOptions, @Nullable String outputDir, boolean userCode) {
@@ -137,7 +142,7 @@ final class ProgramRunner {
                 ExecRequest req = new ExecRequest(command, env, ctx.user(), workdir != null ? workdir : ctx.home(),
                         stdin);
                 try {
-                    ExecutionResult forked = supervise(b, req, bounds, runOptions.listener(), userCode,
+                    ExecutionResult forked = supervise(b, req, bounds, runOptions.listener(), userCode, outputDir,
                             (r, sink) -> forking.runForked(r, files, runDir, outputDir, sink, bounds.timeout(),
                                     box.kernelPid()));
                     box.warmForkServer(files); // a bare fork server gets its preloads once a run imports one
@@ -147,11 +152,15 @@ final class ProgramRunner {
                 }
             }
             Launcher.Invocation inv = Launcher.build(runDir, files, runOptions.stdin(), command, workdir, outputDir);
+            // the runner empties the output directory itself (and reports it after the run): its launcher does not
+            Launcher.Invocation bare = outputDir == null ? inv
+                    : Launcher.build(runDir, files, runOptions.stdin(), command, workdir, null);
             log.debug("Session {} exec {} (timeout {}, output limit {})", ctx.id(), Launcher.describe(command),
                     Texts.human(bounds.timeout()), bounds.outputLimit());
             ExecutionResult result = supervise(b, new ExecRequest(inv.argv(), env, ctx.user(), ctx.home(),
-                    inv.stdin()), bounds, runOptions.listener(), userCode,
-                    (r, sink) -> box.launch(b, r, sink, bounds.timeout()));
+                    inv.stdin()), bounds, runOptions.listener(), userCode, outputDir,
+                    (r, sink) -> box.launch(b, r, new ExecRequest(bare.argv(), r.env(), r.user(), r.workdir(),
+                            bare.stdin()), outputDir, sink, bounds.timeout()));
             if (forkable && !runOptions.freshInterpreter()) {
                 box.warmForkServer(files); // after the run: its imports do not compete with this one
             }
@@ -170,7 +179,8 @@ final class ProgramRunner {
     }
 
     private ExecutionResult supervise(Box b, ExecRequest req, Bounds bounds, OutputListener listener,
-            boolean userCode, java.util.function.BiFunction<ExecRequest, OutputSink, ExecHandle> launch) {
+            boolean userCode, @Nullable String outputDir,
+            java.util.function.BiFunction<ExecRequest, OutputSink, ExecHandle> launch) {
         Duration timeout = bounds.timeout();
         DataSize limit = bounds.outputLimit();
         BoundedBuffer out = new BoundedBuffer(limit.bytes());
@@ -255,8 +265,10 @@ final class ProgramRunner {
                 // the next (this kill would take a stateful session's kernel too: there it is left alone)
                 box.killUntrusted(b);
             }
-            return new ExecutionResult(out.text(), err.text(), code, elapsed, status, killReason, out.overflowed(),
-                    err.overflowed()).withResourceUsage(usage);
+            ExecutionResult result = new ExecutionResult(out.text(), err.text(), code, elapsed, status, killReason,
+                    out.overflowed(), err.overflowed()).withResourceUsage(usage);
+            return outputDir == null || box.isClosed() ? result
+                    : files.artifacts(result, viaRunner == null ? null : viaRunner.artifacts(), outputDir);
         } catch (ExecutionException e) {
             if (box.isClosed()) {
                 Closed c = closedOutcome();

@@ -7,10 +7,8 @@ import dev.sandbox4j.spi.ExecHandle;
 import dev.sandbox4j.spi.ExecRequest;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.SandboxBackend;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,12 +38,22 @@ import org.jspecify.annotations.Nullable;
  */
 final class Runner implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Runner.class);
-    /** A sane runner sends at most 64 KiB per frame; anything much larger means the stream is not the runner's. */
-    private static final int MAX_FRAME = 1 << 20;
-
     private final ExecHandle handle;
     private final OutputStream toRunner;
-    private final Parser parser = new Parser();
+    private final RunnerWire.Parser parser = new RunnerWire.Parser("ROEXFKZACL", new RunnerWire.Frames() {
+        @Override
+        public void frame(char type, byte[] payload) {
+            Runner.this.frame(type, payload);
+        }
+
+        @Override
+        public void garbage() {
+            broken = true;
+            died(-1);
+        }
+    });
+    /** Reports of the output directory the runner owes ({@link ArtifactCapture}). */
+    private final ArtifactCapture.Queue captures = new ArtifactCapture.Queue();
     private final CompletableFuture<Integer> ready = new CompletableFuture<>();
     private final BoundedBuffer errors = new BoundedBuffer(8 * 1024);
     private final Object lock = new Object();
@@ -71,7 +79,9 @@ final class Runner implements AutoCloseable {
         this.handle = backend.exec(box, request, pipe.source(), new OutputSink() {
             @Override
             public void stdout(byte[] chunk) {
-                parser.feed(chunk);
+                if (!broken) {
+                    parser.feed(chunk);
+                }
             }
 
             @Override
@@ -176,7 +186,32 @@ final class Runner implements AutoCloseable {
      * @param spare pid whose process tree survives the kills of this run, or 0
      */
     RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare) {
-        return start(new Run(sink, spare), encode(request, timeout, spare, "", List.of()));
+        return run(request, sink, timeout, spare, null);
+    }
+
+    /**
+     * As {@link #run(ExecRequest, OutputSink, Duration, int)}; with a {@code captureDir}, the runner empties that
+     * directory before the program starts and reports what the program left in it after ({@link RunHandle#artifacts}).
+     */
+    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare,
+            @Nullable String captureDir) {
+        String capture = captureDir == null ? "" : ArtifactCapture.options(captureDir);
+        return start(new Run(sink, spare, captureDir), RunnerWire.run(request, timeout, spare, capture, List.of()));
+    }
+
+    /** Reports what is in {@code outputDir} now (a kernel's cell wrote it), as after a run that captures. */
+    CompletableFuture<ArtifactCapture.Result> capture(String outputDir) {
+        ArtifactCapture c = new ArtifactCapture();
+        captures.add(c);
+        try {
+            send(RunnerWire.request(List.of("capture".getBytes(StandardCharsets.US_ASCII),
+                    ArtifactCapture.options(outputDir).getBytes(StandardCharsets.UTF_8))));
+        } catch (IOException e) {
+            broken = true;
+            captures.remove(c);
+            c.fail("cannot send the request to the runner: " + e.getMessage());
+        }
+        return c.result();
     }
 
     private RunHandle start(Run run, byte[] request) {
@@ -189,11 +224,18 @@ final class Runner implements AutoCloseable {
             }
             current = run;
         }
+        if (run.capture != null) {
+            captures.add(run.capture);
+        }
         try {
             send(request);
         } catch (IOException e) {
             synchronized (lock) {
                 current = null;
+            }
+            if (run.capture != null) {
+                captures.remove(run.capture);
+                run.capture.fail("the run was not sent");
             }
             broken = true;
             throw new BackendException("runner", "cannot send the program to the runner: " + e.getMessage(), e);
@@ -215,7 +257,7 @@ final class Runner implements AutoCloseable {
         forkServer = "starting";
         forkServerArgv = List.copyOf(argv);
         try {
-            send(frame(fields));
+            send(RunnerWire.request(fields));
         } catch (IOException e) {
             broken = true;
             forkServer = "failed " + e.getMessage();
@@ -252,13 +294,13 @@ final class Runner implements AutoCloseable {
     RunHandle runForked(ExecRequest request, Map<String, byte[]> files, String runDir, @Nullable String outputDir,
             OutputSink sink, @Nullable Duration timeout, int spare) {
         String options = "zygote=1\nenvc=" + request.env().size() + "\nrundir=" + runDir + "\n"
-                + (outputDir != null ? "outdir=" + outputDir + "\n" : "");
+                + (outputDir != null ? ArtifactCapture.options(outputDir) : "");
         List<byte[]> extra = new ArrayList<>();
         files.forEach((name, content) -> {
             extra.add(name.getBytes(StandardCharsets.UTF_8));
             extra.add(content);
         });
-        return start(new Run(sink, spare), encode(request, timeout, spare, options, extra));
+        return start(new Run(sink, spare, outputDir), RunnerWire.run(request, timeout, spare, options, extra));
     }
 
     private void send(byte[] frame) throws IOException {
@@ -297,48 +339,13 @@ final class Runner implements AutoCloseable {
             kills.addLast(answer);
         }
         try {
-            send(frame(List.of("kill".getBytes(StandardCharsets.US_ASCII),
+            send(RunnerWire.request(List.of("kill".getBytes(StandardCharsets.US_ASCII),
                     Integer.toString(spare).getBytes(StandardCharsets.US_ASCII))));
         } catch (IOException e) {
             broken = true;
             answer.completeExceptionally(e);
         }
         return answer;
-    }
-
-    /**
-     * The run request: count, then (length, bytes) of "run", options, workdir, stdin, argc, argv..., env...
-     */
-    static byte[] encode(ExecRequest request, @Nullable Duration timeout, int spare) {
-        return encode(request, timeout, spare, "", List.of());
-    }
-
-    private static byte[] encode(ExecRequest request, @Nullable Duration timeout, int spare, String moreOptions,
-            List<byte[]> trailing) {
-        List<byte[]> fields = new ArrayList<>();
-        fields.add("run".getBytes(StandardCharsets.US_ASCII));
-        String options = (timeout != null ? "timeout_ms=" + Math.max(1, timeout.toMillis()) + "\n" : "")
-                + (spare > 0 ? "spare=" + spare + "\n" : "") + moreOptions;
-        fields.add(options.getBytes(StandardCharsets.US_ASCII));
-        fields.add(request.workdir().getBytes(StandardCharsets.UTF_8));
-        fields.add(request.stdin());
-        fields.add(Integer.toString(request.argv().size()).getBytes(StandardCharsets.US_ASCII));
-        for (String a : request.argv()) {
-            fields.add(a.getBytes(StandardCharsets.UTF_8));
-        }
-        request.env().forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
-        fields.addAll(trailing);
-        return frame(fields);
-    }
-
-    private static byte[] frame(List<byte[]> fields) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ByteBuffer.allocate(4).putInt(fields.size()).array());
-        for (byte[] f : fields) {
-            out.writeBytes(ByteBuffer.allocate(4).putInt(f.length).array());
-            out.writeBytes(f);
-        }
-        return out.toByteArray();
     }
 
     private void died(int code) {
@@ -352,6 +359,7 @@ final class Runner implements AutoCloseable {
             kills.clear();
         }
         waiting.forEach(k -> k.complete(-1));
+        captures.failAll("the runner exited (code " + code + ")");
         if (run != null) {
             run.exit.complete(code);
         }
@@ -368,6 +376,9 @@ final class Runner implements AutoCloseable {
             if (forkServerFailed()) {
                 log.info("the fork server is not available: {}", forkServer);
             }
+            return;
+        }
+        if (captures.frame(type, payload)) {
             return;
         }
         if (type == 'K') {
@@ -483,6 +494,9 @@ final class Runner implements AutoCloseable {
 
         /** Whether the run ended before its program started (the fork server was gone): it may run again. */
         boolean notStarted();
+
+        /** The runner's report of the output directory after the run, or null if the run does not capture. */
+        @Nullable CompletableFuture<ArtifactCapture.Result> artifacts();
     }
 
     /**
@@ -517,10 +531,17 @@ final class Runner implements AutoCloseable {
         private volatile @Nullable Usage usage;
         private volatile long oomKills = -1;
         private volatile boolean notStarted;
+        private final @Nullable ArtifactCapture capture;
 
-        Run(OutputSink sink, int spare) {
+        Run(OutputSink sink, int spare, @Nullable String captureDir) {
             this.sink = sink;
             this.spare = spare;
+            this.capture = captureDir == null ? null : new ArtifactCapture();
+        }
+
+        @Override
+        public @Nullable CompletableFuture<ArtifactCapture.Result> artifacts() {
+            return capture == null ? null : capture.result();
         }
 
         @Override
@@ -569,48 +590,6 @@ final class Runner implements AutoCloseable {
                 }
             }
             exit.complete(-1);
-        }
-    }
-
-    /** Cuts the runner's stdout into frames; called on the backend's stream thread only. */
-    private final class Parser {
-        private byte[] buf = new byte[8192];
-        private int len;
-
-        void feed(byte[] chunk) {
-            if (broken) {
-                return;
-            }
-            if (len + chunk.length > buf.length) {
-                byte[] bigger = new byte[Math.max(buf.length * 2, len + chunk.length)];
-                System.arraycopy(buf, 0, bigger, 0, len);
-                buf = bigger;
-            }
-            System.arraycopy(chunk, 0, buf, len, chunk.length);
-            len += chunk.length;
-            int pos = 0;
-            while (len - pos >= 5) {
-                char type = (char) (buf[pos] & 0xff);
-                int size = ByteBuffer.wrap(buf, pos + 1, 4).getInt();
-                if (size < 0 || size > MAX_FRAME || "ROEXFKZ".indexOf(type) < 0) {
-                    broken = true; // not the runner speaking: stop trusting this stream
-                    len = 0;
-                    died(-1);
-                    return;
-                }
-                if (len - pos - 5 < size) {
-                    break;
-                }
-                byte[] payload = new byte[size];
-                System.arraycopy(buf, pos + 5, payload, 0, size);
-                pos += 5 + size;
-                frame(type, payload);
-            }
-            System.arraycopy(buf, pos, buf, 0, len - pos);
-            len -= pos;
-            if (buf.length > 4 * MAX_FRAME && len < 8192) {
-                buf = java.util.Arrays.copyOf(buf, 8192);
-            }
         }
     }
 }

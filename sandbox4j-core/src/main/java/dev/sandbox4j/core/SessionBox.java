@@ -394,6 +394,13 @@ final class SessionBox {
         return null;
     }
 
+    /** The runner if it is alive now (none is started), or null. */
+    @Nullable Runner liveRunner(Box b) {
+        synchronized (runnerLock) {
+            return box == b && runner != null && runner.isAlive() ? runner : null;
+        }
+    }
+
     /** Forgets the runner (it is about to be killed, or its box replaced); the next run starts a new one. */
     void retireRunner() {
         CompletableFuture<Runner> pending;
@@ -418,11 +425,22 @@ final class SessionBox {
      * stream an exec's input, or an image without perl, keeps using execs.
      */
     ExecHandle launch(Box b, ExecRequest req, OutputSink sink, java.time.Duration timeout) {
+        return launch(b, req, req, null, sink, timeout);
+    }
+
+    /**
+     * As {@link #launch(Box, ExecRequest, OutputSink, java.time.Duration)}, with the request the runner gets when it
+     * captures {@code captureDir} (empties it before the program and reports it after, in the same round trip: the
+     * launcher then leaves it alone) and the one an exec gets (its launcher empties it; the artifacts are copied out
+     * after).
+     */
+    ExecHandle launch(Box b, ExecRequest req, ExecRequest viaRunner, @Nullable String captureDir, OutputSink sink,
+            java.time.Duration timeout) {
         if (req.user().equals(ctx.user()) && !runnerUnavailable) {
             Runner r = runner(b);
             if (r != null) {
                 try {
-                    return r.run(req, sink, timeout, kernelPid.getAsInt());
+                    return r.run(viaRunner, sink, timeout, kernelPid.getAsInt(), captureDir);
                 } catch (RuntimeException e) {
                     log.debug("Session {}: runner unusable ({}); using an exec", ctx.id(), e.toString());
                     retireRunner();

@@ -191,7 +191,7 @@ class RunnerTest {
 
     @Test
     void encodesARequestAsLengthPrefixedFields() {
-        byte[] frame = Runner.encode(new ExecRequest(List.of("a", "bc"), Map.of("K", "v"), "0:0", "/w",
+        byte[] frame = RunnerWire.run(new ExecRequest(List.of("a", "bc"), Map.of("K", "v"), "0:0", "/w",
                 new byte[] {9}), Duration.ofMillis(1500), 42);
         // 8 fields: "run", options, workdir, stdin, argc, 2 argv, 1 env
         assertThat(frame).startsWith(0, 0, 0, 8, 0, 0, 0, 3, 'r', 'u', 'n', 0, 0, 0, 25);
@@ -359,6 +359,115 @@ class RunnerTest {
         }
     }
 
+    // ---------------------------------------------------------------- artifacts in the run's round trip
+
+    /** Runs a shell script that captures {@code dir}; returns its stdout and the runner's report. */
+    private ArtifactCapture.Result captured(Runner r, String script, Path dir, StringBuilder stdout) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Runner.RunHandle h = r.run(new ExecRequest(List.of("/bin/sh", "-c", script, "sh", dir.toString()), Map.of(),
+                "0:0", "/", new byte[0]), new OutputSink() {
+                    @Override
+                    public synchronized void stdout(byte[] chunk) {
+                        out.writeBytes(chunk);
+                    }
+
+                    @Override
+                    public void stderr(byte[] chunk) {}
+                }, Duration.ofSeconds(20), 0, dir.toString());
+        assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(h.artifacts()).isNotNull();
+        ArtifactCapture.Result result = h.artifacts().get(20, TimeUnit.SECONDS);
+        h.close();
+        synchronized (this) {
+            stdout.append(out.toString(StandardCharsets.UTF_8));
+        }
+        return result;
+    }
+
+    private static Map<String, String> contents(ArtifactCapture.Result result) {
+        Map<String, String> m = new java.util.TreeMap<>();
+        result.artifacts().forEach(a -> m.put(a.name(), new String(a.content(), StandardCharsets.UTF_8)));
+        return m;
+    }
+
+    @Test
+    void emptiesTheOutputDirectoryBeforeTheProgramAndReportsItsFilesButNotLinksAfter() throws Exception {
+        Runner r = start();
+        Path dir = tmp.resolve("output");
+        java.nio.file.Files.createDirectories(dir.resolve("stale/deeper"));
+        java.nio.file.Files.writeString(dir.resolve("stale/deeper/old.txt"), "old");
+        java.nio.file.Files.writeString(dir.resolve("old.txt"), "old");
+        StringBuilder seen = new StringBuilder();
+        ArtifactCapture.Result first = captured(r, "ls -A \"$1\"; echo hi > \"$1/a.txt\"; mkdir \"$1/sub\"; "
+                + "printf xyz > \"$1/sub/b.bin\"; ln -s /etc/passwd \"$1/link\"; mkfifo \"$1/fifo\"", dir, seen);
+        assertThat(seen.toString()).as("the program found the directory empty").isEmpty();
+        assertThat(contents(first)).containsExactly(Map.entry("a.txt", "hi\n"), Map.entry("sub/b.bin", "xyz"));
+        assertThat(first.dropped()).as("the link is named, never followed; the FIFO is no artifact")
+                .containsExactly("link (symbolic link)");
+        ArtifactCapture.Result second = captured(r, "true", dir, seen);
+        assertThat(second.artifacts()).as("the first run's files were emptied").isEmpty();
+        assertThat(second.dropped()).isEmpty();
+        assertThat(java.nio.file.Files.list(dir).count()).isZero();
+    }
+
+    @Test
+    void aLinkInPlaceOfTheOutputDirectoryIsNeitherFollowedNorKept() throws Exception {
+        Runner r = start();
+        Path dir = tmp.resolve("output");
+        Path elsewhere = java.nio.file.Files.createDirectories(tmp.resolve("elsewhere"));
+        java.nio.file.Files.writeString(elsewhere.resolve("secret.txt"), "secret");
+        StringBuilder seen = new StringBuilder();
+        ArtifactCapture.Result swapped = captured(r, "rmdir \"$1\" && ln -s " + elsewhere + " \"$1\"", dir, seen);
+        assertThat(swapped.artifacts()).isEmpty();
+        assertThat(java.nio.file.Files.readString(elsewhere.resolve("secret.txt"))).isEqualTo("secret");
+        ArtifactCapture.Result next = captured(r, "test -d \"$1\" && test ! -L \"$1\" && echo real", dir, seen);
+        assertThat(seen.toString()).as("the next run gets a real, empty directory").isEqualTo("real\n");
+        assertThat(next.artifacts()).isEmpty();
+        assertThat(java.nio.file.Files.readString(elsewhere.resolve("secret.txt"))).as("nothing behind the link "
+                + "was removed").isEqualTo("secret");
+    }
+
+    @Test
+    void reportsADirectoryOnRequestWithoutEmptyingIt() throws Exception {
+        Runner r = start();
+        Path dir = java.nio.file.Files.createDirectories(tmp.resolve("cells/output"));
+        java.nio.file.Files.writeString(dir.resolve("plot.svg"), "<svg/>");
+        ArtifactCapture.Result result = r.capture(dir.toString()).get(20, TimeUnit.SECONDS);
+        assertThat(contents(result)).containsExactly(Map.entry("plot.svg", "<svg/>"));
+        assertThat(r.capture(tmp.resolve("missing").toString()).get(20, TimeUnit.SECONDS).artifacts()).isEmpty();
+        assertThat(java.nio.file.Files.exists(dir.resolve("plot.svg"))).isTrue();
+        assertThat(run(r, List.of("/bin/echo", "next"), Map.of(), "/", new byte[0]).stdout()).isEqualTo("next\n");
+    }
+
+    /** Prints what capturing an output directory the program leaves empty adds to a run (host perl, no engine). */
+    @org.junit.jupiter.api.Tag("benchmark")
+    @Test
+    void printsWhatCapturingAnEmptyOutputDirectoryAddsToARun() throws Exception {
+        Runner r = start();
+        Path dir = tmp.resolve("output");
+        List<Long> plain = new ArrayList<>();
+        List<Long> capturing = new ArrayList<>();
+        ExecRequest exit0 = new ExecRequest(List.of("/bin/sh", "-c", "exit 0"), Map.of(), "0:0", "/", new byte[0]);
+        for (int i = 0; i < 230; i++) {
+            long t0 = System.nanoTime();
+            Runner.RunHandle a = r.run(exit0, discard(), Duration.ofSeconds(20), 0, null);
+            a.exitCode().get(20, TimeUnit.SECONDS);
+            long t1 = System.nanoTime();
+            Runner.RunHandle b = r.run(exit0, discard(), Duration.ofSeconds(20), 0, dir.toString());
+            b.exitCode().get(20, TimeUnit.SECONDS);
+            assertThat(b.artifacts().get(20, TimeUnit.SECONDS).artifacts()).isEmpty();
+            long t2 = System.nanoTime();
+            if (i >= 30) {
+                plain.add(t1 - t0);
+                capturing.add(t2 - t1);
+            }
+        }
+        java.util.Collections.sort(plain);
+        java.util.Collections.sort(capturing);
+        System.out.printf("runner on the host, sh -c 'exit 0', median of 200: %.2f ms; capturing an empty output "
+                + "directory: %.2f ms%n", plain.get(100) / 1e6, capturing.get(100) / 1e6);
+    }
+
     // ---------------------------------------------------------------- the fork server
 
     /** The Python plug-in's fork server, as the engine ships it. */
@@ -460,6 +569,23 @@ class RunnerTest {
         assertThat(r.forkServerReady()).isTrue();
         assertThat(forked(r, "print('next')", List.of(), Map.of(), new byte[0], Duration.ofSeconds(30)).stdout())
                 .isEqualTo("next\n");
+    }
+
+    @Test
+    void aForkedRunAskedForAfterTheForkServerDiedIsNotStartedSoTheHostCanRunItAnotherWay() throws Exception {
+        Runner r = startBoxedWithForkServer();
+        Runner.RunHandle kill = r.runForked(new ExecRequest(List.of("python3", "/tmp/.sandbox4j/r1/main.py"),
+                Map.of(), "65534:65534", "/tmp", new byte[0]), Map.of("main.py", ("import os, signal\n"
+                        + "os.kill(os.getppid(), signal.SIGKILL)").getBytes(StandardCharsets.UTF_8)),
+                "/tmp/.sandbox4j/r1", null, discard(), Duration.ofSeconds(30), 0);
+        kill.exitCode().get(60, TimeUnit.SECONDS);
+        // the host may ask before it has seen the runner say the fork server failed
+        Runner.RunHandle h = r.runForked(new ExecRequest(List.of("python3", "/tmp/.sandbox4j/r1/main.py"), Map.of(),
+                "65534:65534", "/tmp", new byte[0]), Map.of("main.py", "print(1)".getBytes(StandardCharsets.UTF_8)),
+                "/tmp/.sandbox4j/r1", null, discard(), Duration.ofSeconds(30), 0);
+        h.exitCode().get(60, TimeUnit.SECONDS);
+        assertThat(h.notStarted()).as("not a python3 without its files (exit 2)").isTrue();
+        assertThat(r.isAlive()).isTrue();
     }
 
     private static OutputSink discard() {

@@ -325,6 +325,18 @@ class WarmPoolTest {
     }
 
     @Test
+    void openingAPooledSessionDoesNotAskTheEngineForTheImagesLabels() {
+        SandboxClient c = client(python().minSize(1).maxSize(2));
+        awaitReady(c, 1);
+        try (SandboxSession s = c.openSession("python", OPTIONS)) {
+            assertThat(backend.live.get(boxOf(s)).name()).startsWith("sandbox4j-python-pool-");
+            // the refill reads them for the next box on a thread of its own
+            assertThat(backend.imageLabelsCallers).as("read while the box waited, not at hand-out")
+                    .doesNotContain(Thread.currentThread());
+        }
+    }
+
+    @Test
     void healthCheckRemovesDeadIdleBoxesAndRefills() {
         SandboxClient c = client(python().minSize(2).healthCheckInterval(Duration.ofMillis(50)));
         awaitReady(c, 2);
@@ -402,10 +414,10 @@ class WarmPoolTest {
 
     @Test
     void boxOfASessionThatFailsToStartIsRemovedAndItsCapacityReturned() {
+        backend.imageLabels = Map.of(DefaultSandboxSession.LABEL_WORKSPACE_SEED, "/opt/seed");
         SandboxClient c = client(python().minSize(1).maxSize(1).exhaustion(Exhaustion.FAIL_FAST));
         awaitReady(c, 1);
         String pooled = backend.live.keySet().iterator().next();
-        backend.imageLabels = Map.of(DefaultSandboxSession.LABEL_WORKSPACE_SEED, "/opt/seed");
         backend.failExecs = true; // restoring the saved work directory fails: start() throws
         assertThatThrownBy(() -> c.openSession("python", OPTIONS)).isInstanceOf(BackendException.class);
         assertThat(backend.live).doesNotContainKey(pooled);
@@ -506,6 +518,7 @@ class WarmPoolTest {
         final AtomicInteger failures = new AtomicInteger();
         final AtomicInteger blocked = new AtomicInteger();
         final AtomicInteger isRunningCalls = new AtomicInteger();
+        final List<Thread> imageLabelsCallers = new CopyOnWriteArrayList<>();
         final AtomicInteger livePooled = new AtomicInteger();
         final AtomicInteger maxLivePooled = new AtomicInteger();
         private final AtomicInteger ids = new AtomicInteger();
@@ -622,6 +635,7 @@ class WarmPoolTest {
 
         @Override
         public Map<String, String> imageLabels(String image) {
+            imageLabelsCallers.add(Thread.currentThread());
             return images.contains(image) ? imageLabels : null;
         }
 

@@ -24,6 +24,10 @@
 #       zygote the program is exec'd (the image's environment with the request's "K=V" on top); with zygote=1 the
 #       fork server runs it, ENV is envc entries followed by the program's files (name, content pairs), which it
 #       writes into rundir (emptying outdir) before the program starts, as the launcher would.
+#       With "capture=1" the run also reports its output directory: outdir is emptied before the program starts
+#       (by the runner, or by the fork server), and after the X (or F) come the directory's entries (A, C) and an L.
+#       "cap_files=N\ncap_bytes=B" bound what is read back.
+#   capture OPTIONS                                report outdir now, as after a run (a kernel's cell): A, C..., L
 #   kill SPARE                                     kill every process of the uid outside SPARE's tree (and the
 #                                                  program of a run in progress, which then ends)
 #   zygote ARGC ARGV... ENV...                     start the fork server (answered with Z when it is ready)
@@ -38,10 +42,17 @@
 #   F message      the program could not be started (no X follows)
 #   K "left=N"     answer to a kill request (after the X of a run it ended)
 #   Z "ready pid=P" | "failed MESSAGE"   the fork server's state
+#   A "T SIZE NAME"  an entry of the output directory (NAME relative, "/"-separated, raw bytes): T is f (a regular
+#                  file: exactly SIZE bytes of it follow in C frames), l (a symbolic link, not followed), s (a file
+#                  beyond cap_files/cap_bytes, not read), u (a file that could not be opened), o (not a regular file,
+#                  directory or link), m (more entries than the runner lists: the listing stopped)
+#   C bytes        the content of the last A "f" entry, in pieces of up to 64 KiB
+#   L "entries=N"  the end of a report (after an F: "entries=0")
 # One run at a time: the next request is read after the X (or F) of the previous one; during a run only "kill" is read.
 use strict;
 use warnings;
 use POSIX ();
+use Fcntl ();
 use IO::Handle ();
 
 binmode STDIN;
@@ -339,6 +350,118 @@ sub zygote_says {
     return @m;
 }
 
+# ------------------------------------------------------------------------------------------------ the output directory
+
+# Empties (creates) a run's output directory without following a link: whatever the program left there (a link in
+# its place included) goes, and a real directory is made. False if it cannot be made.
+sub empty_outdir {
+    my ($dir) = @_;
+    my @st = lstat($dir);
+    if (@st && -d _) {
+        remove_entries($dir, 0);
+        return chmod(0755, $dir);
+    }
+    unlink($dir) if @st;
+    return mkdir($dir, 0755) || -d $dir;
+}
+
+sub remove_entries {
+    my ($dir, $depth) = @_;
+    chmod(0700, $dir);    # ours: a directory the program made unreadable is emptied too
+    opendir(my $d, $dir) or return;
+    my @names = grep { $_ ne '.' && $_ ne '..' } readdir $d;
+    closedir $d;
+    for my $n (@names) {
+        my $p = "$dir/$n";
+        if (lstat($p) && -d _ && $depth < 256) {
+            remove_entries($p, $depth + 1);
+            rmdir($p);
+        } else {
+            unlink($p);
+        }
+    }
+}
+
+# Reports the output directory in A/C frames and ends with an L. What is in it is the program's, so nothing there is
+# trusted: links are reported, never followed; every directory is entered with chdir and checked to be the one
+# lstat saw (a directory swapped for a link meanwhile is skipped); a file is opened with O_NOFOLLOW|O_NONBLOCK and
+# read only if the opened file is the regular file lstat saw, and only up to the size lstat gave; files beyond
+# cap_files/cap_bytes are listed unread, and the listing stops after 10000 entries.
+sub report_outdir {
+    my (%o) = @_;
+    my %r = (entries => 0, files => 0, bytes => 0, max_files => ($o{cap_files} // 256) + 0,
+        max_bytes => ($o{cap_bytes} // 67108864) + 0);
+    my $dir = $o{outdir} // '';
+    my @st = $dir ne '' ? lstat($dir) : ();
+    if (@st && -d _ && opendir(my $back, '.')) {
+        report_dir(\%r, '', $dir, $st[0], $st[1], 0);
+        chdir($back);
+        closedir $back;
+    }
+    send_frame('L', "entries=$r{entries}");
+}
+
+sub report_dir {
+    my ($r, $prefix, $name, $dev, $ino, $depth) = @_;
+    return unless chdir($name);
+    my @here = stat('.');
+    return unless @here && $here[0] == $dev && $here[1] == $ino;
+    opendir(my $d, '.') or return;
+    my @names = sort grep { $_ ne '.' && $_ ne '..' } readdir $d;
+    for my $n (@names) {
+        if (++$r->{entries} > 10000) {
+            send_frame('A', "m 0 $prefix$n");
+            last;
+        }
+        my @st = lstat($n);
+        next unless @st;
+        my $path = "$prefix$n";
+        if (-l _) {
+            send_frame('A', "l 0 $path");
+        } elsif (-d _) {
+            if ($depth >= 64) {
+                send_frame('A', "m 0 $path/");
+                next;
+            }
+            report_dir($r, "$path/", $n, $st[0], $st[1], $depth + 1);
+            chdir($d) or last;    # back into this directory (fchdir)
+        } elsif (-f _) {
+            report_file($r, $path, $n, \@st);
+        } else {
+            send_frame('A', "o 0 $path");
+        }
+    }
+    closedir $d;
+}
+
+sub report_file {
+    my ($r, $path, $n, $st) = @_;
+    my $size = $st->[7];
+    if ($r->{files} >= $r->{max_files} || $r->{bytes} + $size > $r->{max_bytes}) {
+        send_frame('A', "s $size $path");
+        return;
+    }
+    my $fh;
+    my @f;
+    unless (sysopen($fh, $n, Fcntl::O_RDONLY() | Fcntl::O_NONBLOCK() | Fcntl::O_NOFOLLOW())
+            && (@f = stat($fh)) && -f _ && $f[0] == $st->[0] && $f[1] == $st->[1]) {
+        send_frame('A', "u $size $path");
+        return;
+    }
+    $r->{files}++;
+    $r->{bytes} += $size;
+    send_frame('A', "f $size $path");
+    my $left = $size;
+    while ($left > 0) {
+        my $k = sysread($fh, my $buf, $left < 65536 ? $left : 65536);
+        next if !defined $k && $!{EINTR};
+        last unless $k;    # shorter than lstat said: the host sees it
+        send_frame('C', $buf);
+        $left -= $k;
+    }
+    close $fh;
+}
+
 # ------------------------------------------------------------------------------------------------ runs
 
 my $ZDIR = '/tmp/.sandbox4j-z';
@@ -375,6 +498,11 @@ sub run_program {
     my @files = @rest[$argc + $envc .. $#rest];
     my ($pid, $in_w, $out_r, $err_r, @hold);
     my $pending = '';
+    if ($o{zygote} && !$via_zygote) {
+        # its files were for the fork server to write: the host starts the program another way
+        send_frame('F', 'the fork server is gone');
+        return 0;
+    }
     if ($via_zygote) {
         my ($or, $er, $ow, $ew) = zygote_streams($input);
         unless ($or) {
@@ -392,6 +520,10 @@ sub run_program {
             return 0;
         }
     } else {
+        if ($o{capture} && ($o{outdir} // '') ne '' && !empty_outdir($o{outdir})) {
+            send_frame('F', "cannot create the output directory $o{outdir}: $!");
+            return 0;
+        }
         my ($in_r, $out_w, $err_w);
         unless (pipe($in_r, $in_w) && pipe($out_r, $out_w) && pipe($err_r, $err_w)) {
             send_frame('F', "cannot create pipes: $!");
@@ -555,7 +687,13 @@ while (1) {
     last unless @f;
     my $op = shift @f;
     if ($op eq 'run') {
-        run_program(@f);
+        my $started = run_program(@f);
+        my %o = options($f[0] // '');
+        if ($o{capture}) {
+            if ($started) { report_outdir(%o); } else { send_frame('L', 'entries=0'); }
+        }
+    } elsif ($op eq 'capture') {
+        report_outdir(options($f[0] // ''));
     } elsif ($op eq 'kill') {
         my $left = kill_others(($f[0] // 0) + 0);
         send_frame('K', "left=$left");

@@ -1,0 +1,120 @@
+package dev.sandbox4j.core;
+
+import dev.sandbox4j.spi.ExecRequest;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The resident runner's wire format ({@code box/runner.pl} describes it): requests to it, as a count of
+ * length-prefixed fields, and the frames it answers with (1 type byte, u32 length, payload).
+ */
+final class RunnerWire {
+    /** A sane runner sends at most 64 KiB per frame; anything much larger means the stream is not the runner's. */
+    static final int MAX_FRAME = 1 << 20;
+
+    private RunnerWire() {}
+
+    /**
+     * The run request: count, then (length, bytes) of "run", options, workdir, stdin, argc, argv..., env...
+     */
+    static byte[] run(ExecRequest request, @Nullable Duration timeout, int spare) {
+        return run(request, timeout, spare, "", List.of());
+    }
+
+    static byte[] run(ExecRequest request, @Nullable Duration timeout, int spare, String moreOptions,
+            List<byte[]> trailing) {
+        List<byte[]> fields = new ArrayList<>();
+        fields.add("run".getBytes(StandardCharsets.US_ASCII));
+        String options = (timeout != null ? "timeout_ms=" + Math.max(1, timeout.toMillis()) + "\n" : "")
+                + (spare > 0 ? "spare=" + spare + "\n" : "") + moreOptions;
+        fields.add(options.getBytes(StandardCharsets.UTF_8));
+        fields.add(request.workdir().getBytes(StandardCharsets.UTF_8));
+        fields.add(request.stdin());
+        fields.add(Integer.toString(request.argv().size()).getBytes(StandardCharsets.US_ASCII));
+        for (String a : request.argv()) {
+            fields.add(a.getBytes(StandardCharsets.UTF_8));
+        }
+        request.env().forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
+        fields.addAll(trailing);
+        return request(fields);
+    }
+
+    /** A request: count, then (length, bytes) of each field. */
+    static byte[] request(List<byte[]> fields) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(ByteBuffer.allocate(4).putInt(fields.size()).array());
+        for (byte[] f : fields) {
+            out.writeBytes(ByteBuffer.allocate(4).putInt(f.length).array());
+            out.writeBytes(f);
+        }
+        return out.toByteArray();
+    }
+
+    /** Receives the frames. */
+    interface Frames {
+        void frame(char type, byte[] payload);
+
+        /** The stream broke the format: nothing more is parsed. */
+        void garbage();
+    }
+
+    /**
+     * Cuts the resident runner's stdout into frames (1 type byte, u32 length, payload); called on the backend's stream
+     * thread only. A frame of an unknown type or of an absurd length means the stream is not the runner's: the parser
+     * then stops for good and says so once.
+     */
+    static final class Parser {
+        private final String types;
+        private final Frames frames;
+        private byte[] buf = new byte[8192];
+        private int len;
+        private boolean broken;
+
+        /** @param types the frame types the runner sends, one character each */
+        Parser(String types, Frames frames) {
+            this.types = types;
+            this.frames = frames;
+        }
+
+        void feed(byte[] chunk) {
+            if (broken) {
+                return;
+            }
+            if (len + chunk.length > buf.length) {
+                byte[] bigger = new byte[Math.max(buf.length * 2, len + chunk.length)];
+                System.arraycopy(buf, 0, bigger, 0, len);
+                buf = bigger;
+            }
+            System.arraycopy(chunk, 0, buf, len, chunk.length);
+            len += chunk.length;
+            int pos = 0;
+            while (len - pos >= 5) {
+                char type = (char) (buf[pos] & 0xff);
+                int size = ByteBuffer.wrap(buf, pos + 1, 4).getInt();
+                if (size < 0 || size > MAX_FRAME || types.indexOf(type) < 0) {
+                    broken = true; // not the runner speaking: stop trusting this stream
+                    len = 0;
+                    frames.garbage();
+                    return;
+                }
+                if (len - pos - 5 < size) {
+                    break;
+                }
+                byte[] payload = new byte[size];
+                System.arraycopy(buf, pos + 5, payload, 0, size);
+                pos += 5 + size;
+                frames.frame(type, payload);
+            }
+            System.arraycopy(buf, pos, buf, 0, len - pos);
+            len -= pos;
+            if (buf.length > 4 * MAX_FRAME && len < 8192) {
+                buf = java.util.Arrays.copyOf(buf, 8192);
+            }
+        }
+    }
+}
