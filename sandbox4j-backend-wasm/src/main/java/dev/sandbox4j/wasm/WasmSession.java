@@ -32,7 +32,7 @@ import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.policy.Severity;
 import dev.sandbox4j.policy.Violation;
 import dev.sandbox4j.wasm.DriverProcess.DriverGoneException;
-import dev.sandbox4j.wasm.Frames.Frame;
+import dev.sandbox4j.spi.Frames.Frame;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -174,28 +174,25 @@ final class WasmSession implements SandboxSession {
 
     @Override
     public ExecutionResult run(String code, RunOptions runOptions) {
-        requireNonNull(code, "code");
+        SandboxSession.requireCode(code);
         requireNonNull(runOptions, "options");
-        if (code.isBlank()) {
-            throw new IllegalArgumentException("code must not be blank");
-        }
-        if (!runOptions.libraries().isEmpty()) {
-            ExecutionResult installation = install(runOptions.libraries());
-            if (installation.status() != ExecutionStatus.OK) {
-                return installation;
-            }
-        }
-        ensureOpen();
+        ensureOpen(); // a closed session refuses before the policy is consulted
         String cwd = runOptions.workdir() == null ? workdir : BoxPaths.workdir(workdir, runOptions.workdir());
         Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
         List<Violation> findings = List.of();
-        if (policy != null) {
+        if (policy != null) { // before anything is installed, as on every backend
             PolicyVerdict v = decide(code, policy);
             findings = v.violations();
             if (!v.allowed()) {
                 ExecutionResult blocked = RunResults.blockedByPolicy(v);
                 audit(code, timeout, blocked);
                 return blocked;
+            }
+        }
+        if (!runOptions.libraries().isEmpty()) {
+            ExecutionResult installation = install(runOptions.libraries());
+            if (installation.status() != ExecutionStatus.OK) {
+                return installation;
             }
         }
         ExecutionResult r;

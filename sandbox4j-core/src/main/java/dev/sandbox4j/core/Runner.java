@@ -5,6 +5,7 @@ import dev.sandbox4j.core.support.BoundedBuffer;
 import dev.sandbox4j.spi.Box;
 import dev.sandbox4j.spi.ExecHandle;
 import dev.sandbox4j.spi.ExecRequest;
+import dev.sandbox4j.spi.Frames;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.SandboxBackend;
 import java.io.ByteArrayOutputStream;
@@ -566,42 +567,17 @@ final class Runner implements AutoCloseable {
 
     /** Cuts the runner's stdout into frames; called on the backend's stream thread only. */
     private final class Parser {
-        private byte[] buf = new byte[8192];
-        private int len;
+        private final Frames.Decoder decoder = Frames.typedDecoder("ROEXFKZ", MAX_FRAME);
 
         void feed(byte[] chunk) {
             if (broken) {
                 return;
             }
-            if (len + chunk.length > buf.length) {
-                byte[] bigger = new byte[Math.max(buf.length * 2, len + chunk.length)];
-                System.arraycopy(buf, 0, bigger, 0, len);
-                buf = bigger;
-            }
-            System.arraycopy(chunk, 0, buf, len, chunk.length);
-            len += chunk.length;
-            int pos = 0;
-            while (len - pos >= 5) {
-                char type = (char) (buf[pos] & 0xff);
-                int size = ByteBuffer.wrap(buf, pos + 1, 4).getInt();
-                if (size < 0 || size > MAX_FRAME || "ROEXFKZ".indexOf(type) < 0) {
-                    broken = true; // not the runner speaking: stop trusting this stream
-                    len = 0;
-                    died(-1);
-                    return;
-                }
-                if (len - pos - 5 < size) {
-                    break;
-                }
-                byte[] payload = new byte[size];
-                System.arraycopy(buf, pos + 5, payload, 0, size);
-                pos += 5 + size;
-                frame(type, payload);
-            }
-            System.arraycopy(buf, pos, buf, 0, len - pos);
-            len -= pos;
-            if (buf.length > 4 * MAX_FRAME && len < 8192) {
-                buf = java.util.Arrays.copyOf(buf, 8192);
+            try {
+                decoder.feed(chunk, f -> frame(f.type(), f.payload()));
+            } catch (Frames.FrameException e) {
+                broken = true; // not the runner speaking: stop trusting this stream
+                died(-1);
             }
         }
     }
