@@ -313,6 +313,11 @@ final class DriverProcess {
         return -1;
     }
 
+    /** Whether {@link #kill()} ended it (as opposed to exiting or breaking the channel by itself). */
+    boolean wasKilled() {
+        return killed;
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }
