@@ -153,8 +153,13 @@ final class WasmRuntime implements BoxRuntime {
         DriverProcess d = driver();
         for (Map.Entry<String, byte[]> f : program.files().entrySet()) {
             if (!f.getKey().equals("main.py")) { // the program's other files (its plan's helpers)
-                fileOp(d, Map.of("op", "put", "path", program.runDir() + "/" + f.getKey(), "data", true, "root", home),
-                        f.getValue(), program.runDir() + "/" + f.getKey(), -1);
+                String path = program.runDir() + "/" + f.getKey();
+                try {
+                    fileOp(d, Map.of("op", "put", "path", path, "data", true, "root", home), f.getValue(), path, -1);
+                } catch (IOException e) {
+                    throw new BackendException("wasm", "cannot write '" + path + "' for the program: "
+                            + e.getMessage(), e);
+                }
             }
         }
         List<String> pyArgv = new ArrayList<>();
@@ -321,7 +326,7 @@ final class WasmRuntime implements BoxRuntime {
     }
 
     private byte[] fileOp(DriverProcess d, Map<String, Object> command, byte @Nullable [] data, String target,
-            long max) {
+            long max) throws IOException {
         try {
             JsonNode r = reply(d, command, data, target, max);
             if (!command.get("op").equals("get")) {
@@ -336,8 +341,6 @@ final class WasmRuntime implements BoxRuntime {
                 throw new FileTooLargeException(target, f.payload().length, DataSize.ofBytes(max));
             }
             return f.payload();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         } catch (DriverGoneException e) {
             killDriver();
             throw new BackendException("wasm", "the interpreter ended during a file operation: " + e.getMessage(),
