@@ -56,7 +56,9 @@ final class WasmRuntime implements BoxRuntime {
     private final Object lock = new Object();
     /** Wheels installed so far (file name to content), installed again into a restarted interpreter. */
     private final Map<String, byte[]> wheels = new LinkedHashMap<>();
-    private final List<String> installed = new ArrayList<>();
+    private final List<String> installed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** How many times the interpreter was found dead (exited by itself) and started again. */
+    private int deaths;
     private final AtomicLong oomKills = new AtomicLong();
     private @Nullable DriverProcess driver;
     private volatile @Nullable CompletableFuture<Integer> running;
@@ -70,7 +72,7 @@ final class WasmRuntime implements BoxRuntime {
     }
 
     /** The live interpreter, started (with the installed wheels) if need be. */
-    private DriverProcess driver() {
+    DriverProcess driver() {
         synchronized (lock) {
             if (closed) {
                 throw new BackendException("wasm", "the box " + name + " is removed", null);
@@ -80,6 +82,7 @@ final class WasmRuntime implements BoxRuntime {
             }
             if (driver != null) {
                 driver.kill();
+                deaths++;
                 log.info("{}: the interpreter had exited; starting a new one", name);
             }
             DriverProcess d = client.startDriver(name, memory);
@@ -106,7 +109,20 @@ final class WasmRuntime implements BoxRuntime {
         }
     }
 
-    private void killDriver() {
+    /** How many times the interpreter was found dead and started again (its state lost). */
+    int deaths() {
+        synchronized (lock) {
+            return deaths;
+        }
+    }
+
+    /** The libraries installed, as {@code name==version}. */
+    List<String> installed() {
+        return List.copyOf(installed);
+    }
+
+    /** Kills the interpreter; the next use starts a fresh one. */
+    void killDriver() {
         DriverProcess d;
         synchronized (lock) {
             d = driver;
@@ -115,6 +131,12 @@ final class WasmRuntime implements BoxRuntime {
         if (d != null) {
             d.kill();
         }
+    }
+
+    /** Ends the interpreter for good at once (a program may be running: it ends killed). */
+    void closeNow() {
+        closed = true;
+        killDriver();
     }
 
     /** Ends the interpreter for good (the box is removed). */
