@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandbox4j.BackendException;
 import dev.sandbox4j.text.Texts;
-import dev.sandbox4j.wasm.Frames.Frame;
+import dev.sandbox4j.spi.Frames;
+import dev.sandbox4j.spi.Frames.Frame;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -106,12 +107,19 @@ final class DriverProcess {
     private void startThreads(int maxFrame) {
         InputStream out = process.getInputStream();
         Thread.ofPlatform().daemon().name(name + "-stdout").start(() -> {
+            Frames.Decoder decoder = Frames.typedDecoder(DRIVER_FRAME_TYPES, maxFrame);
+            boolean[] stopped = {false};
             IOException error = null;
+            byte[] buf = new byte[64 * 1024];
             try {
-                for (Frame f; (f = Frames.read(out, DRIVER_FRAME_TYPES, maxFrame)) != null; ) {
-                    if (!offer(f)) {
-                        return;
-                    }
+                for (int n; !stopped[0] && (n = out.read(buf)) > 0; ) {
+                    decoder.feed(buf, 0, n, f -> stopped[0] = stopped[0] || !offer(f));
+                }
+                if (stopped[0]) {
+                    return;
+                }
+                if (decoder.hasPartialFrame()) {
+                    error = new Frames.FrameException("stream ended inside a frame");
                 }
             } catch (IOException e) {
                 error = e;
@@ -194,7 +202,7 @@ final class DriverProcess {
 
     /** Sends one frame. */
     void send(char type, byte[] payload) throws IOException {
-        stdin.write(Frames.encode(type, payload));
+        stdin.write(Frames.typed(type, payload));
     }
 
     /** Sends a command, with an optional data frame after it. */
@@ -303,6 +311,11 @@ final class DriverProcess {
             // not Linux, or the process is gone
         }
         return -1;
+    }
+
+    /** Whether {@link #kill()} ended it (as opposed to exiting or breaking the channel by itself). */
+    boolean wasKilled() {
+        return killed;
     }
 
     boolean isAlive() {

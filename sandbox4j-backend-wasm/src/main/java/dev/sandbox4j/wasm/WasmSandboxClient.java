@@ -139,9 +139,14 @@ public final class WasmSandboxClient implements SandboxClient {
 
     /** Starts the interpreter of a session. */
     DriverProcess startDriver(WasmSession session) {
+        return startDriver("sandbox4j-wasm-" + session.id(), session.options().limits().memory().bytes());
+    }
+
+    /** Starts an interpreter whose memory is limited to {@code memory} bytes (a box of {@link WasmBackend}). */
+    DriverProcess startDriver(String name, long memory) {
         Path snap = snapshot();
         try {
-            return startDriver(session, snap);
+            return startDriver(name, memory, snap);
         } catch (BackendException e) {
             if (snap == null) {
                 throw e;
@@ -158,16 +163,15 @@ public final class WasmSandboxClient implements SandboxClient {
             } catch (IOException ignored) {
                 // another process may hold it; it is not used any more by this client
             }
-            return startDriver(session, null);
+            return startDriver(name, memory, null);
         }
     }
 
-    private DriverProcess startDriver(WasmSession session, @Nullable Path snap) {
-        long memory = session.options().limits().memory().bytes();
+    private DriverProcess startDriver(String name, long memory, @Nullable Path snap) {
         List<String> argv = DenoCommand.serve(config.installation(), config.permissions(), driver, snap, memory);
         long maxFrame = Math.min(Integer.MAX_VALUE - 8L, Math.max(64L << 20, 2 * memory + (16L << 20)));
         DriverProcess d = DriverProcess.start(argv, denoEnvironment(), home, config.startTimeout(), (int) maxFrame,
-                "sandbox4j-wasm-" + session.id());
+                name);
         drivers.add(d);
         drivers.removeIf(p -> !p.isAlive());
         return d;

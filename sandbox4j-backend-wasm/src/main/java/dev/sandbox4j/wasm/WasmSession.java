@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandbox4j.Artifact;
-import dev.sandbox4j.BackendException;
 import dev.sandbox4j.CellOutput;
 import dev.sandbox4j.Command;
 import dev.sandbox4j.CopyResult;
@@ -32,11 +31,9 @@ import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.policy.Severity;
 import dev.sandbox4j.policy.Violation;
 import dev.sandbox4j.wasm.DriverProcess.DriverGoneException;
-import dev.sandbox4j.wasm.Frames.Frame;
+import dev.sandbox4j.spi.Frames.Frame;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +45,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,10 +81,8 @@ final class WasmSession implements SandboxSession {
     private final String workdir;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Notebooks.Cell> history = new ArrayList<>();
-    /** Wheels installed so far (file name to content), installed again into a restarted interpreter. */
-    private final Map<String, byte[]> wheels = new LinkedHashMap<>();
-    private final List<String> installed = new ArrayList<>();
-    private volatile @Nullable DriverProcess driver;
+    /** The interpreter, its files and its installed wheels (shared with the engine's wasm backend). */
+    private final WasmRuntime runtime;
     private volatile boolean closed;
     private volatile @Nullable String closeReason;
     private volatile @Nullable ScheduledFuture<?> lifetime;
@@ -105,13 +99,14 @@ final class WasmSession implements SandboxSession {
         this.principal = principal;
         this.defaultTimeout = defaultTimeout;
         this.workdir = options.runtime().workdir();
+        this.runtime = new WasmRuntime(client, "sandbox4j-wasm-" + id, options.limits().memory().bytes(), workdir);
     }
 
     /** Starts the interpreter (the caller closes the session if this throws). */
     void start() {
         lock.lock();
         try {
-            driver = client.startDriver(this);
+            runtime.start();
         } finally {
             lock.unlock();
         }
@@ -152,8 +147,7 @@ final class WasmSession implements SandboxSession {
 
     /** Process id of the running interpreter, or {@code -1} between a kill and the restart. */
     long pid() {
-        DriverProcess d = driver;
-        return d != null && d.isAlive() ? d.pid() : -1;
+        return runtime.pid();
     }
 
     @Override
@@ -174,28 +168,25 @@ final class WasmSession implements SandboxSession {
 
     @Override
     public ExecutionResult run(String code, RunOptions runOptions) {
-        requireNonNull(code, "code");
+        SandboxSession.requireCode(code);
         requireNonNull(runOptions, "options");
-        if (code.isBlank()) {
-            throw new IllegalArgumentException("code must not be blank");
-        }
-        if (!runOptions.libraries().isEmpty()) {
-            ExecutionResult installation = install(runOptions.libraries());
-            if (installation.status() != ExecutionStatus.OK) {
-                return installation;
-            }
-        }
-        ensureOpen();
+        ensureOpen(); // a closed session refuses before the policy is consulted
         String cwd = runOptions.workdir() == null ? workdir : BoxPaths.workdir(workdir, runOptions.workdir());
         Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : defaultTimeout;
         List<Violation> findings = List.of();
-        if (policy != null) {
+        if (policy != null) { // before anything is installed, as on every backend
             PolicyVerdict v = decide(code, policy);
             findings = v.violations();
             if (!v.allowed()) {
                 ExecutionResult blocked = RunResults.blockedByPolicy(v);
                 audit(code, timeout, blocked);
                 return blocked;
+            }
+        }
+        if (!runOptions.libraries().isEmpty()) {
+            ExecutionResult installation = install(runOptions.libraries());
+            if (installation.status() != ExecutionStatus.OK) {
+                return installation;
             }
         }
         ExecutionResult r;
@@ -396,37 +387,21 @@ final class WasmSession implements SandboxSession {
     }
 
     private DriverProcess ensureDriver() {
-        DriverProcess d = driver;
-        if (d != null && d.isAlive()) {
-            return d;
-        }
-        if (d != null) {
-            d.kill();
-            lostState = true;
-            log.info("Session {}: the interpreter had exited; starting a new one", id);
-        }
         ensureOpen();
-        d = client.startDriver(this);
-        driver = d;
-        if (closed) { // closed while starting
-            d.kill();
-            throw new SessionClosedException("session " + id + " is closed");
+        int deaths = runtime.deaths();
+        DriverProcess d = runtime.driver();
+        if (runtime.deaths() != deaths) {
+            lostState = true; // the interpreter had died between runs
         }
-        for (Map.Entry<String, byte[]> w : wheels.entrySet()) { // the installed libraries survive a restart
-            String problem = sendWheel(d, w.getKey(), w.getValue());
-            if (problem != null) {
-                log.warn("Session {}: reinstalling {} after a restart failed: {}", id, w.getKey(), problem);
-            }
+        if (closed) { // closed while starting
+            runtime.closeNow();
+            throw new SessionClosedException("session " + id + " is closed");
         }
         return d;
     }
 
     private void killDriver() {
-        DriverProcess d = driver;
-        driver = null;
-        if (d != null) {
-            d.kill();
-        }
+        runtime.killDriver();
     }
 
     /** Applies the sanitiser and attaches policy findings. */
@@ -466,55 +441,26 @@ final class WasmSession implements SandboxSession {
         if (libraries.isEmpty()) {
             throw new IllegalArgumentException("libraries must not be empty");
         }
-        Path dir = client.wheels();
-        if (dir == null) {
-            throw new UnsupportedOperationException("the wasm backend installs libraries only from a local directory "
-                    + "of pure-Python wheels (WasmSandbox.builder().wheels(dir)); none is configured. Pyodide's "
-                    + "package index (a CDN) is not used and native wheels do not run in WebAssembly. Libraries: "
-                    + libraries);
-        }
-        List<Wheels.Spec> specs = libraries.stream().map(Wheels.Spec::parse).toList();
         ensureOpen();
         long start = System.nanoTime();
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
-        ExecutionStatus status = ExecutionStatus.OK;
+        ExecutionStatus status;
         lock.lock();
         try {
-            ensureOpen();
-            for (Wheels.Spec spec : specs) {
-                String key = Wheels.normalize(spec.name());
-                if (installed.stream().anyMatch(i -> Wheels.normalize(Wheels.Spec.parse(i).name()).equals(key))) {
-                    out.append(spec.name()).append(" is already installed\n");
-                    continue;
+            ensureDriver();
+            int code = runtime.install(libraries, new dev.sandbox4j.spi.OutputSink() {
+                @Override
+                public void stdout(byte[] chunk) {
+                    out.append(new String(chunk, java.nio.charset.StandardCharsets.UTF_8));
                 }
-                List<String> rejected = new ArrayList<>();
-                Path wheel = Wheels.find(dir, spec, rejected).orElse(null);
-                if (wheel == null) {
-                    err.append("no pure-Python wheel (py3-none-any) for '").append(spec.name())
-                            .append(spec.version() != null ? "==" + spec.version() : "").append("' in ").append(dir);
-                    if (!rejected.isEmpty()) {
-                        err.append(" (found ").append(String.join(", ", rejected.subList(0,
-                                Math.min(3, rejected.size())))).append(": native code does not run in WebAssembly)");
-                    }
-                    err.append('\n');
-                    status = ExecutionStatus.INSTALL_FAILED;
-                    break;
+
+                @Override
+                public void stderr(byte[] chunk) {
+                    err.append(new String(chunk, java.nio.charset.StandardCharsets.UTF_8));
                 }
-                byte[] bytes = Files.readAllBytes(wheel);
-                String name = wheel.getFileName().toString();
-                String problem = sendWheel(ensureDriver(), name, bytes);
-                if (problem != null) {
-                    err.append("installing ").append(name).append(" failed: ").append(problem).append('\n');
-                    status = ExecutionStatus.INSTALL_FAILED;
-                    break;
-                }
-                wheels.put(name, bytes);
-                installed.add(spec.name() + "==" + Wheels.version(wheel));
-                out.append("Installed ").append(name).append(" (dependencies are not resolved)\n");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            }).exitCode().join();
+            status = code == 0 ? ExecutionStatus.OK : ExecutionStatus.INSTALL_FAILED;
         } finally {
             lock.unlock();
         }
@@ -527,117 +473,67 @@ final class WasmSession implements SandboxSession {
         return r;
     }
 
-    /** Installs one wheel into the interpreter; returns {@code null} or what went wrong. */
-    private @Nullable String sendWheel(DriverProcess d, String name, byte[] bytes) {
-        try {
-            d.command(Map.of("op", "wheel", "name", name, "data", true), bytes);
-            long deadline = System.nanoTime() + FILE_TIMEOUT.toNanos();
-            for (Frame f; (f = d.next(deadline)) != null; ) {
-                if (f.type() == 'R') {
-                    JsonNode r = DriverProcess.json(f);
-                    return r.has("error") ? r.path("message").asText() : null;
-                }
-            }
-            killDriver();
-            return "the interpreter did not answer within " + Texts.human(FILE_TIMEOUT);
-        } catch (DriverGoneException | IOException e) {
-            killDriver();
-            return e.getMessage();
-        }
-    }
-
     @Override
     public List<String> installedLibraries() {
-        lock.lock();
-        try {
-            return List.copyOf(installed);
-        } finally {
-            lock.unlock();
-        }
+        return runtime.installed();
     }
 
     @Override
     public void putFile(String path, byte[] content) {
         requireNonNull(content, "content");
         String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
-        fileOp(Map.of("op", "put", "path", target, "data", true, "root", workdir), content, target, null);
+        fileOp(target, () -> {
+            runtime.writeFile(target, content);
+            return null;
+        });
     }
 
     @Override
     public byte[] getFile(String path) {
         String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
-        return fileOp(Map.of("op", "get", "path", target, "root", workdir), null, target, null);
+        return fileOp(target, () -> runtime.readFile(target, Long.MAX_VALUE));
     }
 
-    /** The driver refuses a file over {@code max} before sending it; the payload is checked here as well. */
+    /** The driver refuses a file over {@code max} before sending it; the payload is checked as well. */
     @Override
     public byte[] getFile(String path, DataSize max) {
         requireNonNull(max, "max");
         String target = BoxPaths.resolve(workdir, requireNonNull(path, "path"));
-        return fileOp(Map.of("op", "get", "path", target, "max", max.bytes(), "root", workdir), null, target, max);
+        try {
+            return fileOp(target, () -> runtime.readFile(target, max.bytes()));
+        } catch (FileTooLargeException e) {
+            throw new FileTooLargeException(target, e.size().orElse(-1), max);
+        }
     }
 
-    private byte[] fileOp(Map<String, Object> command, byte @Nullable [] data, String target,
-            @Nullable DataSize max) {
+    @Override
+    public List<dev.sandbox4j.FileEntry> listFiles(String path) {
+        String dir = BoxPaths.resolveAllowingRoot(workdir, requireNonNull(path, "path"));
+        return fileOp(dir, () -> runtime.listFiles(dir).stream()
+                .sorted(java.util.Comparator.comparing(dev.sandbox4j.FileEntry::name)).toList());
+    }
+
+    private interface FileCall<T> {
+        T call() throws IOException;
+    }
+
+    /** One file operation of the interpreter, its errors in the session API's terms. */
+    private <T> T fileOp(String target, FileCall<T> op) {
         lock.lock();
         try {
             ensureOpen();
-            DriverProcess d = ensureDriver();
-            long deadline = System.nanoTime() + FILE_TIMEOUT.toNanos();
-            try {
-                d.command(command, data);
-                JsonNode r = null;
-                for (; ; ) {
-                    Frame f = d.next(deadline);
-                    if (f == null) {
-                        killDriver();
-                        throw new BackendException("wasm", "file operation on '" + target + "' did not finish "
-                                + "within " + Texts.human(FILE_TIMEOUT), null);
-                    }
-                    if (f.type() == 'O' || f.type() == 'E') {
-                        continue; // output of a callback a program left behind
-                    }
-                    if (f.type() == 'R' && r == null) {
-                        r = DriverProcess.json(f);
-                        if (r.has("error")) {
-                            if (r.path("error").asText().equals("not_found")) {
-                                throw new UncheckedIOException(new NoSuchFileException(target, null,
-                                        "no such regular file in the sandbox"));
-                            }
-                            if (r.path("error").asText().equals("outside")) {
-                                throw new IllegalArgumentException("file path '" + Texts.sanitize(target, 120)
-                                        + "' resolves (through a symbolic link in the sandbox) to '"
-                                        + Texts.sanitize(r.path("resolved").asText(), 120) + "', outside the box's "
-                                        + "writable directories (" + workdir + ", /tmp)");
-                            }
-                            if (r.path("error").asText().equals("too_large") && max != null) {
-                                throw new FileTooLargeException(target, r.path("size").asLong(-1), max);
-                            }
-                            throw new UncheckedIOException(new IOException("cannot write '" + target + "': "
-                                    + r.path("message").asText()));
-                        }
-                        if (!command.get("op").equals("get")) {
-                            return new byte[0];
-                        }
-                    } else if (f.type() == 'F' && r != null) {
-                        if (max != null && f.payload().length > max.bytes()) {
-                            throw new FileTooLargeException(target, f.payload().length, max);
-                        }
-                        return f.payload();
-                    } else {
-                        killDriver();
-                        throw new BackendException("wasm", "unexpected frame '" + f.type() + "' from the driver",
-                                null);
-                    }
-                }
-            } catch (DriverGoneException e) {
-                killDriver();
-                throw new BackendException("wasm", "the interpreter ended during a file operation: "
-                        + e.getMessage(), e);
-            } catch (IOException e) {
-                killDriver();
-                throw new BackendException("wasm", "malformed reply from the driver", e);
-            }
+            ensureDriver();
+            return op.call();
+        } catch (NoSuchFileException e) {
+            throw new UncheckedIOException(new NoSuchFileException(target, null, "no such file in the sandbox"));
+        } catch (java.nio.file.NotDirectoryException e) {
+            throw new IllegalArgumentException("'" + Texts.sanitize(target, 120) + "' is not a directory");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException("file path '" + Texts.sanitize(target, 120) + "' resolves (through a "
+                    + "symbolic link in the sandbox) to '" + Texts.sanitize(String.valueOf(e.getOtherFile()), 120)
+                    + "', outside the box's writable directories (" + workdir + ", /tmp)");
+        } catch (IOException e) {
+            throw new UncheckedIOException(new IOException("cannot access '" + target + "': " + e.getMessage(), e));
         } finally {
             lock.unlock();
         }
@@ -646,63 +542,13 @@ final class WasmSession implements SandboxSession {
     @Override
     public void copyToRuntime(Path hostPath, String boxPath) {
         requireNonNull(hostPath, "hostPath");
-        String base = BoxPaths.resolve(workdir, requireNonNull(boxPath, "boxPath"));
-        try {
-            if (Files.isSymbolicLink(hostPath)) {
-                throw new IOException("'" + hostPath + "' is a symbolic link; copy its target instead");
-            }
-            if (Files.isRegularFile(hostPath, LinkOption.NOFOLLOW_LINKS)) {
-                putFile(base, Files.readAllBytes(hostPath));
-                return;
-            }
-            if (!Files.isDirectory(hostPath, LinkOption.NOFOLLOW_LINKS)) {
-                throw new NoSuchFileException(hostPath.toString());
-            }
-            List<Path> files = new ArrayList<>();
-            try (Stream<Path> walk = Files.walk(hostPath)) {
-                for (Path p : (Iterable<Path>) walk::iterator) {
-                    if (Files.isSymbolicLink(p)) {
-                        throw new IOException("'" + p + "' is a symbolic link; the wasm backend copies regular "
-                                + "files only");
-                    }
-                    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                        files.add(p);
-                    }
-                }
-            }
-            for (Path p : files) { // checked all before copying any
-                String rel = hostPath.relativize(p).toString().replace('\\', '/');
-                putFile(base + "/" + rel, Files.readAllBytes(p));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        HostCopies.copyIn(hostPath, BoxPaths.resolve(workdir, requireNonNull(boxPath, "boxPath")), this::putFile);
     }
 
     @Override
     public CopyResult copyFromRuntime(String boxPath, Path hostPath) {
         requireNonNull(hostPath, "hostPath");
-        byte[] content = getFile(boxPath);
-        String name = boxPath.substring(boxPath.lastIndexOf('/') + 1);
-        try {
-            Path target = Files.isDirectory(hostPath) ? hostPath.resolve(name) : hostPath;
-            if (Files.isSymbolicLink(target)) {
-                throw new IOException("refusing to write through the symbolic link '" + target + "'");
-            }
-            if (target.getParent() != null) {
-                Files.createDirectories(target.getParent());
-            }
-            Files.write(target, content);
-            return new CopyResult(1, 0, content.length, List.of());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Not yet: the WebAssembly sandbox's file system has no listing operation in its driver. */
-    @Override
-    public List<dev.sandbox4j.FileEntry> listFiles(String path) {
-        throw new UnsupportedOperationException("the WebAssembly backend cannot list files yet");
+        return HostCopies.copyOut(boxPath, getFile(boxPath), hostPath);
     }
 
     /** Not yet: a run is stopped only by its own timeout or output limit here. */
@@ -777,19 +623,15 @@ final class WasmSession implements SandboxSession {
         if (f != null) {
             f.cancel(false);
         }
-        DriverProcess d = driver;
-        if (d != null) {
-            if (lock.tryLock()) {
-                try {
-                    d.close();
-                } finally {
-                    lock.unlock();
-                }
-            } else {
-                d.kill(); // a run is going on: it ends with status killed
+        if (lock.tryLock()) {
+            try {
+                runtime.close();
+            } finally {
+                lock.unlock();
             }
+        } else {
+            runtime.closeNow(); // a run is going on: it ends with status killed
         }
-        driver = null;
         client.closed(this, reason);
     }
 

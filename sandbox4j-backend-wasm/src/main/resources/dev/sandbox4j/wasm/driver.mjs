@@ -134,8 +134,10 @@ async def run(code, stateful, env, argv, cwd, filename, artifacts):
     result = {'exit': 0}
     try:
         if artifacts:
-            shutil.rmtree(OUTPUT, ignore_errors=True)
-            os.makedirs(OUTPUT, exist_ok=True)
+            # a path: the engine's output directory, emptied here and collected by the engine itself
+            out = artifacts if isinstance(artifacts, str) else OUTPUT
+            shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(out, exist_ok=True)
         os.environ.update(env)
         sys.argv = list(argv)
         os.chdir(cwd)
@@ -174,7 +176,7 @@ async def run(code, stateful, env, argv, cwd, filename, artifacts):
             os.chdir(WORKDIR)
         except OSError:
             pass
-    if artifacts:
+    if artifacts is True:
         try:
             result['artifacts'] = _artifacts()
         except MemoryError:
@@ -360,7 +362,7 @@ async function handle(py, helper, setStdin, cmd, data) {
         let json;
         try {
           json = await run(cmd.code, !!cmd.stateful, env, argv, cmd.cwd ?? "/workspace",
-              cmd.filename ?? "main.py", !!cmd.artifacts);
+              cmd.filename ?? "main.py", typeof cmd.outdir === "string" ? cmd.outdir : !!cmd.artifacts);
         } catch (e) {
           // an interrupt that arrived after the program ended, while the helper cleaned up
           const text = String(e && e.message ? e.message : e);
@@ -432,6 +434,40 @@ async function handle(py, helper, setStdin, cmd, data) {
       const bytes = py.FS.readFile(real);
       sendJson("R", { ok: true, size: bytes.length });
       send("F", bytes);
+      return true;
+    }
+    case "list": {
+      // entries of a directory, links reported with their target and never followed
+      const root = cmd.root ?? "/workspace";
+      const real = resolved(py, cmd.path);
+      if (real === null) {
+        sendJson("R", { error: "not_found", message: cmd.path });
+        return true;
+      }
+      if (!inside(root, real)) {
+        sendJson("R", { error: "outside", resolved: real });
+        return true;
+      }
+      try {
+        if (!py.FS.isDir(py.FS.stat(real).mode)) {
+          sendJson("R", { error: "not_dir", message: cmd.path });
+          return true;
+        }
+        const entries = [];
+        for (const name of py.FS.readdir(real)) {
+          if (name === "." || name === "..") {
+            continue;
+          }
+          const path = (real === "/" ? "" : real) + "/" + name;
+          const st = py.FS.lstat(path);
+          const link = py.FS.isLink(st.mode);
+          entries.push({ name, type: link ? "l" : py.FS.isDir(st.mode) ? "d" : py.FS.isFile(st.mode) ? "f" : "o",
+            size: st.size, mtime: new Date(st.mtime).getTime(), target: link ? py.FS.readlink(path) : null });
+        }
+        sendJson("R", { ok: true, entries });
+      } catch (e) {
+        sendJson("R", { error: "io", message: describeFsError(e) });
+      }
       return true;
     }
     case "wheel": {

@@ -453,6 +453,27 @@ class WasmSessionIT {
     }
 
     @Test
+    void thePolicyCheckPrecedesInstallsAndEmptyCodeIsRefusedWithTheEnginesMessage(@TempDir Path wheels)
+            throws Exception {
+        Path wheel = wheels.resolve("sandbox4j_demo-1.0-py3-none-any.whl");
+        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(wheel))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("sandbox4j_demo/__init__.py"));
+            zip.write("VALUE = 1\n".getBytes(StandardCharsets.UTF_8));
+        }
+        try (WasmSandboxClient c = WasmTestSupport.builder().eventListener(SandboxEventListener.NONE)
+                        .wheels(wheels).build();
+                SandboxSession s = c.openSession("python",
+                        SessionOptions.builder().policy(SecurityPolicy.strict()).build())) {
+            ExecutionResult r = s.run("import os\nos.system('ls')",
+                    RunOptions.builder().libraries("sandbox4j-demo").build());
+            assertThat(r.status()).isEqualTo(ExecutionStatus.BLOCKED_BY_POLICY);
+            assertThat(s.installedLibraries()).isEmpty();
+            assertThatThrownBy(() -> s.run(" \n")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("code must not be empty");
+        }
+    }
+
+    @Test
     void sessionClosesItselfWhenItsLifetimeIsOver() {
         SandboxSession s = client.openSession("python",
                 SessionOptions.builder().sessionTimeout(Duration.ofSeconds(3)).build());

@@ -9,17 +9,18 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The compatibility kit against the wasm backend (real Deno and Pyodide). Nothing is declared unsupported: the kit's
- * fork bomb finds no {@code fork} in WebAssembly (it raises OSError) and is ended by the timeout, and sockets are
- * cannot reach any network in Pyodide
- * (HTTP through Deno's fetch needs {@code allowNet}).
+ * The compatibility kit against the wasm backend (real Deno and Pyodide), through the one client
+ * ({@code SandboxClient.builder().backend("wasm")}) and so through the engine's session pipeline. Nothing is declared
+ * unsupported: the kit's fork bomb finds no {@code fork} in WebAssembly (it raises OSError) and is ended by the
+ * timeout, and sockets cannot reach any network in Pyodide (HTTP through Deno's fetch needs {@code allowNet}).
  */
 class WasmTckIT extends SandboxTck {
-    private static WasmSandboxClient client;
+    private static SandboxClient client;
 
     @BeforeAll
     static void start() {
-        client = WasmTestSupport.builder().eventListener(SandboxEventListener.NONE).build();
+        WasmTestSupport.requireInstallation();
+        client = SandboxClient.builder().backend("wasm").eventListener(SandboxEventListener.NONE).build();
     }
 
     @AfterAll
@@ -34,9 +35,11 @@ class WasmTckIT extends SandboxTck {
         return client;
     }
 
-    /** The Deno processes of the client's sessions, by process id. */
+    /** The Deno processes this JVM started (one per box), by process id. */
     @Override
     protected Set<String> liveBoxes() {
-        return client.processIds().stream().map(String::valueOf).collect(Collectors.toSet());
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.endsWith("deno")).orElse(false))
+                .map(p -> Long.toString(p.pid())).collect(Collectors.toSet());
     }
 }

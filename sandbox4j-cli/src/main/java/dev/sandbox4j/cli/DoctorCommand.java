@@ -53,15 +53,13 @@ final class DoctorCommand implements Callable<Integer> {
             if (a.available() || a.name().equals("docker")) {
                 line(out, a.available(), "backend " + a.name(), a.detail());
             } else {
-                // an optional backend (e.g. kubernetes without a cluster) is not a problem of this machine
-                out.printf("[ -- ] %-16s %s%n", "backend " + a.name(), a.detail());
+                // an optional backend (e.g. kubernetes without a cluster, or the daemonless WebAssembly sandbox
+                // without Deno and Pyodide) is not a problem of this machine
+                out.printf("[ -- ] %-16s %s%n", "backend " + a.name(), a.detail()
+                        + (a.name().equals("wasm") ? " (install: scripts/setup-wasm.sh)" : ""));
             }
             engine |= a.available() && a.name().equals("docker");
         }
-        // the daemonless WebAssembly sandbox (Pyodide in Deno): optional, so never a problem of this machine
-        var wasm = dev.sandbox4j.wasm.WasmSandbox.availability();
-        out.printf("[ %s ] %-16s %s%n", wasm.available() ? "ok" : "--", "wasm", wasm.available() ? wasm.detail()
-                : wasm.detail() + " (install: scripts/setup-wasm.sh)");
         if (!engine) {
             out.println("  -> install and start Docker: sudo scripts/setup-engine.sh");
             return 1;

@@ -49,8 +49,8 @@ public final class BackendSelector {
         }
         List<String> attempts = new ArrayList<>();
         for (SandboxBackendFactory f : factories) {
-            if (name != null && !f.name().equalsIgnoreCase(name)) {
-                continue;
+            if (name != null ? !f.name().equalsIgnoreCase(name) : !f.autoDetected()) {
+                continue; // a backend that is not auto-detected is used only when named
             }
             Availability a;
             try {

@@ -48,16 +48,23 @@ final class BoxFiles {
     private final SessionContext ctx;
     private final SessionBox box;
     private final String home;
+    /** The same operations through the runtime of a direct backend's box, or null in a container. */
+    private final @org.jspecify.annotations.Nullable DirectFiles direct;
 
     BoxFiles(SessionContext ctx, SessionBox box) {
         this.ctx = ctx;
         this.box = box;
         this.home = ctx.home();
+        this.direct = ctx.direct() == null ? null : new DirectFiles(ctx, box, ctx.direct());
     }
 
     void putFile(String path, byte[] content) {
         requireNonNull(path, "path");
         requireNonNull(content, "content");
+        if (direct != null) {
+            direct.putFile(path, content);
+            return;
+        }
         String target = BoxPaths.resolve(home, path);
         SessionBox.Capture r = box.capture(BoxScripts.sh(BoxScripts.WRITE, "write", target,
                 Long.toString(content.length), home), content, DataSize.ofKilobytes(64));
@@ -85,6 +92,9 @@ final class BoxFiles {
     byte[] getFile(String path, DataSize max) {
         requireNonNull(path, "path");
         requireNonNull(max, "max");
+        if (direct != null) {
+            return direct.getFile(path, max);
+        }
         String target = BoxPaths.resolve(home, path);
         DataSize limit = max.bytes() > EngineLimits.MAX_FILE_READ ? DataSize.ofBytes(EngineLimits.MAX_FILE_READ) : max;
         SessionBox.Capture c = box.capture(BoxScripts.sh(BoxScripts.READ, "read", target,
@@ -117,6 +127,10 @@ final class BoxFiles {
     void copyToRuntime(Path hostPath, String boxPath) {
         requireNonNull(hostPath, "hostPath");
         requireNonNull(boxPath, "boxPath");
+        if (direct != null) {
+            direct.copyToRuntime(hostPath, boxPath);
+            return;
+        }
         if (!Files.exists(hostPath, LinkOption.NOFOLLOW_LINKS)) {
             throw new UncheckedIOException(new NoSuchFileException(hostPath.toString(), null, "no such file on the host"));
         }
@@ -197,6 +211,9 @@ final class BoxFiles {
     CopyResult copyFromRuntime(String boxPath, Path hostPath) {
         requireNonNull(boxPath, "boxPath");
         requireNonNull(hostPath, "hostPath");
+        if (direct != null) {
+            return direct.copyFromRuntime(boxPath, hostPath);
+        }
         String source = BoxPaths.resolveAllowingRoot(home, boxPath);
         box.lock().lock();
         try {
@@ -299,6 +316,9 @@ final class BoxFiles {
      * {@link EngineLimits#MAX_ARTIFACTS} files and {@link EngineLimits#MAX_ARTIFACT_BYTES} bytes.
      */
     ExecutionResult collectArtifacts(ExecutionResult r, String outputDir) {
+        if (direct != null) {
+            return direct.collectArtifacts(r, outputDir);
+        }
         List<Artifact> artifacts = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
         box.lock().lock();
@@ -361,6 +381,9 @@ final class BoxFiles {
 
     /** Copies a committed image's saved work directory into the fresh box. */
     void seedWorkspace(String seedDir) {
+        if (direct != null) {
+            return; // a direct backend has no images to commit, hence none with a saved work directory
+        }
         SessionBox.Capture r = box.capture(BoxScripts.sh(BoxScripts.SEED, "seed", seedDir, home), new byte[0],
                 DataSize.ofKilobytes(64));
         if (r.exitCode() != 0) {
@@ -375,6 +398,9 @@ final class BoxFiles {
      */
     List<FileEntry> listFiles(String path) {
         requireNonNull(path, "path");
+        if (direct != null) {
+            return direct.listFiles(path);
+        }
         String dir = BoxPaths.resolveAllowingRoot(home, path);
         SessionBox.Capture c = box.capture(BoxScripts.sh(BoxScripts.LIST, "list", dir, home), new byte[0],
                 DataSize.ofMegabytes(16));

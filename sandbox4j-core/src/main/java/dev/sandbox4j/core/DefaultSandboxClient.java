@@ -20,6 +20,7 @@ import dev.sandbox4j.policy.PolicyVerdict;
 import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.spi.BackendConfig;
 import dev.sandbox4j.spi.BoxInfo;
+import dev.sandbox4j.spi.DirectBackend;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.SandboxBackend;
 import dev.sandbox4j.spi.SandboxBackendFactory;
@@ -220,6 +221,15 @@ public final class DefaultSandboxClient implements SandboxClient {
         requireNonNull(options, "options");
         LanguageHandler handler = languages.get(language);
         ensureOpen();
+        if (backend instanceof DirectBackend direct) {
+            if (!direct.languages().contains(handler.id())) {
+                throw new IllegalArgumentException("Expected language one of " + new java.util.TreeSet<>(
+                        direct.languages()) + " on the " + direct.name() + " backend but was '" + handler.id() + "'");
+            }
+            if (options.stateful()) {
+                throw Direct.refused(direct, DirectBackend.Feature.KERNEL, "stateful sessions");
+            }
+        }
         PlanContext kernelContext = new PlanContext(KernelDriver.KERNEL_DIR, List.of(), null,
                 options.runtime().workdir());
         if (options.stateful() && handler.kernelPlan(kernelContext) == null) {
@@ -448,6 +458,9 @@ public final class DefaultSandboxClient implements SandboxClient {
     @Override
     public String imageFor(String language) {
         LanguageHandler h = languages.get(language);
+        if (backend instanceof DirectBackend direct && !images.containsKey(h.id())) {
+            return direct.image(h.id());
+        }
         return images.getOrDefault(h.id(), h.defaultImage());
     }
 

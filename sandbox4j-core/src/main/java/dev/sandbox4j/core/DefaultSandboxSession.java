@@ -25,6 +25,7 @@ import dev.sandbox4j.policy.SecurityPolicy;
 import dev.sandbox4j.policy.Severity;
 import dev.sandbox4j.policy.Violation;
 import dev.sandbox4j.spi.Box;
+import dev.sandbox4j.spi.DirectBackend;
 import dev.sandbox4j.spi.ExecutionPlan;
 import dev.sandbox4j.spi.PlanContext;
 import dev.sandbox4j.text.Texts;
@@ -232,6 +233,7 @@ final class DefaultSandboxSession implements SandboxSession {
         if (command.isEmpty() || command.get(0).isBlank()) {
             throw new IllegalArgumentException("command must not be empty");
         }
+        refuseOnDirect(DirectBackend.Feature.COMMANDS, "commands");
         List<String> argv = new ArrayList<>(command);
         argv.addAll(runOptions.args());
         ExecutionResult failedInstall = installer.installMissing(runOptions);
@@ -253,6 +255,7 @@ final class DefaultSandboxSession implements SandboxSession {
         if (commands.isEmpty()) {
             throw new IllegalArgumentException("commands must not be empty");
         }
+        refuseOnDirect(DirectBackend.Feature.COMMANDS, "commands");
         for (Command c : commands) {
             if (c.workdir() != null) {
                 BoxPaths.workdir(ctx.home(), c.workdir()); // a bad directory fails the call before anything runs
@@ -268,6 +271,13 @@ final class DefaultSandboxSession implements SandboxSession {
             }
         }
         return List.copyOf(results);
+    }
+
+    /** A direct backend's boxes run no commands and have no images: refused with the backend's reason. */
+    private void refuseOnDirect(DirectBackend.Feature feature, String what) {
+        if (ctx.direct() != null) {
+            throw Direct.refused(ctx.direct(), feature, what);
+        }
     }
 
     @Override
@@ -396,6 +406,7 @@ final class DefaultSandboxSession implements SandboxSession {
         if (!newImage.matches("[a-z0-9][a-z0-9._/\\-]*(:[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,127})?")) {
             throw new IllegalArgumentException("'" + Texts.sanitize(newImage, 80) + "' is not a valid image reference");
         }
+        refuseOnDirect(DirectBackend.Feature.COMMIT, "saving a session as an image");
         Path dir = null;
         try {
             dir = Files.createTempDirectory("sandbox4j-commit-");

@@ -71,6 +71,11 @@ final class Installer {
                         Duration.ZERO, ExecutionStatus.OK, null, false, false);
             }
             box.notReusable("libraries were installed (the box was on a network)");
+            if (ctx.direct() != null) {
+                long start = System.nanoTime();
+                return finish(missing, programs.install(missing, RunOptions.timeout(ctx.install().timeout())),
+                        start);
+            }
             String runDir = programs.nextRunDir();
             Map<String, byte[]> files = new LinkedHashMap<>();
             String ca = null;
@@ -125,24 +130,29 @@ final class Installer {
                 }
                 resumeKernel(k);
             }
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
-            if (r.status() == ExecutionStatus.OK) {
-                installed.addAll(missing);
-                box.restartForkServer(); // it preloaded (and cached the import paths of) what was there before
-                log.info("Session {}: installed {} in {} ms", ctx.id(), missing, took.toMillis());
-            } else if (r.status() == ExecutionStatus.NONZERO_EXIT) {
-                r = new ExecutionResult(r.stdout(), r.stderr(), r.exitCode(), r.duration(),
-                        ExecutionStatus.INSTALL_FAILED, null, r.stdoutTruncated(), r.stderrTruncated());
-            } else if (r.status() == ExecutionStatus.TIMED_OUT && r.killReason() != null
-                    && r.killReason().startsWith("timed out")) {
-                r = new ExecutionResult(r.stdout(), r.stderr(), r.exitCode(), r.duration(), r.status(),
-                        "installation " + r.killReason(), r.stdoutTruncated(), r.stderrTruncated());
-            }
-            audit.accept(missing, r);
-            return r;
+            return finish(missing, r, t0);
         } finally {
             box.lock().unlock();
         }
+    }
+
+    /** Records a successful installation, says how a failed one failed, and audits it. */
+    private ExecutionResult finish(List<String> missing, ExecutionResult r, long t0) {
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        if (r.status() == ExecutionStatus.OK) {
+            installed.addAll(missing);
+            box.restartForkServer(); // it preloaded (and cached the import paths of) what was there before
+            log.info("Session {}: installed {} in {} ms", ctx.id(), missing, took.toMillis());
+        } else if (r.status() == ExecutionStatus.NONZERO_EXIT) {
+            r = new ExecutionResult(r.stdout(), r.stderr(), r.exitCode(), r.duration(),
+                    ExecutionStatus.INSTALL_FAILED, null, r.stdoutTruncated(), r.stderrTruncated());
+        } else if (r.status() == ExecutionStatus.TIMED_OUT && r.killReason() != null
+                && r.killReason().startsWith("timed out")) {
+            r = new ExecutionResult(r.stdout(), r.stderr(), r.exitCode(), r.duration(), r.status(),
+                    "installation " + r.killReason(), r.stdoutTruncated(), r.stderrTruncated());
+        }
+        audit.accept(missing, r);
+        return r;
     }
 
     /**

@@ -8,11 +8,11 @@ import dev.sandbox4j.core.support.BoundedBuffer;
 import dev.sandbox4j.spi.Box;
 import dev.sandbox4j.spi.ExecHandle;
 import dev.sandbox4j.spi.ExecRequest;
+import dev.sandbox4j.spi.Frames;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.SandboxBackend;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -144,7 +144,7 @@ final class Kernel implements AutoCloseable {
     /** Sends one request. */
     void send(ObjectNode request) throws IOException {
         byte[] body = JSON.writeValueAsBytes(request);
-        byte[] frame = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array();
+        byte[] frame = Frames.untyped(body);
         synchronized (toKernel) {
             toKernel.write(frame);
         }
@@ -176,44 +176,34 @@ final class Kernel implements AutoCloseable {
         handle.close();
     }
 
-    /** Cuts the exec's stdout into frames. Called on the backend's stream thread only. */
+    /** Cuts the exec's stdout into messages. Called on the backend's stream thread only. */
     private static final class Parser {
-        private byte[] buf = new byte[8192];
-        private int len;
+        private final Frames.Decoder decoder = Frames.untypedDecoder(MAX_FRAME);
+        private boolean broken;
+
         void feed(byte[] chunk, BlockingQueue<JsonNode> out) {
-            if (len + chunk.length > buf.length) {
-                byte[] bigger = new byte[Math.max(buf.length * 2, len + chunk.length)];
-                System.arraycopy(buf, 0, bigger, 0, len);
-                buf = bigger;
+            if (broken) {
+                return; // reported once; the driver ends the kernel
             }
-            System.arraycopy(chunk, 0, buf, len, chunk.length);
-            len += chunk.length;
-            int pos = 0;
-            while (len - pos >= 4) {
-                int size = ByteBuffer.wrap(buf, pos, 4).getInt();
-                if (size < 0 || size > MAX_FRAME) {
-                    ObjectNode bad = JSON.createObjectNode();
-                    bad.put("type", "protocol_error");
-                    bad.put("detail", "frame of " + size + " bytes");
-                    out.add(bad);
-                    len = 0;
-                    return;
-                }
-                if (len - pos - 4 < size) {
-                    break;
-                }
-                try {
-                    out.add(JSON.readTree(buf, pos + 4, size));
-                } catch (IOException e) {
-                    ObjectNode bad = JSON.createObjectNode();
-                    bad.put("type", "protocol_error");
-                    bad.put("detail", e.getMessage());
-                    out.add(bad);
-                }
-                pos += 4 + size;
+            try {
+                decoder.feed(chunk, f -> {
+                    try {
+                        out.add(JSON.readTree(f.payload()));
+                    } catch (IOException e) {
+                        out.add(protocolError(e.getMessage()));
+                    }
+                });
+            } catch (Frames.FrameException e) {
+                broken = true;
+                out.add(protocolError(e.getMessage()));
             }
-            System.arraycopy(buf, pos, buf, 0, len - pos);
-            len -= pos;
+        }
+
+        private static ObjectNode protocolError(@Nullable String detail) {
+            ObjectNode bad = JSON.createObjectNode();
+            bad.put("type", "protocol_error");
+            bad.put("detail", detail);
+            return bad;
         }
     }
 }

@@ -9,9 +9,12 @@ import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.core.support.BoundedBuffer;
 import dev.sandbox4j.core.support.BoxPaths;
 import dev.sandbox4j.spi.Box;
+import dev.sandbox4j.spi.BoxRuntime;
 import dev.sandbox4j.spi.ExecHandle;
 import dev.sandbox4j.spi.ExecRequest;
 import dev.sandbox4j.spi.OutputSink;
+import dev.sandbox4j.spi.ProgramHandle;
+import dev.sandbox4j.spi.ProgramRequest;
 import dev.sandbox4j.text.Texts;
 import java.time.Duration;
 import java.time.Instant;
@@ -134,6 +137,16 @@ final class ProgramRunner {
             if (outputDir != null) {
                 env.put("SANDBOX4J_OUTPUT_DIR", outputDir);
             }
+            if (ctx.direct() != null) {
+                byte[] stdin = runOptions.stdin();
+                ProgramRequest program = new ProgramRequest(runDir, files, command, env, stdin,
+                        workdir != null ? workdir : ctx.home(), outputDir);
+                log.debug("Session {} run {} (timeout {}, output limit {})", ctx.id(), Launcher.describe(command),
+                        Texts.human(bounds.timeout()), bounds.outputLimit());
+                BoxRuntime runtime = ctx.direct().runtime(b);
+                return supervise(b, new ExecRequest(command, env, ctx.user(), ctx.home(), stdin == null ? new byte[0]
+                        : stdin), bounds, runOptions.listener(), userCode, outputDir, (r, sink) -> runtime.run(program, sink));
+            }
             Runner forking = forkable && !runOptions.freshInterpreter() ? box.forking(b) : null;
             if (forking != null) {
                 log.debug("Session {} fork {} (timeout {}, output limit {})", ctx.id(), Launcher.describe(command),
@@ -167,6 +180,23 @@ final class ProgramRunner {
             return result;
         } finally {
             MDC.remove("sandbox.session");
+            box.lock().unlock();
+        }
+    }
+
+    /**
+     * Installs libraries through a {@link dev.sandbox4j.spi.DirectBackend}'s runtime, supervised like a program
+     * (the options' timeout; its output kept up to the session's limit).
+     */
+    ExecutionResult install(List<String> libraries, RunOptions options) {
+        box.lock().lock();
+        try {
+            Box b = box.current();
+            BoxRuntime runtime = java.util.Objects.requireNonNull(ctx.direct(), "direct backend").runtime(b);
+            ExecRequest req = new ExecRequest(List.of("install"), Map.of(), ctx.user(), ctx.home(), new byte[0]);
+            return supervise(b, req, bounds(options), options.listener(), false, null,
+                    (r, sink) -> runtime.install(libraries, sink));
+        } finally {
             box.lock().unlock();
         }
     }
@@ -209,6 +239,9 @@ final class ProgramRunner {
                     if (viaRunner != null && viaRunner.killedBy() == Runner.Killed.TIMEOUT) {
                         status = ExecutionStatus.TIMED_OUT;
                         killReason = timeoutReason(bounds);
+                    } else if (handle instanceof ProgramHandle p && p.killedBecause() != null) {
+                        status = ExecutionStatus.KILLED; // the direct backend ended it (e.g. a broken channel)
+                        killReason = p.killedBecause();
                     } else {
                         status = code == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
                     }

@@ -40,7 +40,7 @@ final class Runner implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Runner.class);
     private final ExecHandle handle;
     private final OutputStream toRunner;
-    private final RunnerWire.Parser parser = new RunnerWire.Parser("ROEXFKZACL", new RunnerWire.Frames() {
+    private final RunnerWire.Parser parser = new RunnerWire.Parser("ROEXFKZACL", new RunnerWire.Receiver() {
         @Override
         public void frame(char type, byte[] payload) {
             Runner.this.frame(type, payload);

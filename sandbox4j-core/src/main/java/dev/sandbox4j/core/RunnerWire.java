@@ -1,6 +1,7 @@
 package dev.sandbox4j.core;
 
 import dev.sandbox4j.spi.ExecRequest;
+import dev.sandbox4j.spi.Frames;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,7 @@ final class RunnerWire {
     }
 
     /** Receives the frames. */
-    interface Frames {
+    interface Receiver {
         void frame(char type, byte[] payload);
 
         /** The stream broke the format: nothing more is parsed. */
@@ -64,56 +65,30 @@ final class RunnerWire {
     }
 
     /**
-     * Cuts the resident runner's stdout into frames (1 type byte, u32 length, payload); called on the backend's stream
-     * thread only. A frame of an unknown type or of an absurd length means the stream is not the runner's: the parser
-     * then stops for good and says so once.
+     * Cuts the resident runner's stdout into frames (1 type byte, u32 length, payload) with the one frame decoder
+     * ({@link Frames}); called on the backend's stream thread only. A frame of an unknown type or of an absurd length
+     * means the stream is not the runner's: the parser then stops for good and says so once.
      */
     static final class Parser {
-        private final String types;
-        private final Frames frames;
-        private byte[] buf = new byte[8192];
-        private int len;
+        private final Frames.Decoder decoder;
+        private final Receiver receiver;
         private boolean broken;
 
         /** @param types the frame types the runner sends, one character each */
-        Parser(String types, Frames frames) {
-            this.types = types;
-            this.frames = frames;
+        Parser(String types, Receiver receiver) {
+            this.decoder = Frames.typedDecoder(types, MAX_FRAME);
+            this.receiver = receiver;
         }
 
         void feed(byte[] chunk) {
             if (broken) {
                 return;
             }
-            if (len + chunk.length > buf.length) {
-                byte[] bigger = new byte[Math.max(buf.length * 2, len + chunk.length)];
-                System.arraycopy(buf, 0, bigger, 0, len);
-                buf = bigger;
-            }
-            System.arraycopy(chunk, 0, buf, len, chunk.length);
-            len += chunk.length;
-            int pos = 0;
-            while (len - pos >= 5) {
-                char type = (char) (buf[pos] & 0xff);
-                int size = ByteBuffer.wrap(buf, pos + 1, 4).getInt();
-                if (size < 0 || size > MAX_FRAME || types.indexOf(type) < 0) {
-                    broken = true; // not the runner speaking: stop trusting this stream
-                    len = 0;
-                    frames.garbage();
-                    return;
-                }
-                if (len - pos - 5 < size) {
-                    break;
-                }
-                byte[] payload = new byte[size];
-                System.arraycopy(buf, pos + 5, payload, 0, size);
-                pos += 5 + size;
-                frames.frame(type, payload);
-            }
-            System.arraycopy(buf, pos, buf, 0, len - pos);
-            len -= pos;
-            if (buf.length > 4 * MAX_FRAME && len < 8192) {
-                buf = java.util.Arrays.copyOf(buf, 8192);
+            try {
+                decoder.feed(chunk, f -> receiver.frame(f.type(), f.payload()));
+            } catch (Frames.FrameException e) {
+                broken = true; // not the runner speaking: stop trusting this stream
+                receiver.garbage();
             }
         }
     }

@@ -321,6 +321,10 @@ final class SessionBox {
 
     /** Takes over a runner started while the box waited in a pool, or starts one in the background. */
     void adoptOrStartRunner(@Nullable Runner leased) {
+        if (ctx.direct() != null) { // its runtime runs each program: no runner, no commands
+            runnerUnavailable = true;
+            return;
+        }
         if (leased != null && leased.isAlive()) {
             synchronized (runnerLock) {
                 runner = leased;

@@ -5,6 +5,7 @@ import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.policy.SecurityPolicy;
+import dev.sandbox4j.spi.DirectBackend;
 import dev.sandbox4j.spi.LanguageHandler;
 import dev.sandbox4j.spi.SandboxBackend;
 import dev.sandbox4j.text.Texts;
@@ -36,6 +37,11 @@ record SessionContext(String id, LanguageHandler handler, String image, SessionO
 
     RuntimeConfig runtime() {
         return options.runtime();
+    }
+
+    /** The backend as a {@link DirectBackend} (boxes without commands, reached through a runtime), or null. */
+    @Nullable DirectBackend direct() {
+        return backend instanceof DirectBackend d ? d : null;
     }
 
     /** The work directory, the sandbox user's home. */

@@ -14,6 +14,18 @@ public interface SandboxBackendFactory extends dev.sandbox4j.BackendPlugin {
         return 0;
     }
 
+    /**
+     * Whether auto-detection may pick this backend when it is available and none was named. Default true. A backend
+     * that differs from a container engine in what it runs or how it isolates (e.g. {@code wasm}: Python only, Deno's
+     * permission sandbox) answers false: it is used only when named, so that nobody gets it by surprise because the
+     * container engine happened to be down.
+     *
+     * @since 0.2
+     */
+    default boolean autoDetected() {
+        return true;
+    }
+
     /** Checks cheaply whether this backend can be used. Never throws. */
     Availability probe(BackendConfig config);
 
