@@ -115,6 +115,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the whole result as one JSON object instead of streaming the output.")
     boolean json;
 
+    @Option(names = "--cpu-time-limit", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "CPU time the program's processes may use together; past it they are killed (exit 124, "
+                    + "status timed_out; default: none, only --timeout).")
+    @Nullable Duration cpuTimeLimit;
+
     @Option(names = "--compile-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
             description = "Limit for the compile step of java, cpp and go (default: 120s), separate from --timeout.")
     @Nullable Duration compileTimeout;
@@ -230,7 +235,8 @@ final class RunCommand implements Callable<Integer> {
                 .sanitizer(sanitize ? dev.sandbox4j.policy.OutputSanitizer.defaults() : null)
                 .build();
         RunOptions.Builder run = RunOptions.builder().timeout(timeout).args(args).outputLimit(outputLimit)
-                .compileTimeout(compileTimeout).libraries(libraries).captureArtifacts(artifactsDir != null);
+                .compileTimeout(compileTimeout).cpuTimeLimit(cpuTimeLimit).libraries(libraries)
+                .captureArtifacts(artifactsDir != null);
         if (stdin != null) {
             run.stdin(stdin.equals("-") ? System.in.readAllBytes() : readFile(stdin));
         }

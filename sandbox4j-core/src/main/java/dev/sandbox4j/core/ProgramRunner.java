@@ -5,6 +5,7 @@ import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.OutputListener;
+import dev.sandbox4j.PhaseTimings;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.core.support.BoundedBuffer;
 import dev.sandbox4j.core.support.BoxPaths;
@@ -56,9 +57,9 @@ final class ProgramRunner {
 
     /**
      * A run's bounds: its timeout, shortened to what is left of the session's lifetime (then {@code lifetimeBound}),
-     * and its per-stream output limit.
+     * its per-stream output limit and its CPU time limit (or null).
      */
-    record Bounds(Duration timeout, boolean lifetimeBound, DataSize outputLimit) {}
+    record Bounds(Duration timeout, boolean lifetimeBound, DataSize outputLimit, @Nullable Duration cpuLimit) {}
 
     Bounds bounds(RunOptions runOptions) {
         Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : ctx.defaultTimeout();
@@ -70,10 +71,10 @@ final class ProgramRunner {
             if (left.compareTo(timeout) < 0) {
                 Duration bound = left.isNegative() || left.isZero() ? Duration.ofMillis(1)
                         : left.plus(EngineLimits.LIFETIME_SLACK);
-                return new Bounds(bound, true, limit);
+                return new Bounds(bound, true, limit, runOptions.cpuTimeLimit());
             }
         }
-        return new Bounds(timeout, false, limit);
+        return new Bounds(timeout, false, limit, runOptions.cpuTimeLimit());
     }
 
     /** Why a run that reached its deadline was stopped. */
@@ -139,7 +140,7 @@ final class ProgramRunner {
                 try {
                     return supervise(b, req, bounds, runOptions.listener(), userCode,
                             (r, sink) -> forking.runForked(r, files, runDir, outputDir, sink, bounds.timeout(),
-                                    box.kernelPid()));
+                                    bounds.cpuLimit(), box.kernelPid()));
                 } catch (NotStarted e) {
                     log.debug("Session {}: the fork server is gone; the program starts an interpreter", ctx.id());
                 }
@@ -149,7 +150,7 @@ final class ProgramRunner {
                     Texts.human(bounds.timeout()), bounds.outputLimit());
             ExecutionResult result = supervise(b, new ExecRequest(inv.argv(), env, ctx.user(), ctx.home(),
                     inv.stdin()), bounds, runOptions.listener(), userCode,
-                    (r, sink) -> box.launch(b, r, sink, bounds.timeout()));
+                    (r, sink) -> box.launch(b, r, sink, bounds.timeout(), bounds.cpuLimit()));
             if (forkable && !runOptions.freshInterpreter()) {
                 box.warmForkServer(files); // after the run: its imports do not compete with this one
             }
@@ -176,8 +177,10 @@ final class ProgramRunner {
         CompletableFuture<String> flood = new CompletableFuture<>();
         CompletableFuture<String> cancelled = new CompletableFuture<>();
         OutputSink sink = new LimitedSink(out, err, listener, flood, limit);
-        long start = System.nanoTime();
+        long asked = System.nanoTime();
         ExecHandle handle = launch.apply(req, sink);
+        // waiting for the runner (or an engine exec to start) is not the program's time: the clock starts now
+        long start = System.nanoTime();
         Runner.RunHandle viaRunner = handle instanceof Runner.RunHandle rh ? rh : null;
         stop = cancelled;
         try {
@@ -197,6 +200,9 @@ final class ProgramRunner {
                     if (viaRunner != null && viaRunner.killedBy() == Runner.Killed.TIMEOUT) {
                         status = ExecutionStatus.TIMED_OUT;
                         killReason = timeoutReason(bounds);
+                    } else if (viaRunner != null && viaRunner.killedBy() == Runner.Killed.CPU) {
+                        status = ExecutionStatus.TIMED_OUT;
+                        killReason = cpuReason(bounds, viaRunner);
                     } else {
                         status = code == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
                     }
@@ -230,7 +236,11 @@ final class ProgramRunner {
                     code = killAndReap(b, exit);
                 }
             }
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            long ended = System.nanoTime();
+            Runner.Times times = viaRunner == null ? Runner.Times.UNKNOWN : viaRunner.times();
+            // the program's wall time as the runner measured it in the box (the host's clock adds the round trip)
+            Duration elapsed = times.wallMicros() >= 0 ? Duration.ofNanos(times.wallMicros() * 1000)
+                    : Duration.ofNanos(ended - start);
             dev.sandbox4j.ResourceUsage usage = usage(viaRunner);
             if (box.isClosed() && status != ExecutionStatus.OK) {
                 Closed c = closedOutcome();
@@ -248,13 +258,21 @@ final class ProgramRunner {
             }
             log.debug("Session {} run finished: {} exit {} in {} ms", ctx.id(), status.wireName(), code,
                     elapsed.toMillis());
+            long teardown = times.teardownMicros() * 1000; // negative: not measured
             if (userCode && viaRunner == null && killReason == null && box.kernelPid() == 0 && !box.isClosed()) {
                 // without a runner nothing else kills what the run left behind, and nothing of one run may reach
                 // the next (this kill would take a stateful session's kernel too: there it is left alone)
+                long k = System.nanoTime();
                 box.killUntrusted(b);
+                teardown = Math.max(0, teardown) + System.nanoTime() - k;
+            }
+            PhaseTimings phases = new PhaseTimings(Map.of(PhaseTimings.Phase.ACQUIRE, Duration.ofNanos(start - asked),
+                    PhaseTimings.Phase.RUN, elapsed));
+            if (teardown >= 0) {
+                phases = phases.plus(PhaseTimings.Phase.TEARDOWN, Duration.ofNanos(teardown));
             }
             return new ExecutionResult(out.text(), err.text(), code, elapsed, status, killReason, out.overflowed(),
-                    err.overflowed()).withResourceUsage(usage);
+                    err.overflowed()).withResourceUsage(usage).withPhases(phases);
         } catch (ExecutionException e) {
             if (box.isClosed()) {
                 Closed c = closedOutcome();
@@ -270,6 +288,14 @@ final class ProgramRunner {
             stop = null;
             handle.close();
         }
+    }
+
+    /** Why a run that used up its CPU time was stopped, citing what it used. */
+    private static String cpuReason(Bounds bounds, Runner.RunHandle run) {
+        Runner.Usage u = run.usage();
+        long used = Math.max(run.times().runCpu(), u == null ? -1 : u.userMillis() + u.systemMillis());
+        return "CPU time limit exceeded: used " + (used >= 0 ? Texts.human(Duration.ofMillis(used)) + " of CPU"
+                : "its CPU time") + " (limit " + Texts.human(bounds.cpuLimit()) + ")";
     }
 
     /** What the runner measured of the program when it reaped it, or null. */

@@ -7,7 +7,6 @@ import dev.sandbox4j.spi.ExecHandle;
 import dev.sandbox4j.spi.ExecRequest;
 import dev.sandbox4j.spi.OutputSink;
 import dev.sandbox4j.spi.SandboxBackend;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -162,7 +161,12 @@ final class Runner implements AutoCloseable {
      * Duration, int)}.
      */
     RunHandle run(ExecRequest request, OutputSink sink) {
-        return run(request, sink, null, 0);
+        return run(request, sink, null, null, 0);
+    }
+
+    /** {@link #run(ExecRequest, OutputSink, Duration, Duration, int)} without a CPU time limit. */
+    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare) {
+        return run(request, sink, timeout, null, spare);
     }
 
     /**
@@ -171,10 +175,13 @@ final class Runner implements AutoCloseable {
      *
      * @param timeout the program's deadline: the runner kills it (and every process of the uid outside {@code
      *     spare}'s tree) when it passes, or {@code null} for none
+     * @param cpuLimit the CPU time all processes of the run may use together: past it the runner kills them as at
+     *     the deadline ({@link Killed#CPU}), or {@code null} for no limit
      * @param spare pid whose process tree survives the kills of this run, or 0
      */
-    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare) {
-        return start(new Run(sink, spare), encode(request, timeout, spare, "", List.of()));
+    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, @Nullable Duration cpuLimit,
+            int spare) {
+        return start(new Run(sink, spare), RunnerWire.run(request, timeout, cpuLimit, spare, "", List.of()));
     }
 
     private RunHandle start(Run run, byte[] request) {
@@ -212,7 +219,7 @@ final class Runner implements AutoCloseable {
         env.forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
         forkServer = "starting";
         try {
-            send(frame(fields));
+            send(RunnerWire.frame(fields));
         } catch (IOException e) {
             broken = true;
             forkServer = "failed " + e.getMessage();
@@ -239,10 +246,10 @@ final class Runner implements AutoCloseable {
     /**
      * Runs a program of a plan in a child of the fork server (no exec): the child writes the plan's files into
      * {@code runDir} (emptying {@code outputDir}), as the launcher would, then runs {@code request.argv()}'s script.
-     * Like {@link #run(ExecRequest, OutputSink, Duration, int)} otherwise.
+     * Like {@link #run(ExecRequest, OutputSink, Duration, Duration, int)} otherwise.
      */
     RunHandle runForked(ExecRequest request, Map<String, byte[]> files, String runDir, @Nullable String outputDir,
-            OutputSink sink, @Nullable Duration timeout, int spare) {
+            OutputSink sink, @Nullable Duration timeout, @Nullable Duration cpuLimit, int spare) {
         String options = "zygote=1\nenvc=" + request.env().size() + "\nrundir=" + runDir + "\n"
                 + (outputDir != null ? "outdir=" + outputDir + "\n" : "");
         List<byte[]> extra = new ArrayList<>();
@@ -250,7 +257,7 @@ final class Runner implements AutoCloseable {
             extra.add(name.getBytes(StandardCharsets.UTF_8));
             extra.add(content);
         });
-        return start(new Run(sink, spare), encode(request, timeout, spare, options, extra));
+        return start(new Run(sink, spare), RunnerWire.run(request, timeout, cpuLimit, spare, options, extra));
     }
 
     private void send(byte[] frame) throws IOException {
@@ -289,7 +296,7 @@ final class Runner implements AutoCloseable {
             kills.addLast(answer);
         }
         try {
-            send(frame(List.of("kill".getBytes(StandardCharsets.US_ASCII),
+            send(RunnerWire.frame(List.of("kill".getBytes(StandardCharsets.US_ASCII),
                     Integer.toString(spare).getBytes(StandardCharsets.US_ASCII))));
         } catch (IOException e) {
             broken = true;
@@ -298,39 +305,9 @@ final class Runner implements AutoCloseable {
         return answer;
     }
 
-    /**
-     * The run request: count, then (length, bytes) of "run", options, workdir, stdin, argc, argv..., env...
-     */
+    /** The run request ({@link RunnerWire#run}). */
     static byte[] encode(ExecRequest request, @Nullable Duration timeout, int spare) {
-        return encode(request, timeout, spare, "", List.of());
-    }
-
-    private static byte[] encode(ExecRequest request, @Nullable Duration timeout, int spare, String moreOptions,
-            List<byte[]> trailing) {
-        List<byte[]> fields = new ArrayList<>();
-        fields.add("run".getBytes(StandardCharsets.US_ASCII));
-        String options = (timeout != null ? "timeout_ms=" + Math.max(1, timeout.toMillis()) + "\n" : "")
-                + (spare > 0 ? "spare=" + spare + "\n" : "") + moreOptions;
-        fields.add(options.getBytes(StandardCharsets.US_ASCII));
-        fields.add(request.workdir().getBytes(StandardCharsets.UTF_8));
-        fields.add(request.stdin());
-        fields.add(Integer.toString(request.argv().size()).getBytes(StandardCharsets.US_ASCII));
-        for (String a : request.argv()) {
-            fields.add(a.getBytes(StandardCharsets.UTF_8));
-        }
-        request.env().forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
-        fields.addAll(trailing);
-        return frame(fields);
-    }
-
-    private static byte[] frame(List<byte[]> fields) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ByteBuffer.allocate(4).putInt(fields.size()).array());
-        for (byte[] f : fields) {
-            out.writeBytes(ByteBuffer.allocate(4).putInt(f.length).array());
-            out.writeBytes(f);
-        }
-        return out.toByteArray();
+        return RunnerWire.run(request, timeout, null, spare, "", List.of());
     }
 
     private void died(int code) {
@@ -368,7 +345,7 @@ final class Runner implements AutoCloseable {
                 answer = kills.pollFirst();
             }
             if (answer != null) {
-                answer.complete((int) field(payload, "left", -1));
+                answer.complete((int) RunnerWire.field(payload, "left", -1));
             }
             return;
         }
@@ -392,15 +369,18 @@ final class Runner implements AutoCloseable {
             case 'O' -> run.sink.stdout(payload);
             case 'E' -> run.sink.stderr(payload);
             case 'X' -> {
-                run.killedBy = switch (String.valueOf(fieldText(payload, "killed"))) {
+                run.killedBy = switch (String.valueOf(RunnerWire.fieldText(payload, "killed"))) {
                     case "timeout" -> Killed.TIMEOUT;
                     case "host" -> Killed.HOST;
+                    case "cpu" -> Killed.CPU;
                     default -> Killed.NO;
                 };
-                run.left = (int) field(payload, "left", 0);
-                run.usage = Usage.parse(fieldText(payload, "cpu_ms"), field(payload, "maxrss_kb", -1));
-                run.oomKills = field(payload, "oom_kills", -1);
-                run.exit.complete((int) field(payload, "code", -1));
+                run.left = (int) RunnerWire.field(payload, "left", 0);
+                run.usage = Usage.parse(RunnerWire.fieldText(payload, "cpu_ms"), RunnerWire.field(payload, "maxrss_kb", -1));
+                run.oomKills = RunnerWire.field(payload, "oom_kills", -1);
+                run.times = new Times(RunnerWire.field(payload, "wall_us", -1),
+                        RunnerWire.field(payload, "teardown_us", -1), RunnerWire.field(payload, "run_cpu_ms", -1));
+                run.exit.complete((int) RunnerWire.field(payload, "code", -1));
             }
             case 'F' -> {
                 String why = new String(payload, StandardCharsets.UTF_8);
@@ -412,25 +392,6 @@ final class Runner implements AutoCloseable {
                 run.exit.complete(126);
             }
             default -> { } // unknown frame types are ignored
-        }
-    }
-
-    /** The value of {@code key=...} in a space-separated payload, or null. */
-    private static @Nullable String fieldText(byte[] payload, String key) {
-        for (String kv : new String(payload, StandardCharsets.US_ASCII).strip().split(" ")) {
-            if (kv.startsWith(key + "=")) {
-                return kv.substring(key.length() + 1);
-            }
-        }
-        return null;
-    }
-
-    private static long field(byte[] payload, String key, long otherwise) {
-        String v = fieldText(payload, key);
-        try {
-            return v == null ? otherwise : Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            return otherwise;
         }
     }
 
@@ -453,7 +414,20 @@ final class Runner implements AutoCloseable {
         /** The runner, at the run's deadline. */
         TIMEOUT,
         /** The runner, at the host's request ({@link RunHandle#kill}). */
-        HOST
+        HOST,
+        /** The runner (or RLIMIT_CPU), when the run's processes used up its CPU time limit. */
+        CPU
+    }
+
+    /**
+     * What the runner timed of a run, each -1 if unknown.
+     *
+     * @param wallMicros the program's wall time, from its start to its exit (or kill)
+     * @param teardownMicros the kill of its leftovers and the drain of its output after that
+     * @param runCpu the CPU time (ms) of all the run's processes as the runner last polled it (with a CPU limit only)
+     */
+    record Times(long wallMicros, long teardownMicros, long runCpu) {
+        static final Times UNKNOWN = new Times(-1, -1, -1);
     }
 
     /** A program started by the runner: its exit code, who killed it, and a way to stop it. */
@@ -475,6 +449,9 @@ final class Runner implements AutoCloseable {
 
         /** Whether the run ended before its program started (the fork server was gone): it may run again. */
         boolean notStarted();
+
+        /** What the runner timed of the run, once it completed. */
+        Times times();
     }
 
     /**
@@ -509,6 +486,7 @@ final class Runner implements AutoCloseable {
         private volatile @Nullable Usage usage;
         private volatile long oomKills = -1;
         private volatile boolean notStarted;
+        private volatile Times times = Times.UNKNOWN;
 
         Run(OutputSink sink, int spare) {
             this.sink = sink;
@@ -543,6 +521,11 @@ final class Runner implements AutoCloseable {
         @Override
         public boolean notStarted() {
             return notStarted;
+        }
+
+        @Override
+        public Times times() {
+            return times;
         }
 
         @Override

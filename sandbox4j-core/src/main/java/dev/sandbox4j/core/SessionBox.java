@@ -320,12 +320,13 @@ final class SessionBox {
      * the runner enforcing {@code timeout}), else with an engine exec (tens of milliseconds). A backend that cannot
      * stream an exec's input, or an image without perl, keeps using execs.
      */
-    ExecHandle launch(Box b, ExecRequest req, OutputSink sink, java.time.Duration timeout) {
+    ExecHandle launch(Box b, ExecRequest req, OutputSink sink, java.time.Duration timeout,
+            java.time.@Nullable Duration cpuLimit) {
         if (req.user().equals(ctx.user()) && !runnerUnavailable) {
             Runner r = runner(b);
             if (r != null) {
                 try {
-                    return r.run(req, sink, timeout, kernelPid.getAsInt());
+                    return r.run(req, sink, timeout, cpuLimit, kernelPid.getAsInt());
                 } catch (RuntimeException e) {
                     log.debug("Session {}: runner unusable ({}); using an exec", ctx.id(), e.toString());
                     retireRunner();

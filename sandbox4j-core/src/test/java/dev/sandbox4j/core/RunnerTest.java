@@ -400,7 +400,7 @@ class RunnerTest {
                     public synchronized void stderr(byte[] chunk) {
                         err.writeBytes(chunk);
                     }
-                }, timeout, 0);
+                }, timeout, null, 0);
         int code2 = h.exitCode().get(60, TimeUnit.SECONDS);
         assertThat(h.notStarted()).isFalse();
         assertThat(h.usage()).as("resource usage reported").isNotNull();
@@ -460,6 +460,67 @@ class RunnerTest {
         assertThat(r.forkServerReady()).isTrue();
         assertThat(forked(r, "print('next')", List.of(), Map.of(), new byte[0], Duration.ofSeconds(30)).stdout())
                 .isEqualTo("next\n");
+    }
+
+    // ---------------------------------------------------------------- CPU time limit, the runner's timings
+
+    private Runner.RunHandle limited(Runner r, String script, Duration timeout, Duration cpu) {
+        return r.run(new ExecRequest(List.of("/bin/sh", "-c", script), Map.of(), "0:0", "/", new byte[0]), discard(),
+                timeout, cpu, 0);
+    }
+
+    @Test
+    void killsARunWhoseProcessesTogetherUsedUpTheirCpuTime() throws Exception {
+        Runner r = start();
+        // two busy children: each alone stays under the limit for a while, together they reach it
+        Runner.RunHandle h = limited(r, "(while :; do :; done) & (while :; do :; done) & wait",
+                Duration.ofSeconds(60), Duration.ofMillis(400));
+        // a generous bound: the runner kills at 0.4 s of CPU; only a runner that ignores the limit waits for the 60 s
+        assertThat(h.exitCode().get(45, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThat(h.killedBy()).isEqualTo(Runner.Killed.CPU);
+        assertThat(h.times().runCpu()).isGreaterThanOrEqualTo(400);
+        assertThat(h.times().wallMicros()).isNotNegative();
+        assertThat(h.times().teardownMicros()).isNotNegative();
+    }
+
+    @Test
+    void aSleepingProgramIsNotKilledForCpuButAtItsDeadline() throws Exception {
+        Runner r = start();
+        Runner.RunHandle h = limited(r, "sleep 60", Duration.ofMillis(700), Duration.ofMillis(300));
+        // a generous bound: the deadline is 0.7 s
+        assertThat(h.exitCode().get(45, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThat(h.killedBy()).isEqualTo(Runner.Killed.TIMEOUT);
+        assertThat(h.times().runCpu()).isBetween(0L, 299L);
+    }
+
+    @Test
+    void setsRlimitCpuASecondPastTheLimitAsABackstop() throws Exception {
+        Runner r = start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Runner.RunHandle h = r.run(new ExecRequest(List.of("/bin/sh", "-c", "ulimit -t; ulimit -H -t"), Map.of(),
+                "0:0", "/", new byte[0]), new OutputSink() {
+                    @Override
+                    public synchronized void stdout(byte[] chunk) {
+                        out.writeBytes(chunk);
+                    }
+
+                    @Override
+                    public void stderr(byte[] chunk) {}
+                }, Duration.ofSeconds(20), Duration.ofMillis(1500), 0);
+        assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("3\n4\n");
+        assertThat(h.killedBy()).isEqualTo(Runner.Killed.NO);
+    }
+
+    @Test
+    void reportsTheProgramsWallTimeAndTheTeardownApart() throws Exception {
+        Runner r = start();
+        Runner.RunHandle h = r.run(new ExecRequest(List.of("/bin/true"), Map.of(), "0:0", "/", new byte[0]),
+                discard());
+        assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(h.times().wallMicros()).isNotNegative();
+        assertThat(h.times().teardownMicros()).isNotNegative();
+        assertThat(h.times().runCpu()).as("polled only with a CPU limit").isEqualTo(-1);
     }
 
     private static OutputSink discard() {
