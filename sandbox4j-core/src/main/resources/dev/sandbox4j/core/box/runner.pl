@@ -199,7 +199,7 @@ sub processes {
         my $line = <$f>;
         close $f;
         next unless defined $line;
-        my ($state, $ppid, $pgrp, $sid, @f) = split / /, substr($line, rindex($line, ')') + 2);
+        my ($state, $ppid, $pgrp, $sid, @f) = split / /, substr($line, rindex($line, ')') + 2), 16;    # to cstime
         next if !defined $sid || $state eq 'Z' || $state eq 'X' || $sid == 1;
         push @p, [$e + 0, $ppid + 0, ($f[7] // 0) + ($f[8] // 0) + ($f[9] // 0) + ($f[10] // 0)];
     }
