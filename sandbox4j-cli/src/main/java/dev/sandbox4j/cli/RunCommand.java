@@ -257,12 +257,15 @@ final class RunCommand implements Callable<Integer> {
             });
         }
         ExecutionResult r;
+        long[] opening = new long[1];
         try (SandboxClient client = parent.clients.create(Map.of(), false);
-                SandboxSession session = client.openSession(lang, options)) {
+                SandboxSession session = open(client, lang, options, opening)) {
             for (String[] p : ins) {
                 session.copyToRuntime(Path.of(p[0]), p[1]);
             }
-            r = session.run(program, run.build());
+            // the box was made for this run: its making is the run's acquire phase
+            r = session.run(program, run.build()).plusPhases(dev.sandbox4j.PhaseTimings.of(
+                    dev.sandbox4j.PhaseTimings.Phase.ACQUIRE, Duration.ofNanos(opening[0])));
             for (String[] p : outs) {
                 if (session.isOpen()) {
                     CopyResult c = session.copyFromRuntime(p[0], Path.of(p[1]));
@@ -445,4 +448,11 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Opens the run's session and puts how long that took into {@code took[0]} (nanoseconds). */
+    private static SandboxSession open(SandboxClient client, String lang, SessionOptions options, long[] took) {
+        long t0 = System.nanoTime();
+        SandboxSession s = client.openSession(lang, options);
+        took[0] = System.nanoTime() - t0;
+        return s;
+    }
 }
