@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  *     kernel restart); {@code null} for other runs
  * @param resourceUsage the program's CPU time and peak memory, where the backend measured them ({@code null}
  *     otherwise: a policy refusal, a cell of a kernel, a backend that cannot tell); since 0.2
+ * @param phases where the run's time went (queue, box, policy, install, compile, run, teardown, artifacts), as far
+ *     as it was measured; {@link PhaseTimings#NONE} when nothing was; since 0.2
  * @since 0.1
  */
 public record ExecutionResult(
@@ -49,16 +51,27 @@ public record ExecutionResult(
         List<Redaction> redactions,
         List<Artifact> artifacts,
         @Nullable CellOutput cell,
-        @Nullable ResourceUsage resourceUsage) {
+        @Nullable ResourceUsage resourceUsage,
+        PhaseTimings phases) {
 
     public ExecutionResult {
         requireNonNull(stdout, "stdout");
+        requireNonNull(phases, "phases");
         requireNonNull(stderr, "stderr");
         requireNonNull(duration, "duration");
         requireNonNull(status, "status");
         violations = List.copyOf(violations);
         redactions = List.copyOf(redactions);
         artifacts = List.copyOf(artifacts);
+    }
+
+    /** A result without phase timings. */
+    public ExecutionResult(String stdout, String stderr, int exitCode, Duration duration, ExecutionStatus status,
+            @Nullable String killReason, boolean stdoutTruncated, boolean stderrTruncated, List<Violation> violations,
+            List<Redaction> redactions, List<Artifact> artifacts, @Nullable CellOutput cell,
+            @Nullable ResourceUsage resourceUsage) {
+        this(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated, stderrTruncated, violations,
+                redactions, artifacts, cell, resourceUsage, PhaseTimings.NONE);
     }
 
     /** A result without resource usage. */
@@ -109,7 +122,7 @@ public record ExecutionResult(
     /** The same result with policy findings and redactions attached. */
     public ExecutionResult with(List<Violation> violations, List<Redaction> redactions) {
         return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
-                stderrTruncated, violations, redactions, artifacts, cell, resourceUsage);
+                stderrTruncated, violations, redactions, artifacts, cell, resourceUsage, phases);
     }
 
     /**
@@ -119,13 +132,32 @@ public record ExecutionResult(
      */
     public ExecutionResult withResourceUsage(@Nullable ResourceUsage usage) {
         return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
-                stderrTruncated, violations, redactions, artifacts, cell, usage);
+                stderrTruncated, violations, redactions, artifacts, cell, usage, phases);
+    }
+
+    /**
+     * The same result with these phase timings.
+     *
+     * @since 0.2
+     */
+    public ExecutionResult withPhases(PhaseTimings phases) {
+        return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
+                stderrTruncated, violations, redactions, artifacts, cell, resourceUsage, phases);
+    }
+
+    /**
+     * The same result with {@code more} added to its phase timings ({@link PhaseTimings#plus(PhaseTimings)}).
+     *
+     * @since 0.2
+     */
+    public ExecutionResult plusPhases(PhaseTimings more) {
+        return withPhases(phases.plus(more));
     }
 
     /** The same result with these artifacts. */
     public ExecutionResult withArtifacts(List<Artifact> artifacts) {
         return new ExecutionResult(stdout, stderr, exitCode, duration, status, killReason, stdoutTruncated,
-                stderrTruncated, violations, redactions, artifacts, cell, resourceUsage);
+                stderrTruncated, violations, redactions, artifacts, cell, resourceUsage, phases);
     }
 
     /** Whether the program exited by itself with code 0. */

@@ -21,6 +21,8 @@ import java.util.Map;
  *  "violations": [{"rule", "severity", "line", "column", "description", "snippet"}],
  *  "artifacts": [{"name", "mime_type", "size", "content_base64"}],
  *  "redactions": [{"kind", "count"}],
+ *  "resource_usage": {"cpu_user_ms", "cpu_system_ms", "peak_memory_bytes"},
+ *  "phases_ms": {"queue", "acquire", "policy", "install", "compile", "run", "teardown", "artifacts"},
  *  "cell": {"execution_count", "value", "displays", "error": {"name", "value", "traceback"}, "kernel_restarted"}}
  * }</pre>
  *
@@ -92,6 +94,7 @@ public final class ResultView {
         m.put("artifacts", artifacts);
         m.put("redactions", redactions(r.redactions()));
         m.put("resource_usage", r.resourceUsage() == null ? null : resourceUsage(r.resourceUsage()));
+        m.put("phases_ms", phases(r.phases()));
         if (r.cell() != null) {
             m.put("cell", cell(r.cell(), options.binaryContent()));
         }
@@ -114,7 +117,6 @@ public final class ResultView {
         return out;
     }
 
-    /** What the sanitiser removed: {@code kind}, {@code count}. */
     /**
      * What the run's program used: {@code cpu_user_ms}, {@code cpu_system_ms}, {@code peak_memory_bytes} (or
      * {@code null}).
@@ -127,6 +129,19 @@ public final class ResultView {
         return m;
     }
 
+    /**
+     * Where the run's time went: the measured phases only ({@link PhaseTimings.Phase#wireName()}, in the order they
+     * happen), each in milliseconds to the microsecond ({@code 0.412}); empty when nothing was measured.
+     *
+     * @since 0.2
+     */
+    public static Map<String, Object> phases(PhaseTimings phases) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        phases.durations().forEach((p, d) -> m.put(p.wireName(), Math.round(d.toNanos() / 1000.0) / 1000.0));
+        return m;
+    }
+
+    /** What the sanitiser removed: {@code kind}, {@code count}. */
     public static List<Map<String, Object>> redactions(List<Redaction> redactions) {
         List<Map<String, Object>> out = new ArrayList<>(redactions.size());
         for (Redaction x : redactions) {

@@ -36,6 +36,12 @@ import org.jspecify.annotations.Nullable;
  *     {@code timeout}; {@code null} for the default of 120 seconds
  * @param freshInterpreter whether this run starts a fresh interpreter even where the session has a fork server
  *     ({@link SessionOptions#preload()}); since 0.2
+ * @param cpuTimeLimit the CPU time (user + system) the run's processes may use together, or {@code null} for no CPU
+ *     limit (the default): past it they are killed and the run ends {@link ExecutionStatus#TIMED_OUT} with a kill
+ *     reason that says so and cites the CPU time used. Unlike {@code timeout} (wall-clock time, which a busy machine
+ *     stretches), it measures what the program consumed, as programming judges do; keep {@code timeout} as a generous
+ *     backstop for programs that wait. Enforced by the resident runner (every 50 ms, to a clock tick); where a box
+ *     has no runner, only the timeout applies; since 0.2
  * @since 0.1
  */
 public record RunOptions(
@@ -49,10 +55,19 @@ public record RunOptions(
         boolean captureArtifacts,
         @Nullable String workdir,
         @Nullable Duration compileTimeout,
-        boolean freshInterpreter) {
+        boolean freshInterpreter,
+        @Nullable Duration cpuTimeLimit) {
 
     private static final RunOptions DEFAULTS = new RunOptions(null, null, List.of(), Map.of(), null, OutputListener.NONE,
-            List.of(), false, null, null, false);
+            List.of(), false, null, null, false, null);
+
+    /** Options of version 0.2 before the CPU time limit. */
+    public RunOptions(@Nullable Duration timeout, byte @Nullable [] stdin, List<String> args, Map<String, String> env,
+            @Nullable DataSize outputLimit, OutputListener listener, List<String> libraries, boolean captureArtifacts,
+            @Nullable String workdir, @Nullable Duration compileTimeout, boolean freshInterpreter) {
+        this(timeout, stdin, args, env, outputLimit, listener, libraries, captureArtifacts, workdir, compileTimeout,
+                freshInterpreter, null);
+    }
 
     /** Options of version 0.1 and 0.2 before the fork server. */
     public RunOptions(@Nullable Duration timeout, byte @Nullable [] stdin, List<String> args, Map<String, String> env,
@@ -98,6 +113,9 @@ public record RunOptions(
         if (compileTimeout != null) {
             Timeouts.checkPositive("compileTimeout", compileTimeout);
         }
+        if (cpuTimeLimit != null) {
+            Timeouts.checkPositive("cpuTimeLimit", cpuTimeLimit);
+        }
     }
 
     /** No options: the session's timeout and limits, no stdin, no arguments. */
@@ -137,14 +155,15 @@ public record RunOptions(
                 && captureArtifacts == other.captureArtifacts
                 && Objects.equals(workdir, other.workdir)
                 && Objects.equals(compileTimeout, other.compileTimeout)
-                && freshInterpreter == other.freshInterpreter;
+                && freshInterpreter == other.freshInterpreter
+                && Objects.equals(cpuTimeLimit, other.cpuTimeLimit);
     }
 
     /** Consistent with {@link #equals(Object)}; hashes {@code stdin} by content. */
     @Override
     public int hashCode() {
         return Objects.hash(timeout, Arrays.hashCode(stdin), args, env, outputLimit, listener, libraries,
-                captureArtifacts, workdir, compileTimeout, freshInterpreter);
+                captureArtifacts, workdir, compileTimeout, freshInterpreter, cpuTimeLimit);
     }
 
     /** Shows {@code stdin} as its length only, never its contents. */
@@ -160,7 +179,8 @@ public record RunOptions(
                 + ", captureArtifacts=" + captureArtifacts
                 + ", workdir=" + workdir
                 + ", compileTimeout=" + compileTimeout
-                + ", freshInterpreter=" + freshInterpreter + "]";
+                + ", freshInterpreter=" + freshInterpreter
+                + ", cpuTimeLimit=" + cpuTimeLimit + "]";
     }
 
     /** Builds {@link RunOptions}. */
@@ -176,6 +196,7 @@ public record RunOptions(
         private @Nullable String workdir;
         private @Nullable Duration compileTimeout;
         private boolean freshInterpreter;
+        private @Nullable Duration cpuTimeLimit;
 
         private Builder(RunOptions from) {
             timeout = from.timeout;
@@ -189,6 +210,7 @@ public record RunOptions(
             workdir = from.workdir;
             compileTimeout = from.compileTimeout;
             freshInterpreter = from.freshInterpreter;
+            cpuTimeLimit = from.cpuTimeLimit;
         }
 
         /** @throws IllegalArgumentException unless positive */
@@ -280,9 +302,24 @@ public record RunOptions(
             return this;
         }
 
+        /**
+         * The CPU time (user + system) the run's processes may use together; {@code null} (the default) for no CPU
+         * limit. See {@link RunOptions#cpuTimeLimit()}.
+         *
+         * @throws IllegalArgumentException unless positive
+         * @since 0.2
+         */
+        public Builder cpuTimeLimit(@Nullable Duration cpuTimeLimit) {
+            if (cpuTimeLimit != null) {
+                Timeouts.checkPositive("cpuTimeLimit", cpuTimeLimit);
+            }
+            this.cpuTimeLimit = cpuTimeLimit;
+            return this;
+        }
+
         public RunOptions build() {
             return new RunOptions(timeout, stdin, args, env, outputLimit, listener, libraries, captureArtifacts,
-                    workdir, compileTimeout, freshInterpreter);
+                    workdir, compileTimeout, freshInterpreter, cpuTimeLimit);
         }
     }
 }

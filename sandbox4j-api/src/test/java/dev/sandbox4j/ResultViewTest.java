@@ -28,8 +28,8 @@ class ResultViewTest {
         Map<String, Object> m = ResultView.of(killed());
         assertThat(m).containsOnlyKeys("status", "exit_code", "stdout", "stderr", "duration_ms", "timed_out",
                 "kill_reason", "stdout_truncated", "stderr_truncated", "violations", "artifacts", "redactions",
-                "resource_usage");
-        assertThat(m).containsEntry("resource_usage", null);
+                "resource_usage", "phases_ms");
+        assertThat(m).containsEntry("resource_usage", null).containsEntry("phases_ms", Map.of());
         assertThat(ResultView.of(killed().withResourceUsage(new ResourceUsage(Duration.ofMillis(12),
                 Duration.ofMillis(3), DataSize.ofMegabytes(40)))).get("resource_usage")).isEqualTo(Map.of(
                         "cpu_user_ms", 12L, "cpu_system_ms", 3L, "peak_memory_bytes", 40L * 1024 * 1024));
@@ -42,6 +42,18 @@ class ResultViewTest {
         assertThat(m.get("artifacts")).isEqualTo(List.of(Map.of("name", "plot.png", "mime_type", "image/png",
                 "size", 3L, "content_base64", "AQID")));
         assertThat(m.get("redactions")).isEqualTo(List.of(Map.of("kind", "password", "count", 2)));
+    }
+
+    @Test
+    void phasesAreMillisecondsToTheMicrosecondInTheOrderTheyHappen() {
+        ExecutionResult r = killed().withPhases(new PhaseTimings(Map.of(PhaseTimings.Phase.TEARDOWN,
+                Duration.ofNanos(1_234_567), PhaseTimings.Phase.QUEUE, Duration.ofMillis(12),
+                PhaseTimings.Phase.RUN, Duration.ofMillis(1234), PhaseTimings.Phase.ACQUIRE, Duration.ofNanos(412_000))));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> phases = (Map<String, Object>) ResultView.of(r).get("phases_ms");
+        assertThat(List.copyOf(phases.keySet())).containsExactly("queue", "acquire", "run", "teardown");
+        assertThat(phases).containsEntry("queue", 12.0).containsEntry("acquire", 0.412).containsEntry("run", 1234.0)
+                .containsEntry("teardown", 1.235);
     }
 
     @Test

@@ -115,6 +115,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the whole result as one JSON object instead of streaming the output.")
     boolean json;
 
+    @Option(names = "--cpu-time-limit", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "CPU time the program's processes may use together; past it they are killed (exit 124, "
+                    + "status timed_out; default: none, only --timeout).")
+    @Nullable Duration cpuTimeLimit;
+
     @Option(names = "--compile-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
             description = "Limit for the compile step of java, cpp and go (default: 120s), separate from --timeout.")
     @Nullable Duration compileTimeout;
@@ -230,7 +235,8 @@ final class RunCommand implements Callable<Integer> {
                 .sanitizer(sanitize ? dev.sandbox4j.policy.OutputSanitizer.defaults() : null)
                 .build();
         RunOptions.Builder run = RunOptions.builder().timeout(timeout).args(args).outputLimit(outputLimit)
-                .compileTimeout(compileTimeout).libraries(libraries).captureArtifacts(artifactsDir != null);
+                .compileTimeout(compileTimeout).cpuTimeLimit(cpuTimeLimit).libraries(libraries)
+                .captureArtifacts(artifactsDir != null);
         if (stdin != null) {
             run.stdin(stdin.equals("-") ? System.in.readAllBytes() : readFile(stdin));
         }
@@ -251,12 +257,15 @@ final class RunCommand implements Callable<Integer> {
             });
         }
         ExecutionResult r;
+        long[] opening = new long[1];
         try (SandboxClient client = parent.clients.create(Map.of(), false);
-                SandboxSession session = client.openSession(lang, options)) {
+                SandboxSession session = open(client, lang, options, opening)) {
             for (String[] p : ins) {
                 session.copyToRuntime(Path.of(p[0]), p[1]);
             }
-            r = session.run(program, run.build());
+            // the box was made for this run: its making is the run's acquire phase
+            r = session.run(program, run.build()).plusPhases(dev.sandbox4j.PhaseTimings.of(
+                    dev.sandbox4j.PhaseTimings.Phase.ACQUIRE, Duration.ofNanos(opening[0])));
             for (String[] p : outs) {
                 if (session.isOpen()) {
                     CopyResult c = session.copyFromRuntime(p[0], Path.of(p[1]));
@@ -439,4 +448,11 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Opens the run's session and puts how long that took into {@code took[0]} (nanoseconds). */
+    private static SandboxSession open(SandboxClient client, String lang, SessionOptions options, long[] took) {
+        long t0 = System.nanoTime();
+        SandboxSession s = client.openSession(lang, options);
+        took[0] = System.nanoTime() - t0;
+        return s;
+    }
 }

@@ -70,7 +70,7 @@ class SandboxCommandTest {
         j.fieldNames().forEachRemaining(fields::add);
         assertThat(fields).containsExactly("language", "image", "status", "exit_code", "stdout", "stderr",
                 "duration_ms", "timed_out", "kill_reason", "stdout_truncated", "stderr_truncated", "violations",
-                "artifacts", "redactions", "resource_usage");
+                "artifacts", "redactions", "resource_usage", "phases_ms");
     }
 
     @Test

@@ -374,7 +374,7 @@ final class BoxFiles {
                     + DataSize.ofBytes(EngineLimits.MAX_ARTIFACT_BYTES) + "): " + Texts.sanitize(names, 4000) + "\n";
             out = new ExecutionResult(out.stdout(), out.stderr() + note, out.exitCode(), out.duration(), out.status(),
                     out.killReason(), out.stdoutTruncated(), out.stderrTruncated(), out.violations(),
-                    out.redactions(), out.artifacts(), out.cell(), out.resourceUsage());
+                    out.redactions(), out.artifacts(), out.cell(), out.resourceUsage(), out.phases());
         }
         return out;
     }

@@ -515,10 +515,14 @@ public final class DefaultSandboxClient implements SandboxClient {
             java.util.function.Consumer<SandboxSession> beforeRun) {
         SandboxSession.requireCode(code); // before a box is made for nothing
         requireNonNull(beforeRun, "beforeRun");
+        long asked = System.nanoTime();
         SandboxSession s = openSession(language, session, true);
+        // the box: from the warm pool or created and started for this run (its removal happens after the result)
+        dev.sandbox4j.PhaseTimings box = dev.sandbox4j.PhaseTimings.of(dev.sandbox4j.PhaseTimings.Phase.ACQUIRE,
+                Duration.ofNanos(System.nanoTime() - asked));
         try {
             beforeRun.accept(s);
-            return s.run(code, run);
+            return s.run(code, run).plusPhases(box);
         } finally {
             Thread.ofVirtual().name("sandbox4j-close").start(s::close);
         }

@@ -8,6 +8,7 @@ import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.FileEntry;
+import dev.sandbox4j.PhaseTimings;
 import dev.sandbox4j.PolicyDecisionEvent;
 import dev.sandbox4j.ResourceLimits;
 import dev.sandbox4j.RunEvent;
@@ -167,26 +168,43 @@ final class DefaultSandboxSession implements SandboxSession {
         requireNonNull(runOptions, "options");
         box.current(); // a closed session refuses before the policy is consulted
         List<Violation> findings = List.of();
+        PhaseTimings before = PhaseTimings.NONE;
         if (ctx.policy() != null) {
+            long t = System.nanoTime();
             PolicyVerdict verdict = decide(code, ctx.policy());
+            before = PhaseTimings.of(PhaseTimings.Phase.POLICY, since(t));
             if (!verdict.allowed()) {
-                ExecutionResult blocked = RunResults.blockedByPolicy(verdict);
+                ExecutionResult blocked = RunResults.blockedByPolicy(verdict).withPhases(before);
                 audit("run", code, runOptions, blocked);
                 return blocked;
             }
             findings = verdict.violations();
         }
+        long t = System.nanoTime();
         ExecutionResult failedInstall = installer.installMissing(runOptions);
+        if (!runOptions.libraries().isEmpty()) {
+            before = before.plus(PhaseTimings.Phase.INSTALL, since(t));
+        }
         if (failedInstall != null) {
-            ExecutionResult r = finish(failedInstall, findings);
+            ExecutionResult r = finish(failedInstall.withPhases(before), findings);
             audit("run", code, runOptions, r);
             return r;
         }
-        ExecutionResult raw = ctx.options().stateful() ? kernels.runCell(code, runOptions) : runProgram(code, runOptions);
-        ExecutionResult r = finish(raw, findings);
+        ExecutionResult raw = ctx.options().stateful() ? cell(code, runOptions) : runProgram(code, runOptions);
+        ExecutionResult r = finish(raw.plusPhases(before), findings);
         remember(code, r);
         audit("run", code, runOptions, r);
         return r;
+    }
+
+    private static java.time.Duration since(long nanos) {
+        return java.time.Duration.ofNanos(System.nanoTime() - nanos);
+    }
+
+    /** A cell of the kernel: its run time is the cell's. */
+    private ExecutionResult cell(String code, RunOptions runOptions) {
+        ExecutionResult r = kernels.runCell(code, runOptions);
+        return r.phases().isEmpty() ? r.withPhases(PhaseTimings.of(PhaseTimings.Phase.RUN, r.duration())) : r;
     }
 
     /**
@@ -214,16 +232,26 @@ final class DefaultSandboxSession implements SandboxSession {
                 .build();
         ExecutionResult c = programs.execute(runDir, plan.files(), plan.compile(), plan.env(), compileOptions, null,
                 false);
+        PhaseTimings compiling = asCompile(c.phases());
         return switch (c.status()) {
-            case OK -> programs.execute(runDir, Map.of(), plan.argv(), plan.env(), runOptions, outputDir, true);
+            case OK -> programs.execute(runDir, Map.of(), plan.argv(), plan.env(), runOptions, outputDir, true)
+                    .plusPhases(compiling);
             case NONZERO_EXIT -> new ExecutionResult(c.stdout(), c.stderr(), c.exitCode(), c.duration(),
-                    ExecutionStatus.COMPILE_ERROR, null, c.stdoutTruncated(), c.stderrTruncated());
+                    ExecutionStatus.COMPILE_ERROR, null, c.stdoutTruncated(), c.stderrTruncated())
+                    .withPhases(compiling);
             case TIMED_OUT -> new ExecutionResult(c.stdout(), c.stderr(), c.exitCode(), c.duration(),
                     ExecutionStatus.TIMED_OUT, c.killReason() != null && c.killReason().startsWith("session lifetime")
                             ? c.killReason() : "compilation " + c.killReason(), c.stdoutTruncated(),
-                    c.stderrTruncated());
-            default -> c;
+                    c.stderrTruncated()).withPhases(compiling);
+            default -> c.withPhases(compiling);
         };
+    }
+
+    /** The phases of a compile step: its run is the compile phase. */
+    private static PhaseTimings asCompile(PhaseTimings step) {
+        java.util.EnumMap<PhaseTimings.Phase, java.time.Duration> m = new java.util.EnumMap<>(PhaseTimings.Phase.class);
+        step.durations().forEach((p, d) -> m.put(p == PhaseTimings.Phase.RUN ? PhaseTimings.Phase.COMPILE : p, d));
+        return new PhaseTimings(m);
     }
 
     @Override
@@ -236,13 +264,16 @@ final class DefaultSandboxSession implements SandboxSession {
         refuseOnDirect(DirectBackend.Feature.COMMANDS, "commands");
         List<String> argv = new ArrayList<>(command);
         argv.addAll(runOptions.args());
+        long t = System.nanoTime();
         ExecutionResult failedInstall = installer.installMissing(runOptions);
+        PhaseTimings before = runOptions.libraries().isEmpty() ? PhaseTimings.NONE
+                : PhaseTimings.of(PhaseTimings.Phase.INSTALL, since(t));
         if (failedInstall != null) {
-            return failedInstall;
+            return failedInstall.withPhases(before);
         }
         String outputDir = runOptions.captureArtifacts() ? ctx.home() + "/" + OUTPUT_DIR : null;
         ExecutionResult raw = programs.execute(programs.nextRunDir(), Map.of(), argv, Map.of(), runOptions, outputDir,
-                true);
+                true).plusPhases(before);
         ExecutionResult r = finish(raw, List.of());
         audit("exec", String.join("\u0000", argv), runOptions, r);
         return r;

@@ -5,6 +5,7 @@ import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.OutputListener;
+import dev.sandbox4j.PhaseTimings;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.core.support.BoundedBuffer;
 import dev.sandbox4j.core.support.BoxPaths;
@@ -62,9 +63,9 @@ final class ProgramRunner {
 
     /**
      * A run's bounds: its timeout, shortened to what is left of the session's lifetime (then {@code lifetimeBound}),
-     * and its per-stream output limit.
+     * its per-stream output limit and its CPU time limit (or null).
      */
-    record Bounds(Duration timeout, boolean lifetimeBound, DataSize outputLimit) {}
+    record Bounds(Duration timeout, boolean lifetimeBound, DataSize outputLimit, @Nullable Duration cpuLimit) {}
 
     Bounds bounds(RunOptions runOptions) {
         Duration timeout = runOptions.timeout() != null ? runOptions.timeout() : ctx.defaultTimeout();
@@ -76,10 +77,10 @@ final class ProgramRunner {
             if (left.compareTo(timeout) < 0) {
                 Duration bound = left.isNegative() || left.isZero() ? Duration.ofMillis(1)
                         : left.plus(EngineLimits.LIFETIME_SLACK);
-                return new Bounds(bound, true, limit);
+                return new Bounds(bound, true, limit, runOptions.cpuTimeLimit());
             }
         }
-        return new Bounds(timeout, false, limit);
+        return new Bounds(timeout, false, limit, runOptions.cpuTimeLimit());
     }
 
     /** Why a run that reached its deadline was stopped. */
@@ -157,7 +158,7 @@ final class ProgramRunner {
                 try {
                     ExecutionResult forked = supervise(b, req, bounds, runOptions.listener(), userCode, outputDir,
                             (r, sink) -> forking.runForked(r, files, runDir, outputDir, sink, bounds.timeout(),
-                                    box.kernelPid()));
+                                    bounds.cpuLimit(), box.kernelPid()));
                     box.warmForkServer(files); // a bare fork server gets its preloads once a run imports one
                     return forked;
                 } catch (NotStarted e) {
@@ -173,7 +174,7 @@ final class ProgramRunner {
             ExecutionResult result = supervise(b, new ExecRequest(inv.argv(), env, ctx.user(), ctx.home(),
                     inv.stdin()), bounds, runOptions.listener(), userCode, outputDir,
                     (r, sink) -> box.launch(b, r, new ExecRequest(bare.argv(), r.env(), r.user(), r.workdir(),
-                            bare.stdin()), outputDir, sink, bounds.timeout()));
+                            bare.stdin()), outputDir, sink, bounds.timeout(), bounds.cpuLimit()));
             if (forkable && !runOptions.freshInterpreter()) {
                 box.warmForkServer(files); // after the run: its imports do not compete with this one
             }
@@ -218,8 +219,10 @@ final class ProgramRunner {
         CompletableFuture<String> flood = new CompletableFuture<>();
         CompletableFuture<String> cancelled = new CompletableFuture<>();
         OutputSink sink = new LimitedSink(out, err, listener, flood, limit);
-        long start = System.nanoTime();
+        long asked = System.nanoTime();
         ExecHandle handle = launch.apply(req, sink);
+        // waiting for the runner (or an engine exec to start) is not the program's time: the clock starts now
+        long start = System.nanoTime();
         Runner.RunHandle viaRunner = handle instanceof Runner.RunHandle rh ? rh : null;
         stop = cancelled;
         try {
@@ -242,6 +245,9 @@ final class ProgramRunner {
                     } else if (handle instanceof ProgramHandle p && p.killedBecause() != null) {
                         status = ExecutionStatus.KILLED; // the direct backend ended it (e.g. a broken channel)
                         killReason = p.killedBecause();
+                    } else if (viaRunner != null && viaRunner.killedBy() == Runner.Killed.CPU) {
+                        status = ExecutionStatus.TIMED_OUT;
+                        killReason = cpuReason(bounds, viaRunner);
                     } else {
                         status = code == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
                     }
@@ -275,7 +281,11 @@ final class ProgramRunner {
                     code = killAndReap(b, exit);
                 }
             }
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            long ended = System.nanoTime();
+            Runner.Times times = viaRunner == null ? Runner.Times.UNKNOWN : viaRunner.times();
+            // the program's wall time as the runner measured it in the box (the host's clock adds the round trip)
+            Duration elapsed = times.wallMicros() >= 0 ? Duration.ofNanos(times.wallMicros() * 1000)
+                    : Duration.ofNanos(ended - start);
             dev.sandbox4j.ResourceUsage usage = usage(viaRunner);
             if (box.isClosed() && status != ExecutionStatus.OK) {
                 Closed c = closedOutcome();
@@ -293,15 +303,29 @@ final class ProgramRunner {
             }
             log.debug("Session {} run finished: {} exit {} in {} ms", ctx.id(), status.wireName(), code,
                     elapsed.toMillis());
+            long teardown = times.teardownMicros() * 1000; // negative: not measured
             if (userCode && viaRunner == null && killReason == null && box.kernelPid() == 0 && !box.isClosed()) {
                 // without a runner nothing else kills what the run left behind, and nothing of one run may reach
                 // the next (this kill would take a stateful session's kernel too: there it is left alone)
+                long k = System.nanoTime();
                 box.killUntrusted(b);
+                teardown = Math.max(0, teardown) + System.nanoTime() - k;
+            }
+            PhaseTimings phases = new PhaseTimings(Map.of(PhaseTimings.Phase.ACQUIRE, Duration.ofNanos(start - asked),
+                    PhaseTimings.Phase.RUN, elapsed));
+            if (teardown >= 0) {
+                phases = phases.plus(PhaseTimings.Phase.TEARDOWN, Duration.ofNanos(teardown));
             }
             ExecutionResult result = new ExecutionResult(out.text(), err.text(), code, elapsed, status, killReason,
-                    out.overflowed(), err.overflowed()).withResourceUsage(usage);
-            return outputDir == null || box.isClosed() ? result
-                    : files.artifacts(result, viaRunner == null ? null : viaRunner.artifacts(), outputDir);
+                    out.overflowed(), err.overflowed()).withResourceUsage(usage).withPhases(phases);
+            if (outputDir == null || box.isClosed()) {
+                return result;
+            }
+            long a = System.nanoTime();
+            ExecutionResult captured = files.artifacts(result, viaRunner == null ? null : viaRunner.artifacts(),
+                    outputDir);
+            return captured.plusPhases(PhaseTimings.of(PhaseTimings.Phase.ARTIFACTS,
+                    Duration.ofNanos(System.nanoTime() - a)));
         } catch (ExecutionException e) {
             if (box.isClosed()) {
                 Closed c = closedOutcome();
@@ -317,6 +341,14 @@ final class ProgramRunner {
             stop = null;
             handle.close();
         }
+    }
+
+    /** Why a run that used up its CPU time was stopped, citing what it used. */
+    private static String cpuReason(Bounds bounds, Runner.RunHandle run) {
+        Runner.Usage u = run.usage();
+        long used = Math.max(run.times().runCpu(), u == null ? -1 : u.userMillis() + u.systemMillis());
+        return "CPU time limit exceeded: used " + (used >= 0 ? Texts.human(Duration.ofMillis(used)) + " of CPU"
+                : "its CPU time") + " (limit " + Texts.human(bounds.cpuLimit()) + ")";
     }
 
     /** What the runner measured of the program when it reaped it, or null. */

@@ -174,7 +174,12 @@ final class Runner implements AutoCloseable {
      * Duration, int)}.
      */
     RunHandle run(ExecRequest request, OutputSink sink) {
-        return run(request, sink, null, 0);
+        return run(request, sink, null, null, 0);
+    }
+
+    /** {@link #run(ExecRequest, OutputSink, Duration, Duration, int)} without a CPU time limit. */
+    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare) {
+        return run(request, sink, timeout, null, spare);
     }
 
     /**
@@ -183,22 +188,26 @@ final class Runner implements AutoCloseable {
      *
      * @param timeout the program's deadline: the runner kills it (and every process of the uid outside {@code
      *     spare}'s tree) when it passes, or {@code null} for none
+     * @param cpuLimit the CPU time all processes of the run may use together: past it the runner kills them as at
+     *     the deadline ({@link Killed#CPU}), or {@code null} for no limit
      * @param spare pid whose process tree survives the kills of this run, or 0
      */
-    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare) {
-        return run(request, sink, timeout, spare, null);
+    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, @Nullable Duration cpuLimit,
+            int spare) {
+        return run(request, sink, timeout, cpuLimit, spare, null);
     }
 
     /**
-     * As {@link #run(ExecRequest, OutputSink, Duration, int)}; with a {@code captureDir}, the runner empties that
-     * directory before the program starts and reports what the program left in it after ({@link RunHandle#artifacts}).
+     * As {@link #run(ExecRequest, OutputSink, Duration, Duration, int)}; with a {@code captureDir}, the runner empties
+     * that directory before the program starts and reports what the program left in it after
+     * ({@link RunHandle#artifacts}).
      */
-    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, int spare,
-            @Nullable String captureDir) {
+    RunHandle run(ExecRequest request, OutputSink sink, @Nullable Duration timeout, @Nullable Duration cpuLimit,
+            int spare, @Nullable String captureDir) {
         String capture = captureDir == null ? "" : ArtifactCapture.options(captureDir);
-        return start(new Run(sink, spare, captureDir), RunnerWire.run(request, timeout, spare, capture, List.of()));
+        return start(new Run(sink, spare, captureDir), RunnerWire.run(request, timeout, cpuLimit, spare, capture,
+                List.of()));
     }
-
     /** Reports what is in {@code outputDir} now (a kernel's cell wrote it), as after a run that captures. */
     CompletableFuture<ArtifactCapture.Result> capture(String outputDir) {
         ArtifactCapture c = new ArtifactCapture();
@@ -289,10 +298,10 @@ final class Runner implements AutoCloseable {
     /**
      * Runs a program of a plan in a child of the fork server (no exec): the child writes the plan's files into
      * {@code runDir} (emptying {@code outputDir}), as the launcher would, then runs {@code request.argv()}'s script.
-     * Like {@link #run(ExecRequest, OutputSink, Duration, int)} otherwise.
+     * Like {@link #run(ExecRequest, OutputSink, Duration, Duration, int)} otherwise.
      */
     RunHandle runForked(ExecRequest request, Map<String, byte[]> files, String runDir, @Nullable String outputDir,
-            OutputSink sink, @Nullable Duration timeout, int spare) {
+            OutputSink sink, @Nullable Duration timeout, @Nullable Duration cpuLimit, int spare) {
         String options = "zygote=1\nenvc=" + request.env().size() + "\nrundir=" + runDir + "\n"
                 + (outputDir != null ? ArtifactCapture.options(outputDir) : "");
         List<byte[]> extra = new ArrayList<>();
@@ -300,7 +309,8 @@ final class Runner implements AutoCloseable {
             extra.add(name.getBytes(StandardCharsets.UTF_8));
             extra.add(content);
         });
-        return start(new Run(sink, spare, outputDir), RunnerWire.run(request, timeout, spare, options, extra));
+        return start(new Run(sink, spare, outputDir), RunnerWire.run(request, timeout, cpuLimit, spare, options,
+                extra));
     }
 
     private void send(byte[] frame) throws IOException {
@@ -387,7 +397,7 @@ final class Runner implements AutoCloseable {
                 answer = kills.pollFirst();
             }
             if (answer != null) {
-                answer.complete((int) field(payload, "left", -1));
+                answer.complete((int) RunnerWire.field(payload, "left", -1));
             }
             return;
         }
@@ -411,15 +421,18 @@ final class Runner implements AutoCloseable {
             case 'O' -> run.sink.stdout(payload);
             case 'E' -> run.sink.stderr(payload);
             case 'X' -> {
-                run.killedBy = switch (String.valueOf(fieldText(payload, "killed"))) {
+                run.killedBy = switch (String.valueOf(RunnerWire.fieldText(payload, "killed"))) {
                     case "timeout" -> Killed.TIMEOUT;
                     case "host" -> Killed.HOST;
+                    case "cpu" -> Killed.CPU;
                     default -> Killed.NO;
                 };
-                run.left = (int) field(payload, "left", 0);
-                run.usage = Usage.parse(fieldText(payload, "cpu_ms"), field(payload, "maxrss_kb", -1));
-                run.oomKills = field(payload, "oom_kills", -1);
-                run.exit.complete((int) field(payload, "code", -1));
+                run.left = (int) RunnerWire.field(payload, "left", 0);
+                run.usage = Usage.parse(RunnerWire.fieldText(payload, "cpu_ms"), RunnerWire.field(payload, "maxrss_kb", -1));
+                run.oomKills = RunnerWire.field(payload, "oom_kills", -1);
+                run.times = new Times(RunnerWire.field(payload, "wall_us", -1),
+                        RunnerWire.field(payload, "teardown_us", -1), RunnerWire.field(payload, "run_cpu_ms", -1));
+                run.exit.complete((int) RunnerWire.field(payload, "code", -1));
             }
             case 'F' -> {
                 String why = new String(payload, StandardCharsets.UTF_8);
@@ -431,25 +444,6 @@ final class Runner implements AutoCloseable {
                 run.exit.complete(126);
             }
             default -> { } // unknown frame types are ignored
-        }
-    }
-
-    /** The value of {@code key=...} in a space-separated payload, or null. */
-    private static @Nullable String fieldText(byte[] payload, String key) {
-        for (String kv : new String(payload, StandardCharsets.US_ASCII).strip().split(" ")) {
-            if (kv.startsWith(key + "=")) {
-                return kv.substring(key.length() + 1);
-            }
-        }
-        return null;
-    }
-
-    private static long field(byte[] payload, String key, long otherwise) {
-        String v = fieldText(payload, key);
-        try {
-            return v == null ? otherwise : Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            return otherwise;
         }
     }
 
@@ -472,7 +466,20 @@ final class Runner implements AutoCloseable {
         /** The runner, at the run's deadline. */
         TIMEOUT,
         /** The runner, at the host's request ({@link RunHandle#kill}). */
-        HOST
+        HOST,
+        /** The runner (or RLIMIT_CPU), when the run's processes used up its CPU time limit. */
+        CPU
+    }
+
+    /**
+     * What the runner timed of a run, each -1 if unknown.
+     *
+     * @param wallMicros the program's wall time, from its start to its exit (or kill)
+     * @param teardownMicros the kill of its leftovers and the drain of its output after that
+     * @param runCpu the CPU time (ms) of all the run's processes as the runner last polled it (with a CPU limit only)
+     */
+    record Times(long wallMicros, long teardownMicros, long runCpu) {
+        static final Times UNKNOWN = new Times(-1, -1, -1);
     }
 
     /** A program started by the runner: its exit code, who killed it, and a way to stop it. */
@@ -497,6 +504,9 @@ final class Runner implements AutoCloseable {
 
         /** The runner's report of the output directory after the run, or null if the run does not capture. */
         @Nullable CompletableFuture<ArtifactCapture.Result> artifacts();
+
+        /** What the runner timed of the run, once it completed. */
+        Times times();
     }
 
     /**
@@ -532,6 +542,7 @@ final class Runner implements AutoCloseable {
         private volatile long oomKills = -1;
         private volatile boolean notStarted;
         private final @Nullable ArtifactCapture capture;
+        private volatile Times times = Times.UNKNOWN;
 
         Run(OutputSink sink, int spare, @Nullable String captureDir) {
             this.sink = sink;
@@ -572,6 +583,11 @@ final class Runner implements AutoCloseable {
         @Override
         public boolean notStarted() {
             return notStarted;
+        }
+
+        @Override
+        public Times times() {
+            return times;
         }
 
         @Override

@@ -21,17 +21,17 @@ final class RunnerWire {
     private RunnerWire() {}
 
     /**
-     * The run request: count, then (length, bytes) of "run", options, workdir, stdin, argc, argv..., env...
+     * The run request: count, then (length, bytes) of "run", options, workdir, stdin, argc, argv..., env...,
+     * trailing...
+     *
+     * @param cpuLimit the CPU time of the run's processes together, or {@code null} for none
      */
-    static byte[] run(ExecRequest request, @Nullable Duration timeout, int spare) {
-        return run(request, timeout, spare, "", List.of());
-    }
-
-    static byte[] run(ExecRequest request, @Nullable Duration timeout, int spare, String moreOptions,
-            List<byte[]> trailing) {
+    static byte[] run(ExecRequest request, @Nullable Duration timeout, @Nullable Duration cpuLimit, int spare,
+            String moreOptions, List<byte[]> trailing) {
         List<byte[]> fields = new ArrayList<>();
         fields.add("run".getBytes(StandardCharsets.US_ASCII));
         String options = (timeout != null ? "timeout_ms=" + Math.max(1, timeout.toMillis()) + "\n" : "")
+                + (cpuLimit != null ? "cpu_ms=" + Math.max(1, cpuLimit.toMillis()) + "\n" : "")
                 + (spare > 0 ? "spare=" + spare + "\n" : "") + moreOptions;
         fields.add(options.getBytes(StandardCharsets.UTF_8));
         fields.add(request.workdir().getBytes(StandardCharsets.UTF_8));
@@ -43,6 +43,26 @@ final class RunnerWire {
         request.env().forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
         fields.addAll(trailing);
         return request(fields);
+    }
+
+    /** The value of {@code key=...} in a space-separated payload, or null. */
+    static @Nullable String fieldText(byte[] payload, String key) {
+        for (String kv : new String(payload, StandardCharsets.US_ASCII).strip().split(" ")) {
+            if (kv.startsWith(key + "=")) {
+                return kv.substring(key.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    /** The number of {@code key=...} in a space-separated payload, or {@code otherwise}. */
+    static long field(byte[] payload, String key, long otherwise) {
+        String v = fieldText(payload, key);
+        try {
+            return v == null ? otherwise : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
     }
 
     /** A request: count, then (length, bytes) of each field. */

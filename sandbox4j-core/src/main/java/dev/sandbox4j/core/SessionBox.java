@@ -428,23 +428,24 @@ final class SessionBox {
      * the runner enforcing {@code timeout}), else with an engine exec (tens of milliseconds). A backend that cannot
      * stream an exec's input, or an image without perl, keeps using execs.
      */
-    ExecHandle launch(Box b, ExecRequest req, OutputSink sink, java.time.Duration timeout) {
-        return launch(b, req, req, null, sink, timeout);
+    ExecHandle launch(Box b, ExecRequest req, OutputSink sink, java.time.Duration timeout,
+            java.time.@Nullable Duration cpuLimit) {
+        return launch(b, req, req, null, sink, timeout, cpuLimit);
     }
 
     /**
-     * As {@link #launch(Box, ExecRequest, OutputSink, java.time.Duration)}, with the request the runner gets when it
-     * captures {@code captureDir} (empties it before the program and reports it after, in the same round trip: the
-     * launcher then leaves it alone) and the one an exec gets (its launcher empties it; the artifacts are copied out
-     * after).
+     * As {@link #launch(Box, ExecRequest, OutputSink, java.time.Duration, java.time.Duration)}, with the request the
+     * runner gets when it captures {@code captureDir} (empties it before the program and reports it after, in the
+     * same round trip: the launcher then leaves it alone) and the one an exec gets (its launcher empties it; the
+     * artifacts are copied out after).
      */
     ExecHandle launch(Box b, ExecRequest req, ExecRequest viaRunner, @Nullable String captureDir, OutputSink sink,
-            java.time.Duration timeout) {
+            java.time.Duration timeout, java.time.@Nullable Duration cpuLimit) {
         if (req.user().equals(ctx.user()) && !runnerUnavailable) {
             Runner r = runner(b);
             if (r != null) {
                 try {
-                    return r.run(viaRunner, sink, timeout, kernelPid.getAsInt(), captureDir);
+                    return r.run(viaRunner, sink, timeout, cpuLimit, kernelPid.getAsInt(), captureDir);
                 } catch (RuntimeException e) {
                     log.debug("Session {}: runner unusable ({}); using an exec", ctx.id(), e.toString());
                     retireRunner();

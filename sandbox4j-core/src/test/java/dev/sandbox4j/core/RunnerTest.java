@@ -192,7 +192,7 @@ class RunnerTest {
     @Test
     void encodesARequestAsLengthPrefixedFields() {
         byte[] frame = RunnerWire.run(new ExecRequest(List.of("a", "bc"), Map.of("K", "v"), "0:0", "/w",
-                new byte[] {9}), Duration.ofMillis(1500), 42);
+                new byte[] {9}), Duration.ofMillis(1500), null, 42, "", List.of());
         // 8 fields: "run", options, workdir, stdin, argc, 2 argv, 1 env
         assertThat(frame).startsWith(0, 0, 0, 8, 0, 0, 0, 3, 'r', 'u', 'n', 0, 0, 0, 25);
         assertThat(new String(frame, StandardCharsets.ISO_8859_1))
@@ -373,7 +373,7 @@ class RunnerTest {
 
                     @Override
                     public void stderr(byte[] chunk) {}
-                }, Duration.ofSeconds(20), 0, dir.toString());
+                }, Duration.ofSeconds(20), null, 0, dir.toString());
         assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isZero();
         assertThat(h.artifacts()).isNotNull();
         ArtifactCapture.Result result = h.artifacts().get(20, TimeUnit.SECONDS);
@@ -450,10 +450,10 @@ class RunnerTest {
         ExecRequest exit0 = new ExecRequest(List.of("/bin/sh", "-c", "exit 0"), Map.of(), "0:0", "/", new byte[0]);
         for (int i = 0; i < 230; i++) {
             long t0 = System.nanoTime();
-            Runner.RunHandle a = r.run(exit0, discard(), Duration.ofSeconds(20), 0, null);
+            Runner.RunHandle a = r.run(exit0, discard(), Duration.ofSeconds(20), null, 0, null);
             a.exitCode().get(20, TimeUnit.SECONDS);
             long t1 = System.nanoTime();
-            Runner.RunHandle b = r.run(exit0, discard(), Duration.ofSeconds(20), 0, dir.toString());
+            Runner.RunHandle b = r.run(exit0, discard(), Duration.ofSeconds(20), null, 0, dir.toString());
             b.exitCode().get(20, TimeUnit.SECONDS);
             assertThat(b.artifacts().get(20, TimeUnit.SECONDS).artifacts()).isEmpty();
             long t2 = System.nanoTime();
@@ -509,7 +509,7 @@ class RunnerTest {
                     public synchronized void stderr(byte[] chunk) {
                         err.writeBytes(chunk);
                     }
-                }, timeout, 0);
+                }, timeout, null, 0);
         int code2 = h.exitCode().get(60, TimeUnit.SECONDS);
         assertThat(h.notStarted()).isFalse();
         assertThat(h.usage()).as("resource usage reported").isNotNull();
@@ -577,15 +577,76 @@ class RunnerTest {
         Runner.RunHandle kill = r.runForked(new ExecRequest(List.of("python3", "/tmp/.sandbox4j/r1/main.py"),
                 Map.of(), "65534:65534", "/tmp", new byte[0]), Map.of("main.py", ("import os, signal\n"
                         + "os.kill(os.getppid(), signal.SIGKILL)").getBytes(StandardCharsets.UTF_8)),
-                "/tmp/.sandbox4j/r1", null, discard(), Duration.ofSeconds(30), 0);
+                "/tmp/.sandbox4j/r1", null, discard(), Duration.ofSeconds(30), null, 0);
         kill.exitCode().get(60, TimeUnit.SECONDS);
         // the host may ask before it has seen the runner say the fork server failed
         Runner.RunHandle h = r.runForked(new ExecRequest(List.of("python3", "/tmp/.sandbox4j/r1/main.py"), Map.of(),
                 "65534:65534", "/tmp", new byte[0]), Map.of("main.py", "print(1)".getBytes(StandardCharsets.UTF_8)),
-                "/tmp/.sandbox4j/r1", null, discard(), Duration.ofSeconds(30), 0);
+                "/tmp/.sandbox4j/r1", null, discard(), Duration.ofSeconds(30), null, 0);
         h.exitCode().get(60, TimeUnit.SECONDS);
         assertThat(h.notStarted()).as("not a python3 without its files (exit 2)").isTrue();
         assertThat(r.isAlive()).isTrue();
+    }
+
+    // ---------------------------------------------------------------- CPU time limit, the runner's timings
+
+    private Runner.RunHandle limited(Runner r, String script, Duration timeout, Duration cpu) {
+        return r.run(new ExecRequest(List.of("/bin/sh", "-c", script), Map.of(), "0:0", "/", new byte[0]), discard(),
+                timeout, cpu, 0);
+    }
+
+    @Test
+    void killsARunWhoseProcessesTogetherUsedUpTheirCpuTime() throws Exception {
+        Runner r = start();
+        // two busy children: each alone stays under the limit for a while, together they reach it
+        Runner.RunHandle h = limited(r, "(while :; do :; done) & (while :; do :; done) & wait",
+                Duration.ofSeconds(60), Duration.ofMillis(400));
+        // a generous bound: the runner kills at 0.4 s of CPU; only a runner that ignores the limit waits for the 60 s
+        assertThat(h.exitCode().get(45, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThat(h.killedBy()).isEqualTo(Runner.Killed.CPU);
+        assertThat(h.times().runCpu()).isGreaterThanOrEqualTo(400);
+        assertThat(h.times().wallMicros()).isNotNegative();
+        assertThat(h.times().teardownMicros()).isNotNegative();
+    }
+
+    @Test
+    void aSleepingProgramIsNotKilledForCpuButAtItsDeadline() throws Exception {
+        Runner r = start();
+        Runner.RunHandle h = limited(r, "sleep 60", Duration.ofMillis(700), Duration.ofMillis(300));
+        // a generous bound: the deadline is 0.7 s
+        assertThat(h.exitCode().get(45, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThat(h.killedBy()).isEqualTo(Runner.Killed.TIMEOUT);
+        assertThat(h.times().runCpu()).isBetween(0L, 299L);
+    }
+
+    @Test
+    void setsRlimitCpuASecondPastTheLimitAsABackstop() throws Exception {
+        Runner r = start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Runner.RunHandle h = r.run(new ExecRequest(List.of("/bin/sh", "-c", "ulimit -t; ulimit -H -t"), Map.of(),
+                "0:0", "/", new byte[0]), new OutputSink() {
+                    @Override
+                    public synchronized void stdout(byte[] chunk) {
+                        out.writeBytes(chunk);
+                    }
+
+                    @Override
+                    public void stderr(byte[] chunk) {}
+                }, Duration.ofSeconds(20), Duration.ofMillis(1500), 0);
+        assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("3\n4\n");
+        assertThat(h.killedBy()).isEqualTo(Runner.Killed.NO);
+    }
+
+    @Test
+    void reportsTheProgramsWallTimeAndTheTeardownApart() throws Exception {
+        Runner r = start();
+        Runner.RunHandle h = r.run(new ExecRequest(List.of("/bin/true"), Map.of(), "0:0", "/", new byte[0]),
+                discard());
+        assertThat(h.exitCode().get(20, TimeUnit.SECONDS)).isZero();
+        assertThat(h.times().wallMicros()).isNotNegative();
+        assertThat(h.times().teardownMicros()).isNotNegative();
+        assertThat(h.times().runCpu()).as("polled only with a CPU limit").isEqualTo(-1);
     }
 
     private static OutputSink discard() {

@@ -48,7 +48,8 @@ final class RequestValidator {
             byte @Nullable [] stdin,
             @Nullable SecurityPolicy policy,
             List<String> args,
-            @Nullable Boolean captureArtifacts) {}
+            @Nullable Boolean captureArtifacts,
+            @Nullable Duration cpuTimeLimit) {}
 
     /** A validated session request. */
     record SessionSpec(String language, boolean stateful, @Nullable Duration timeout, Duration idleTimeout,
@@ -110,7 +111,7 @@ final class RequestValidator {
             }
         }
         return new RunSpec(language, code, timeout, memory, libraries, files, stdin, policy, args,
-                r.captureArtifacts());
+                r.captureArtifacts(), timeout("cpu_time_limit_ms", r.cpuTimeLimitMs()));
     }
 
     SessionSpec session(Wire.CreateSessionRequest r) {

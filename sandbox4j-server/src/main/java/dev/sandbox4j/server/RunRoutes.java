@@ -7,6 +7,7 @@ import static dev.sandbox4j.server.Api.json;
 
 import dev.sandbox4j.Command;
 import dev.sandbox4j.ExecutionResult;
+import dev.sandbox4j.PhaseTimings;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.RunOptions;
@@ -71,7 +72,9 @@ final class RunRoutes {
         RequestValidator.RunSpec spec = validator.run(req, true);
         String language = spec.language();
         entry.language = language;
+        long asked = System.nanoTime();
         try (RunLimiter.Permit p = acquire(caller)) {
+            long queued = System.nanoTime() - asked;
             SessionOptions options = SessionOptions.builder()
                     .limits(Api.limits(spec.memoryMb()))
                     .runtime(runtime)
@@ -79,7 +82,7 @@ final class RunRoutes {
                     .principal(caller.principal())
                     .build();
             boolean policyApplied = config.policy() != null || spec.policy() != null;
-            runAndRespond(ctx, entry, "execute", language, false, policyApplied, Map.of(), (cancel, listener) -> {
+            runAndRespond(ctx, entry, "execute", language, queued, false, policyApplied, Map.of(), (cancel, listener) -> {
                 ExecutionResult blocked = precheck(language, spec.code(), spec.policy());
                 if (blocked != null) {
                     return blocked;
@@ -94,7 +97,7 @@ final class RunRoutes {
                     spec.files().forEach(s::putFile);
                     ExecutionResult r = s.run(spec.code(), runOptions(spec, listener, false));
                     metrics.phase("run", language, System.nanoTime() - t1);
-                    return r;
+                    return r.plusPhases(PhaseTimings.of(PhaseTimings.Phase.ACQUIRE, Duration.ofNanos(t1 - t0)));
                 } finally {
                     // the answer does not wait for the box's removal; shutdown (client.close) waits for it
                     Thread.ofVirtual().name("sandbox4j-close-" + s.id()).start(() -> {
@@ -123,9 +126,11 @@ final class RunRoutes {
             throw ApiException.invalidField("memory_mb", "memory_mb is fixed when a session is created; "
                     + "give it to POST /v1/sessions");
         }
+        long asked = System.nanoTime();
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+            long queued = System.nanoTime() - asked;
             boolean policyApplied = config.policy() != null || spec.policy() != null || SessionRoutes.requestPolicy(ms) != null;
-            runAndRespond(ctx, entry, "session_execute", language, true, policyApplied,
+            runAndRespond(ctx, entry, "session_execute", language, queued, true, policyApplied,
                     Map.of("session_id", ms.id()), (cancel, listener) -> {
                         ExecutionResult blocked = precheck(language, spec.code(), SessionRoutes.requestPolicy(ms));
                         if (blocked == null) {
@@ -152,8 +157,9 @@ final class RunRoutes {
         Wire.InstallRequest req = Wire.read(bodies.jsonBody(ctx), Wire.InstallRequest.class);
         List<String> libraries = validator.libraries(req.libraries(), true);
         String language = ms.session().language();
+        long asked = System.nanoTime();
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
-            runAndRespond(ctx, entry, "install", language, true, false, Map.of("session_id", ms.id()),
+            runAndRespond(ctx, entry, "install", language, System.nanoTime() - asked, true, false, Map.of("session_id", ms.id()),
                     (cancel, listener) -> {
                         long t0 = System.nanoTime();
                         ExecutionResult r = ms.session().install(libraries);
@@ -173,9 +179,11 @@ final class RunRoutes {
         String language = ms.session().language();
         RunOptions.Builder options = RunOptions.builder().timeout(spec.timeout()).stdin(spec.stdin())
                 .workdir(spec.workdir());
+        long asked = System.nanoTime();
         try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+            long queued = System.nanoTime() - asked;
             if (!spec.sequence()) {
-                runAndRespond(ctx, entry, "command", language, true, false, Map.of("session_id", ms.id()),
+                runAndRespond(ctx, entry, "command", language, queued, true, false, Map.of("session_id", ms.id()),
                         (cancel, listener) -> ms.session().exec(spec.commands().get(0),
                                 options.listener(listener).build()));
                 return;
@@ -195,6 +203,9 @@ final class RunRoutes {
             } finally {
                 cancel.finish();
             }
+            results = new java.util.ArrayList<>(results);
+            results.set(0, results.get(0).plusPhases(PhaseTimings.of(PhaseTimings.Phase.QUEUE,
+                    Duration.ofNanos(queued))));
             results.forEach(r -> metrics.run("command", language, r));
             ExecutionResult last = results.get(results.size() - 1);
             entry.runStatus = last.status().wireName();
@@ -218,8 +229,8 @@ final class RunRoutes {
      * Runs {@code work} and answers with its result: as one JSON document, or as server-sent events when the client
      * accepts {@code text/event-stream}. If the client hangs up meanwhile, the run is cancelled and nothing is sent.
      */
-    private void runAndRespond(Context ctx, AuditLog.Entry entry, String kind, String language, boolean interrupt,
-            boolean policyApplied, Map<String, Object> extra, Work work) {
+    private void runAndRespond(Context ctx, AuditLog.Entry entry, String kind, String language, long queuedNanos,
+            boolean interrupt, boolean policyApplied, Map<String, Object> extra, Work work) {
         boolean stream = Api.wantsStream(ctx);
         RunCancellation cancel = new RunCancellation(interrupt);
         SseStream sse = null;
@@ -248,6 +259,8 @@ final class RunRoutes {
             cancel.finish();
         }
         if (result != null) {
+            // waiting for a run slot (and for the session's turn) comes first
+            result = result.plusPhases(PhaseTimings.of(PhaseTimings.Phase.QUEUE, Duration.ofNanos(queuedNanos)));
             metrics.run(kind, language, result);
             entry.runStatus = result.status().wireName();
             entry.violations = result.violations().size();
@@ -301,6 +314,7 @@ final class RunRoutes {
                 .args(spec.args())
                 .libraries(spec.libraries())
                 .captureArtifacts(capture)
+                .cpuTimeLimit(spec.cpuTimeLimit())
                 .listener(listener)
                 .build();
     }

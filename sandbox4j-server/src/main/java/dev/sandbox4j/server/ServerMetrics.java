@@ -21,7 +21,9 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The service's Prometheus metrics (Micrometer): runs by kind, language and status; latency histograms by phase
- * (request, open, run, close); active sessions; runs in flight; policy blocks; refused requests by reason; warm pool
+ * (request, open, run, close); where each run's time went ({@code sandbox_run_phase_seconds{phase, language}}, from
+ * the result's {@link dev.sandbox4j.PhaseTimings}: queue, acquire, policy, install, compile, run, teardown,
+ * artifacts); active sessions; runs in flight; policy blocks; refused requests by reason; warm pool
  * sizes per language; JVM basics. Thread-safe.
  */
 final class ServerMetrics implements AutoCloseable {
@@ -32,6 +34,11 @@ final class ServerMetrics implements AutoCloseable {
         Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
         Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(5)
     };
+
+    /** Histogram buckets for the phases of a run: 100 µs (a pooled hand-out, a policy scan) to 5 minutes. */
+    private static final Duration[] RUN_PHASE_BUCKETS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000)),
+            java.util.Arrays.stream(BUCKETS)).toArray(Duration[]::new);
 
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -74,6 +81,11 @@ final class ServerMetrics implements AutoCloseable {
         if (r.status() == ExecutionStatus.BLOCKED_BY_POLICY) {
             policyBlocked(language);
         }
+        r.phases().durations().forEach((phase, d) -> Timer.builder("sandbox.run.phase")
+                .description("Where the time of runs goes, by phase (the result's phases_ms)")
+                .tags("phase", phase.wireName(), "language", language)
+                .serviceLevelObjectives(RUN_PHASE_BUCKETS)
+                .register(registry).record(d));
     }
 
     void policyBlocked(String language) {

@@ -56,7 +56,8 @@ final class Wire {
             @Nullable String stdin,
             @Nullable JsonNode policy,
             @Nullable List<String> args,
-            @Nullable Boolean captureArtifacts) {}
+            @Nullable Boolean captureArtifacts,
+            @Nullable Long cpuTimeLimitMs) {}
 
     /** {@code POST /v1/sessions}. */
     record CreateSessionRequest(

@@ -29,7 +29,7 @@ class RequestValidatorTest {
     }
 
     static Wire.ExecuteRequest exec(String language, String code) {
-        return new Wire.ExecuteRequest(language, code, null, null, null, null, null, null, null, null);
+        return new Wire.ExecuteRequest(language, code, null, null, null, null, null, null, null, null, null);
     }
 
     static void fails(ThrowableAssert.ThrowingCallable call, int status, Problem type, String field) {
@@ -60,18 +60,19 @@ class RequestValidatorTest {
         fails(() -> v.run(exec("python", "x".repeat(1025)), true), 413, Problem.PAYLOAD_TOO_LARGE, null);
         fails(() -> v.run(exec("python", "é".repeat(600)), true), 413, Problem.PAYLOAD_TOO_LARGE, null);
         for (long t : new long[] {0, -1, 60_001}) {
-            fails(() -> v.run(new Wire.ExecuteRequest("python", "x", t, null, null, null, null, null, null, null),
+            fails(() -> v.run(new Wire.ExecuteRequest("python", "x", t, null, null, null, null, null, null, null, null),
                     true), 400, Problem.INVALID_REQUEST, "timeout_ms");
         }
         for (int m : new int[] {5, 1025, -3}) {
-            fails(() -> v.run(new Wire.ExecuteRequest("python", "x", null, m, null, null, null, null, null, null),
+            fails(() -> v.run(new Wire.ExecuteRequest("python", "x", null, m, null, null, null, null, null, null, null),
                     true), 400, Problem.INVALID_REQUEST, "memory_mb");
         }
         fails(() -> v.run(new Wire.ExecuteRequest("python", "x", null, null, List.of("--index-url=x"), null, null,
-                null, null, null), true), 400, Problem.INVALID_REQUEST, "libraries");
+                null, null, null, null), true), 400, Problem.INVALID_REQUEST, "libraries");
         RequestValidator.RunSpec ok = v.run(new Wire.ExecuteRequest("python", "x", 1000L, 64, List.of("numpy"),
-                Map.of("data/in.txt", "aGk="), "in", null, List.of("a"), true), true);
+                Map.of("data/in.txt", "aGk="), "in", null, List.of("a"), true, 500L), true);
         assertThat(ok.timeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(ok.cpuTimeLimit()).isEqualTo(Duration.ofMillis(500));
         assertThat(ok.memoryMb()).isEqualTo(64);
         assertThat(ok.files().get("data/in.txt")).containsExactly('h', 'i');
         assertThat(ok.stdin()).containsExactly('i', 'n');
@@ -87,9 +88,9 @@ class RequestValidatorTest {
             assertThat(RequestValidator.path("files", p)).isEqualTo(p);
         }
         fails(() -> v.run(new Wire.ExecuteRequest("python", "x", null, null, null, Map.of("../x", "aGk="), null,
-                null, null, null), true), 400, Problem.INVALID_PATH, "files");
+                null, null, null, null), true), 400, Problem.INVALID_PATH, "files");
         fails(() -> v.run(new Wire.ExecuteRequest("python", "x", null, null, null, Map.of("x", "not base64!"), null,
-                null, null, null), true), 400, Problem.INVALID_REQUEST, "files");
+                null, null, null, null), true), 400, Problem.INVALID_REQUEST, "files");
     }
 
     @Test

@@ -402,6 +402,46 @@ class SandboxServerTest {
     }
 
     @Test
+    void runPhasesArePrometheusHistogramsAndInTheResult() {
+        JsonNode r = alice.post("/v1/execute", run("print(1)")).json();
+        assertThat(r.get("phases_ms").fieldNames()).toIterable().contains("queue", "acquire", "run");
+        r.get("phases_ms").forEach(v -> assertThat(v.isNumber() && v.asDouble() >= 0).as(v.toString()).isTrue());
+        String exposition = operator.get("/metrics").text();
+        assertThat(exposition).contains("# TYPE sandbox_run_phase_seconds histogram");
+        // every series: buckets with ascending bounds and non-decreasing counts, +Inf equal to _count, a _sum
+        Map<String, List<double[]>> buckets = new java.util.TreeMap<>();
+        Map<String, Double> counts = new java.util.HashMap<>();
+        Map<String, Double> sums = new java.util.HashMap<>();
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "sandbox_run_phase_seconds_(bucket|count|sum)\\{language=\"(\\w+)\",phase=\"(\\w+)\"(?:,le=\"([^\"]+)\")?} (\\S+)");
+        for (String l : exposition.split("\n")) {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (!m.matches()) {
+                continue;
+            }
+            String series = m.group(2) + "/" + m.group(3);
+            double value = Double.parseDouble(m.group(5));
+            switch (m.group(1)) {
+                case "bucket" -> buckets.computeIfAbsent(series, k -> new ArrayList<>()).add(new double[] {
+                        m.group(4).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(4)), value});
+                case "count" -> counts.put(series, value);
+                default -> sums.put(series, value);
+            }
+        }
+        assertThat(buckets.keySet()).contains("python/queue", "python/acquire", "python/run", "python/teardown");
+        buckets.forEach((series, bs) -> {
+            assertThat(bs.get(0)[0]).as(series + " first bound").isEqualTo(0.0001);
+            for (int i = 1; i < bs.size(); i++) {
+                assertThat(bs.get(i)[0]).as(series + " bounds").isGreaterThan(bs.get(i - 1)[0]);
+                assertThat(bs.get(i)[1]).as(series + " counts").isGreaterThanOrEqualTo(bs.get(i - 1)[1]);
+            }
+            assertThat(bs.get(bs.size() - 1)[0]).isEqualTo(Double.POSITIVE_INFINITY);
+            assertThat(bs.get(bs.size() - 1)[1]).as(series + " +Inf").isEqualTo(counts.get(series)).isEqualTo(1.0);
+            assertThat(sums.get(series)).as(series + " sum").isGreaterThanOrEqualTo(0.0);
+        });
+    }
+
+    @Test
     void warmPoolSizesAreMetrics() {
         server.close();
         ServerConfig config = ServerConfig.builder().port(0).label("team", "x").build();

@@ -88,7 +88,7 @@ class WireTest {
         JsonNode j = TestHttp.JSON.valueToTree(Wire.result(r));
         assertThat(j.fieldNames()).toIterable().containsExactly("status", "exit_code", "stdout", "stderr",
                 "duration_ms", "timed_out", "kill_reason", "stdout_truncated", "stderr_truncated", "violations",
-                "artifacts", "redactions", "resource_usage", "cell");
+                "artifacts", "redactions", "resource_usage", "phases_ms", "cell");
         assertThat(j.get("status").asText()).isEqualTo("timed_out");
         assertThat(j.get("timed_out").asBoolean()).isTrue();
         assertThat(j.get("duration_ms").asLong()).isEqualTo(1500);

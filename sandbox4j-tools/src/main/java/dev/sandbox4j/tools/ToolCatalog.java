@@ -157,6 +157,7 @@ final class ToolCatalog {
                 "resource_usage": {"type": ["object", "null"], "properties": {
                   "cpu_user_ms": {"type": "integer"}, "cpu_system_ms": {"type": "integer"},
                   "peak_memory_bytes": {"type": ["integer", "null"]}}},
+                "phases_ms": {"type": "object", "additionalProperties": {"type": "number"}},
                 "violations": {"type": "array", "items": {"type": "object", "properties": {
                   "rule": {"type": "string"}, "severity": {"type": "string"}, "line": {"type": "integer"},
                   "column": {"type": "integer"}, "description": {"type": "string"}, "snippet": {"type": "string"}}}},

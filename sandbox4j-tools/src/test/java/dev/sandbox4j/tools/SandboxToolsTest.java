@@ -238,7 +238,7 @@ class SandboxToolsTest {
         ToolResult r = tools.call("chat", "execute_code", Map.of("language", "python", "code", "print(6*7)"));
         assertThat(r.structured().keySet()).containsExactly("language", "session_id", "status", "exit_code", "stdout",
                 "stderr", "duration_ms", "timed_out", "kill_reason", "stdout_truncated", "stderr_truncated",
-                "violations", "artifacts", "redactions", "resource_usage");
+                "violations", "artifacts", "redactions", "resource_usage", "phases_ms");
         assertThat(r.structured()).containsEntry("timed_out", false).containsEntry("stdout", "42\n");
     }
 

@@ -62,7 +62,7 @@ public final class RunResults {
                 .toList();
         return new ExecutionResult(out, err, result.exitCode(), result.duration(), result.status(),
                 result.killReason(), result.stdoutTruncated(), result.stderrTruncated(), findings, redactions,
-                artifacts, cell, result.resourceUsage());
+                artifacts, cell, result.resourceUsage(), result.phases());
     }
 
     private static String sanitize(OutputSanitizer sanitizer, String text, Map<String, Integer> counts) {

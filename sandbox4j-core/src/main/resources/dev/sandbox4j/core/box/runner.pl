@@ -20,10 +20,12 @@
 #
 # Host -> runner, on stdin: requests of u32 count, then count fields of (u32 length, bytes):
 #   run OPTIONS WORKDIR STDIN ARGC ARGV... ENV... [NAME CONTENT]...
-#       OPTIONS: "timeout_ms=N\nspare=PID\nzygote=1\nenvc=M\nrundir=D\noutdir=O\n" (each optional). Without
+#       OPTIONS: "timeout_ms=N\ncpu_ms=C\nspare=PID\nzygote=1\nenvc=M\nrundir=D\noutdir=O\n" (each optional). Without
 #       zygote the program is exec'd (the image's environment with the request's "K=V" on top); with zygote=1 the
 #       fork server runs it, ENV is envc entries followed by the program's files (name, content pairs), which it
-#       writes into rundir (emptying outdir) before the program starts, as the launcher would.
+#       writes into rundir (emptying outdir) before the program starts, as the launcher would. cpu_ms bounds the
+#       CPU time of the run's processes together (polled from /proc; RLIMIT_CPU a second later per exec'd process
+#       backstops a runner that cannot poll): past it the run is killed (killed=cpu).
 #       With "capture=1" the run also reports its output directory: outdir is emptied before the program starts
 #       (by the runner, or by the fork server), and after the X (or F) come the directory's entries (A, C) and an L.
 #       "cap_files=N\ncap_bytes=B" bound what is read back.
@@ -35,10 +37,12 @@
 #   R "pid=P dumpable=0|1 kill=0|1"   ready (sent once at start; dumpable=1: prctl failed, do not trust this runner)
 #   O bytes        the program's stdout
 #   E bytes        the program's stderr
-#   X "code=N[ killed=timeout|host][ left=N] cpu_ms=U+S[ maxrss_kb=K][ zygote=dead]"
+#   X "code=N[ killed=timeout|host|cpu][ left=N] cpu_ms=U+S[ maxrss_kb=K][ zygote=dead] wall_us=W teardown_us=T[ run_cpu_ms=C]"
 #                  the program exited (N = exit code, 128+signal when killed by a signal); killed says who
 #                  stopped it; left is how many processes survived the kill of leftovers (0 = clean); cpu and peak
-#                  memory are the program's (and of the children it waited for)
+#                  memory are the program's (and of the children it waited for); W is its wall time (from its start
+#                  to its exit), T the kill of its leftovers and the drain of its output after that; C the CPU time
+#                  of all the run's processes as last polled (with cpu_ms only)
 #   F message      the program could not be started (no X follows)
 #   K "left=N"     answer to a kill request (after the X of a run it ended)
 #   Z "ready pid=P" | "failed MESSAGE"   the fork server's state
@@ -69,6 +73,8 @@ my $MACHINE = (POSIX::uname())[4];
 my %PRCTL = (x86_64 => 157, aarch64 => 167, riscv64 => 167, ppc64le => 171, ppc64 => 171, s390x => 172,
     armv7l => 172, armv6l => 172, i686 => 172, i386 => 172);
 my %WAIT4 = (x86_64 => 61, aarch64 => 260, riscv64 => 260);
+my %CLOCK_GETTIME = (x86_64 => 228, aarch64 => 113, riscv64 => 113);
+my %PRLIMIT64 = (x86_64 => 302, aarch64 => 261, riscv64 => 261);
 
 sub undumpable {
     my $nr = $PRCTL{$MACHINE};
@@ -82,6 +88,16 @@ my $may_kill = ($MODE eq 'box' || $MODE eq 'box-clean') && $< != 0 && $> != 0;
 
 # seconds on a monotonic clock (clock ticks since boot)
 sub now { return (POSIX::times())[0] / $TICK; }
+
+# seconds on the monotonic clock to the microsecond (clock_gettime; clock ticks where there is no syscall number)
+sub mono {
+    my $nr = $CLOCK_GETTIME{$MACHINE};
+    return now() unless defined $nr;
+    my $ts = "\0" x 16;
+    return now() unless syscall($nr, 1, $ts) == 0;    # CLOCK_MONOTONIC
+    my ($sec, $nsec) = unpack('q2', $ts);
+    return $sec + $nsec / 1e9;
+}
 
 sub take {
     my ($fh, $n) = @_;
@@ -194,9 +210,9 @@ sub processes {
         my $line = <$f>;
         close $f;
         next unless defined $line;
-        my ($state, $ppid, $pgrp, $sid) = split / /, substr($line, rindex($line, ')') + 2);
+        my ($state, $ppid, $pgrp, $sid, @f) = split / /, substr($line, rindex($line, ')') + 2), 16;    # to cstime
         next if !defined $sid || $state eq 'Z' || $state eq 'X' || $sid == 1;
-        push @p, [$e + 0, $ppid + 0];
+        push @p, [$e + 0, $ppid + 0, ($f[7] // 0) + ($f[8] // 0) + ($f[9] // 0) + ($f[10] // 0)];
     }
     closedir $d;
     return @p;
@@ -266,6 +282,33 @@ sub oom_kills {
 
 sub bye {
     POSIX::_exit(0);
+}
+
+# CPU time (ms) of a run's live processes, each with the children it reaped: in a box every process of our uid but
+# $spare's tree and the fork server, else the tree of $root.
+sub run_cpu_ms {
+    my ($spare, $root) = @_;
+    my @p = processes();
+    my %in;
+    if ($may_kill) {
+        my %s = tree($spare, @p);
+        $s{$zygote} = 1 if $zygote;
+        %in = map { $_->[0] => 1 } grep { !$s{$_->[0]} } @p;
+    } else {
+        %in = tree($root, @p);
+    }
+    my $ticks = 0;
+    $ticks += $_->[2] for grep { $in{$_->[0]} } @p;
+    return int($ticks * 1000 / $TICK);
+}
+
+# RLIMIT_CPU of this process (before exec): SIGXCPU a second past the run's CPU limit, SIGKILL a second later
+sub limit_cpu {
+    my ($ms) = @_;
+    my $nr = $PRLIMIT64{$MACHINE};
+    return unless $ms && defined $nr;
+    my $soft = int(($ms + 999) / 1000) + 1;
+    syscall($nr, 0, 0, pack('Q2', $soft, $soft + 1), 0);    # prlimit64(self, RLIMIT_CPU, new, NULL)
 }
 
 my $nodump = undumpable();
@@ -491,6 +534,7 @@ sub run_program {
     my %o = options($opts);
     my $spare = ($o{spare} // 0) + 0;
     my $timeout = ($o{timeout_ms} // 0) / 1000;
+    my $cpu_limit = ($o{cpu_ms} // 0) + 0;
     my $via_zygote = $o{zygote} && $z_ready;
     my @argv = @rest[0 .. $argc - 1];
     my $envc = exists $o{envc} ? $o{envc} : scalar(@rest) - $argc;
@@ -544,6 +588,7 @@ sub run_program {
             $SIG{CHLD} = 'DEFAULT';
             program_env(@env);
             POSIX::setsid();
+            limit_cpu($cpu_limit);
             unless (chdir $workdir) {
                 syswrite(STDERR, "sandbox4j: cannot enter $workdir: $!\n");
                 POSIX::_exit(126);
@@ -559,6 +604,7 @@ sub run_program {
         $pending = $input;
     }
     my $deadline = $timeout > 0 ? now() + $timeout + 1 / $TICK : 0;    # a tick late, never early
+    my ($t_start, $t_exit, $cpu_used, $cpu_polled) = (mono(), undef, -1, 0);
     $_->blocking(0) for ($out_r, $err_r);
     my %open = (fileno($out_r) => [$out_r, 'O'], fileno($err_r) => [$err_r, 'E']);
     my $writing = $in_w ? 1 : 0;
@@ -623,6 +669,7 @@ sub run_program {
                     $usage = $m[2] // '';
                 }
                 if (defined $status) {
+                    $t_exit //= mono();
                     $left = kill_others($spare);
                     close $_ for @hold;    # its writers are gone: drain to the end
                     @hold = ();
@@ -642,6 +689,14 @@ sub run_program {
                 }
             }
         }
+        if (!$exited && $cpu_limit && !$killed && mono() - $cpu_polled >= 0.05) {
+            $cpu_polled = mono();
+            $cpu_used = run_cpu_ms($spare, $pid);
+            if ($cpu_used >= $cpu_limit) {
+                $killed = 'cpu';
+                kill_others($spare, $pid);
+            }
+        }
         if (!$exited && $deadline && now() >= $deadline) {
             $killed ||= 'timeout';
             $deadline = 0;    # killed once; its exit ends the wait
@@ -651,22 +706,28 @@ sub run_program {
             reap();
             if (exists $reaped{$pid}) {
                 $status = delete $reaped{$pid};
+                $t_exit //= mono();
                 $usage = delete $usage{$pid} // '';
                 # leftovers die before the last drain: then every writer of the pipes is gone
                 $left = kill_others($spare);
                 next;
             }
         }
+        $t_exit //= mono() if defined $status;
         last if $exited && (!%open || $n == 0);
     }
     close $in_w if $writing;
     close $_->[0] for values %open;
     close $_ for @hold;
     my $code = ($status & 127) ? 128 + ($status & 127) : ($status >> 8);
+    $killed ||= 'cpu' if $cpu_limit && ($status & 127) == 24;    # SIGXCPU: RLIMIT_CPU, the backstop
     bye() if $host_gone;
+    my $t_end = mono();
+    $t_exit //= $t_end;
     my $oom = $code ? oom_kills() : -1;
     send_frame('X', "code=$code" . ($killed ? " killed=$killed" : '') . " left=$left" . ($oom >= 0 ? " oom_kills=$oom" : '')
-        . ($usage ? " $usage" : '') . ($zdead ? ' zygote=dead' : ''));
+        . ($usage ? " $usage" : '') . ($zdead ? ' zygote=dead' : '') . ' wall_us=' . int(($t_exit - $t_start) * 1e6)
+        . ' teardown_us=' . int(($t_end - $t_exit) * 1e6) . ($cpu_limit ? ' run_cpu_ms=' . $cpu_used : ''));
     send_frame('Z', 'failed the fork server exited') if $zdead;
     send_frame('K', "left=$left") for 1 .. $kills;
     return 1;
