@@ -11,7 +11,7 @@ Channel (only the runner and this process hold it): requests on fd 3, replies on
 fields: u32 count, then (u32 length, bytes) per field.
   runner -> zygote   run ZDIR OPTIONS WORKDIR ARGC ARGV... ENVC ENV... NFILES (NAME CONTENT)...
   zygote -> runner   ready | started PID | exited STATUS USAGE   (STATUS as waitpid reports it)
-Known differences from a fresh interpreter: the preloaded modules (and the few standard ones this server uses: io, random,
+Known differences from a fresh interpreter: the preloaded modules (and the few standard ones this server uses: io, pkgutil, random,
 runpy, shutil, site, atexit, importlib) are already in sys.modules (importing them again is
 free, and their module-level state is the zygote's), the hash seed of str/bytes is the zygote's (PYTHONHASHSEED), and
 interpreter-wide flags are the zygote's.
@@ -103,7 +103,7 @@ def main():
     os.chdir("/")
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     # what every forked run uses is imported once, here: imported in the child it cost more than the program (print(1))
-    import atexit, importlib, io, random, runpy, shutil, site  # noqa: F401,E401
+    import atexit, importlib, io, pkgutil, random, runpy, shutil, site  # noqa: F401,E401 (runpy.run_path imports pkgutil)
     _preload([m for m in sys.argv[1:] if m])
     gc.collect()
     gc.freeze()  # what exists now is never collected again: children share its pages instead of copying them
