@@ -91,7 +91,7 @@ final class BoxPool {
      * @param image the resolved image
      * @param runtime the runtime exactly as a session of this profile passes it in its {@link BoxSpec}
      * @param supervisorUser the box's own user, as a session of this profile computes it
-     * @param forkServer the language's fork server without preloads ({@link SessionBox#bare}), started beside the
+     * @param forkServer the language's fork server without preloads ({@link ForkServers#bare}), started beside the
      *     runner of every ready box so that the run that takes it forks instead of starting an interpreter; null for
      *     none
      */

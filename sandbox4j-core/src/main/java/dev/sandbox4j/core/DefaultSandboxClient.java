@@ -102,7 +102,7 @@ public final class DefaultSandboxClient implements SandboxClient {
         Map<PoolProfile, BoxPool> byProfile = new LinkedHashMap<>();
         for (PoolSetup p : pools) {
             BoxPool pool = new BoxPool(backend, creations, p.config(), p.language(), p.image(), p.runtime(),
-                    supervisorFor(p.runtime()), SessionBox.bareForkServer(languages.get(p.language()),
+                    supervisorFor(p.runtime()), ForkServers.bareForkServer(languages.get(p.language()),
                             p.config().limits()));
             byProfile.put(pool.profile(), pool);
         }
