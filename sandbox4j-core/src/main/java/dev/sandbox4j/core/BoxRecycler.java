@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * The recycling side of a warm pool ({@code maxUses} > 1), apart from {@link BoxPool}'s counting: the lease of each
  * box (when it was created, how many sessions had it), the decision whether a box given back may serve another
  * session ({@link #decide}), and the scrub that must prove it clean ({@code box/scrub.pl}) before it is renewed with a
- * new runner. Makes engine calls; never holds the pool's lock.
+ * new runner. Thread-safe; its scrub runs on the pool's scrub thread, outside the pool's lock.
  */
 final class BoxRecycler {
     /** A box of a recycling pool: when it was created and how many sessions it was handed to. */
