@@ -72,7 +72,7 @@ public final class DefaultSandboxClient implements SandboxClient {
     private final ScheduledExecutorService scheduler;
     private final Thread shutdownHook;
     /** Warm pools by the profile of the boxes they hold. */
-    private final Map<BoxPool.Profile, BoxPool> pools;
+    private final Map<PoolProfile, BoxPool> pools;
     /** Bounds the boxes being created and started at once (sessions, one-shot runs, pool refills). */
     private final CreationGate creations;
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -99,10 +99,10 @@ public final class DefaultSandboxClient implements SandboxClient {
             t.setDaemon(true);
             return t;
         });
-        Map<BoxPool.Profile, BoxPool> byProfile = new LinkedHashMap<>();
+        Map<PoolProfile, BoxPool> byProfile = new LinkedHashMap<>();
         for (PoolSetup p : pools) {
             BoxPool pool = new BoxPool(backend, creations, p.config(), p.language(), p.image(), p.runtime(),
-                    supervisorFor(p.runtime()), SessionBox.bareForkServer(languages.get(p.language()),
+                    supervisorFor(p.runtime()), ForkServers.bareForkServer(languages.get(p.language()),
                             p.config().limits()));
             byProfile.put(pool.profile(), pool);
         }
@@ -133,14 +133,14 @@ public final class DefaultSandboxClient implements SandboxClient {
     private static List<PoolSetup> resolvePools(LanguageRegistry registry, Map<String, String> images,
             List<PoolConfig> pools) {
         List<PoolSetup> out = new ArrayList<>();
-        Map<BoxPool.Profile, PoolConfig> seen = new LinkedHashMap<>();
+        Map<PoolProfile, PoolConfig> seen = new LinkedHashMap<>();
         for (PoolConfig config : pools) {
             LanguageHandler handler = registry.get(config.language()); // unknown language: IllegalArgumentException
             String image = config.runtime().image() != null ? config.runtime().image()
                     : images.getOrDefault(handler.id(), handler.defaultImage());
             RuntimeConfig runtime = effectiveRuntime(handler, config.runtime());
             PoolSetup setup = new PoolSetup(config, handler.id(), image, runtime);
-            BoxPool.Profile profile = new BoxPool.Profile(handler.id(), image, supervisorFor(runtime),
+            PoolProfile profile = new PoolProfile(handler.id(), image, supervisorFor(runtime),
                     config.limits(), runtime.image() == null ? runtime : runtime.toBuilder().image(null).build());
             PoolConfig other = seen.putIfAbsent(profile, config);
             if (other != null) {
@@ -326,7 +326,7 @@ public final class DefaultSandboxClient implements SandboxClient {
      */
     private Acquired acquire(BoxSpec spec) {
         BoxPool pool = pools.isEmpty() ? null
-                : pools.get(BoxPool.Profile.of(String.valueOf(spec.labels().get(LABEL_LANGUAGE)), spec));
+                : pools.get(PoolProfile.of(String.valueOf(spec.labels().get(LABEL_LANGUAGE)), spec));
         if (pool != null) {
             Box box = pool.acquire(); // null: no ready box, create a temporary one
             if (box != null) {

@@ -37,7 +37,6 @@ import org.jspecify.annotations.Nullable;
  * handle was closed.
  */
 final class Runner implements AutoCloseable {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Runner.class);
     private final ExecHandle handle;
     private final OutputStream toRunner;
     private final RunnerWire.Parser parser = new RunnerWire.Parser("ROEXFKZACL", new RunnerWire.Receiver() {
@@ -65,10 +64,8 @@ final class Runner implements AutoCloseable {
     private final java.util.ArrayDeque<CompletableFuture<Integer>> kills = new java.util.ArrayDeque<>();
     /** What the runner said of itself when it became ready: "pid=P dumpable=0 kill=1". */
     private volatile String readyInfo = "";
-    /** The fork server's state: its last Z frame ("ready pid=P", "failed ..."), or null before any. */
-    private volatile @Nullable String forkServer;
-    /** The argv the fork server was last started with (empty if never). */
-    private volatile List<String> forkServerArgv = List.of();
+    /** The fork server beside the runner: its state and the argv it was last started with. */
+    private final RunnerForkServer forkServer = new RunnerForkServer();
 
     private Runner(SandboxBackend backend, Box box, String user, String workdir, Map<String, String> env, String mode,
             int spare) {
@@ -258,41 +255,33 @@ final class Runner implements AutoCloseable {
      * {@code lang/sandbox4j_zygote.py}).
      */
     void startForkServer(List<String> argv, Map<String, String> env) {
-        List<byte[]> fields = new ArrayList<>();
-        fields.add("zygote".getBytes(StandardCharsets.US_ASCII));
-        fields.add(Integer.toString(argv.size()).getBytes(StandardCharsets.US_ASCII));
-        argv.forEach(a -> fields.add(a.getBytes(StandardCharsets.UTF_8)));
-        env.forEach((k, v) -> fields.add((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
-        forkServer = "starting";
-        forkServerArgv = List.copyOf(argv);
+        byte[] request = forkServer.startRequest(argv, env);
         try {
-            send(RunnerWire.request(fields));
+            send(request);
         } catch (IOException e) {
             broken = true;
-            forkServer = "failed " + e.getMessage();
+            forkServer.notSent(e);
         }
     }
 
     /** Whether a fork server was asked for (it may still be starting, or have failed). */
     boolean forkServerRequested() {
-        return forkServer != null;
+        return forkServer.requested();
     }
 
     /** The argv the fork server was last started with (empty if it never was). */
     List<String> forkServerArgv() {
-        return forkServerArgv;
+        return forkServer.argv();
     }
 
     /** Whether the fork server is up and takes runs ({@link #runForked}). */
     boolean forkServerReady() {
-        String f = forkServer;
-        return f != null && f.startsWith("ready") && isAlive();
+        return forkServer.ready() && isAlive();
     }
 
     /** Whether a fork server was started and has since failed (it is not started again). */
     boolean forkServerFailed() {
-        String f = forkServer;
-        return f != null && f.startsWith("failed");
+        return forkServer.failed();
     }
 
     /**
@@ -382,10 +371,7 @@ final class Runner implements AutoCloseable {
             return;
         }
         if (type == 'Z') {
-            forkServer = new String(payload, StandardCharsets.UTF_8);
-            if (forkServerFailed()) {
-                log.info("the fork server is not available: {}", forkServer);
-            }
+            forkServer.frame(payload);
             return;
         }
         if (captures.frame(type, payload)) {

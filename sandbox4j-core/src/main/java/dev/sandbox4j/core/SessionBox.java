@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The box of one session and the processes in it: the current box (replaced when its processes cannot be killed),
- * the resident runner that starts programs in it, the kill of every untrusted process, the engine's own helper execs,
- * and the box's removal. The session's parts share it; {@link #lock()} serialises what they do in the box.
+ * the resident runner that starts programs in it (and, through {@link ForkServers}, its fork server), the kill of
+ * every untrusted process, the engine's own helper execs, and the box's removal. The session's parts share it;
+ * {@link #lock()} serialises what they do in the box.
  */
 final class SessionBox {
     private static final Logger log = LoggerFactory.getLogger(SessionBox.class);
@@ -52,11 +53,8 @@ final class SessionBox {
     private @Nullable Runner runner;
     private volatile boolean runnerUnavailable;
     private long oomKills;
-    /** The fork server to start beside each runner, or null (stateful, no fork server in the language, too little
-     * memory for its imports, or the session wants fresh interpreters). */
-    private final dev.sandbox4j.spi.@Nullable ExecutionPlan forkServer;
-    private final boolean oneShot;
-    private final java.util.regex.@Nullable Pattern preloadImport;
+    /** Which fork server the session starts beside its runner, and when. */
+    private final ForkServers forkServers;
     /** Where the box goes back when the session closes (a recycling warm pool), or null: it is removed. */
     private volatile @Nullable Returner returner;
     /** The box the pool handed out (the box may since have been replaced). */
@@ -75,20 +73,6 @@ final class SessionBox {
         boolean offer(Box box, @Nullable String notReusable);
     }
 
-    /**
-     * The import statements of the fork server's preloads (its argv after {@code python3 -c SOURCE}), by top-level
-     * package: {@code import numpy}, {@code from pandas import ...}, {@code import os, matplotlib.pyplot as plt}.
-     */
-    static java.util.regex.@Nullable Pattern preloadImport(dev.sandbox4j.spi.@Nullable ExecutionPlan plan) {
-        if (plan == null || plan.argv().size() <= 3) {
-            return null;
-        }
-        String roots = plan.argv().subList(3, plan.argv().size()).stream().map(m -> m.split("\\.", 2)[0])
-                .distinct().map(java.util.regex.Pattern::quote).collect(java.util.stream.Collectors.joining("|"));
-        return java.util.regex.Pattern.compile("(?m)^[ \\t]*(?:from[ \\t]+(?:" + roots + ")\\b|import[ \\t]+[^#\\n]*\\b(?:"
-                + roots + ")\\b)");
-    }
-
     SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession) {
         this(ctx, box, removeOnClose, closeSession, false);
     }
@@ -99,12 +83,10 @@ final class SessionBox {
      */
     SessionBox(SessionContext ctx, Box box, boolean removeOnClose, Consumer<String> closeSession, boolean oneShot) {
         this.ctx = ctx;
-        this.oneShot = oneShot;
         this.box = box;
         this.removeOnClose = removeOnClose;
         this.closeSession = closeSession;
-        this.forkServer = forkServerOf(ctx);
-        this.preloadImport = preloadImport(forkServer);
+        this.forkServers = new ForkServers(ctx, oneShot);
     }
 
     /**
@@ -160,93 +142,27 @@ final class SessionBox {
         return returned;
     }
 
-    /** The smallest memory limit a fork server is started under: its imports take about 100 MiB. */
-    static final dev.sandbox4j.DataSize FORK_SERVER_MIN_MEMORY = dev.sandbox4j.DataSize.ofMegabytes(256);
-
-    private static dev.sandbox4j.spi.@Nullable ExecutionPlan forkServerOf(SessionContext ctx) {
-        if (ctx.options().stateful() || ctx.options().freshInterpreter()
-                || ctx.options().limits().memory().bytes() < FORK_SERVER_MIN_MEMORY.bytes()) {
-            return null;
-        }
-        return ctx.handler().forkServerPlan(ctx.options().preload());
-    }
-
-    /**
-     * Starts the session's fork server (in the background) after its first stateless run, and its preloads once a run
-     * imports one of them. First without preloads: a bare interpreter to fork from costs a python start (~25 ms of
-     * CPU, ~12 MiB) and takes that start off every later run. Importing numpy, pandas and matplotlib costs a few
-     * seconds of CPU, which a session that never imports them should not pay: the fork server is restarted with its
-     * preloads when a run's files import one of them. A one-shot run never starts one (it ends before it would be
-     * ready). Called after a run has ended, so the start does not compete with it.
-     */
-    void warmForkServer(java.util.Map<String, byte[]> files) {
-        if (forkServer == null || oneShot || closed.get()) {
-            return;
-        }
-        Runner r;
-        synchronized (runnerLock) {
-            r = runner;
-        }
-        if (r == null || !r.isAlive() || r.forkServerFailed()) {
-            return;
-        }
-        java.util.List<String> full = forkServer.argv();
-        if (importsAPreload(files) && !r.forkServerArgv().equals(full)) {
-            log.debug("Session {}: a run imported a preloaded module; starting the fork server with its preloads",
-                    ctx.id());
-            r.startForkServer(full, ctx.env(forkServer.env()));
-        } else if (!r.forkServerRequested()) {
-            r.startForkServer(bare(forkServer), ctx.env(forkServer.env()));
+    /** Starts the fork server (bare, or with its preloads) after a run has ended: {@link ForkServers#warm}. */
+    void warmForkServer(Map<String, byte[]> files) {
+        if (!closed.get()) {
+            forkServers.warm(runnerNow(), files);
         }
     }
 
-    /**
-     * The language's fork server without preloads, for the boxes of a warm pool, or null (no fork server in the
-     * language, or too little memory).
-     */
-    static dev.sandbox4j.spi.@Nullable ExecutionPlan bareForkServer(dev.sandbox4j.spi.LanguageHandler handler,
-            dev.sandbox4j.ResourceLimits limits) {
-        dev.sandbox4j.spi.ExecutionPlan plan = limits.memory().bytes() < FORK_SERVER_MIN_MEMORY.bytes() ? null
-                : handler.forkServerPlan(null);
-        return plan == null ? null : new dev.sandbox4j.spi.ExecutionPlan(Map.of(), bare(plan), plan.env());
-    }
-
-    /** The fork server's argv without its preloads ({@code python3 -c SOURCE}). */
-    static java.util.List<String> bare(dev.sandbox4j.spi.ExecutionPlan plan) {
-        return plan.argv().subList(0, Math.min(3, plan.argv().size()));
-    }
-
-    /** Whether a file imports a top-level package the fork server preloads ({@code import pandas as pd}, ...). */
-    private boolean importsAPreload(java.util.Map<String, byte[]> files) {
-        java.util.regex.Pattern p = preloadImport;
-        if (p == null) {
-            return false;
-        }
-        for (byte[] f : files.values()) {
-            if (p.matcher(new String(f, java.nio.charset.StandardCharsets.UTF_8)).find()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Starts the fork server anew (the runner replaces the running one), so that what it preloads and what forked
-     * runs can import include libraries installed since it started. Runs take a fresh interpreter meanwhile.
-     */
+    /** Restarts the fork server after an install: {@link ForkServers#restart}. */
     void restartForkServer() {
-        Runner r;
+        forkServers.restart(runnerNow());
+    }
+
+    private @Nullable Runner runnerNow() {
         synchronized (runnerLock) {
-            r = runner;
-        }
-        if (forkServer != null && r != null && r.isAlive() && r.forkServerRequested()) {
-            r.startForkServer(r.forkServerArgv(), ctx.env(forkServer.env()));
+            return runner;
         }
     }
 
     /** The runner, if its fork server is ready to take this run. */
     @Nullable Runner forking(Box b) {
-        Runner r = runnerUnavailable || forkServer == null ? null : runner(b);
+        Runner r = runnerUnavailable || !forkServers.enabled() ? null : runner(b);
         return r != null && r.forkServerReady() ? r : null;
     }
 

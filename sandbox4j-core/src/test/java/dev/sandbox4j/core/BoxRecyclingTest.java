@@ -13,8 +13,8 @@ import dev.sandbox4j.SandboxClient;
 import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionOptions;
-import dev.sandbox4j.core.BoxPool.Lease;
-import dev.sandbox4j.core.BoxPool.Verdict;
+import dev.sandbox4j.core.BoxRecycler.Lease;
+import dev.sandbox4j.core.BoxRecycler.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,26 +78,26 @@ class BoxRecyclingTest {
     void decisionNeedsAKnownFitBoxWithUsesAndAgeLeft() {
         long now = System.nanoTime();
         Lease fresh = new Lease(now, 1);
-        assertThat(BoxPool.decide(fresh, null, 3, AGE, now, false)).isEqualTo(Verdict.RECYCLE);
-        assertThat(BoxPool.decide(new Lease(now, 2), null, 3, AGE, now, false)).isEqualTo(Verdict.RECYCLE);
-        assertThat(BoxPool.decide(new Lease(now, 3), null, 3, AGE, now, false)).isEqualTo(Verdict.USED_UP);
-        assertThat(BoxPool.decide(fresh, "stateful session", 3, AGE, now, false)).isEqualTo(Verdict.TAINTED);
-        assertThat(BoxPool.decide(new Lease(now, 3), "stateful session", 3, AGE, now, false))
+        assertThat(BoxRecycler.decide(fresh, null, 3, AGE, now, false)).isEqualTo(Verdict.RECYCLE);
+        assertThat(BoxRecycler.decide(new Lease(now, 2), null, 3, AGE, now, false)).isEqualTo(Verdict.RECYCLE);
+        assertThat(BoxRecycler.decide(new Lease(now, 3), null, 3, AGE, now, false)).isEqualTo(Verdict.USED_UP);
+        assertThat(BoxRecycler.decide(fresh, "stateful session", 3, AGE, now, false)).isEqualTo(Verdict.TAINTED);
+        assertThat(BoxRecycler.decide(new Lease(now, 3), "stateful session", 3, AGE, now, false))
                 .isEqualTo(Verdict.TAINTED);
-        assertThat(BoxPool.decide(null, null, 3, AGE, now, false)).isEqualTo(Verdict.UNKNOWN);
-        assertThat(BoxPool.decide(fresh, null, 3, AGE, now, true)).isEqualTo(Verdict.UNKNOWN);
-        assertThat(BoxPool.decide(fresh, null, 3, AGE, now + AGE.toNanos() + 1, false)).isEqualTo(Verdict.TOO_OLD);
+        assertThat(BoxRecycler.decide(null, null, 3, AGE, now, false)).isEqualTo(Verdict.UNKNOWN);
+        assertThat(BoxRecycler.decide(fresh, null, 3, AGE, now, true)).isEqualTo(Verdict.UNKNOWN);
+        assertThat(BoxRecycler.decide(fresh, null, 3, AGE, now + AGE.toNanos() + 1, false)).isEqualTo(Verdict.TOO_OLD);
     }
 
     @Test
     void onlyAScrubThatEndsCleanProvesTheBox() {
-        assertThat(BoxPool.scrubVerdict(0, "scrub clean\n", "")).isNull();
-        assertThat(BoxPool.scrubVerdict(0, "noise\nscrub clean\n", "")).isNull();
-        assertThat(BoxPool.scrubVerdict(1, "left file /tmp/x\nscrub dirty 1\n", ""))
+        assertThat(BoxRecycler.scrubVerdict(0, "scrub clean\n", "")).isNull();
+        assertThat(BoxRecycler.scrubVerdict(0, "noise\nscrub clean\n", "")).isNull();
+        assertThat(BoxRecycler.scrubVerdict(1, "left file /tmp/x\nscrub dirty 1\n", ""))
                 .isEqualTo("the scrub exited with 1: left file /tmp/x;scrub dirty 1");
-        assertThat(BoxPool.scrubVerdict(0, "scrub clean\nleft process 12\n", "")).isNotNull();
-        assertThat(BoxPool.scrubVerdict(0, "", "")).isNotNull();
-        assertThat(BoxPool.scrubVerdict(127, "", "perl: not found")).isEqualTo("the scrub exited with 127: perl: "
+        assertThat(BoxRecycler.scrubVerdict(0, "scrub clean\nleft process 12\n", "")).isNotNull();
+        assertThat(BoxRecycler.scrubVerdict(0, "", "")).isNotNull();
+        assertThat(BoxRecycler.scrubVerdict(127, "", "perl: not found")).isEqualTo("the scrub exited with 127: perl: "
                 + "not found");
     }
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /** Which programs start a session's fork server: those that import one of its preloads. */
 class ForkServerTriggerTest {
-    private final Pattern imports = SessionBox.preloadImport(new PythonHandler().forkServerPlan(null));
+    private final Pattern imports = ForkServers.preloadImport(new PythonHandler().forkServerPlan(null));
 
     @Test
     void importsOfNumpyPandasOrMatplotlibStartIt() {
@@ -30,9 +30,9 @@ class ForkServerTriggerTest {
 
     @Test
     void aSessionOfItsOwnPreloadsStartsItWithThose() {
-        Pattern own = SessionBox.preloadImport(new PythonHandler().forkServerPlan(java.util.List.of("scipy.stats")));
+        Pattern own = ForkServers.preloadImport(new PythonHandler().forkServerPlan(java.util.List.of("scipy.stats")));
         assertThat(own.matcher("import scipy").find()).isTrue();
         assertThat(own.matcher("import numpy").find()).isFalse();
-        assertThat(SessionBox.preloadImport(null)).isNull();
+        assertThat(ForkServers.preloadImport(null)).isNull();
     }
 }
