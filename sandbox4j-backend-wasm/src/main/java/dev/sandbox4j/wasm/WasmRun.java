@@ -44,10 +44,6 @@ final class WasmRun {
     private static final int INTERRUPTED_EXIT = 130;
     /** How long an interrupted program has to stop before its interpreter is killed. */
     private static final long INTERRUPT_GRACE_NANOS = 2_000_000_000L;
-    /** How often a run checks the Deno process's resident memory. */
-    private static final long WATCH_NANOS = 200_000_000L;
-    /** Deno's own footprint besides the interpreter's linear memory and V8's heap (both bounded by the limit). */
-    private static final long RUNTIME_HEADROOM = 256L << 20;
 
     private final String sessionId;
     private final SessionOptions options;
@@ -148,15 +144,15 @@ final class WasmRun {
     /** Reads the driver's frames until the program's result, or until the run has to be killed. */
     private void readFrames(DriverProcess d, long start) throws DriverGoneException, IOException {
         long deadline = start + timeout.toNanos();
-        long residentLimit = 2 * options.limits().memory().bytes() + RUNTIME_HEADROOM;
-        long nextWatch = start + WATCH_NANOS;
+        long residentLimit = DriverProcess.residentLimit(options.limits().memory().bytes());
+        long nextWatch = start + DriverProcess.WATCH_NANOS;
         while (result == null && status == null) {
             long waitUntil = stopping != null ? stopDeadline : deadline;
             Frame f = d.next(Math.min(waitUntil, nextWatch));
             long now = System.nanoTime();
             if (now - nextWatch >= 0) {
                 // backstop: memory a program allocates through JavaScript (ArrayBuffers) is outside both limits
-                nextWatch = now + WATCH_NANOS;
+                nextWatch = now + DriverProcess.WATCH_NANOS;
                 long rss = d.residentBytes();
                 if (rss > residentLimit) {
                     status = ExecutionStatus.OOM_KILLED;
