@@ -31,6 +31,10 @@ final class DriverProcess {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DRIVER_FRAME_TYPES = "YOERFX";
     private static final int STDERR_TAIL = 16 * 1024;
+    /** How often a run checks the Deno process's resident memory ({@link #residentBytes()}). */
+    static final long WATCH_NANOS = 200_000_000L;
+    /** Deno's own footprint besides the interpreter's linear memory and V8's heap (both bounded by the limit). */
+    private static final long RUNTIME_HEADROOM = 256L << 20;
 
     private final Process process;
     private final OutputStream stdin;
@@ -311,6 +315,15 @@ final class DriverProcess {
             // not Linux, or the process is gone
         }
         return -1;
+    }
+
+    /**
+     * The resident memory past which a run's Deno process counts as out of memory: the interpreter's linear memory and
+     * V8's heap (each bounded by {@code memory}) plus Deno's own footprint. A backstop for memory a program allocates
+     * through JavaScript (ArrayBuffers), which is outside both limits.
+     */
+    static long residentLimit(long memory) {
+        return 2 * memory + RUNTIME_HEADROOM;
     }
 
     /** Whether {@link #kill()} ended it (as opposed to exiting or breaking the channel by itself). */

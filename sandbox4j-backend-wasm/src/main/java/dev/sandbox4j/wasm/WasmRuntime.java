@@ -44,10 +44,6 @@ final class WasmRuntime implements BoxRuntime {
     private static final Duration FILE_TIMEOUT = Duration.ofSeconds(60);
     /** How long an interrupted program has to stop (KeyboardInterrupt) before its interpreter is killed. */
     private static final long INTERRUPT_GRACE_MILLIS = 2_000;
-    /** How often a run checks the Deno process's resident memory. */
-    private static final long WATCH_NANOS = 200_000_000L;
-    /** Deno's own footprint besides the interpreter's linear memory and V8's heap (both bounded by the limit). */
-    private static final long RUNTIME_HEADROOM = 256L << 20;
 
     private final WasmSandboxClient client;
     private final String name;
@@ -225,10 +221,10 @@ final class WasmRuntime implements BoxRuntime {
 
     /** Passes the program's output on until its result, watching the Deno process's memory. */
     private void pump(DriverProcess d, OutputSink sink, CompletableFuture<Integer> exit, String[] because) {
-        long residentLimit = 2 * memory + RUNTIME_HEADROOM;
+        long residentLimit = DriverProcess.residentLimit(memory);
         try {
             while (!exit.isDone()) {
-                Frame f = d.next(System.nanoTime() + WATCH_NANOS);
+                Frame f = d.next(System.nanoTime() + DriverProcess.WATCH_NANOS);
                 if (f == null) {
                     // backstop: memory a program allocates through JavaScript (ArrayBuffers) is outside both limits
                     if (d.residentBytes() > residentLimit) {

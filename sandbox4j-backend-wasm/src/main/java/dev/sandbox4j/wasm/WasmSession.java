@@ -2,22 +2,17 @@ package dev.sandbox4j.wasm;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.sandbox4j.Artifact;
-import dev.sandbox4j.CellOutput;
 import dev.sandbox4j.Command;
 import dev.sandbox4j.CopyResult;
 import dev.sandbox4j.DataSize;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.FileTooLargeException;
-import dev.sandbox4j.OutputListener;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxSession;
 import dev.sandbox4j.SessionClosedException;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.PolicyDecisionEvent;
-import dev.sandbox4j.core.support.BoundedBuffer;
 import dev.sandbox4j.core.support.BoxPaths;
 import dev.sandbox4j.core.support.Hashes;
 import dev.sandbox4j.core.support.Notebooks;
@@ -39,15 +34,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A session of the wasm backend: one Deno process running Pyodide, restarted when a run has to be killed.
@@ -56,20 +47,13 @@ import org.slf4j.LoggerFactory;
  * runs stay loaded); a stateful one keeps its globals. Files live in the interpreter's in-memory filesystem: they stay
  * between runs, but are lost, like the globals, when a run is killed (timeout, output flood, out of memory) and the
  * interpreter restarts. Thread-safe.
+ *
+ * <p>The session holds the lifecycle, the policy checks and audit, the history and the files; each run of a program or
+ * cell on the interpreter is a {@link WasmRun}.
  */
 final class WasmSession implements SandboxSession {
-    private static final Logger log = LoggerFactory.getLogger(WasmSession.class);
     private static final Duration FILE_TIMEOUT = Duration.ofSeconds(60);
-    private static final int KILLED_EXIT = 137;
-    /** 128 + SIGINT: the run was interrupted. */
-    private static final int INTERRUPTED_EXIT = 130;
-    /** How long an interrupted program has to stop before its interpreter is killed. */
-    private static final long INTERRUPT_GRACE_NANOS = 2_000_000_000L;
     private static final int MAX_HISTORY = 1000;
-    /** How often a run checks the Deno process's resident memory. */
-    private static final long WATCH_NANOS = 200_000_000L;
-    /** Deno's own footprint besides the interpreter's linear memory and V8's heap (both bounded by the limit). */
-    private static final long RUNTIME_HEADROOM = 256L << 20;
 
     private final WasmSandboxClient client;
     private final String id;
@@ -214,176 +198,21 @@ final class WasmSession implements SandboxSession {
         if (restarted) {
             executionCount = 0; // a fresh interpreter counts from 1 again
         }
-        DataSize limit = runOptions.outputLimit() != null ? runOptions.outputLimit()
-                : options.limits().outputLimit();
-        Map<String, String> env = new LinkedHashMap<>(options.runtime().env());
-        env.putAll(runOptions.env());
-        List<String> argv = new ArrayList<>();
-        argv.add(options.stateful() ? "<cell>" : "main.py");
-        argv.addAll(runOptions.args());
-        byte[] stdin = runOptions.stdin();
-        Map<String, Object> command = new LinkedHashMap<>();
-        command.put("op", "run");
-        command.put("code", code);
-        command.put("stateful", options.stateful());
-        command.put("env", env);
-        command.put("argv", argv);
-        command.put("cwd", cwd);
-        command.put("filename", options.stateful() ? "<cell-" + (executionCount + 1) + ">" : "main.py");
-        command.put("artifacts", runOptions.captureArtifacts());
-        command.put("data", stdin != null);
-        log.debug("Session {} run (timeout {}, output limit {})", id, timeout, limit);
-
-        BoundedBuffer out = new BoundedBuffer(limit.bytes());
-        BoundedBuffer err = new BoundedBuffer(limit.bytes());
-        OutputListener listener = runOptions.listener();
-        long start = System.nanoTime();
-        long deadline = start + timeout.toNanos();
-        @Nullable JsonNode result = null;
-        ExecutionStatus status = null;
-        String killReason = null;
-        long memory = options.limits().memory().bytes();
-        long residentLimit = 2 * memory + RUNTIME_HEADROOM;
-        long nextWatch = start + WATCH_NANOS;
-        // past the deadline or the output limit the program is interrupted first (KeyboardInterrupt, state kept);
-        // only if it does not stop within the grace period is the interpreter killed
-        ExecutionStatus stopping = null;
-        String stopReason = null;
-        long stopDeadline = 0;
-        try {
-            d.command(command, stdin);
-            while (result == null && status == null) {
-                long waitUntil = stopping != null ? stopDeadline : deadline;
-                Frame f = d.next(Math.min(waitUntil, nextWatch));
-                long now = System.nanoTime();
-                if (now - nextWatch >= 0) {
-                    // backstop: memory a program allocates through JavaScript (ArrayBuffers) is outside both limits
-                    nextWatch = now + WATCH_NANOS;
-                    long rss = d.residentBytes();
-                    if (rss > residentLimit) {
-                        status = ExecutionStatus.OOM_KILLED;
-                        killReason = "out of memory (limit " + options.limits().memory() + "): the Deno process "
-                                + "grew to " + (rss >> 20) + " MiB";
-                        break;
-                    }
-                }
-                if (f == null) {
-                    if (now - waitUntil < 0) {
-                        continue;
-                    }
-                    if (stopping == null) {
-                        stopping = ExecutionStatus.TIMED_OUT;
-                        stopReason = "timed out after " + Texts.human(timeout);
-                        stopDeadline = interrupt(d);
-                        continue;
-                    }
-                    status = stopping;
-                    killReason = stopReason + "; the program did not stop when interrupted";
-                    break;
-                }
-                switch (f.type()) {
-                    case 'O', 'E' -> {
-                        boolean isOut = f.type() == 'O';
-                        BoundedBuffer c = isOut ? out : err;
-                        byte[] kept = c.append(f.payload());
-                        if (kept.length > 0) {
-                            if (isOut) {
-                                listener.onStdout(kept);
-                            } else {
-                                listener.onStderr(kept);
-                            }
-                        }
-                        if (c.overflowed() && stopping == null) {
-                            stopping = ExecutionStatus.OUTPUT_LIMIT;
-                            stopReason = (isOut ? "stdout" : "stderr") + " exceeded the output limit of " + limit;
-                            stopDeadline = interrupt(d);
-                        }
-                    }
-                    case 'R' -> result = DriverProcess.json(f);
-                    default -> {
-                        status = ExecutionStatus.KILLED;
-                        killReason = "the sandboxed program broke the driver's channel (frame '" + f.type() + "')";
-                    }
-                }
-            }
-        } catch (DriverGoneException e) {
-            if (closed) {
-                status = ExecutionStatus.KILLED;
-                killReason = closeReason != null ? closeReason : "session closed";
-            } else if (e.heapExhausted()) {
-                status = ExecutionStatus.OOM_KILLED;
-                killReason = "out of memory (limit " + options.limits().memory() + "): V8's heap is exhausted";
-            } else {
-                status = ExecutionStatus.KILLED;
-                killReason = e.getMessage();
-            }
-        } catch (IOException | UncheckedIOException e) {
-            status = ExecutionStatus.KILLED;
-            killReason = "the driver's channel failed: " + e.getMessage();
-        }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-
-        int exitCode = KILLED_EXIT;
-        List<Artifact> artifacts = List.of();
-        CellOutput.CellError error = null;
-        Map<String, String> value = Map.of();
-        if (result != null) {
-            exitCode = result.path("exit").asInt(1);
-            if (result.path("oom").asBoolean(false)) {
-                status = ExecutionStatus.OOM_KILLED;
-                killReason = "out of memory (limit " + options.limits().memory() + "): MemoryError";
-            } else if (stopping != null) {
-                status = stopping;
-                if (result.path("interrupted").asBoolean(false)) {
-                    exitCode = INTERRUPTED_EXIT;
-                    killReason = stopReason + "; the program was interrupted (KeyboardInterrupt)"
-                            + (options.stateful() ? ", the session's state is kept" : "");
-                } else {
-                    killReason = stopReason;
-                }
-            } else {
-                status = exitCode == 0 ? ExecutionStatus.OK : ExecutionStatus.NONZERO_EXIT;
-            }
-            JsonNode e = result.path("error");
-            if (e.isObject()) {
-                List<String> tb = new ArrayList<>();
-                e.path("traceback").forEach(n -> tb.add(n.asText()));
-                error = new CellOutput.CellError(e.path("name").asText(), e.path("value").asText(), tb);
-            }
-            if (result.hasNonNull("value")) {
-                value = Map.of("text/plain", result.get("value").asText());
-            }
-            List<Artifact> found = new ArrayList<>();
-            result.path("artifacts").forEach(a -> found.add(Artifact.of(a.path("name").asText(),
-                    Base64.getDecoder().decode(a.path("data").asText()))));
-            artifacts = found;
-        }
-        boolean kill = result == null || status == ExecutionStatus.OOM_KILLED;
-        if (kill) {
-            // the interpreter is stuck, flooding, out of memory or gone: kill it; the next use starts a fresh one
-            killDriver();
-            if (!closed) {
-                killReason += options.stateful() ? "; the interpreter was restarted and its state is lost"
-                        : "; the interpreter was restarted (files in the sandbox are lost)";
-            }
-            restarted = true;
-        }
-        CellOutput cell = null;
+        WasmRun run = new WasmRun(id, options, runtime, this::closedBecause, code, runOptions, cwd, timeout);
+        ExecutionResult r = run.execute(d, executionCount + 1, restarted);
         if (options.stateful()) {
-            if (restarted && kill) {
-                executionCount = 0;
-            }
-            int count = kill ? executionCount + 1 : ++executionCount;
-            cell = new CellOutput(count, value, List.of(), error, restarted);
+            executionCount = run.killedInterpreter() ? 0 : executionCount + 1;
         }
-        return new ExecutionResult(out.text(), err.text(), exitCode, elapsed, status, killReason, out.overflowed(),
-                err.overflowed(), List.of(), List.of(), artifacts, cell);
+        return r;
     }
 
-    /** Asks the driver to interrupt the running program; returns the deadline for it to stop. */
-    private static long interrupt(DriverProcess d) {
-        d.command(Map.of("op", "interrupt"), null);
-        return System.nanoTime() + INTERRUPT_GRACE_NANOS;
+    /** Why the session was closed, or {@code null} while it is open. */
+    private @Nullable String closedBecause() {
+        if (!closed) {
+            return null;
+        }
+        String reason = closeReason;
+        return reason != null ? reason : "session closed";
     }
 
     private DriverProcess ensureDriver() {
