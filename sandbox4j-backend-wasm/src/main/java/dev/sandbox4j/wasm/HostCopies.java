@@ -1,6 +1,7 @@
 package dev.sandbox4j.wasm;
 
 import dev.sandbox4j.CopyResult;
+import dev.sandbox4j.core.support.HostFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,19 +53,6 @@ final class HostCopies {
 
     /** Writes a file read from the box to the host (into {@code hostPath} if it is a directory). */
     static CopyResult copyOut(String boxPath, byte[] content, Path hostPath) {
-        String name = boxPath.substring(boxPath.lastIndexOf('/') + 1);
-        try {
-            Path target = Files.isDirectory(hostPath) ? hostPath.resolve(name) : hostPath;
-            if (Files.isSymbolicLink(target)) {
-                throw new IOException("refusing to write through the symbolic link '" + target + "'");
-            }
-            if (target.getParent() != null) {
-                Files.createDirectories(target.getParent());
-            }
-            Files.write(target, content);
-            return new CopyResult(1, 0, content.length, List.of());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return HostFiles.writeFromBox(boxPath, content, hostPath);
     }
 }

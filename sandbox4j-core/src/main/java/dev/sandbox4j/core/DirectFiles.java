@@ -144,20 +144,7 @@ final class DirectFiles {
             }
             throw e;
         }
-        String name = source.substring(source.lastIndexOf('/') + 1);
-        try {
-            Path target = Files.isDirectory(hostPath) ? hostPath.resolve(name) : hostPath;
-            if (Files.isSymbolicLink(target)) {
-                throw new IOException("refusing to write through the symbolic link '" + target + "'");
-            }
-            if (target.getParent() != null) {
-                Files.createDirectories(target.getParent());
-            }
-            Files.write(target, content);
-            return new CopyResult(1, 0, content.length, List.of());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return dev.sandbox4j.core.support.HostFiles.writeFromBox(source, content, hostPath);
     }
 
     private boolean isDirectory(String path) {
