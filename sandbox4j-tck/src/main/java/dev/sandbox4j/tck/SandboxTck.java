@@ -243,7 +243,13 @@ public abstract class SandboxTck {
             def status(p):
                 return dict(l.split(':', 1) for l in open('/proc/%s/status' % p).read().splitlines() if ':' in l)
             # the program's own chain (itself, a fork server that forked it, the runner) and an idle fork server
-            # (named sandbox4j-fork) are not leftovers
+            # (named sandbox4j-fork) are not leftovers, nor a fork server the runner is starting (still named python3)
+            def starting_fork_server(p, st):
+                try:
+                    cmd = open('/proc/%s/cmdline' % p, 'rb').read()
+                except OSError:
+                    return False
+                return int(st['PPid']) in mine - {1} and cmd.startswith(b'python3\\0-c\\0\"""sandbox4j fork server')
             mine, p = {1}, os.getpid()
             while p > 1 and os.path.isdir('/proc'):
                 mine.add(p)
@@ -254,7 +260,8 @@ public abstract class SandboxTck {
                         st = status(p)
                     except OSError:
                         continue
-                    if st['Uid'].split()[1] == str(os.getuid()) and st['Name'].strip() != 'sandbox4j-fork':
+                    if st['Uid'].split()[1] == str(os.getuid()) and st['Name'].strip() != 'sandbox4j-fork' \
+                            and not starting_fork_server(p, st):
                         print(p, st['Name'].strip())
             """;
 
