@@ -341,19 +341,11 @@ final class SessionBox {
 
     /**
      * Starts a program of the sandbox user: through the resident runner when there is one (about a millisecond, with
-     * the runner enforcing {@code timeout}), else with an engine exec (tens of milliseconds). A backend that cannot
-     * stream an exec's input, or an image without perl, keeps using execs.
-     */
-    ExecHandle launch(Box b, ExecRequest req, OutputSink sink, java.time.Duration timeout,
-            java.time.@Nullable Duration cpuLimit) {
-        return launch(b, req, req, null, sink, timeout, cpuLimit);
-    }
-
-    /**
-     * As {@link #launch(Box, ExecRequest, OutputSink, java.time.Duration, java.time.Duration)}, with the request the
-     * runner gets when it captures {@code captureDir} (empties it before the program and reports it after, in the
-     * same round trip: the launcher then leaves it alone) and the one an exec gets (its launcher empties it; the
-     * artifacts are copied out after).
+     * the runner enforcing {@code timeout} and {@code cpuLimit}), else with an engine exec (tens of milliseconds). A
+     * backend that cannot stream an exec's input, or an image without perl, keeps using execs. {@code viaRunner} is the
+     * request the runner gets when it captures {@code captureDir} (empties it before the program and reports it after,
+     * in the same round trip: the launcher then leaves it alone); {@code req} is the one an exec gets (its launcher
+     * empties it; the artifacts are copied out after).
      */
     ExecHandle launch(Box b, ExecRequest req, ExecRequest viaRunner, @Nullable String captureDir, OutputSink sink,
             java.time.Duration timeout, java.time.@Nullable Duration cpuLimit) {
