@@ -124,6 +124,46 @@ class ForkServerIT {
         }
     }
 
+    /**
+     * The next run's process is forked ahead of time and waits between runs. A process beside it (a run in a fresh
+     * interpreter) can signal it but not reach its memory, and whatever it does to it is not the next run's: the
+     * runner kills every process but the fork server after a run, the waiting one too, and the fork server forks a
+     * new one.
+     */
+    @Test
+    void whatIsDoneToTheWaitingRunIsNotTheNextRunsResult() {
+        try (SandboxSession s = forkingSession()) {
+            ExecutionResult attack = s.run("""
+                    import ctypes, os, signal
+                    def status(p):
+                        return dict(l.split(':', 1) for l in open('/proc/%s/status' % p).read().splitlines() if ':' in l)
+                    servers = {p: status(p) for p in os.listdir('/proc') if p.isdigit()
+                               and status(p)['Name'].strip() == 'sandbox4j-fork'}
+                    waiting = [p for p, st in servers.items() if st['PPid'].strip() in servers]
+                    print('waiting', len(waiting))
+                    libc = ctypes.CDLL(None, use_errno=True)
+                    for p in waiting:
+                        print('ptrace', libc.ptrace(16, int(p), None, None))
+                        try:
+                            open('/proc/%s/mem' % p, 'rb')
+                            print('mem opened')
+                        except OSError as e:
+                            print('mem', e.strerror)
+                        os.kill(int(p), signal.SIGINT)
+                        os.kill(int(p), signal.SIGSTOP)
+                    """, RunOptions.builder().freshInterpreter(true).build());
+            assertThat(attack.stdout()).as(attack.stderr()).contains("waiting 1", "ptrace -1", "mem Permission denied")
+                    .doesNotContain("mem opened");
+            for (int i = 0; i < 3; i++) {
+                ExecutionResult next = s.run(FORKED);
+                assertThat(next.status()).as(next.stderr()).isEqualTo(ExecutionStatus.OK);
+                assertThat(next.stdout()).as("forked, and untouched by what was sent to the waiting run")
+                        .isEqualTo("True\n");
+                assertThat(next.stderr()).doesNotContain("KeyboardInterrupt");
+            }
+        }
+    }
+
     @Test
     void aRunThatKillsTheForkServerOnlyLosesTheSpeed() {
         try (SandboxSession s = forkingSession()) {

@@ -139,7 +139,9 @@ public final class PythonHandler implements LanguageHandler {
         List<String> argv = new ArrayList<>(List.of("python3", "-c", new String(
                 HandlerSupport.resource("sandbox4j_zygote.py"), StandardCharsets.UTF_8)));
         argv.addAll(preload != null ? preload : DEFAULT_PRELOAD);
-        return new ExecutionPlan(Map.of(), argv, Map.of("PYTHONDONTWRITEBYTECODE", "1", "MPLBACKEND", "Agg"));
+        // the figure backend of capturing runs, imported by the fork server itself when it preloads pyplot
+        return new ExecutionPlan(Map.of(), argv, Map.of("PYTHONDONTWRITEBYTECODE", "1", "MPLBACKEND", "Agg",
+                "SANDBOX4J_MPL_SOURCE", new String(HandlerSupport.resource("sandbox4j_mpl.py"), StandardCharsets.UTF_8)));
     }
 
     /** {@code sandbox4j_kernel.py}: exec's cells in one namespace, returns values, displays and figures. */

@@ -377,6 +377,12 @@ sub start_zygote {
     ($z_req, $z_rep, $zygote) = ($req_w, $rep_r, $pid);
 }
 
+# Asks the fork server to fork the next run's process now (see lang/sandbox4j_zygote.py): only when every process of
+# the last run is gone, so none of them can reach it. Unanswered; a failure shows at the next run.
+sub zygote_prefork {
+    write_all($z_req, encode('prefork')) if $z_ready && $z_req;
+}
+
 # What the fork server says (between runs: only "ready"); a closed channel means it died.
 sub zygote_says {
     my @m = read_request($z_rep);
@@ -604,7 +610,7 @@ sub run_program {
         $pending = $input;
     }
     my $deadline = $timeout > 0 ? now() + $timeout + 1 / $TICK : 0;    # a tick late, never early
-    my ($t_start, $t_exit, $cpu_used, $cpu_polled) = (mono(), undef, -1, 0);
+    my ($t_start, $t_exit, $cpu_used, $cpu_polled, $cpu_base) = (mono(), undef, -1, 0, 0);
     $_->blocking(0) for ($out_r, $err_r);
     my %open = (fileno($out_r) => [$out_r, 'O'], fileno($err_r) => [$err_r, 'E']);
     my $writing = $in_w ? 1 : 0;
@@ -664,6 +670,7 @@ sub run_program {
                     $status = 9;
                 } elsif ($m[0] eq 'started') {
                     $pid = $m[1] + 0;
+                    $cpu_base = ($m[2] // 0) + 0;    # what a pre-forked child spent before the request
                 } elsif ($m[0] eq 'exited') {
                     $status = $m[1] + 0;
                     $usage = $m[2] // '';
@@ -691,7 +698,7 @@ sub run_program {
         }
         if (!$exited && $cpu_limit && !$killed && mono() - $cpu_polled >= 0.05) {
             $cpu_polled = mono();
-            $cpu_used = run_cpu_ms($spare, $pid);
+            $cpu_used = run_cpu_ms($spare, $pid) - $cpu_base;
             if ($cpu_used >= $cpu_limit) {
                 $killed = 'cpu';
                 kill_others($spare, $pid);
@@ -753,11 +760,13 @@ while (1) {
         if ($o{capture}) {
             if ($started) { report_outdir(%o); } else { send_frame('L', 'entries=0'); }
         }
+        zygote_prefork();    # the run's leftovers were killed when it ended
     } elsif ($op eq 'capture') {
         report_outdir(options($f[0] // ''));
     } elsif ($op eq 'kill') {
         my $left = kill_others(($f[0] // 0) + 0);
         send_frame('K', "left=$left");
+        zygote_prefork();    # a waiting child was killed with the rest
     } elsif ($op eq 'zygote') {
         start_zygote(@f);
     } else {

@@ -9,19 +9,32 @@ one: each is a fresh fork of the same untouched process, and the runner kills wh
 
 Channel (only the runner and this process hold it): requests on fd 3, replies on fd 4, as the runner's frames of
 fields: u32 count, then (u32 length, bytes) per field.
-  runner -> zygote   run ZDIR OPTIONS WORKDIR ARGC ARGV... ENVC ENV... NFILES (NAME CONTENT)...
-  zygote -> runner   ready | started PID | exited STATUS USAGE   (STATUS as waitpid reports it)
+  runner -> zygote   run ZDIR OPTIONS WORKDIR ARGC ARGV... ENVC ENV... NFILES (NAME CONTENT)... | prefork
+  zygote -> runner   ready | started PID BASE_CPU_MS | exited STATUS USAGE   (STATUS as waitpid reports it)
+
+Pre-forked runs. On this kind of machine a forked child spends most of a small run in copy-on-write faults (each page
+it writes that it shares with the fork server is copied on first write, ~12-18 us a page in a Firecracker VM) and the
+fork itself. So the fork server forks the next run's process ahead of time: when it is ready, and whenever the runner
+says "prefork" (after a run, once the runner has killed everything the run left: no process of a run ever coexists
+with the next run's process before that run starts). The waiting child copies, with one madvise(MADV_POPULATE_WRITE)
+per range, the pages a trusted warm-up run wrote (learned once at start-up from /proc/self/pagemap), then waits for
+its request. The CPU it spent before the request (BASE_CPU_MS) is not the program's: the runner and the usage report
+leave it out. A waiting child that died (killed between runs) is replaced by a plain fork.
 Known differences from a fresh interpreter: the preloaded modules (and the few standard ones this server uses: io, pkgutil, random,
-runpy, shutil, site, atexit, importlib) are already in sys.modules (importing them again is
+runpy, shutil, site, atexit, importlib, signal, struct, ctypes, select) are already in sys.modules (importing them again is
 free, and their module-level state is the zygote's), the hash seed of str/bytes is the zygote's (PYTHONHASHSEED), and
 interpreter-wide flags are the zygote's.
 """
 import gc
 import os
+import signal
 import struct
 import sys
 
 REQ, REP = 3, 4
+# the figure backend of runs that capture artifacts (lang/sandbox4j_mpl.py), from the host: never read from the box's
+# files, which earlier runs could have changed; not part of the runs' environment
+MPL_SOURCE = os.environ.pop("SANDBOX4J_MPL_SOURCE", None)
 BASE_ENV = dict(os.environ)
 
 
@@ -94,6 +107,21 @@ def _preload(modules):
             sys.stderr.write("sandbox4j fork server: could not preload %s: %s\n" % (name, e))
 
 
+def _preload_figure_backend():
+    """With pyplot preloaded, the backend that saves a capturing run's figures is imported once too: in each run it
+    cost more than a small program (it was imported from the run's lib directory)."""
+    if MPL_SOURCE is None or "matplotlib.pyplot" not in sys.modules:
+        return
+    import types
+
+    module = types.ModuleType("sandbox4j_mpl")
+    try:
+        exec(compile(MPL_SOURCE, "sandbox4j_mpl.py", "exec"), module.__dict__)
+        sys.modules["sandbox4j_mpl"] = module
+    except Exception as e:
+        sys.stderr.write("sandbox4j fork server: could not preload the figure backend: %s\n" % e)
+
+
 def main():
     if not _prctl_dumpable(0):
         sys.stderr.write("sandbox4j fork server: cannot make itself non-dumpable\n")
@@ -104,25 +132,264 @@ def main():
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     # what every forked run uses is imported once, here: imported in the child it cost more than the program (print(1))
     import atexit, importlib, io, pkgutil, random, runpy, shutil, site  # noqa: F401,E401 (runpy.run_path imports pkgutil)
+    import ctypes, select  # noqa: F401,E401 (a waiting child's, see _populate)
     _preload([m for m in sys.argv[1:] if m])
+    _preload_figure_backend()
     gc.collect()
     gc.freeze()  # what exists now is never collected again: children share its pages instead of copying them
+    hot = _learn()
     _reply("ready")
+    waiting = _prefork(hot)
     while True:
         req = _read_request()
         if req is None:
-            os._exit(0)  # the runner is gone
+            os._exit(0)  # the runner is gone (a waiting child sees its request pipe close and exits too)
         if req[0] == b"run":
-            _serve(req[1:])
+            _serve(req[1:], waiting)
+            waiting = None
+        elif req[0] == b"prefork" and (waiting is None or not _alive(waiting)):
+            waiting = _prefork(hot)
 
 
-def _serve(fields):
+def _alive(waiting):
+    try:
+        return os.waitpid(waiting[0], os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
+
+
+def _serve(fields, waiting):
+    base = _hand_over(waiting, fields) if waiting is not None else None
+    if base is None:  # none waiting, or it died before it took the request: a plain fork
+        pid, base = os.fork(), (0, 0)
+        if pid == 0:
+            _child(fields)  # never returns: the child ends with the program
+    else:
+        pid = waiting[0]
+    _reply("started", pid, base[0] + base[1])
+    _, status, ru = os.wait4(pid, 0)
+    _reply("exited", status, "cpu_ms=%d+%d maxrss_kb=%d" % (max(0, ru.ru_utime * 1000 - base[0]),
+                                                             max(0, ru.ru_stime * 1000 - base[1]), ru.ru_maxrss))
+
+
+def _hand_over(waiting, fields):
+    """Gives the request to the waiting child; its CPU time so far (user, system ms), or None if it is gone."""
+    pid, request, status = waiting
+    try:
+        import select
+
+        # Defence in depth: every process but the fork server is killed after each run and command, before it is
+        # forked, so nothing should have stopped it; if something did, it is resumed, or replaced if it stays silent.
+        os.kill(pid, signal.SIGCONT)
+        view = memoryview(_frame(fields))
+        while view:  # the child reads it all before it writes anything but its CPU time: no deadlock
+            view = view[os.write(request, view):]
+        os.close(request)
+        said = b""
+        while True:
+            if not select.select([status], [], [], 5)[0]:
+                os.kill(pid, signal.SIGKILL)
+                raise OSError("the waiting child did not answer")
+            chunk = os.read(status, 64)
+            if not chunk:
+                break
+            said += chunk
+        os.close(status)
+        user, system = (int(x) for x in said.split())
+        return user, system
+    except (OSError, ValueError):
+        for fd in (request, status):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.waitpid(pid, 0)  # it wrote nothing: it never took the request
+        except ChildProcessError:
+            pass
+        return None
+
+
+def _frame(fields):
+    return struct.pack(">I", len(fields)) + b"".join(struct.pack(">I", len(f)) + f for f in fields)
+
+
+def _unframe(data):
+    fields, at = [], 4
+    for _ in range(struct.unpack_from(">I", data)[0]):
+        n = struct.unpack_from(">I", data, at)[0]
+        fields.append(data[at + 4:at + 4 + n])
+        at += 4 + n
+    return fields
+
+
+def _prefork(hot):
+    """The next run's process, forked now: it copies the pages a run writes, then waits for its request."""
+    req_r, req_w = os.pipe()
+    st_r, st_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        _child(fields)  # never returns: the child ends with the program
-    _reply("started", pid)
-    _, status, ru = os.wait4(pid, 0)
-    _reply("exited", status, "cpu_ms=%d+%d maxrss_kb=%d" % (ru.ru_utime * 1000, ru.ru_stime * 1000, ru.ru_maxrss))
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # nothing sent while it waits may become the program's
+        for fd in (REQ, REP, req_w, st_r):  # the runner must see the channel close when the fork server dies
+            os.close(fd)
+        _populate(hot, req_r)
+        times = os.times()
+        os.write(st_w, b"%d %d" % (times.user * 1000, times.system * 1000))
+        os.close(st_w)
+        data = b""
+        while True:
+            chunk = os.read(req_r, 65536)
+            if not chunk:
+                break
+            data += chunk
+        if not data:
+            os._exit(0)  # the fork server is gone
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _child(_unframe(data))
+    os.close(req_r)
+    os.close(st_w)
+    return pid, req_w, st_r
+
+
+MADV_POPULATE_WRITE = 23
+BATCH = 64  # pages copied between two looks for the request (~1 ms here)
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _populate(hot, request):
+    """Copies the pages of hot now, until the request comes: a run never waits for more than one batch (the pages
+    not copied yet are copied on first write, as without this)."""
+    if not hot:
+        return
+    try:
+        import ctypes
+        import select
+
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+        madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        batch = 0
+        for start, pages in hot:
+            for at in range(0, pages, BATCH):
+                n = min(BATCH, pages - at)
+                madvise(start + at * PAGE, n * PAGE, MADV_POPULATE_WRITE)  # unmapped now: fails alone, no matter
+                batch += n
+                if batch >= BATCH:
+                    batch = 0
+                    if select.select([request], [], [], 0)[0]:
+                        return
+    except Exception:
+        pass
+
+
+# A trusted program run once at start-up: the pages it writes are those every run writes (the run's set-up, runpy, the
+# output streams, the exit), and with the data stack preloaded, what a typical use of it touches.
+WARM_UP = {
+    None: "import sys\nprint(1)\nsys.stdout.flush()\n",
+    "numpy": "import numpy as np\na = np.arange(12.0).reshape(3, 4)\nprint(a.sum(), (a @ a.T).trace())\n",
+    "pandas": "import pandas as pd\ndf = pd.DataFrame({'k': [1, 2, 1], 'v': [1.0, 2.0, 3.0]})\n"
+              "print(df.groupby('k')['v'].sum().to_dict(), df.describe().shape)\n",
+}
+_AT_EXIT = None
+MAX_HOT = 16384  # pages (64 MiB)
+
+
+def _learn():
+    """Runs WARM_UP as a forked run and returns the pages it wrote, as (address, pages) ranges of the fork server's
+    writable private mappings; [] if that cannot be seen (no /proc/self/pagemap, say)."""
+    # named like the runner's own files (/tmp/.sandbox4j*), which a box's programs are told to ignore
+    work = os.path.join(os.environ.get("TMPDIR") or "/tmp", ".sandbox4j-warm-%d-%s" % (os.getpid(), os.urandom(6).hex()))
+    try:
+        os.mkdir(work, 0o700)
+    except OSError:
+        return []
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _warm_up(work)
+            finally:
+                os._exit(1)
+        os.waitpid(pid, 0)
+        with open(os.path.join(work, "pages"), "rb") as f:
+            data = f.read()
+        learned = list(struct.iter_unpack("<QQ", data))
+        mapped = [(a, b) for a, b, _ in _writable_maps()]
+        # only pages of this process's own writable memory, and at most MAX_HOT of them: a program running beside
+        # the warm-up (a fresh interpreter's run) could change its files, and so this list, but never more than that
+        hot, total = [], 0
+        for s, n in learned:
+            if total + n <= MAX_HOT and any(a <= s and s + n * PAGE <= b for a, b in mapped):
+                hot.append((s, n))
+                total += n
+        return hot
+    except Exception:
+        return []
+    finally:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _warm_up(work):
+    global _AT_EXIT
+    zdir, run = os.path.join(work, "z"), os.path.join(work, "runs", "warm")
+    os.mkdir(zdir)
+    for name in ("in", "out", "err"):
+        open(os.path.join(zdir, name), "wb").close()
+    program = "".join(code for mod, code in WARM_UP.items() if mod is None or mod in sys.modules)
+    options, env = b"rundir=" + run.encode(), []
+    if "sandbox4j_mpl" in sys.modules:  # as a capturing run: figures saved to an output directory
+        out = os.path.join(work, "out")
+        options += b"\noutdir=" + out.encode()
+        env = [b"SANDBOX4J_OUTPUT_DIR=" + out.encode()]
+    os.makedirs(os.path.join(work, "runs", "earlier"))  # a previous run's files, which a run removes
+    open(os.path.join(work, "runs", "earlier", "main.py"), "wb").close()
+
+    def dump():
+        # a non-dumpable process may not read its own pagemap; this one holds nothing of the fork server by now (its
+        # descriptors were closed as a run's are), and what it reports is checked (see _learn)
+        _prctl_dumpable(1)
+        with open(os.path.join(work, "pages"), "wb") as f:
+            f.write(b"".join(struct.pack("<QQ", s, n) for s, n in _written_pages()))
+
+    _AT_EXIT = dump
+    main = os.path.join(run, "main.py")
+    _child([zdir.encode(), options, run.encode(), b"2", b"python3", main.encode(), str(len(env)).encode()] + env
+           + [b"1", b"main.py", program.encode()])
+
+
+def _writable_maps():
+    with open("/proc/self/maps") as f:
+        for line in f:
+            parts = line.split()
+            if parts[1] == "rw-p":
+                a, b = (int(x, 16) for x in parts[0].split("-"))
+                yield a, b, parts[5] if len(parts) > 5 else ""
+
+
+def _written_pages():
+    """Ranges of pages this process holds alone (present and exclusively mapped: written since the fork, or new)."""
+    ranges = []
+    fd = os.open("/proc/self/pagemap", os.O_RDONLY)
+    try:
+        for a, b, name in list(_writable_maps()):
+            if name.startswith("[v"):
+                continue
+            n = (b - a) // PAGE
+            raw = os.pread(fd, n * 8, (a // PAGE) * 8)
+            run = None
+            for i, (e,) in enumerate(struct.iter_unpack("<Q", raw)):
+                mine = (e >> 63) & 1 and (e >> 56) & 1
+                if mine and run is None:
+                    run = i
+                elif not mine and run is not None:
+                    ranges.append((a + run * PAGE, i - run))
+                    run = None
+            if run is not None:
+                ranges.append((a + run * PAGE, n - run))
+    finally:
+        os.close(fd)
+    return ranges
 
 
 def _child(fields):
@@ -154,13 +421,14 @@ def _enter(fields):
     os.setsid()
     if options.get("cpu_ms"):
         _limit_cpu(int(options["cpu_ms"]))
-    _prctl_dumpable(1)  # like any program: the protection is the zygote's, not the run's
-    _prctl_name(b"python3")
     for fd, name, flags in ((0, "in", os.O_RDONLY), (1, "out", os.O_WRONLY), (2, "err", os.O_WRONLY)):
         opened = os.open(os.path.join(zdir, name), flags)
         os.dup2(opened, fd)
         os.close(opened)
     os.closerange(3, 65536)  # the channel to the runner, and anything else the zygote held
+    if _AT_EXIT is None:  # a run (the warm-up stays the fork server's: non-dumpable, its name)
+        _prctl_dumpable(1)  # like any program, once it holds nothing of the zygote: the protection is the zygote's
+        _prctl_name(b"python3")
     os.environ.clear()
     os.environ.update(BASE_ENV)
     for kv in env:
@@ -292,6 +560,8 @@ def _finish(code):
             f.flush()
         except BaseException:
             pass
+    if _AT_EXIT is not None:  # the warm-up run only
+        _AT_EXIT()
     os._exit(code)
 
 
