@@ -42,6 +42,17 @@ class ForkServerIT {
     /** Whether the program started with numpy already imported: the sign of a forked run. */
     private static final String FORKED = "import sys\nprint('numpy' in sys.modules)";
 
+    /** Whether a fork server with the preloads runs (or starts): its command line names them. */
+    private static final String PRELOADING = """
+            import os
+            def cmdline(p):
+                try:
+                    return open('/proc/%s/cmdline' % p, 'rb').read()
+                except OSError:
+                    return b''
+            print(any(b'\\0matplotlib.pyplot' in cmdline(p) for p in os.listdir('/proc') if p.isdigit()))
+            """;
+
     private static SandboxSession forkingSession() {
         SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().build());
         // a run that imports a preloaded module starts the fork server, which imports numpy, pandas and matplotlib in
@@ -200,10 +211,18 @@ class ForkServerIT {
             Awaitility.await("runs forked from a bare fork server").atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(200)).until(() -> s.run(forkedBy).stdout().equals("sandbox4j-fork\n"));
             assertThat(s.run(FORKED).stdout()).as("no preloads for runs that import none of them").isEqualTo("False\n");
+            // a capturing run carries the figure hooks, which import matplotlib only if the program does
+            RunOptions capture = RunOptions.builder().captureArtifacts(true).build();
+            for (int i = 0; i < 2; i++) {
+                assertThat(s.run("print(1)", capture).stdout()).isEqualTo("1\n");
+            }
+            assertThat(s.run(PRELOADING).stdout()).as("a capturing run that imports no preload does not start them")
+                    .isEqualTo("False\n");
             assertThat(s.run("import pandas as pd\nprint(len(pd.DataFrame({'a': [1, 2]})))").stdout())
                     .isEqualTo("2\n");
             Awaitility.await("the fork server ready with its preloads").atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(200)).until(() -> s.run(FORKED).stdout().equals("True\n"));
+            assertThat(s.run(PRELOADING).stdout()).isEqualTo("True\n");
             assertThat(s.run(forkedBy, RunOptions.builder().freshInterpreter(true).build()).stdout())
                     .as("a fresh interpreter is the runner's child").isNotEqualTo("sandbox4j-fork\n");
         }

@@ -377,8 +377,8 @@ sub start_zygote {
     ($z_req, $z_rep, $zygote) = ($req_w, $rep_r, $pid);
 }
 
-# Asks the fork server to fork the next run's process now (see lang/sandbox4j_zygote.py): only when every process of
-# the last run is gone, so none of them can reach it. Unanswered; a failure shows at the next run.
+# Asks the fork server to fork the next run's process now (see lang/sandbox4j_zygote.py): only right after a kill
+# that left nothing, so no process of a run or command can reach it. Unanswered; a failure shows at the next run.
 sub zygote_prefork {
     write_all($z_req, encode('prefork')) if $z_ready && $z_req;
 }
@@ -678,6 +678,7 @@ sub run_program {
                 if (defined $status) {
                     $t_exit //= mono();
                     $left = kill_others($spare);
+                    zygote_prefork() unless $left;    # while the output drains and the host reads the result
                     close $_ for @hold;    # its writers are gone: drain to the end
                     @hold = ();
                     next;
@@ -717,6 +718,7 @@ sub run_program {
                 $usage = delete $usage{$pid} // '';
                 # leftovers die before the last drain: then every writer of the pipes is gone
                 $left = kill_others($spare);
+                zygote_prefork() unless $left;    # a waiting child was killed with them
                 next;
             }
         }
@@ -760,13 +762,12 @@ while (1) {
         if ($o{capture}) {
             if ($started) { report_outdir(%o); } else { send_frame('L', 'entries=0'); }
         }
-        zygote_prefork();    # the run's leftovers were killed when it ended
     } elsif ($op eq 'capture') {
         report_outdir(options($f[0] // ''));
     } elsif ($op eq 'kill') {
         my $left = kill_others(($f[0] // 0) + 0);
         send_frame('K', "left=$left");
-        zygote_prefork();    # a waiting child was killed with the rest
+        zygote_prefork() unless $left;    # a waiting child was killed with the rest
     } elsif ($op eq 'zygote') {
         start_zygote(@f);
     } else {

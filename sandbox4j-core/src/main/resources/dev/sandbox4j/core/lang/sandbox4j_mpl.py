@@ -17,9 +17,13 @@ import sys
 import threading
 import weakref
 
-from matplotlib import _pylab_helpers
-from matplotlib.backend_bases import FigureManagerBase
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+import importlib
+
+# by name: this file is sent with every run that captures artifacts, and its text must not read as an import of the
+# fork server's preloads (which would start them for a run that imports none: ForkServers.importsAPreload)
+_pylab_helpers = importlib.import_module("matplotlib._pylab_helpers")
+FigureManagerBase = importlib.import_module("matplotlib.backend_bases").FigureManagerBase
+FigureCanvasAgg = importlib.import_module("matplotlib.backends.backend_agg").FigureCanvasAgg
 
 backend_version = "1"
 

@@ -40,7 +40,11 @@ def _sandbox4j_start(os, sys):
                 try:
                     sys.meta_path.remove(Sandbox4jPyplotHook)
                     import atexit
-                    import matplotlib._pylab_helpers  # noqa: F401
+                    import importlib
+
+                    # by name: this file's text must not read as an import of the fork server's preloads, which
+                    # would start them for a run that imports none (ForkServers.importsAPreload)
+                    importlib.import_module("matplotlib._pylab_helpers")
 
                     atexit.register(_sandbox4j_at_exit, here)
                 except Exception:
