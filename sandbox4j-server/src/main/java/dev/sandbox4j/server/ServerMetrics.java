@@ -43,12 +43,15 @@ final class ServerMetrics implements AutoCloseable {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
-    ServerMetrics(IntSupplier activeSessions, IntSupplier runsInFlight, SandboxClient client) {
+    ServerMetrics(IntSupplier activeSessions, IntSupplier runsInFlight, IntSupplier runsWaiting,
+            SandboxClient client) {
         Gauge.builder("sandbox.sessions.active", activeSessions, IntSupplier::getAsInt)
                 .description("Sessions open through the API").strongReference(true).register(registry);
         Gauge.builder("sandbox.runs.in_flight", runsInFlight, IntSupplier::getAsInt)
                 .description("Runs (and commands, installations, file listings) in flight").strongReference(true)
                 .register(registry);
+        Gauge.builder("sandbox.runs.waiting", runsWaiting, IntSupplier::getAsInt)
+                .description("Runs waiting for a slot (run_queue)").strongReference(true).register(registry);
         Gauge.builder("sandbox.client.sessions.open", client, SandboxClient::openSessions)
                 .description("Sessions of the server's client, one-shot runs included").register(registry);
         List<PoolStats> pools = client.poolStats();

@@ -84,6 +84,28 @@ class ServerConfigFilesTest {
     }
 
     @Test
+    void readsTheRunQueue() {
+        Path dir = Path.of(".");
+        ServerConfig c = ServerConfigFiles.parse("max_concurrent_runs: 3\nrun_queue: 5\nrun_queue_wait: 250ms", false,
+                dir).build();
+        assertThat(c.runQueue()).isEqualTo(5);
+        assertThat(c.effectiveRunQueue()).isEqualTo(5);
+        assertThat(c.runQueueWait()).isEqualTo(Duration.ofMillis(250));
+        ServerConfig defaults = ServerConfigFiles.parse("max_concurrent_runs: 3", false, dir).build();
+        assertThat(defaults.runQueue()).isNull();
+        assertThat(defaults.effectiveRunQueue()).as("4 x max_concurrent_runs").isEqualTo(12);
+        assertThat(defaults.runQueueWait()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(ServerConfigFiles.parse("run_queue: 0\nrun_queue_wait: 0", false, dir).build().effectiveRunQueue())
+                .isZero();
+        assertThatThrownBy(() -> ServerConfigFiles.parse("run_queue: -1", false, dir))
+                .hasMessage("run_queue (-1) must be between 0 and 100000 (0: no queue)");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("run_queue: many", false, dir))
+                .hasMessage("run_queue must be a whole number but was '\"many\"'");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("run_queue_wait: 6m", false, dir))
+                .hasMessage("run_queue_wait (PT6M) must be between 0 and 5 minutes (0: no queue)");
+    }
+
+    @Test
     void readsHowManyRunsAPooledBoxServes() {
         Path dir = Path.of(".");
         ServerConfig c = ServerConfigFiles.parse("pools: {python: 2}\npool_max_uses: {python: 50}", false, dir).build();
