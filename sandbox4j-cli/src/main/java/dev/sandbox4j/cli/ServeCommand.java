@@ -73,6 +73,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long a run waits for a slot before it gets 429 (default 5s; 0 for no queue).")
     Duration runQueueWait;
 
+    @Option(names = "--max-concurrent-creations", paramLabel = "N",
+            description = "Boxes created and started at once (default: the available processors); runs and sessions "
+                    + "that need a new box wait their turn (--creation-queue).")
+    Integer maxConcurrentCreations;
+
+    @Option(names = "--creation-queue", paramLabel = "N",
+            description = "Box creations that may wait for their turn (default 64; 0: none); more get 429 with "
+                    + "Retry-After.")
+    Integer creationQueue;
+
     @Option(names = "--max-sessions", paramLabel = "N", description = "Sessions open at once (default 32).")
     Integer maxSessions;
 
@@ -191,6 +201,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (runQueueWait != null) {
             b.runQueueWait(runQueueWait);
+        }
+        if (maxConcurrentCreations != null) {
+            b.maxConcurrentCreations(maxConcurrentCreations);
+        }
+        if (creationQueue != null) {
+            b.creationQueue(creationQueue);
         }
         if (maxSessions != null) {
             b.maxSessions(maxSessions);

@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import dev.sandbox4j.PoolConfig;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.mcp.McpHttpEndpoint;
 import dev.sandbox4j.service.SessionService;
@@ -174,20 +175,7 @@ public final class SandboxServer implements AutoCloseable {
         AuditLog audit = AuditLog.open(config.auditLog());
         SandboxClient client;
         try {
-            SandboxClient.Builder b = SandboxClient.builder()
-                    .reapOrphans(false) // done below, synchronously, before the first request
-                    .eventListener(audit.libraryListener())
-                    .principal("sandbox4j-server")
-                    .defaultTimeout(config.defaultRunTimeout())
-                    .policy(config.policy());
-            if (config.backend() != null) {
-                b.backend(config.backend());
-            }
-            config.images().forEach(b::image);
-            RuntimeConfig runtime = Api.runtime(config);
-            config.pools().forEach((language, ready) -> b.pool(PoolConfig.builder(language).minSize(ready)
-                    .maxSize(Math.max(ready, PoolConfig.DEFAULT_MAX_SIZE)).runtime(runtime)
-                    .maxUses(config.poolMaxUses().getOrDefault(language, PoolConfig.DEFAULT_MAX_USES)).build()));
+            SandboxClient.Builder b = clientBuilder(config, audit.libraryListener());
             client = b.build();
         } catch (RuntimeException e) {
             audit.close();
@@ -203,6 +191,31 @@ public final class SandboxServer implements AutoCloseable {
             audit.close();
             throw e;
         }
+    }
+
+    /** The builder of the client a server makes for itself: the engine, images, pools and bounds of {@code config}. */
+    static SandboxClient.Builder clientBuilder(ServerConfig config, SandboxEventListener listener) {
+        SandboxClient.Builder b = SandboxClient.builder()
+                .reapOrphans(false) // start(config) does it, synchronously, before the first request
+                .eventListener(listener)
+                .principal("sandbox4j-server")
+                .defaultTimeout(config.defaultRunTimeout())
+                .policy(config.policy());
+        if (config.backend() != null) {
+            b.backend(config.backend());
+        }
+        config.images().forEach(b::image);
+        if (config.maxConcurrentCreations() != null) {
+            b.maxConcurrentCreations(config.maxConcurrentCreations());
+        }
+        if (config.creationQueue() != null) {
+            b.creationQueue(config.creationQueue());
+        }
+        RuntimeConfig runtime = Api.runtime(config);
+        config.pools().forEach((language, ready) -> b.pool(PoolConfig.builder(language).minSize(ready)
+                .maxSize(Math.max(ready, PoolConfig.DEFAULT_MAX_SIZE)).runtime(runtime)
+                .maxUses(config.poolMaxUses().getOrDefault(language, PoolConfig.DEFAULT_MAX_USES)).build()));
+        return b;
     }
 
     /**

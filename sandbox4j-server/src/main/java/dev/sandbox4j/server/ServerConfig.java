@@ -98,6 +98,11 @@ import org.jspecify.annotations.Nullable;
  *     no queue (429 at once, as before 0.2). A key (and, with several tenants, a tenant) may hold a part of the queue
  *     in proportion to the slots it may hold
  * @param runQueueWait how long a run waits in the queue for a slot before it gets 429 (default 5 s; zero: no queue)
+ * @param maxConcurrentCreations boxes the server's client creates and starts at once
+ *     ({@code SandboxClient.Builder.maxConcurrentCreations}), or {@code null} (default) for the library's default, the
+ *     available processors; only for servers that make their own client ({@link SandboxServer#start(ServerConfig)})
+ * @param creationQueue box creations that may wait for their turn ({@code SandboxClient.Builder.creationQueue});
+ *     beyond it a run or session that needs a new box gets 429; {@code null} (default) for the library's default, 64
  * @since 0.2
  */
 public record ServerConfig(
@@ -135,7 +140,9 @@ public record ServerConfig(
         boolean openOperatorEndpoints,
         Map<String, Integer> poolMaxUses,
         @Nullable Integer runQueue,
-        Duration runQueueWait) {
+        Duration runQueueWait,
+        @Nullable Integer maxConcurrentCreations,
+        @Nullable Integer creationQueue) {
 
     /** Default of {@link #runQueueWait()}: 5 s. */
     public static final Duration DEFAULT_RUN_QUEUE_WAIT = Duration.ofSeconds(5);
@@ -242,6 +249,12 @@ public record ServerConfig(
             ServerConfigChecks.checkRunQueue(runQueue);
         }
         ServerConfigChecks.checkRunQueueWait(runQueueWait);
+        if (maxConcurrentCreations != null) {
+            ServerConfigChecks.checkMaxConcurrentCreations(maxConcurrentCreations);
+        }
+        if (creationQueue != null) {
+            ServerConfigChecks.checkCreationQueue(creationQueue);
+        }
         checkHost(requireNonNull(operatorHost, "operatorHost"));
         if (operatorPort != null) {
             checkPort(operatorPort);
@@ -330,6 +343,8 @@ public record ServerConfig(
         private final Map<String, Integer> poolMaxUses = new LinkedHashMap<>();
         private @Nullable Integer runQueue;
         private Duration runQueueWait = DEFAULT_RUN_QUEUE_WAIT;
+        private @Nullable Integer maxConcurrentCreations;
+        private @Nullable Integer creationQueue;
 
         private Builder() {}
 
@@ -369,6 +384,8 @@ public record ServerConfig(
             poolMaxUses.putAll(c.poolMaxUses);
             runQueue = c.runQueue;
             runQueueWait = c.runQueueWait;
+            maxConcurrentCreations = c.maxConcurrentCreations;
+            creationQueue = c.creationQueue;
         }
 
         public Builder host(String host) {
@@ -614,6 +631,30 @@ public record ServerConfig(
             return this;
         }
 
+        /**
+         * Boxes the server's client creates and starts at once (default {@code null}: the available processors); see
+         * {@code SandboxClient.Builder.maxConcurrentCreations}.
+         */
+        public Builder maxConcurrentCreations(@Nullable Integer n) {
+            if (n != null) {
+                ServerConfigChecks.checkMaxConcurrentCreations(n);
+            }
+            this.maxConcurrentCreations = n;
+            return this;
+        }
+
+        /**
+         * Box creations that may wait for their turn (default {@code null}: 64; 0: none wait); see
+         * {@code SandboxClient.Builder.creationQueue}.
+         */
+        public Builder creationQueue(@Nullable Integer n) {
+            if (n != null) {
+                ServerConfigChecks.checkCreationQueue(n);
+            }
+            this.creationQueue = n;
+            return this;
+        }
+
         /** @throws IllegalArgumentException if values contradict each other */
         public ServerConfig build() {
             return new ServerConfig(host, port, apiKeys, maxConcurrentRuns, maxSessions, maxBodySize, maxCodeSize,
@@ -621,7 +662,8 @@ public record ServerConfig(
                     sessionCheckInterval, retryAfter, policy, images, labels, auditLog, shutdownGrace, backend, pools,
                     requestPolicies, requestHeaderTimeout, requestBodyTimeout, minRequestDataRate,
                     maxConnectionsPerAddress, tenantRunShare, operatorKey, operatorHost, operatorPort,
-                    openOperatorEndpoints, poolMaxUses, runQueue, runQueueWait);
+                    openOperatorEndpoints, poolMaxUses, runQueue, runQueueWait, maxConcurrentCreations,
+                    creationQueue);
         }
     }
 }

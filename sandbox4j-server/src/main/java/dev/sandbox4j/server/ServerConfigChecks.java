@@ -98,6 +98,19 @@ final class ServerConfigChecks {
         }
     }
 
+    static void checkMaxConcurrentCreations(int n) {
+        if (n < 1 || n > 1024) {
+            throw new IllegalArgumentException("max_concurrent_creations (" + n + ") must be between 1 and 1024");
+        }
+    }
+
+    static void checkCreationQueue(int n) {
+        if (n < 0 || n > MAX_RUN_QUEUE) {
+            throw new IllegalArgumentException("creation_queue (" + n + ") must be between 0 and " + MAX_RUN_QUEUE
+                    + " (0: a creation that cannot start at once is refused)");
+        }
+    }
+
     static void checkPoolMaxUses(String language, Integer uses) {
         requireNonNull(language, "pool language");
         if (uses == null || uses < 1 || uses > 1_000_000) {
