@@ -258,9 +258,4 @@ final class Api {
     static void problem(Context ctx, ApiException e) {
         ApiErrors.problem(ctx, e);
     }
-
-    /** See {@link ApiErrors#translate}. */
-    static ApiException translate(Throwable t, AuditLog.Entry entry) {
-        return ApiErrors.translate(t, entry);
-    }
 }

@@ -280,7 +280,7 @@ final class RunRoutes {
             if (sse == null) {
                 throw failure;
             }
-            ApiException api = ApiErrors.translate(failure, entry);
+            ApiException api = ApiErrors.translate(failure, entry, metrics);
             entry.problem = api.type.slug;
             sse.finish("error", Wire.problem(api, ctx.path()));
             return;

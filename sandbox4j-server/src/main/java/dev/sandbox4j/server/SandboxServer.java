@@ -494,7 +494,8 @@ public final class SandboxServer implements AutoCloseable {
                     "text/javascript; charset=utf-8"));
             cfg.routes.get("/console/console.css", ctx -> console(ctx, "console.css", "text/css; charset=utf-8"));
 
-            cfg.routes.exception(Exception.class, (e, ctx) -> Api.problem(ctx, Api.translate(e, Api.entry(ctx))));
+            cfg.routes.exception(Exception.class, (e, ctx) -> Api.problem(ctx,
+                    ApiErrors.translate(e, Api.entry(ctx), metrics)));
             // the client hung up while its run waited for a slot: nobody to answer (recorded as 499)
             cfg.routes.exception(RunLimiter.Abandoned.class, (e, ctx) -> {
                 ctx.attribute(DisconnectWatcher.CLOSE_CONNECTION, Boolean.TRUE);

@@ -448,6 +448,9 @@ class SandboxServerTest {
         backend.createGate.countDown();
         assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
         assertThat(alice.post("/v1/execute", run("print(3)")).status()).as("room again").isEqualTo(200);
+        Map<String, Double> m = ServerMetricsTest.samples(new TestHttp(server.uri(), OPERATOR).get("/metrics").text());
+        assertThat(m).containsEntry("sandbox_requests_rejected_total{reason=\"too_many_creations\"}", 2.0)
+                .doesNotContainKey("sandbox_requests_rejected_total{reason=\"too_many_runs\"}");
     }
 
     @Test
