@@ -419,6 +419,8 @@ class SandboxServerTest {
                 .doesNotContain("status=\"killed\"");
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(auditLog).stream()
                 .anyMatch(l -> l.contains("\"status\":499")));
+        assertThat(Files.readAllLines(auditLog)).filteredOn(l -> l.contains("\"status\":499")).singleElement()
+                .as("no problem: nobody to answer, nothing failed").asString().doesNotContain("\"problem\":\"");
         assertThat(operator.get("/metrics").text()).doesNotContain("reason=\"too_many_runs\"");
     }
 
