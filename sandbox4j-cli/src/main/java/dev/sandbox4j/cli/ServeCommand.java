@@ -60,9 +60,28 @@ final class ServeCommand implements Callable<Integer> {
     Integer port;
 
     @Option(names = "--max-concurrent-runs", paramLabel = "N",
-            description = "Runs in flight at once (default: twice the available processors); more get 429 with "
-                    + "Retry-After.")
+            description = "Runs in flight at once (default: twice the available processors); more wait for a slot "
+                    + "(--run-queue, --run-queue-wait), then get 429 with Retry-After.")
     Integer maxConcurrentRuns;
+
+    @Option(names = "--run-queue", paramLabel = "N",
+            description = "Runs that may wait for a slot, first come first served (default: 4 x "
+                    + "--max-concurrent-runs; 0: none, 429 at once); one more gets 429 at once.")
+    Integer runQueue;
+
+    @Option(names = "--run-queue-wait", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "How long a run waits for a slot before it gets 429 (default 5s; 0 for no queue).")
+    Duration runQueueWait;
+
+    @Option(names = "--max-concurrent-creations", paramLabel = "N",
+            description = "Boxes created and started at once (default: the available processors); runs and sessions "
+                    + "that need a new box wait their turn (--creation-queue).")
+    Integer maxConcurrentCreations;
+
+    @Option(names = "--creation-queue", paramLabel = "N",
+            description = "Box creations that may wait for their turn (default 64; 0: none); more get 429 with "
+                    + "Retry-After.")
+    Integer creationQueue;
 
     @Option(names = "--max-sessions", paramLabel = "N", description = "Sessions open at once (default 32).")
     Integer maxSessions;
@@ -176,6 +195,18 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (maxConcurrentRuns != null) {
             b.maxConcurrentRuns(maxConcurrentRuns);
+        }
+        if (runQueue != null) {
+            b.runQueue(runQueue);
+        }
+        if (runQueueWait != null) {
+            b.runQueueWait(runQueueWait);
+        }
+        if (maxConcurrentCreations != null) {
+            b.maxConcurrentCreations(maxConcurrentCreations);
+        }
+        if (creationQueue != null) {
+            b.creationQueue(creationQueue);
         }
         if (maxSessions != null) {
             b.maxSessions(maxSessions);

@@ -240,6 +240,25 @@ class SandboxCommandTest {
     }
 
     @Test
+    void serveRefusesBadQueueAndCreationBoundsBeforeTouchingTheEngine() {
+        assertThat(run("serve", "--max-concurrent-creations", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("max_concurrent_creations (0) must be between 1 and 1024");
+        err.getBuffer().setLength(0);
+        assertThat(run("serve", "--creation-queue", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("creation_queue (-1) must be between 0 and 100000");
+        err.getBuffer().setLength(0);
+        assertThat(run("serve", "--run-queue", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("run_queue (-1) must be between 0 and 100000 (0: no queue)");
+        err.getBuffer().setLength(0);
+        assertThat(run("serve", "--run-queue-wait", "10m")).isEqualTo(2);
+        assertThat(err.toString()).contains("run_queue_wait (PT10M) must be between 0 and 5 minutes");
+        out.getBuffer().setLength(0);
+        assertThat(run("serve", "--help")).isZero();
+        assertThat(out.toString()).contains("--max-concurrent-creations=N", "--creation-queue=N", "--run-queue=N",
+                "--run-queue-wait=DURATION");
+    }
+
+    @Test
     void imagesBuildRefusesWhatHasNoRecipeBeforeTouchingTheEngine() {
         assertThat(run("images", "build", "cobol")).isEqualTo(2);
         assertThat(err.toString()).contains("Expected language one of "

@@ -65,10 +65,11 @@ final class Api {
         RequestValidator validator = new RequestValidator(client, config);
         RuntimeConfig runtime = runtime(config);
         Bodies bodies = new Bodies(config, metrics);
-        this.sessionRoutes = new SessionRoutes(config, validator, limiter, sessions, metrics, runtime, bodies);
-        this.runs = new RunRoutes(config, client, validator, limiter, metrics, watcher, runtime, bodies,
+        RunSlots slots = new RunSlots(limiter, metrics, watcher);
+        this.sessionRoutes = new SessionRoutes(config, validator, slots, sessions, metrics, runtime, bodies);
+        this.runs = new RunRoutes(config, client, validator, slots, metrics, watcher, runtime, bodies,
                 sessionRoutes);
-        this.files = new FileRoutes(config, limiter, metrics, bodies, sessionRoutes);
+        this.files = new FileRoutes(config, slots, bodies, sessionRoutes);
     }
 
     RunRoutes runs() {
@@ -203,6 +204,7 @@ final class Api {
         }
         m.put("sessions", sessions.size());
         m.put("runs_in_flight", limiter.inFlight());
+        m.put("runs_waiting", limiter.waiting());
         json(ctx, engineProblem == null ? 200 : 503, m);
     }
 
@@ -221,16 +223,6 @@ final class Api {
     static ResourceLimits limits(@Nullable Integer memoryMb) {
         return memoryMb == null ? ResourceLimits.defaults()
                 : ResourceLimits.defaults().toBuilder().memory(DataSize.ofMegabytes(memoryMb)).build();
-    }
-
-    /** A run permit of the caller (429 when they or the server run too much, counted as rejected). */
-    static RunLimiter.Permit acquire(RunLimiter limiter, ServerMetrics metrics, Caller caller) {
-        try {
-            return limiter.acquire(caller);
-        } catch (ApiException e) {
-            metrics.rejected("too_many_runs");
-            throw e;
-        }
     }
 
     static boolean wantsStream(Context ctx) {
@@ -265,10 +257,5 @@ final class Api {
     /** Writes a problem document (RFC 9457); see {@link ApiErrors#problem}. */
     static void problem(Context ctx, ApiException e) {
         ApiErrors.problem(ctx, e);
-    }
-
-    /** See {@link ApiErrors#translate}. */
-    static ApiException translate(Throwable t, AuditLog.Entry entry) {
-        return ApiErrors.translate(t, entry);
     }
 }

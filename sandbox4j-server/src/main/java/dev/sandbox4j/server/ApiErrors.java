@@ -37,6 +37,21 @@ final class ApiErrors {
         ctx.status(e.status).contentType(Api.PROBLEM_JSON).result(Wire.write(body));
     }
 
+    /**
+     * {@link #translate(Throwable, AuditLog.Entry)}, counting the library's refusals for capacity in
+     * {@code sandbox_requests_rejected_total}: {@code too_many_creations} ({@link SandboxBusyException}: as many boxes
+     * are being created as the client may, and its creation queue is full) and {@code pool_exhausted}.
+     */
+    static ApiException translate(Throwable t, AuditLog.Entry entry, ServerMetrics metrics) {
+        ApiException api = translate(t, entry);
+        if (t instanceof SandboxBusyException) {
+            metrics.rejected("too_many_creations");
+        } else if (t instanceof PoolExhaustedException) {
+            metrics.rejected("pool_exhausted");
+        }
+        return api;
+    }
+
     /** Maps anything a handler throws to a problem: caller mistakes 4xx, sandbox failures 5xx (one type each). */
     static ApiException translate(Throwable t, AuditLog.Entry entry) {
         if (t instanceof ApiException e) {

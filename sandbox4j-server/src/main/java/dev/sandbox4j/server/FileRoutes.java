@@ -20,15 +20,13 @@ import java.util.Map;
 @SuppressWarnings("try") // permits and uses are held for the scope of a try block, not referenced
 final class FileRoutes {
     private final ServerConfig config;
-    private final RunLimiter limiter;
-    private final ServerMetrics metrics;
+    private final RunSlots slots;
     private final Bodies bodies;
     private final SessionRoutes sessions;
 
-    FileRoutes(ServerConfig config, RunLimiter limiter, ServerMetrics metrics, Bodies bodies, SessionRoutes sessions) {
+    FileRoutes(ServerConfig config, RunSlots slots, Bodies bodies, SessionRoutes sessions) {
         this.config = config;
-        this.limiter = limiter;
-        this.metrics = metrics;
+        this.slots = slots;
         this.bodies = bodies;
         this.sessions = sessions;
     }
@@ -40,7 +38,7 @@ final class FileRoutes {
         ManagedSession ms = session(ctx);
         String path = RequestValidator.path("path", ctx.pathParam("path"));
         byte[] content = bodies.body(ctx, config.maxFileSize().bytes(), "file", "max_file_size");
-        try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+        try (RunLimiter.Permit p = acquire(ctx, caller); ManagedSession.Use u = ms.use()) {
             ms.session().putFile(path, content);
         } catch (IllegalArgumentException e) {
             throw invalidPath(e); // e.g. a symbolic link the box made that leads outside /workspace and /tmp
@@ -57,7 +55,7 @@ final class FileRoutes {
         ManagedSession ms = session(ctx);
         String path = RequestValidator.path("path", ctx.pathParam("path"));
         byte[] content;
-        try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+        try (RunLimiter.Permit p = acquire(ctx, caller); ManagedSession.Use u = ms.use()) {
             content = ms.session().getFile(path, config.maxFileSize());
         } catch (FileTooLargeException big) {
             long limit = big.limit().bytes();
@@ -80,7 +78,7 @@ final class FileRoutes {
         String dir = ctx.queryParam("dir");
         dir = dir == null || dir.isEmpty() ? "." : RequestValidator.path("dir", dir);
         List<FileEntry> listing;
-        try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+        try (RunLimiter.Permit p = acquire(ctx, caller); ManagedSession.Use u = ms.use()) {
             listing = ms.session().listFiles(dir);
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof NoSuchFileException) {
@@ -114,8 +112,8 @@ final class FileRoutes {
         return ApiErrors.invalidPath(e);
     }
 
-    private RunLimiter.Permit acquire(Caller caller) {
-        return Api.acquire(limiter, metrics, caller);
+    private RunLimiter.Permit acquire(Context ctx, Caller caller) {
+        return slots.acquire(ctx, caller);
     }
 
     private ManagedSession session(Context ctx) {

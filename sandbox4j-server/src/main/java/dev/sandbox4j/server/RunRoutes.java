@@ -41,20 +41,20 @@ final class RunRoutes {
     private final ServerConfig config;
     private final SandboxClient client;
     private final RequestValidator validator;
-    private final RunLimiter limiter;
+    private final RunSlots slots;
     private final ServerMetrics metrics;
     private final DisconnectWatcher watcher;
     private final RuntimeConfig runtime;
     private final Bodies bodies;
     private final SessionRoutes sessions;
 
-    RunRoutes(ServerConfig config, SandboxClient client, RequestValidator validator, RunLimiter limiter,
+    RunRoutes(ServerConfig config, SandboxClient client, RequestValidator validator, RunSlots slots,
             ServerMetrics metrics, DisconnectWatcher watcher, RuntimeConfig runtime, Bodies bodies,
             SessionRoutes sessions) {
         this.config = config;
         this.client = client;
         this.validator = validator;
-        this.limiter = limiter;
+        this.slots = slots;
         this.metrics = metrics;
         this.watcher = watcher;
         this.runtime = runtime;
@@ -73,7 +73,7 @@ final class RunRoutes {
         String language = spec.language();
         entry.language = language;
         long asked = System.nanoTime();
-        try (RunLimiter.Permit p = acquire(caller)) {
+        try (RunLimiter.Permit p = acquire(ctx, caller)) {
             long queued = System.nanoTime() - asked;
             SessionOptions options = SessionOptions.builder()
                     .limits(Api.limits(spec.memoryMb()))
@@ -127,7 +127,7 @@ final class RunRoutes {
                     + "give it to POST /v1/sessions");
         }
         long asked = System.nanoTime();
-        try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+        try (RunLimiter.Permit p = acquire(ctx, caller); ManagedSession.Use u = ms.use()) {
             long queued = System.nanoTime() - asked;
             boolean policyApplied = config.policy() != null || spec.policy() != null || SessionRoutes.requestPolicy(ms) != null;
             runAndRespond(ctx, entry, "session_execute", language, queued, true, policyApplied,
@@ -158,7 +158,7 @@ final class RunRoutes {
         List<String> libraries = validator.libraries(req.libraries(), true);
         String language = ms.session().language();
         long asked = System.nanoTime();
-        try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+        try (RunLimiter.Permit p = acquire(ctx, caller); ManagedSession.Use u = ms.use()) {
             runAndRespond(ctx, entry, "install", language, System.nanoTime() - asked, true, false, Map.of("session_id", ms.id()),
                     (cancel, listener) -> {
                         long t0 = System.nanoTime();
@@ -180,7 +180,7 @@ final class RunRoutes {
         RunOptions.Builder options = RunOptions.builder().timeout(spec.timeout()).stdin(spec.stdin())
                 .workdir(spec.workdir());
         long asked = System.nanoTime();
-        try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+        try (RunLimiter.Permit p = acquire(ctx, caller); ManagedSession.Use u = ms.use()) {
             long queued = System.nanoTime() - asked;
             if (!spec.sequence()) {
                 runAndRespond(ctx, entry, "command", language, queued, true, false, Map.of("session_id", ms.id()),
@@ -280,7 +280,7 @@ final class RunRoutes {
             if (sse == null) {
                 throw failure;
             }
-            ApiException api = ApiErrors.translate(failure, entry);
+            ApiException api = ApiErrors.translate(failure, entry, metrics);
             entry.problem = api.type.slug;
             sse.finish("error", Wire.problem(api, ctx.path()));
             return;
@@ -319,8 +319,8 @@ final class RunRoutes {
                 .build();
     }
 
-    private RunLimiter.Permit acquire(Caller caller) {
-        return Api.acquire(limiter, metrics, caller);
+    private RunLimiter.Permit acquire(Context ctx, Caller caller) {
+        return slots.acquire(ctx, caller);
     }
 
     private ManagedSession session(Context ctx) {

@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import dev.sandbox4j.PoolConfig;
 import dev.sandbox4j.RuntimeConfig;
 import dev.sandbox4j.SandboxClient;
+import dev.sandbox4j.SandboxEventListener;
 import dev.sandbox4j.SessionOptions;
 import dev.sandbox4j.mcp.McpHttpEndpoint;
 import dev.sandbox4j.service.SessionService;
@@ -58,8 +59,9 @@ import org.slf4j.LoggerFactory;
  * and every box the server created removed. Without API keys the server listens on loopback only.
  *
  * <p>Thread-safe. Requests run on virtual threads; concurrency is bounded by {@link ServerConfig#maxConcurrentRuns()}
- * (beyond it: 429 with {@code Retry-After}, never a queue), shared fairly between tenants
- * ({@link ServerConfig#tenantRunShare()}). Connections are bounded too: deadlines for request headers and bodies, a
+ * (beyond it a run waits, first come first served, in a bounded queue for a bounded time,
+ * {@link ServerConfig#runQueue()} and {@link ServerConfig#runQueueWait()}, then gets 429 with {@code Retry-After}),
+ * shared fairly between tenants ({@link ServerConfig#tenantRunShare()}). Connections are bounded too: deadlines for request headers and bodies, a
  * minimum body rate and a limit per client address ({@link ServerConfig#requestHeaderTimeout()} and the settings
  * after it). With API keys, {@code /metrics} and {@code /readyz} belong to the operator
  * ({@link ServerConfig#operatorKey()}, {@link ServerConfig#operatorPort()}).
@@ -122,7 +124,7 @@ public final class SandboxServer implements AutoCloseable {
         this.host = effectiveHost(config);
         long tenants = config.apiKeys().stream().map(ApiKey::tenant).distinct().count();
         this.limiter = new RunLimiter(config.maxConcurrentRuns(), config.retryAfter(),
-                config.effectiveTenantRunShare(), tenants > 1);
+                config.effectiveTenantRunShare(), tenants > 1, config.effectiveRunQueue(), config.runQueueWait());
         Map<String, Integer> keyLimits = new HashMap<>();
         for (ApiKey k : config.apiKeys()) { // a key's cap counts its sessions through every door
             keyLimits.put(k.tenant() + "/" + k.id(), k.maxSessions() == 0 ? config.maxSessions()
@@ -135,7 +137,7 @@ public final class SandboxServer implements AutoCloseable {
                 .principalLimit(o -> o.principal() == null ? 0 : keyLimits.getOrDefault(o.principal(), 0))
                 .reaperInterval(Duration.ZERO) // the server's reaper runs it, every session_check_interval
                 .build();
-        this.metrics = new ServerMetrics(sessions::size, limiter::inFlight, client);
+        this.metrics = new ServerMetrics(sessions::size, limiter::inFlight, limiter::waiting, client);
         sessions.addListener(new SessionService.Listener() {
             @Override
             public void closed(dev.sandbox4j.service.ManagedSession session, String reason, Duration took) {
@@ -173,20 +175,7 @@ public final class SandboxServer implements AutoCloseable {
         AuditLog audit = AuditLog.open(config.auditLog());
         SandboxClient client;
         try {
-            SandboxClient.Builder b = SandboxClient.builder()
-                    .reapOrphans(false) // done below, synchronously, before the first request
-                    .eventListener(audit.libraryListener())
-                    .principal("sandbox4j-server")
-                    .defaultTimeout(config.defaultRunTimeout())
-                    .policy(config.policy());
-            if (config.backend() != null) {
-                b.backend(config.backend());
-            }
-            config.images().forEach(b::image);
-            RuntimeConfig runtime = Api.runtime(config);
-            config.pools().forEach((language, ready) -> b.pool(PoolConfig.builder(language).minSize(ready)
-                    .maxSize(Math.max(ready, PoolConfig.DEFAULT_MAX_SIZE)).runtime(runtime)
-                    .maxUses(config.poolMaxUses().getOrDefault(language, PoolConfig.DEFAULT_MAX_USES)).build()));
+            SandboxClient.Builder b = clientBuilder(config, audit.libraryListener());
             client = b.build();
         } catch (RuntimeException e) {
             audit.close();
@@ -202,6 +191,31 @@ public final class SandboxServer implements AutoCloseable {
             audit.close();
             throw e;
         }
+    }
+
+    /** The builder of the client a server makes for itself: the engine, images, pools and bounds of {@code config}. */
+    static SandboxClient.Builder clientBuilder(ServerConfig config, SandboxEventListener listener) {
+        SandboxClient.Builder b = SandboxClient.builder()
+                .reapOrphans(false) // start(config) does it, synchronously, before the first request
+                .eventListener(listener)
+                .principal("sandbox4j-server")
+                .defaultTimeout(config.defaultRunTimeout())
+                .policy(config.policy());
+        if (config.backend() != null) {
+            b.backend(config.backend());
+        }
+        config.images().forEach(b::image);
+        if (config.maxConcurrentCreations() != null) {
+            b.maxConcurrentCreations(config.maxConcurrentCreations());
+        }
+        if (config.creationQueue() != null) {
+            b.creationQueue(config.creationQueue());
+        }
+        RuntimeConfig runtime = Api.runtime(config);
+        config.pools().forEach((language, ready) -> b.pool(PoolConfig.builder(language).minSize(ready)
+                .maxSize(Math.max(ready, PoolConfig.DEFAULT_MAX_SIZE)).runtime(runtime)
+                .maxUses(config.poolMaxUses().getOrDefault(language, PoolConfig.DEFAULT_MAX_USES)).build()));
+        return b;
     }
 
     /**
@@ -250,8 +264,9 @@ public final class SandboxServer implements AutoCloseable {
         }
         long every = config.sessionCheckInterval().toMillis();
         reaper.scheduleWithFixedDelay(this::reap, every, every, TimeUnit.MILLISECONDS);
-        log.info("sandbox4j server listening on {} ({} API key(s); at most {} runs and {} sessions at once)", uri(),
-                config.apiKeys().size(), config.maxConcurrentRuns(), config.maxSessions());
+        log.info("sandbox4j server listening on {} ({} API key(s); at most {} runs at once, {} more waiting up to {} "
+                + "ms, and {} sessions)", uri(), config.apiKeys().size(), config.maxConcurrentRuns(),
+                config.effectiveRunQueue(), config.runQueueWait().toMillis(), config.maxSessions());
     }
 
     /** A second listener for /metrics, /readyz and /healthz (the API answers 404 there), with the same HTTP set-up. */
@@ -359,6 +374,7 @@ public final class SandboxServer implements AutoCloseable {
         }
         try {
             draining.set(true);
+            limiter.close(); // runs waiting for a slot get 503 now rather than a slot later
             log.info("Shutting down: waiting up to {} ms for {} run(s) in flight", config.shutdownGrace().toMillis(),
                     limiter.inFlight());
             long end = System.nanoTime() + config.shutdownGrace().toNanos();
@@ -478,7 +494,13 @@ public final class SandboxServer implements AutoCloseable {
                     "text/javascript; charset=utf-8"));
             cfg.routes.get("/console/console.css", ctx -> console(ctx, "console.css", "text/css; charset=utf-8"));
 
-            cfg.routes.exception(Exception.class, (e, ctx) -> Api.problem(ctx, Api.translate(e, Api.entry(ctx))));
+            cfg.routes.exception(Exception.class, (e, ctx) -> Api.problem(ctx,
+                    ApiErrors.translate(e, Api.entry(ctx), metrics)));
+            // the client hung up while its run waited for a slot: nobody to answer (recorded as 499)
+            cfg.routes.exception(RunLimiter.Abandoned.class, (e, ctx) -> {
+                ctx.attribute(DisconnectWatcher.CLOSE_CONNECTION, Boolean.TRUE);
+                ctx.status(Api.CLIENT_CLOSED);
+            });
             cfg.routes.error(404, ctx -> {
                 if (ctx.attribute(Api.PROBLEM_WRITTEN) == null) {
                     Api.problem(ctx, new ApiException(404, Problem.ROUTE_NOT_FOUND, "no resource at "

@@ -47,7 +47,8 @@ import org.jspecify.annotations.Nullable;
  * @param port TCP port (default 8080; 0 picks a free one)
  * @param apiKeys the accepted keys; empty (the default) turns authentication off and binds to loopback
  * @param maxConcurrentRuns runs in flight at once over all keys (default twice the available processors: on 2 cores,
- *     4); more get 429 with {@code Retry-After}
+ *     4); a run that finds no slot waits for one ({@code runQueue}, {@code runQueueWait}), then gets 429 with
+ *     {@code Retry-After}
  * @param maxSessions sessions open at once over all keys (default 32); more get 429
  * @param maxBodySize largest JSON request body (default 10 MiB); larger get 413
  * @param maxCodeSize largest {@code code} in a request (default 1 MiB); larger get 413
@@ -92,6 +93,16 @@ import org.jspecify.annotations.Nullable;
  *     0.2 (default false)
  * @param poolMaxUses per pool language, how many one-shot runs or sessions one box serves, scrubbed and verified
  *     between two ({@code PoolConfig.maxUses}; default 1: a box per run); only for languages in {@code pools}
+ * @param runQueue runs that may wait for a slot when all {@code maxConcurrentRuns} are taken, served first come first
+ *     served; beyond it a run gets 429 at once; {@code null} (the default) for 4 × {@code maxConcurrentRuns}, 0 for
+ *     no queue (429 at once, as before 0.2). A key (and, with several tenants, a tenant) may hold a part of the queue
+ *     in proportion to the slots it may hold
+ * @param runQueueWait how long a run waits in the queue for a slot before it gets 429 (default 5 s; zero: no queue)
+ * @param maxConcurrentCreations boxes the server's client creates and starts at once
+ *     ({@code SandboxClient.Builder.maxConcurrentCreations}), or {@code null} (default) for the library's default, the
+ *     available processors; only for servers that make their own client ({@link SandboxServer#start(ServerConfig)})
+ * @param creationQueue box creations that may wait for their turn ({@code SandboxClient.Builder.creationQueue});
+ *     beyond it a run or session that needs a new box gets 429; {@code null} (default) for the library's default, 64
  * @since 0.2
  */
 public record ServerConfig(
@@ -127,7 +138,14 @@ public record ServerConfig(
         String operatorHost,
         @Nullable Integer operatorPort,
         boolean openOperatorEndpoints,
-        Map<String, Integer> poolMaxUses) {
+        Map<String, Integer> poolMaxUses,
+        @Nullable Integer runQueue,
+        Duration runQueueWait,
+        @Nullable Integer maxConcurrentCreations,
+        @Nullable Integer creationQueue) {
+
+    /** Default of {@link #runQueueWait()}: 5 s. */
+    public static final Duration DEFAULT_RUN_QUEUE_WAIT = Duration.ofSeconds(5);
 
     /** Default port: 8080. */
     public static final int DEFAULT_PORT = 8080;
@@ -227,6 +245,16 @@ public record ServerConfig(
                 throw new IllegalArgumentException("operator_key must differ from every API key");
             }
         }
+        if (runQueue != null) {
+            ServerConfigChecks.checkRunQueue(runQueue);
+        }
+        ServerConfigChecks.checkRunQueueWait(runQueueWait);
+        if (maxConcurrentCreations != null) {
+            ServerConfigChecks.checkMaxConcurrentCreations(maxConcurrentCreations);
+        }
+        if (creationQueue != null) {
+            ServerConfigChecks.checkCreationQueue(creationQueue);
+        }
         checkHost(requireNonNull(operatorHost, "operatorHost"));
         if (operatorPort != null) {
             checkPort(operatorPort);
@@ -258,6 +286,11 @@ public record ServerConfig(
     /** The runs a tenant may always have in flight: {@link #tenantRunShare()}, or its default. */
     public int effectiveTenantRunShare() {
         return tenantRunShare > 0 ? tenantRunShare : Math.max(1, maxConcurrentRuns / 2);
+    }
+
+    /** The runs that may wait for a slot: {@link #runQueue()}, or its default, 4 × {@link #maxConcurrentRuns()}. */
+    public int effectiveRunQueue() {
+        return runQueue != null ? runQueue : (int) Math.min(ServerConfigChecks.MAX_RUN_QUEUE, 4L * maxConcurrentRuns);
     }
 
     /** Whether requests must carry an API key. */
@@ -308,6 +341,10 @@ public record ServerConfig(
         private @Nullable Integer operatorPort;
         private boolean openOperatorEndpoints;
         private final Map<String, Integer> poolMaxUses = new LinkedHashMap<>();
+        private @Nullable Integer runQueue;
+        private Duration runQueueWait = DEFAULT_RUN_QUEUE_WAIT;
+        private @Nullable Integer maxConcurrentCreations;
+        private @Nullable Integer creationQueue;
 
         private Builder() {}
 
@@ -345,6 +382,10 @@ public record ServerConfig(
             operatorPort = c.operatorPort;
             openOperatorEndpoints = c.openOperatorEndpoints;
             poolMaxUses.putAll(c.poolMaxUses);
+            runQueue = c.runQueue;
+            runQueueWait = c.runQueueWait;
+            maxConcurrentCreations = c.maxConcurrentCreations;
+            creationQueue = c.creationQueue;
         }
 
         public Builder host(String host) {
@@ -571,6 +612,49 @@ public record ServerConfig(
             return this;
         }
 
+        /**
+         * Runs that may wait for a slot when every one is taken (default {@code null}: 4 × max_concurrent_runs; 0: no
+         * queue, 429 at once).
+         */
+        public Builder runQueue(@Nullable Integer n) {
+            if (n != null) {
+                ServerConfigChecks.checkRunQueue(n);
+            }
+            this.runQueue = n;
+            return this;
+        }
+
+        /** How long a run waits for a slot before it gets 429 (default 5 s; zero: no queue). */
+        public Builder runQueueWait(Duration d) {
+            ServerConfigChecks.checkRunQueueWait(d);
+            this.runQueueWait = d;
+            return this;
+        }
+
+        /**
+         * Boxes the server's client creates and starts at once (default {@code null}: the available processors); see
+         * {@code SandboxClient.Builder.maxConcurrentCreations}.
+         */
+        public Builder maxConcurrentCreations(@Nullable Integer n) {
+            if (n != null) {
+                ServerConfigChecks.checkMaxConcurrentCreations(n);
+            }
+            this.maxConcurrentCreations = n;
+            return this;
+        }
+
+        /**
+         * Box creations that may wait for their turn (default {@code null}: 64; 0: none wait); see
+         * {@code SandboxClient.Builder.creationQueue}.
+         */
+        public Builder creationQueue(@Nullable Integer n) {
+            if (n != null) {
+                ServerConfigChecks.checkCreationQueue(n);
+            }
+            this.creationQueue = n;
+            return this;
+        }
+
         /** @throws IllegalArgumentException if values contradict each other */
         public ServerConfig build() {
             return new ServerConfig(host, port, apiKeys, maxConcurrentRuns, maxSessions, maxBodySize, maxCodeSize,
@@ -578,7 +662,8 @@ public record ServerConfig(
                     sessionCheckInterval, retryAfter, policy, images, labels, auditLog, shutdownGrace, backend, pools,
                     requestPolicies, requestHeaderTimeout, requestBodyTimeout, minRequestDataRate,
                     maxConnectionsPerAddress, tenantRunShare, operatorKey, operatorHost, operatorPort,
-                    openOperatorEndpoints, poolMaxUses);
+                    openOperatorEndpoints, poolMaxUses, runQueue, runQueueWait, maxConcurrentCreations,
+                    creationQueue);
         }
     }
 }

@@ -77,6 +77,40 @@ final class ServerConfigChecks {
         }
     }
 
+    /** The most runs {@code run_queue} may let wait. */
+    static final int MAX_RUN_QUEUE = 100_000;
+
+    /** The longest {@code run_queue_wait}. */
+    static final Duration MAX_RUN_QUEUE_WAIT = Duration.ofMinutes(5);
+
+    static void checkRunQueue(int n) {
+        if (n < 0 || n > MAX_RUN_QUEUE) {
+            throw new IllegalArgumentException("run_queue (" + n + ") must be between 0 and " + MAX_RUN_QUEUE
+                    + " (0: no queue)");
+        }
+    }
+
+    static void checkRunQueueWait(Duration d) {
+        requireNonNull(d, "run_queue_wait");
+        if (d.isNegative() || d.compareTo(MAX_RUN_QUEUE_WAIT) > 0) {
+            throw new IllegalArgumentException("run_queue_wait (" + d + ") must be between 0 and 5 minutes (0: no "
+                    + "queue)");
+        }
+    }
+
+    static void checkMaxConcurrentCreations(int n) {
+        if (n < 1 || n > 1024) {
+            throw new IllegalArgumentException("max_concurrent_creations (" + n + ") must be between 1 and 1024");
+        }
+    }
+
+    static void checkCreationQueue(int n) {
+        if (n < 0 || n > MAX_RUN_QUEUE) {
+            throw new IllegalArgumentException("creation_queue (" + n + ") must be between 0 and " + MAX_RUN_QUEUE
+                    + " (0: a creation that cannot start at once is refused)");
+        }
+    }
+
     static void checkPoolMaxUses(String language, Integer uses) {
         requireNonNull(language, "pool language");
         if (uses == null || uses < 1 || uses > 1_000_000) {

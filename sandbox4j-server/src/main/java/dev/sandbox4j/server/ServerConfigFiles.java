@@ -28,7 +28,11 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * host: 0.0.0.0
  * port: 8080
- * max_concurrent_runs: 8          # runs in flight at once; more get 429
+ * max_concurrent_runs: 8          # runs in flight at once; more wait for a slot (run_queue), then get 429
+ * run_queue: 32                   # runs that may wait for a slot, first come first served (default 4 x runs)
+ * run_queue_wait: 5s              # how long one waits before it gets 429 (0: no queue, 429 at once)
+ * max_concurrent_creations: 2     # boxes created and started at once (default: the available processors)
+ * creation_queue: 64              # creations that may wait for their turn; more get 429
  * max_sessions: 32
  * max_body_size: 10m              # sizes: 512k, 10m, 1g or bytes
  * max_code_size: 1m
@@ -73,7 +77,7 @@ public final class ServerConfigFiles {
             "images", "labels", "audit_log", "shutdown_grace", "backend", "pools", "request_policies",
             "request_header_timeout", "request_body_timeout", "min_request_data_rate", "max_connections_per_address",
             "tenant_run_share", "operator_key", "operator_host", "operator_port", "open_operator_endpoints",
-            "pool_max_uses");
+            "pool_max_uses", "run_queue", "run_queue_wait", "max_concurrent_creations", "creation_queue");
     private static final Set<String> KEY_KEYS = Set.of("id", "tenant", "key", "max_sessions", "max_concurrent_runs");
     private static final Pattern DURATION = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h|d)?\\s*");
 
@@ -162,6 +166,10 @@ public final class ServerConfigFiles {
                     case "operator_host" -> b.operatorHost(text(v, key));
                     case "operator_port" -> b.operatorPort(integer(v, key));
                     case "open_operator_endpoints" -> b.openOperatorEndpoints(bool(v, key));
+                    case "run_queue" -> b.runQueue(integer(v, key));
+                    case "run_queue_wait" -> b.runQueueWait(duration(v, key));
+                    case "max_concurrent_creations" -> b.maxConcurrentCreations(integer(v, key));
+                    case "creation_queue" -> b.creationQueue(integer(v, key));
                     default -> throw new IllegalStateException(key);
                 }
             } catch (IllegalArgumentException ex) {

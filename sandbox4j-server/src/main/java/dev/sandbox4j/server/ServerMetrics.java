@@ -5,6 +5,7 @@ import dev.sandbox4j.ExecutionStatus;
 import dev.sandbox4j.PoolStats;
 import dev.sandbox4j.SandboxClient;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -23,8 +24,8 @@ import java.util.function.ToDoubleFunction;
  * The service's Prometheus metrics (Micrometer): runs by kind, language and status; latency histograms by phase
  * (request, open, run, close); where each run's time went ({@code sandbox_run_phase_seconds{phase, language}}, from
  * the result's {@link dev.sandbox4j.PhaseTimings}: queue, acquire, policy, install, compile, run, teardown,
- * artifacts); active sessions; runs in flight; policy blocks; refused requests by reason; warm pool
- * sizes per language; JVM basics. Thread-safe.
+ * artifacts); active sessions; runs in flight and waiting for a slot; policy blocks; refused requests by reason; warm
+ * pool sizes, misses, recycled boxes and scrub failures per language; JVM basics. Thread-safe.
  */
 final class ServerMetrics implements AutoCloseable {
     /** Histogram buckets for phase latencies: 1 ms to 5 minutes. */
@@ -43,12 +44,15 @@ final class ServerMetrics implements AutoCloseable {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
-    ServerMetrics(IntSupplier activeSessions, IntSupplier runsInFlight, SandboxClient client) {
+    ServerMetrics(IntSupplier activeSessions, IntSupplier runsInFlight, IntSupplier runsWaiting,
+            SandboxClient client) {
         Gauge.builder("sandbox.sessions.active", activeSessions, IntSupplier::getAsInt)
                 .description("Sessions open through the API").strongReference(true).register(registry);
         Gauge.builder("sandbox.runs.in_flight", runsInFlight, IntSupplier::getAsInt)
                 .description("Runs (and commands, installations, file listings) in flight").strongReference(true)
                 .register(registry);
+        Gauge.builder("sandbox.runs.waiting", runsWaiting, IntSupplier::getAsInt)
+                .description("Runs waiting for a slot (run_queue)").strongReference(true).register(registry);
         Gauge.builder("sandbox.client.sessions.open", client, SandboxClient::openSessions)
                 .description("Sessions of the server's client, one-shot runs included").register(registry);
         List<PoolStats> pools = client.poolStats();
@@ -58,6 +62,10 @@ final class ServerMetrics implements AutoCloseable {
             pool("sandbox.pool.in_use", "Warm boxes handed out to open sessions", client, lang, PoolStats::inUse);
             pool("sandbox.pool.misses", "Sessions of a pool's profile that found no ready box", client, lang,
                     x -> x.misses());
+            poolCounter("sandbox.pool.recycled", "Boxes given back to the pool after a use, scrubbed and verified "
+                    + "clean (pool_max_uses > 1)", client, lang, PoolStats::recycled);
+            poolCounter("sandbox.pool.scrub_failures", "Boxes removed instead of recycled because their scrub failed "
+                    + "or found something left", client, lang, PoolStats::scrubFailures);
         }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -70,6 +78,14 @@ final class ServerMetrics implements AutoCloseable {
             ToDoubleFunction<PoolStats> value) {
         Gauge.builder(name, client, c -> c.poolStats().stream().filter(p -> p.language().equals(language))
                         .mapToDouble(value).findFirst().orElse(Double.NaN))
+                .description(description).tag("language", language).register(registry);
+    }
+
+    /** A counter of the pool of {@code language} that grows from the client's start ({@link PoolStats}). */
+    private void poolCounter(String name, String description, SandboxClient client, String language,
+            ToDoubleFunction<PoolStats> value) {
+        FunctionCounter.builder(name, client, c -> c.poolStats().stream().filter(p -> p.language().equals(language))
+                        .mapToDouble(value).findFirst().orElse(0))
                 .description(description).tag("language", language).register(registry);
     }
 
@@ -109,7 +125,12 @@ final class ServerMetrics implements AutoCloseable {
                 .register(registry).record(Duration.ofNanos(nanos));
     }
 
-    /** A request refused for capacity or size: {@code too_many_runs}, {@code too_many_sessions}, {@code too_large}. */
+    /**
+     * A request refused for capacity or size: {@code too_many_runs}, {@code too_many_sessions},
+     * {@code too_many_creations} (the client's bound on box creations and its queue), {@code pool_exhausted},
+     * {@code too_large}, and the connection guard's {@code slow_header}, {@code slow_body},
+     * {@code too_many_connections}.
+     */
     void rejected(String reason) {
         Counter.builder("sandbox.requests.rejected").description("Requests refused by backpressure or size limits")
                 .tag("reason", reason).register(registry).increment();

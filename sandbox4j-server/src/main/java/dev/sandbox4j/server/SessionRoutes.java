@@ -30,17 +30,17 @@ final class SessionRoutes {
 
     private final ServerConfig config;
     private final RequestValidator validator;
-    private final RunLimiter limiter;
+    private final RunSlots slots;
     private final SessionService sessions;
     private final ServerMetrics metrics;
     private final RuntimeConfig runtime;
     private final Bodies bodies;
 
-    SessionRoutes(ServerConfig config, RequestValidator validator, RunLimiter limiter,
+    SessionRoutes(ServerConfig config, RequestValidator validator, RunSlots slots,
             SessionService sessions, ServerMetrics metrics, RuntimeConfig runtime, Bodies bodies) {
         this.config = config;
         this.validator = validator;
-        this.limiter = limiter;
+        this.slots = slots;
         this.sessions = sessions;
         this.metrics = metrics;
         this.runtime = runtime;
@@ -80,7 +80,7 @@ final class SessionRoutes {
                 case TENANT -> "tenant '" + caller.tenant() + "' already has " + e.open() + " open sessions (its "
                         + "limit is " + e.limit() + "); close one first";
                 case SERVICE, SCOPE -> "the server has " + e.open() + " open sessions (its limit); retry later";
-            }, limiter.retryAfterSeconds());
+            }, slots.retryAfterSeconds());
         }
         metrics.phase("open", spec.language(), System.nanoTime() - t0);
         entry.sessionId = ms.id();
@@ -113,7 +113,7 @@ final class SessionRoutes {
     void reset(Context ctx) {
         Caller caller = caller(ctx);
         ManagedSession ms = session(ctx);
-        try (RunLimiter.Permit p = acquire(caller); ManagedSession.Use u = ms.use()) {
+        try (RunLimiter.Permit p = acquire(ctx, caller); ManagedSession.Use u = ms.use()) {
             ms.session().reset();
         }
         json(ctx, 200, toJson(ms));
@@ -165,7 +165,7 @@ final class SessionRoutes {
         return m;
     }
 
-    private RunLimiter.Permit acquire(Caller caller) {
-        return Api.acquire(limiter, metrics, caller);
+    private RunLimiter.Permit acquire(Context ctx, Caller caller) {
+        return slots.acquire(ctx, caller);
     }
 }

@@ -46,7 +46,14 @@ class SandboxServerTest {
         backend = new FakeBackend();
         backend.behaviour = r -> r.argv().contains("python3") ? Behaviour.exit(0, "hi\n", "") : Behaviour.exit(0, "", "");
         auditLog = tmp.resolve("audit.jsonl");
-        server = start(ServerConfig.builder()
+        server = start(config());
+        alice = new TestHttp(server.uri(), ALICE);
+        bob = new TestHttp(server.uri(), BOB);
+        operator = new TestHttp(server.uri(), OPERATOR);
+    }
+
+    ServerConfig.Builder config() {
+        return ServerConfig.builder()
                 .apiKey(new ApiKey("alice", "acme", ALICE, 2, 2))
                 .apiKey(ApiKey.of("alice2", "acme", ALICE2))
                 .apiKey(ApiKey.of("bob", "globex", BOB))
@@ -56,7 +63,12 @@ class SandboxServerTest {
                 .maxFileSize(DataSize.ofKilobytes(16))
                 .sessionCheckInterval(Duration.ofMillis(100))
                 .operatorKey(OPERATOR)
-                .auditLog(auditLog));
+                .auditLog(auditLog);
+    }
+
+    void restart(ServerConfig.Builder config) {
+        server.close();
+        server = start(config);
         alice = new TestHttp(server.uri(), ALICE);
         bob = new TestHttp(server.uri(), BOB);
         operator = new TestHttp(server.uri(), OPERATOR);
@@ -310,7 +322,8 @@ class SandboxServerTest {
     }
 
     @Test
-    void concurrentRunsBeyondTheLimitAre429() throws Exception {
+    void concurrentRunsBeyondTheLimitAre429AtOnceWithoutAQueue() throws Exception {
+        restart(config().runQueue(0));
         backend.behaviour = r -> r.argv().contains("python3") ? Behaviour.hang("") : Behaviour.exit(0, "", "");
         TestHttp carol = alice.as(BOB);
         List<CompletableFuture<TestHttp.Resp>> running = new ArrayList<>();
@@ -335,6 +348,80 @@ class SandboxServerTest {
         assertThat(alice.post("/v1/execute", run("x")).status()).isEqualTo(200);
         assertThat(operator.get("/metrics").text())
                 .contains("sandbox_requests_rejected_total{reason=\"too_many_runs\"} 2.0");
+    }
+
+    @Test
+    void aRunThatFindsNoSlotWaitsForOneInsteadOf429() throws Exception {
+        // one slot; waits far longer than the test needs, so a 200 means a slot came, not that time ran out
+        restart(config().maxConcurrentRuns(1).runQueueWait(Duration.ofMinutes(2)));
+        backend.createGate = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<TestHttp.Resp> first = CompletableFuture.supplyAsync(() -> alice.post("/v1/execute",
+                run("print(1)")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> backend.creating.get() == 1); // holds the slot
+        CompletableFuture<TestHttp.Resp> second = CompletableFuture.supplyAsync(() -> bob.post("/v1/execute",
+                run("print(2)")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> operator.get("/readyz").json().get("runs_waiting")
+                .asInt() == 1);
+        assertThat(operator.get("/metrics").text()).contains("sandbox_runs_waiting 1.0");
+        assertThat(second).isNotDone();
+        backend.createGate.countDown();
+        TestHttp.Resp r = second.get(30, TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("status").asText()).isEqualTo("ok");
+        assertThat(r.json().get("phases_ms").has("queue")).isTrue();
+        assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(operator.get("/metrics").text()).contains("sandbox_runs_waiting 0.0")
+                .doesNotContain("sandbox_requests_rejected_total{reason=\"too_many_runs\"}");
+    }
+
+    @Test
+    void aRunStillWithoutASlotAfterRunQueueWaitIs429() throws Exception {
+        restart(config().maxConcurrentRuns(1).runQueueWait(Duration.ofMillis(100)));
+        backend.createGate = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<TestHttp.Resp> first = CompletableFuture.supplyAsync(() -> alice.post("/v1/execute",
+                run("print(1)")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> backend.creating.get() == 1);
+        TestHttp.Resp late = bob.post("/v1/execute", run("print(2)"));
+        assertThat(late.status()).isEqualTo(429);
+        assertThat(late.header("Retry-After")).contains("1");
+        assertThat(late.json().get("detail").asText()).isEqualTo("the server is running 1 programs at once (its "
+                + "limit), and this request waited 100 ms for a slot (run_queue_wait); retry later");
+        backend.createGate.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(operator.get("/metrics").text())
+                .contains("sandbox_requests_rejected_total{reason=\"too_many_runs\"} 1.0");
+    }
+
+    @Test
+    void aClientThatHangsUpWhileWaitingLeavesTheQueue() throws Exception {
+        restart(config().maxConcurrentRuns(1).runQueueWait(Duration.ofMinutes(2)));
+        backend.createGate = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<TestHttp.Resp> first = CompletableFuture.supplyAsync(() -> alice.post("/v1/execute",
+                run("print(1)")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> backend.creating.get() == 1);
+        byte[] body = "{\"language\": \"python\", \"code\": \"print(2)\"}".getBytes(StandardCharsets.UTF_8);
+        try (java.net.Socket socket = new java.net.Socket(server.uri().getHost(), server.uri().getPort())) {
+            socket.getOutputStream().write(("POST /v1/execute HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                    + BOB + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(30)).until(() -> operator.get("/readyz").json().get("runs_waiting")
+                    .asInt() == 1);
+        }
+        // the disconnect watcher notices within its poll interval; bounded generously for a busy machine
+        await().atMost(Duration.ofSeconds(30)).until(() -> operator.get("/readyz").json().get("runs_waiting")
+                .asInt() == 0);
+        backend.createGate.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(operator.get("/metrics").text()).as("the one who left never ran")
+                .contains("sandbox_runs_total{kind=\"execute\",language=\"python\",status=\"ok\"} 1.0")
+                .doesNotContain("status=\"killed\"");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(auditLog).stream()
+                .anyMatch(l -> l.contains("\"status\":499")));
+        assertThat(Files.readAllLines(auditLog)).filteredOn(l -> l.contains("\"status\":499")).singleElement()
+                .as("no problem: nobody to answer, nothing failed").asString().doesNotContain("\"problem\":\"");
+        assertThat(operator.get("/metrics").text()).doesNotContain("reason=\"too_many_runs\"");
     }
 
     @Test
@@ -363,6 +450,9 @@ class SandboxServerTest {
         backend.createGate.countDown();
         assertThat(first.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
         assertThat(alice.post("/v1/execute", run("print(3)")).status()).as("room again").isEqualTo(200);
+        Map<String, Double> m = ServerMetricsTest.samples(new TestHttp(server.uri(), OPERATOR).get("/metrics").text());
+        assertThat(m).containsEntry("sandbox_requests_rejected_total{reason=\"too_many_creations\"}", 2.0)
+                .doesNotContainKey("sandbox_requests_rejected_total{reason=\"too_many_runs\"}");
     }
 
     @Test

@@ -84,6 +84,58 @@ class ServerConfigFilesTest {
     }
 
     @Test
+    void readsTheRunQueue() {
+        Path dir = Path.of(".");
+        ServerConfig c = ServerConfigFiles.parse("max_concurrent_runs: 3\nrun_queue: 5\nrun_queue_wait: 250ms", false,
+                dir).build();
+        assertThat(c.runQueue()).isEqualTo(5);
+        assertThat(c.effectiveRunQueue()).isEqualTo(5);
+        assertThat(c.runQueueWait()).isEqualTo(Duration.ofMillis(250));
+        ServerConfig defaults = ServerConfigFiles.parse("max_concurrent_runs: 3", false, dir).build();
+        assertThat(defaults.runQueue()).isNull();
+        assertThat(defaults.effectiveRunQueue()).as("4 x max_concurrent_runs").isEqualTo(12);
+        assertThat(defaults.runQueueWait()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(ServerConfigFiles.parse("run_queue: 0\nrun_queue_wait: 0", false, dir).build().effectiveRunQueue())
+                .isZero();
+        assertThatThrownBy(() -> ServerConfigFiles.parse("run_queue: -1", false, dir))
+                .hasMessage("run_queue (-1) must be between 0 and 100000 (0: no queue)");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("run_queue: many", false, dir))
+                .hasMessage("run_queue must be a whole number but was '\"many\"'");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("run_queue_wait: 6m", false, dir))
+                .hasMessage("run_queue_wait (PT6M) must be between 0 and 5 minutes (0: no queue)");
+    }
+
+    @Test
+    void readsTheBoundOnBoxCreationsAndPassesItToTheServersClient() {
+        Path dir = Path.of(".");
+        ServerConfig c = ServerConfigFiles.parse("max_concurrent_creations: 2\ncreation_queue: 16", false, dir).build();
+        assertThat(c.maxConcurrentCreations()).isEqualTo(2);
+        assertThat(c.creationQueue()).isEqualTo(16);
+        dev.sandbox4j.ClientSettings client = SandboxServer.clientBuilder(c, dev.sandbox4j.SandboxEventListener.NONE)
+                .settings();
+        assertThat(client.maxConcurrentCreations()).isEqualTo(2);
+        assertThat(client.creationQueue()).isEqualTo(16);
+        assertThat(ServerConfigFiles.parse("creation_queue: 0", false, dir).build().creationQueue()).isZero();
+
+        ServerConfig defaults = ServerConfigFiles.parse("port: 8080", false, dir).build();
+        assertThat(defaults.maxConcurrentCreations()).isNull();
+        assertThat(defaults.creationQueue()).isNull();
+        dev.sandbox4j.ClientSettings library = SandboxServer.clientBuilder(defaults,
+                dev.sandbox4j.SandboxEventListener.NONE).settings();
+        assertThat(library.maxConcurrentCreations()).isEqualTo(
+                dev.sandbox4j.SandboxClient.Builder.defaultMaxConcurrentCreations());
+        assertThat(library.creationQueue()).isEqualTo(dev.sandbox4j.SandboxClient.Builder.DEFAULT_CREATION_QUEUE);
+
+        assertThatThrownBy(() -> ServerConfigFiles.parse("max_concurrent_creations: 0", false, dir))
+                .hasMessage("max_concurrent_creations (0) must be between 1 and 1024");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("creation_queue: -1", false, dir))
+                .hasMessage("creation_queue (-1) must be between 0 and 100000 (0: a creation that cannot start at "
+                        + "once is refused)");
+        assertThatThrownBy(() -> ServerConfigFiles.parse("max_concurrent_creations: two", false, dir))
+                .hasMessage("max_concurrent_creations must be a whole number but was '\"two\"'");
+    }
+
+    @Test
     void readsHowManyRunsAPooledBoxServes() {
         Path dir = Path.of(".");
         ServerConfig c = ServerConfigFiles.parse("pools: {python: 2}\npool_max_uses: {python: 50}", false, dir).build();

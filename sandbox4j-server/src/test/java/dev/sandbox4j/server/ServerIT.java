@@ -423,7 +423,9 @@ class ServerIT {
         int limit = 2;
         int clients = 4 * limit;
         int perClient = 3;
-        try (SandboxServer s = SandboxServer.start(EngineSupport.config(runId).maxConcurrentRuns(limit).build());
+        // 2 run, 2 wait for a slot, the rest of a burst gets 429 at once
+        try (SandboxServer s = SandboxServer.start(EngineSupport.config(runId).maxConcurrentRuns(limit)
+                        .runQueue(limit).build());
                 ExecutorService pool = Executors.newFixedThreadPool(clients)) {
             TestHttp anyone = new TestHttp(s.uri(), null);
             Map<Integer, Integer> statuses = new ConcurrentHashMap<>();

@@ -151,7 +151,8 @@ public final class SandboxTools implements AutoCloseable {
         ToolArgs a = new ToolArgs(arguments == null ? Map.of() : arguments);
         return guard(tool, () -> switch (tool) {
             case EXECUTE_CODE -> doExecute(owner.get(), a.optString("language"), a.string("code"),
-                    a.stringList("libraries"), a.seconds("timeout"), a.optString("session_id"));
+                    a.stringList("libraries"), a.seconds("timeout"), a.seconds("cpu_time_limit"),
+                    a.optString("session_id"));
             case CREATE_SESSION -> sessions.create(owner.get(), a.string("language"), a.optBoolean("stateful"),
                     a.optString("session_id"));
             case CLOSE_SESSION -> sessions.close(owner.get(), a.string("session_id"));
@@ -177,7 +178,21 @@ public final class SandboxTools implements AutoCloseable {
      */
     public ToolResult executeCode(String scope, @Nullable String language, String code, List<String> libraries,
             @Nullable Duration timeout, @Nullable String sessionId) {
-        return guard(EXECUTE_CODE, () -> doExecute(owner(scope), language, code, libraries, timeout, sessionId));
+        return executeCode(scope, language, code, libraries, timeout, null, sessionId);
+    }
+
+    /**
+     * {@code execute_code} with a CPU-time limit ({@code cpu_time_limit}).
+     *
+     * @param cpuTimeLimit the CPU time (user + system) the program's processes may use together
+     *     ({@link RunOptions#cpuTimeLimit()}), or {@code null} for none; at most {@link Builder#maxTimeout}
+     * @see #executeCode(String, String, String, List, Duration, String)
+     * @since 0.2
+     */
+    public ToolResult executeCode(String scope, @Nullable String language, String code, List<String> libraries,
+            @Nullable Duration timeout, @Nullable Duration cpuTimeLimit, @Nullable String sessionId) {
+        return guard(EXECUTE_CODE, () -> doExecute(owner(scope), language, code, libraries, timeout, cpuTimeLimit,
+                sessionId));
     }
 
     /** {@code create_session}; {@code stateful == null} means stateful where the language supports it. */
@@ -292,13 +307,16 @@ public final class SandboxTools implements AutoCloseable {
     // ------------------------------------------------------------------ the tools
 
     private ToolResult doExecute(SessionOwner owner, @Nullable String language, String code, List<String> libraries,
-            @Nullable Duration timeout, @Nullable String sessionId) {
+            @Nullable Duration timeout, @Nullable Duration cpuTimeLimit, @Nullable String sessionId) {
         if (code.isBlank()) {
             throw new ToolError("Missing argument 'code': give the program's source code.");
         }
         RunOptions.Builder run = RunOptions.builder().captureArtifacts(true).libraries(libraries);
         if (timeout != null) {
             run.timeout(ToolArgs.checkTimeout(timeout, maxTimeout));
+        }
+        if (cpuTimeLimit != null) {
+            run.cpuTimeLimit(ToolArgs.checkSeconds("cpu_time_limit", cpuTimeLimit, maxTimeout));
         }
         if (sessionId == null) {
             if (language == null || language.isBlank()) {

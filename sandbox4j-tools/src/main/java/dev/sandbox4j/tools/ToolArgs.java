@@ -104,14 +104,19 @@ final class ToolArgs {
 
     /** {@code timeout} if it is positive and at most {@code maxTimeout}. */
     static Duration checkTimeout(Duration timeout, Duration maxTimeout) {
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new ToolError("'timeout' (" + timeout.toMillis() / 1000.0 + " s) must be positive.");
+        return checkSeconds("timeout", timeout, maxTimeout);
+    }
+
+    /** The duration of argument {@code name} if it is positive and at most {@code max}. */
+    static Duration checkSeconds(String name, Duration d, Duration max) {
+        if (d.isNegative() || d.isZero()) {
+            throw new ToolError("'" + name + "' (" + d.toMillis() / 1000.0 + " s) must be positive.");
         }
-        if (timeout.compareTo(maxTimeout) > 0) {
-            throw new ToolError("'timeout' (" + timeout.toSeconds() + " s) must be at most " + maxTimeout.toSeconds()
+        if (d.compareTo(max) > 0) {
+            throw new ToolError("'" + name + "' (" + d.toSeconds() + " s) must be at most " + max.toSeconds()
                     + " s.");
         }
-        return timeout;
+        return d;
     }
 
     private static String describe(Object v) {

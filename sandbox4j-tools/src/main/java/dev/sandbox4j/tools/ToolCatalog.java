@@ -39,7 +39,11 @@ final class ToolCatalog {
                         install before the run (pip, npm, Maven coordinates, Go modules, R packages)"},
                         "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": %d, "description": \
                         "Time limit of the run in seconds"},
-                        %s""".formatted(language, maxTimeoutSeconds, sessionId), "\"code\""),
+                        "cpu_time_limit": {"type": "number", "exclusiveMinimum": 0, "maximum": %d, "description": \
+                        "CPU time (user + system) the program's processes may use together, in seconds; past it \
+                        the run is killed and ends timed_out with a kill reason citing the CPU time used. Unlike \
+                        timeout it does not count time spent waiting on a busy machine. Default: none"},
+                        %s""".formatted(language, maxTimeoutSeconds, maxTimeoutSeconds, sessionId), "\"code\""),
                 object("\"language\": {\"type\": \"string\"}, \"session_id\": {\"type\": [\"string\", \"null\"]}, "
                         + resultProperties(statuses),
                         "\"status\", \"exit_code\", \"duration_ms\", \"stdout\", \"stderr\""),

@@ -125,6 +125,62 @@ class SandboxToolsTest {
     }
 
     @Test
+    void executeCodeTakesACpuTimeLimitInSecondsIntoTheRunsOptions() throws Exception {
+        JsonNode cpu = new ObjectMapper().readTree(tools.spec("execute_code").inputSchema())
+                .at("/properties/cpu_time_limit");
+        assertThat(cpu.path("type").asText()).isEqualTo("number");
+        assertThat(cpu.path("exclusiveMinimum").asInt()).isZero();
+        assertThat(cpu.path("maximum").asLong()).as("the tools' maxTimeout").isEqualTo(60);
+
+        // a client that records the options of one-shot runs on their way to the real one
+        List<dev.sandbox4j.RunOptions> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SandboxClient recording = (SandboxClient) java.lang.reflect.Proxy.newProxyInstance(
+                SandboxClient.class.getClassLoader(), new Class<?>[] {SandboxClient.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("run") && args != null) {
+                        for (Object a : args) {
+                            if (a instanceof dev.sandbox4j.RunOptions o) {
+                                seen.add(o);
+                            }
+                        }
+                    }
+                    try {
+                        return method.invoke(client, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        backend.behaviour = r -> Behaviour.exit(0, "1\n", "");
+        try (SandboxTools t = SandboxTools.builder(recording).reaperInterval(Duration.ZERO)
+                .maxTimeout(Duration.ofSeconds(60)).build()) {
+            assertThat(t.call("chat", "execute_code", Map.of("language", "python", "code", "print(1)",
+                    "cpu_time_limit", 1.5)).isError()).isFalse();
+            assertThat(t.call("chat", "execute_code", Map.of("language", "python", "code", "print(1)",
+                    "cpu_time_limit", "2")).isError()).as("a number as a string, as some models send it").isFalse();
+            assertThat(t.call("chat", "execute_code", Map.of("language", "python", "code", "print(1)")).isError())
+                    .isFalse();
+            assertThat(t.executeCode("chat", "python", "print(1)", List.of(), null, Duration.ofSeconds(3), null)
+                    .isError()).isFalse();
+        }
+        assertThat(seen).extracting(dev.sandbox4j.RunOptions::cpuTimeLimit).containsExactly(Duration.ofMillis(1500),
+                Duration.ofSeconds(2), null, Duration.ofSeconds(3));
+
+        int execs = backend.execs.size();
+        assertError(tools.call("chat", "execute_code", Map.of("language", "python", "code", "1",
+                "cpu_time_limit", 600)), "'cpu_time_limit' (600 s) must be at most 60 s");
+        assertError(tools.call("chat", "execute_code", Map.of("language", "python", "code", "1",
+                "cpu_time_limit", 0)), "Argument 'cpu_time_limit' (0) must be a positive number of seconds");
+        assertError(tools.call("chat", "execute_code", Map.of("language", "python", "code", "1",
+                "cpu_time_limit", -2)), "must be a positive number of seconds");
+        assertError(tools.call("chat", "execute_code", Map.of("language", "python", "code", "1",
+                "cpu_time_limit", "lots")), "Argument 'cpu_time_limit' must be a number of seconds, not 'lots'");
+        assertError(tools.call("chat", "execute_code", Map.of("language", "python", "code", "1",
+                "cpu_time_limit", List.of(1))), "Argument 'cpu_time_limit' must be a number of seconds, not a list");
+        assertError(tools.executeCode("chat", "python", "1", List.of(), null, Duration.ZERO, null),
+                "'cpu_time_limit' (0.0 s) must be positive");
+        assertThat(backend.execs).as("nothing ran").hasSize(execs);
+    }
+
+    @Test
     void engineFailureBecomesAnErrorResult() {
         backend.images.remove("sandbox4j/python:bookworm");
         ToolResult r = tools.call("chat", "execute_code", Map.of("language", "python", "code", "print(1)"));
