@@ -234,7 +234,21 @@ sub tree {
     return %s;
 }
 
-my $zygote = 0;    # pid of the fork server, spared by every kill (its children are not)
+my $zygote = 0;    # pid of the fork server, spared by every kill (its children are not, once it is ready)
+my ($z_req, $z_rep, $z_ready) = (undef, undef, 0);
+
+# What of the fork server a kill spares: the fork server, and until it is ready its whole tree (its warm-up run: no
+# program's process can be in that tree, as the fork server forks no run before it is ready).
+sub spare_zygote {
+    my ($s, @p) = @_;
+    return unless $zygote;
+    if ($z_ready) {
+        $s->{$zygote} = 1;
+    } else {
+        my %t = tree($zygote, @p);
+        $s->{$_} = 1 for keys %t;
+    }
+}
 
 # Kills every process of our uid but the tree of $spare and the fork server: all of them are stopped first with
 # kill(-1) (one step: a fork in progress is cancelled by the pending signal, and a fork bomb stops at once, before
@@ -251,7 +265,7 @@ sub kill_others {
         kill('STOP', -1);
         my @p = processes();
         my %s = tree($spare, @p);
-        $s{$zygote} = 1 if $zygote;
+        spare_zygote(\%s, @p);
         my @victims = map { $_->[0] } grep { !$s{$_->[0]} } @p;
         if (!%s) {
             kill('KILL', -1);
@@ -292,7 +306,7 @@ sub run_cpu_ms {
     my %in;
     if ($may_kill) {
         my %s = tree($spare, @p);
-        $s{$zygote} = 1 if $zygote;
+        spare_zygote(\%s, @p);
         %in = map { $_->[0] => 1 } grep { !$s{$_->[0]} } @p;
     } else {
         %in = tree($root, @p);
@@ -327,7 +341,6 @@ sub program_env {
 
 # ------------------------------------------------------------------------------------------------ the fork server
 
-my ($z_req, $z_rep, $z_ready) = (undef, undef, 0);
 
 sub zygote_gone {
     close $z_req if $z_req;

@@ -294,6 +294,8 @@ def _populate(hot, request):
 
         madvise = ctypes.CDLL(None, use_errno=True).madvise
         madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        if select.select([request], [], [], 0)[0]:
+            return  # asked at once (runs back to back): copying now would only delay it
         batch = 0
         for start, pages in hot:
             for at in range(0, pages, BATCH):
