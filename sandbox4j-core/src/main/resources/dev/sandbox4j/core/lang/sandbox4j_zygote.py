@@ -21,7 +21,7 @@ per range, the pages a trusted warm-up run wrote (learned once at start-up from 
 its request. The CPU it spent before the request (BASE_CPU_MS) is not the program's: the runner and the usage report
 leave it out. A waiting child that died (killed between runs) is replaced by a plain fork.
 Known differences from a fresh interpreter: the preloaded modules (and the few standard ones this server uses: io, pkgutil, random,
-runpy, shutil, site, atexit, importlib, signal, struct, ctypes, select) are already in sys.modules (importing them again is
+runpy, shutil, site, atexit, importlib, signal, struct, ctypes, resource, select) are already in sys.modules (importing them again is
 free, and their module-level state is the zygote's), the hash seed of str/bytes is the zygote's (PYTHONHASHSEED), and
 interpreter-wide flags are the zygote's.
 """
@@ -158,7 +158,7 @@ def main():
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     # what every forked run uses is imported once, here: imported in the child it cost more than the program (print(1))
     import atexit, importlib, io, pkgutil, random, runpy, shutil, site  # noqa: F401,E401 (runpy.run_path imports pkgutil)
-    import ctypes, select  # noqa: F401,E401 (a waiting child's, see _populate)
+    import ctypes, resource, select  # noqa: F401,E401 (a waiting child's, see _populate and _prefork)
     _preload([m for m in sys.argv[1:] if m])
     _preload_figure_backend()
     _exercise()
@@ -260,8 +260,10 @@ def _prefork(hot):
         for fd in (REQ, REP, req_w, st_r):  # the runner must see the channel close when the fork server dies
             os.close(fd)
         _populate(hot, req_r)
-        times = os.times()
-        os.write(st_w, b"%d %d" % (times.user * 1000, times.system * 1000))
+        import resource
+
+        used = resource.getrusage(resource.RUSAGE_SELF)  # as wait4 will count it (os.times() counts in 10 ms ticks)
+        os.write(st_w, b"%d %d" % (used.ru_utime * 1000, used.ru_stime * 1000))
         os.close(st_w)
         data = b""
         while True:
