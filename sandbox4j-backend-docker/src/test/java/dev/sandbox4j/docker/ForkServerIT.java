@@ -175,6 +175,29 @@ class ForkServerIT {
         }
     }
 
+    /**
+     * Each run in a fresh interpreter kills the waiting run's process (it is killed with everything but the fork server
+     * after a run) and the fork server forks another: it must close the pipes of the one that died, or it runs out of
+     * descriptors after a few hundred such runs. FDSize in /proc/PID/status (readable, unlike its fd directory) grows
+     * past 64 once more than 64 descriptors were open.
+     */
+    @Test
+    void theForkServerKeepsNoPipesOfWaitingRunsThatDied() {
+        String fdSize = "import os\nprint([l.split()[1] for l in open('/proc/%d/status' % os.getppid())"
+                + " if l.startswith('FDSize:')][0])";
+        try (SandboxSession s = client.openSession(Language.PYTHON, DockerTestSupport.options().build())) {
+            assertThat(s.run("print(1)").stdout()).isEqualTo("1\n");
+            Awaitility.await("runs forked from a bare fork server").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> s.run("import os\nprint(open('/proc/%d/status'"
+                            + " % os.getppid()).readline().split()[-1])").stdout().equals("sandbox4j-fork\n"));
+            RunOptions fresh = RunOptions.builder().freshInterpreter(true).build();
+            for (int i = 0; i < 40; i++) {
+                assertThat(s.run("pass", fresh).status()).isEqualTo(ExecutionStatus.OK);
+            }
+            assertThat(s.run(fdSize).stdout()).as("the fork server's descriptor table").isEqualTo("64\n");
+        }
+    }
+
     @Test
     void aRunThatKillsTheForkServerOnlyLosesTheSpeed() {
         try (SandboxSession s = forkingSession()) {

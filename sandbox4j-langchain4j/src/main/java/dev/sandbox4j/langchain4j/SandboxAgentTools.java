@@ -98,18 +98,32 @@ public final class SandboxAgentTools implements AutoCloseable {
                     @Nullable List<String> libraries,
             @P(name = "timeout", description = "Time limit of the run in seconds", required = false)
                     @Nullable Double timeoutSeconds,
+            @P(name = "cpu_time_limit", description = "CPU time (user + system) the program's processes may use "
+                    + "together, in seconds; past it the run is killed and ends timed_out. Unlike timeout it does "
+                    + "not count time spent waiting on a busy machine", required = false)
+                    @Nullable Double cpuTimeLimitSeconds,
             @P(name = "session_id", description = Descriptions.SESSION_ID_OPTIONAL, required = false)
                     @Nullable String sessionId) {
-        Duration timeout = null;
-        if (timeoutSeconds != null) {
-            if (!(timeoutSeconds > 0) || timeoutSeconds.isInfinite()) {
-                throw new SandboxToolException(
-                        "Invalid 'timeout' (" + timeoutSeconds + "): give a positive number of seconds.");
-            }
-            timeout = Duration.ofMillis(Math.max(1, Math.round(Math.min(timeoutSeconds, 1e9) * 1000)));
-        }
         return answer(tools.executeCode(scope(memoryId), blankToNull(language), code == null ? "" : code,
-                libraries == null ? List.of() : libraries, timeout, blankToNull(sessionId)));
+                libraries == null ? List.of() : libraries, seconds("timeout", timeoutSeconds),
+                seconds("cpu_time_limit", cpuTimeLimitSeconds), blankToNull(sessionId)));
+    }
+
+    /** {@code execute_code} without a CPU-time limit (the signature before it had one). */
+    public List<Content> executeCode(@Nullable Object memoryId, @Nullable String language, String code,
+            @Nullable List<String> libraries, @Nullable Double timeoutSeconds, @Nullable String sessionId) {
+        return executeCode(memoryId, language, code, libraries, timeoutSeconds, null, sessionId);
+    }
+
+    private static @Nullable Duration seconds(String name, @Nullable Double value) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value > 0) || value.isInfinite()) {
+            throw new SandboxToolException(
+                    "Invalid '" + name + "' (" + value + "): give a positive number of seconds.");
+        }
+        return Duration.ofMillis(Math.max(1, Math.round(Math.min(value, 1e9) * 1000)));
     }
 
     @Tool(name = SandboxTools.CREATE_SESSION, value = Descriptions.CREATE_SESSION)

@@ -63,7 +63,7 @@ class SandboxAgentToolsTest {
                 sandboxTools.specs().stream().map(ToolSpec::name).toList());
         ToolSpecification exec = specs.stream().filter(s -> s.name().equals("execute_code")).findFirst().orElseThrow();
         assertThat(exec.parameters().properties()).containsOnlyKeys("language", "code", "libraries", "timeout",
-                "session_id");
+                "cpu_time_limit", "session_id");
         assertThat(exec.parameters().required()).containsExactly("code");
         ToolSpecification write = specs.stream().filter(s -> s.name().equals("write_file")).findFirst().orElseThrow();
         assertThat(write.parameters().required()).containsExactlyInAnyOrder("session_id", "path", "content");
@@ -127,6 +127,9 @@ class SandboxAgentToolsTest {
         assertThatThrownBy(() -> tools.executeCode("alice", "python", "print(1)", null, -1.0, null))
                 .isInstanceOf(SandboxToolException.class)
                 .hasMessageContaining("Invalid 'timeout' (-1.0)");
+        assertThatThrownBy(() -> tools.executeCode("alice", "python", "print(1)", null, null, 0.0, null))
+                .isInstanceOf(SandboxToolException.class)
+                .hasMessageContaining("Invalid 'cpu_time_limit' (0.0)");
     }
 
     @Test

@@ -179,10 +179,18 @@ def main():
 
 
 def _alive(waiting):
+    """Whether the waiting child lives; one that died (killed with a run's leftovers) is reaped and its pipes closed."""
     try:
-        return os.waitpid(waiting[0], os.WNOHANG) == (0, 0)
+        if os.waitpid(waiting[0], os.WNOHANG) == (0, 0):
+            return True
     except ChildProcessError:
-        return False
+        pass
+    for fd in waiting[1:]:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    return False
 
 
 def _serve(fields, waiting):
@@ -251,10 +259,24 @@ def _unframe(data):
 
 
 def _prefork(hot):
-    """The next run's process, forked now: it copies the pages a run writes, then waits for its request."""
-    req_r, req_w = os.pipe()
-    st_r, st_w = os.pipe()
-    pid = os.fork()
+    """The next run's process, forked now: it copies the pages a run writes, then waits for its request. None if it
+    cannot be forked now (the box's process limit, say): the next run is a plain fork."""
+    try:
+        req_r, req_w = os.pipe()
+    except OSError:
+        return None
+    try:
+        st_r, st_w = os.pipe()
+    except OSError:
+        os.close(req_r)
+        os.close(req_w)
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (req_r, req_w, st_r, st_w):
+            os.close(fd)
+        return None
     if pid == 0:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # nothing sent while it waits may become the program's
         for fd in (REQ, REP, req_w, st_r):  # the runner must see the channel close when the fork server dies
