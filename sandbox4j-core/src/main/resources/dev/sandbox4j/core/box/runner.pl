@@ -341,7 +341,6 @@ sub program_env {
 
 # ------------------------------------------------------------------------------------------------ the fork server
 
-
 sub zygote_gone {
     close $z_req if $z_req;
     close $z_rep if $z_rep;
@@ -390,10 +389,13 @@ sub start_zygote {
     ($z_req, $z_rep, $zygote) = ($req_w, $rep_r, $pid);
 }
 
-# Asks the fork server to fork the next run's process now (see lang/sandbox4j_zygote.py): only right after a kill
-# that left nothing, so no process of a run or command can reach it. Unanswered; a failure shows at the next run.
-sub zygote_prefork {
-    write_all($z_req, encode('prefork')) if $z_ready && $z_req;
+# The kill after a run, a command or the host's request (kill_others), then the fork server is asked to fork the next
+# run's process (see lang/sandbox4j_zygote.py): only when the kill left nothing, so no process of a run or command can
+# reach it (a waiting one was killed with the rest). The request is unanswered; a failure shows at the next run.
+sub kill_and_prefork {
+    my $left = kill_others(@_);
+    write_all($z_req, encode('prefork')) if !$left && $z_ready && $z_req;
+    return $left;
 }
 
 # What the fork server says (between runs: only "ready"); a closed channel means it died.
@@ -690,8 +692,7 @@ sub run_program {
                 }
                 if (defined $status) {
                     $t_exit //= mono();
-                    $left = kill_others($spare);
-                    zygote_prefork() unless $left;    # while the output drains and the host reads the result
+                    $left = kill_and_prefork($spare);    # the fork runs while the output drains
                     close $_ for @hold;    # its writers are gone: drain to the end
                     @hold = ();
                     next;
@@ -730,8 +731,7 @@ sub run_program {
                 $t_exit //= mono();
                 $usage = delete $usage{$pid} // '';
                 # leftovers die before the last drain: then every writer of the pipes is gone
-                $left = kill_others($spare);
-                zygote_prefork() unless $left;    # a waiting child was killed with them
+                $left = kill_and_prefork($spare);
                 next;
             }
         }
@@ -778,9 +778,8 @@ while (1) {
     } elsif ($op eq 'capture') {
         report_outdir(options($f[0] // ''));
     } elsif ($op eq 'kill') {
-        my $left = kill_others(($f[0] // 0) + 0);
+        my $left = kill_and_prefork(($f[0] // 0) + 0);
         send_frame('K', "left=$left");
-        zygote_prefork() unless $left;    # a waiting child was killed with the rest
     } elsif ($op eq 'zygote') {
         start_zygote(@f);
     } else {

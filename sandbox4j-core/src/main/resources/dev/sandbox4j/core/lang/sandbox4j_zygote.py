@@ -16,8 +16,8 @@ Pre-forked runs. On this kind of machine a forked child spends most of a small r
 it writes that it shares with the fork server is copied on first write, ~12-18 us a page in a Firecracker VM) and the
 fork itself. So the fork server forks the next run's process ahead of time: when it is ready, and whenever the runner
 says "prefork" (after a run, once the runner has killed everything the run left: no process of a run ever coexists
-with the next run's process before that run starts). The waiting child copies, with one madvise(MADV_POPULATE_WRITE)
-per range, the pages a trusted warm-up run wrote (learned once at start-up from /proc/self/pagemap), then waits for
+with the next run's process before that run starts). The waiting child copies, with madvise(MADV_POPULATE_WRITE) in
+batches, the pages a trusted warm-up run wrote (learned once at start-up from /proc/self/pagemap), then waits for
 its request. The CPU it spent before the request (BASE_CPU_MS) is not the program's: the runner and the usage report
 leave it out. A waiting child that died (killed between runs) is replaced by a plain fork.
 Known differences from a fresh interpreter: the preloaded modules (and the few standard ones this server uses: io, pkgutil, random,
@@ -38,51 +38,72 @@ MPL_SOURCE = os.environ.pop("SANDBOX4J_MPL_SOURCE", None)
 BASE_ENV = dict(os.environ)
 
 
-def _read_exact(n):
+def _read_exact(fd, n):
     buf = b""
     while len(buf) < n:
-        chunk = os.read(REQ, n - len(buf))
+        chunk = os.read(fd, n - len(buf))
         if not chunk:
             return None
         buf += chunk
     return buf
 
 
-def _read_request():
-    head = _read_exact(4)
+def _read_request(fd=REQ):
+    """A frame of fields from fd (the runner's channel, or a waiting child's request pipe); None at its end."""
+    head = _read_exact(fd, 4)
     if head is None:
         return None
     fields = []
     for _ in range(struct.unpack(">I", head)[0]):
-        size = _read_exact(4)
+        size = _read_exact(fd, 4)
         if size is None:
             return None
         n = struct.unpack(">I", size)[0]
-        value = _read_exact(n) if n else b""
+        value = _read_exact(fd, n) if n else b""
         if value is None:
             return None
         fields.append(value)
     return fields
 
 
-def _reply(*fields):
-    data = [f if isinstance(f, bytes) else str(f).encode() for f in fields]
-    msg = struct.pack(">I", len(data)) + b"".join(struct.pack(">I", len(f)) + f for f in data)
-    view = memoryview(msg)
+def _frame(fields):
+    return struct.pack(">I", len(fields)) + b"".join(struct.pack(">I", len(f)) + f for f in fields)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
     while view:
-        view = view[os.write(REP, view):]
+        view = view[os.write(fd, view):]
+
+
+def _reply(*fields):
+    _write_all(REP, _frame([f if isinstance(f, bytes) else str(f).encode() for f in fields]))
+
+
+def _close_all(*fds):
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 _libc = None
 
 
-def _prctl(option, arg):
+def _c():
+    """The C library (ctypes), loaded once: prctl, madvise."""
     global _libc
     if _libc is None:
         import ctypes
 
         _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc.prctl(option, arg, 0, 0, 0) == 0
+        _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return _libc
+
+
+def _prctl(option, arg):
+    return _c().prctl(option, arg, 0, 0, 0) == 0
 
 
 def _prctl_dumpable(value):
@@ -185,11 +206,7 @@ def _alive(waiting):
             return True
     except ChildProcessError:
         pass
-    for fd in waiting[1:]:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+    _close_all(*waiting[1:])
     return False
 
 
@@ -216,9 +233,7 @@ def _hand_over(waiting, fields):
         # Defence in depth: every process but the fork server is killed after each run and command, before it is
         # forked, so nothing should have stopped it; if something did, it is resumed, or replaced if it stays silent.
         os.kill(pid, signal.SIGCONT)
-        view = memoryview(_frame(fields))
-        while view:  # the child reads it all before it writes anything but its CPU time: no deadlock
-            view = view[os.write(request, view):]
+        _write_all(request, _frame(fields))  # the child reads it all before it writes anything else: no deadlock
         os.close(request)
         said = b""
         while True:
@@ -233,29 +248,12 @@ def _hand_over(waiting, fields):
         user, system = (int(x) for x in said.split())
         return user, system
     except (OSError, ValueError):
-        for fd in (request, status):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close_all(request, status)
         try:
             os.waitpid(pid, 0)  # it wrote nothing: it never took the request
         except ChildProcessError:
             pass
         return None
-
-
-def _frame(fields):
-    return struct.pack(">I", len(fields)) + b"".join(struct.pack(">I", len(f)) + f for f in fields)
-
-
-def _unframe(data):
-    fields, at = [], 4
-    for _ in range(struct.unpack_from(">I", data)[0]):
-        n = struct.unpack_from(">I", data, at)[0]
-        fields.append(data[at + 4:at + 4 + n])
-        at += 4 + n
-    return fields
 
 
 def _prefork(hot):
@@ -268,35 +266,27 @@ def _prefork(hot):
     try:
         st_r, st_w = os.pipe()
     except OSError:
-        os.close(req_r)
-        os.close(req_w)
+        _close_all(req_r, req_w)
         return None
     try:
         pid = os.fork()
     except OSError:
-        for fd in (req_r, req_w, st_r, st_w):
-            os.close(fd)
+        _close_all(req_r, req_w, st_r, st_w)
         return None
     if pid == 0:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # nothing sent while it waits may become the program's
-        for fd in (REQ, REP, req_w, st_r):  # the runner must see the channel close when the fork server dies
-            os.close(fd)
+        _close_all(REQ, REP, req_w, st_r)  # the runner must see the channel close when the fork server dies
         _populate(hot, req_r)
         import resource
 
         used = resource.getrusage(resource.RUSAGE_SELF)  # as wait4 will count it (os.times() counts in 10 ms ticks)
         os.write(st_w, b"%d %d" % (used.ru_utime * 1000, used.ru_stime * 1000))
         os.close(st_w)
-        data = b""
-        while True:
-            chunk = os.read(req_r, 65536)
-            if not chunk:
-                break
-            data += chunk
-        if not data:
+        fields = _read_request(req_r)
+        if fields is None:
             os._exit(0)  # the fork server is gone
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        _child(_unframe(data))
+        _child(fields)
     os.close(req_r)
     os.close(st_w)
     return pid, req_w, st_r
@@ -313,11 +303,9 @@ def _populate(hot, request):
     if not hot:
         return
     try:
-        import ctypes
         import select
 
-        madvise = ctypes.CDLL(None, use_errno=True).madvise
-        madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        madvise = _c().madvise
         if select.select([request], [], [], 0)[0]:
             return  # asked at once (runs back to back): copying now would only delay it
         batch = 0
