@@ -1,6 +1,7 @@
 package dev.sandbox4j.cli;
 
 import dev.sandbox4j.PoolConfig;
+import dev.sandbox4j.PoolStats;
 import dev.sandbox4j.ExecutionResult;
 import dev.sandbox4j.RunOptions;
 import dev.sandbox4j.SandboxClient;
@@ -13,6 +14,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -335,43 +337,31 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The pause before each run of the "after a pause" measurement. */
+    static final int PAUSE_MS = 200;
+
     /** Waits (up to 10 s) until the pool has a ready box, so that each pooled open measures the pool, not a miss. */
     private static void awaitReady(SandboxClient client) {
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < end && client.poolStats().stream().allMatch(p -> p.ready() == 0)) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        awaitPools(client, Duration.ofSeconds(10), p -> p.ready() > 0);
+    }
+
+    /** Waits (up to 30 s) until the pool has its minimum of ready boxes again. */
+    private static void awaitRefilled(SandboxClient client, int minSize) {
+        awaitPools(client, Duration.ofSeconds(30), p -> p.ready() >= minSize);
     }
 
     /**
      * Waits (up to 10 s) until the pool is full again and the previous box is removed, so that each one-shot measures
      * its own latency rather than the engine's background work for the previous one (refill, removal).
      */
-    /** The pause before each run of the "after a pause" measurement. */
-    static final int PAUSE_MS = 200;
-
-    /** Waits (up to 30 s) until the pool has its minimum of ready boxes again. */
-    private static void awaitRefilled(SandboxClient client, int minSize) {
-        long end = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < end && !client.poolStats().stream().allMatch(p -> p.ready() >= minSize)) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+    private static void awaitQuiet(SandboxClient client, int minSize) {
+        awaitPools(client, Duration.ofSeconds(10), p -> p.ready() >= minSize && p.inUse() == 0);
     }
 
-    private static void awaitQuiet(SandboxClient client, int minSize) {
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < end
-                && !client.poolStats().stream().allMatch(p -> p.ready() >= minSize && p.inUse() == 0)) {
+    /** Polls every 20 ms, up to {@code limit}, until every pool of the client is in the state {@code done} asks. */
+    private static void awaitPools(SandboxClient client, Duration limit, Predicate<PoolStats> done) {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end && !client.poolStats().stream().allMatch(done)) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
